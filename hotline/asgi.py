@@ -1,0 +1,13 @@
+"""Entry point for uvicorn's factory mode: settings are read when a web process starts, not at import."""
+
+from starlette.applications import Starlette
+
+from hotline.app import create_app
+from hotline.logs import configure_logging
+from hotline.settings import load_settings
+
+
+def make_app() -> Starlette:
+    settings = load_settings()
+    configure_logging(settings.logging, "web")
+    return create_app(settings)

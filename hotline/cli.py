@@ -1,0 +1,151 @@
+"""The `hotline` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import asyncpg
+
+from hotline.settings import ConfigError, Settings, load_settings
+
+
+def with_database(settings: Settings, work: Callable[[asyncpg.Connection, Settings], Awaitable[int]]) -> int:
+    """Run `work` on one connection to a migrated database (embedded servers started if needed)."""
+    from hotline.db import connect
+    from hotline.migrate import migrate
+    from hotline.services import running_services
+
+    async def run(live: Settings) -> int:
+        conn = await connect(live)
+        try:
+            await migrate(conn)
+            return await work(conn, live)
+        finally:
+            await conn.close()
+
+    with running_services(settings) as live:
+        return asyncio.run(run(live))
+
+
+def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
+    from hotline.logs import configure_logging
+    from hotline.runner import run_all
+
+    configure_logging(settings.logging, "up")
+    return run_all(settings, seed_demo=args.seed_demo_if_empty)
+
+
+def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from hotline.logs import configure_logging
+    from hotline.services import running_services
+
+    configure_logging(settings.logging, "web")
+    with running_services(settings) as live:
+        # uvicorn's worker processes build their own settings from the environment
+        assert live.database_url and live.redis_url
+        os.environ["HOTLINE_DATABASE_URL"] = live.database_url
+        os.environ["HOTLINE_REDIS_URL"] = live.redis_url
+        os.environ["HOTLINE_SECRET_KEY"] = live.secret_key
+        uvicorn.run(
+            "hotline.asgi:make_app",
+            factory=True,
+            host=args.host or live.web.host,
+            port=args.port or live.web.port,
+            workers=live.web.processes if live.web.processes > 1 else None,
+            log_config=None,
+            ws="websockets-sansio",
+        )
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from hotline.services import running_services
+    from hotline.worker import run_worker
+
+    with running_services(settings) as live:
+        run_worker(live)
+    return 0
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    async def report(conn: asyncpg.Connection, live: Settings) -> int:
+        from hotline.migrate import pending
+
+        print("数据库结构已是最新" if not await pending(conn) else "仍有未应用的迁移")
+        return 0
+
+    return with_database(settings, report)
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from hotline.imports import ImportFailed, import_file
+
+    async def run(conn: asyncpg.Connection, live: Settings) -> int:
+        try:
+            count = await import_file(conn, args.kind, Path(args.file))
+        except ImportFailed as exc:
+            print(f"导入失败，未写入任何数据：{exc.summary}", file=sys.stderr)
+            for line in exc.errors:
+                print(f"  {line}", file=sys.stderr)
+            return 1
+        print(f"已导入 {count} 行")
+        return 0
+
+    return with_database(settings, run)
+
+
+def cmd_demo_seed(settings: Settings, args: argparse.Namespace) -> int:
+    from hotline.demo import seed_demo
+
+    async def run(conn: asyncpg.Connection, live: Settings) -> int:
+        summary = await seed_demo(conn, live)
+        print(summary)
+        return 0
+
+    return with_database(settings, run)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hotline", description="12345 热线工单调度与督办系统")
+    parser.add_argument("--config", help="config.toml path (default: ./config.toml or $HOTLINE_CONFIG)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="run web, worker and realtime together (embedded services by default)")
+    up.add_argument("--seed-demo-if-empty", action="store_true", help="seed the demo city into an empty database")
+    up.set_defaults(func=cmd_up)
+
+    web = sub.add_parser("web", help="run the web and websocket process(es)")
+    web.add_argument("--host")
+    web.add_argument("--port", type=int)
+    web.set_defaults(func=cmd_web)
+
+    sub.add_parser("worker", help="run one arq worker process").set_defaults(func=cmd_worker)
+    sub.add_parser("migrate", help="apply pending database migrations").set_defaults(func=cmd_migrate)
+
+    imp = sub.add_parser("import", help="import units or users from CSV or Excel (all rows or none)")
+    imp.add_argument("kind", choices=["units", "users"])
+    imp.add_argument("file")
+    imp.set_defaults(func=cmd_import)
+
+    demo = sub.add_parser("demo", help="demo data")
+    demo_sub = demo.add_subparsers(dest="demo_command", required=True)
+    seed = demo_sub.add_parser("seed", help="create the fictional demo city, its users and tickets")
+    seed.set_defaults(func=cmd_demo_seed)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"配置错误：{exc}", file=sys.stderr)
+        return 2
+    return int(args.func(settings, args))

@@ -1,0 +1,45 @@
+"""PostgreSQL connections: one pool per process, JSON codecs, UTC sessions."""
+
+from __future__ import annotations
+
+import json
+
+import asyncpg
+
+from hotline.settings import Settings
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for type_name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            type_name, encoder=lambda v: json.dumps(v, ensure_ascii=False), decoder=json.loads, schema="pg_catalog"
+        )
+
+
+def _server_settings(settings: Settings) -> dict[str, str]:
+    return {
+        "timezone": "UTC",
+        "application_name": "hotline",
+        "statement_timeout": str(int(settings.database.statement_timeout_s * 1000)),
+    }
+
+
+async def create_pool(settings: Settings, *, min_size: int | None = None, max_size: int | None = None) -> asyncpg.Pool:
+    assert settings.database_url, "services must be started before the pool"
+    pool = await asyncpg.create_pool(
+        settings.database_url,
+        min_size=min_size or settings.database.pool_min,
+        max_size=max_size or settings.database.pool_max,
+        init=_init_connection,
+        server_settings=_server_settings(settings),
+    )
+    assert pool is not None
+    return pool
+
+
+async def connect(settings: Settings) -> asyncpg.Connection:
+    """A single connection, for the CLI and the migration runner."""
+    assert settings.database_url, "services must be started before connecting"
+    conn = await asyncpg.connect(settings.database_url, server_settings=_server_settings(settings))
+    await _init_connection(conn)
+    return conn

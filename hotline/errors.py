@@ -1,0 +1,62 @@
+"""API errors: JSON with a stable code and a message a person understands (in Chinese)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+_DEFAULT_MESSAGES = {
+    400: ("bad_request", "请求格式不正确"),
+    401: ("unauthenticated", "请先登录"),
+    403: ("forbidden", "没有权限执行此操作"),
+    404: ("not_found", "找不到该资源"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    409: ("conflict", "该记录已被他人修改，请刷新后重试"),
+    413: ("too_large", "提交的内容过大"),
+    422: ("invalid", "提交的内容有误"),
+    500: ("internal", "系统内部错误，请稍后重试"),
+    503: ("unavailable", "服务暂不可用"),
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str | None = None, *, code: str | None = None, **details: Any):
+        default_code, default_message = _DEFAULT_MESSAGES.get(status, ("error", "请求失败"))
+        self.status = status
+        self.code = code or default_code
+        self.message = message or default_message
+        self.details = details
+        super().__init__(self.message)
+
+
+def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"error": {"code": code, "message": message}}
+    if details:
+        body["error"]["details"] = details
+    return JSONResponse(body, status_code=status)
+
+
+async def handle_api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.code, exc.message, exc.details)
+
+
+async def handle_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code, message = _DEFAULT_MESSAGES.get(exc.status_code, ("error", "请求失败"))
+    return error_response(exc.status_code, code, message)
+
+
+async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    code, message = _DEFAULT_MESSAGES[500]
+    return error_response(500, code, message)
+
+
+EXCEPTION_HANDLERS = {
+    ApiError: handle_api_error,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}

@@ -1,0 +1,41 @@
+"""Worker heartbeats in Redis: each worker process writes its time; /healthz reads them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import time
+
+from redis.asyncio import Redis
+
+HEARTBEATS_KEY = "hotline:worker-heartbeats"
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+async def beat(redis: Redis, ident: str) -> None:
+    await redis.hset(HEARTBEATS_KEY, ident, f"{time.time():.3f}")
+
+
+async def beat_forever(redis: Redis, ident: str, interval_s: float) -> None:
+    while True:
+        await beat(redis, ident)
+        await asyncio.sleep(interval_s)
+
+
+async def forget(redis: Redis, ident: str) -> None:
+    await redis.hdel(HEARTBEATS_KEY, ident)
+
+
+async def live_workers(redis: Redis, interval_s: float, now: float | None = None) -> dict[str, float]:
+    """Workers whose last beat is younger than three intervals, with the age of that beat in seconds."""
+    now = time.time() if now is None else now
+    beats = await redis.hgetall(HEARTBEATS_KEY)
+    ages = {k.decode(): now - float(v) for k, v in beats.items()}
+    stale = [k for k, age in ages.items() if age > 10 * interval_s]
+    if stale:
+        await redis.hdel(HEARTBEATS_KEY, *stale)
+    return {k: round(age, 1) for k, age in ages.items() if age <= 3 * interval_s}

@@ -1,0 +1,62 @@
+"""Named SQL queries from sql/queries/*.sql, loaded once and checked against the schema at start-up.
+
+A file holds blocks introduced by `-- name: query_name`; values are passed as $1, $2, ...
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import asyncpg
+
+QUERIES_DIR = Path(__file__).resolve().parent.parent / "sql" / "queries"
+_HEADER = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
+
+
+class QueryError(Exception):
+    pass
+
+
+class Queries:
+    """Attribute access to named queries: `Q.insert_unit` is the SQL text."""
+
+    def __init__(self, queries: dict[str, str]):
+        self._queries = queries
+
+    def __getattr__(self, name: str) -> str:
+        try:
+            return self._queries[name]
+        except KeyError:
+            raise AttributeError(f"no SQL query named {name!r} in {QUERIES_DIR}") from None
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._queries.items())
+
+    async def check(self, conn: asyncpg.Connection) -> None:
+        """Prepare every query, so a typo or a schema mismatch stops start-up rather than a request."""
+        for name, sql in self._queries.items():
+            try:
+                await conn.prepare(sql)
+            except asyncpg.PostgresError as exc:
+                raise QueryError(f"query {name}: {exc}") from exc
+
+
+def load_queries(directory: Path = QUERIES_DIR) -> Queries:
+    queries: dict[str, str] = {}
+    for path in sorted(directory.glob("*.sql")):
+        text = path.read_text(encoding="utf-8")
+        parts = _HEADER.split(text)
+        if parts[0].strip() and not all(line.startswith("--") for line in parts[0].strip().splitlines()):
+            raise QueryError(f"{path.name}: SQL before the first '-- name:' header")
+        for name, body in zip(parts[1::2], parts[2::2], strict=True):
+            if name in queries:
+                raise QueryError(f"{path.name}: query {name!r} is defined twice")
+            sql = body.strip()
+            if not sql:
+                raise QueryError(f"{path.name}: query {name!r} is empty")
+            queries[name] = sql
+    return Queries(queries)
+
+
+Q = load_queries()

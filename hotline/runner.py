@@ -1,0 +1,85 @@
+"""`hotline up`: the whole system on one machine — embedded services, migrations, web and worker."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import structlog
+
+from hotline.db import connect
+from hotline.embedded import die_with_parent
+from hotline.migrate import migrate
+from hotline.services import running_services
+from hotline.settings import Settings
+
+log = structlog.get_logger("hotline.up")
+
+
+async def prepare_database(settings: Settings, *, seed_demo: bool) -> None:
+    from hotline.demo import seed_demo_if_empty
+
+    conn = await connect(settings)
+    try:
+        applied = await migrate(conn)
+        if applied:
+            log.info("migrations applied", names=applied)
+        if seed_demo and await seed_demo_if_empty(conn, settings):
+            log.info("demo city seeded")
+    finally:
+        await conn.close()
+
+
+def child_env(settings: Settings) -> dict[str, str]:
+    assert settings.database_url and settings.redis_url
+    env = dict(os.environ)
+    env["HOTLINE_DATABASE_URL"] = settings.database_url
+    env["HOTLINE_REDIS_URL"] = settings.redis_url
+    env["HOTLINE_SECRET_KEY"] = settings.secret_key
+    return env
+
+
+def spawn(name: str, settings: Settings) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "hotline", name],
+        env=child_env(settings),
+        cwd=settings.root,
+        start_new_session=True,  # we forward Ctrl-C ourselves, in order
+        preexec_fn=die_with_parent(signal.SIGTERM),
+    )
+
+
+def run_all(settings: Settings, *, seed_demo: bool) -> int:
+    stop_requested = False
+
+    def request_stop(signum: int, frame: object) -> None:
+        nonlocal stop_requested
+        stop_requested = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    with running_services(settings) as live:
+        asyncio.run(prepare_database(live, seed_demo=seed_demo))
+        children = {name: spawn(name, live) for name in ("worker", "web")}
+        log.info("hotline is up", url=f"http://{live.web.host}:{live.web.port}/")
+        exit_code = 0
+        while not stop_requested:
+            for name, proc in children.items():
+                if proc.poll() is not None:
+                    log.error("process exited unexpectedly; stopping", process=name, code=proc.returncode)
+                    stop_requested, exit_code = True, 1
+            time.sleep(0.2)
+        log.info("stopping")
+        for proc in children.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in children.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return exit_code

@@ -1,0 +1,267 @@
+"""One frozen settings object, built at start-up from config.toml and HOTLINE_* variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ENVIRONMENTS = ("development", "test", "production")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names the key."""
+
+
+@dataclasses.dataclass(frozen=True)
+class AppSettings:
+    env: str = "development"
+    timezone: str = "Asia/Shanghai"
+    var_dir: str = "var"
+
+
+@dataclasses.dataclass(frozen=True)
+class WebSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    processes: int = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class DatabaseSettings:
+    pool_min: int = 1
+    pool_max: int = 10
+    statement_timeout_s: float = 30.0
+
+
+@dataclasses.dataclass(frozen=True)
+class RedisSettings:
+    queue_name: str = "hotline:queue"
+
+
+@dataclasses.dataclass(frozen=True)
+class EmbeddedSettings:
+    postgres_port: int = 0
+    redis_port: int = 0
+    start_timeout_s: float = 30.0
+
+
+@dataclasses.dataclass(frozen=True)
+class LoggingSettings:
+    level: str = "INFO"
+    format: str = "console"
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkerSettings:
+    heartbeat_s: int = 10
+    max_jobs: int = 20
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassifierSettings:
+    model_dir: str = "var/models/current"
+    auto_dispatch_threshold: float = 0.6
+
+
+SECTIONS: dict[str, type] = {
+    "app": AppSettings,
+    "web": WebSettings,
+    "database": DatabaseSettings,
+    "redis": RedisSettings,
+    "embedded": EmbeddedSettings,
+    "logging": LoggingSettings,
+    "worker": WorkerSettings,
+    "classifier": ClassifierSettings,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    app: AppSettings
+    web: WebSettings
+    database: DatabaseSettings
+    redis: RedisSettings
+    embedded: EmbeddedSettings
+    logging: LoggingSettings
+    worker: WorkerSettings
+    classifier: ClassifierSettings
+    root: Path
+    secret_key: str = dataclasses.field(repr=False)
+    database_url: str | None = dataclasses.field(default=None, repr=False)
+    redis_url: str | None = dataclasses.field(default=None, repr=False)
+
+    @property
+    def var_path(self) -> Path:
+        return self.root / self.app.var_dir
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.app.timezone)
+
+    @property
+    def is_development(self) -> bool:
+        return self.app.env != "production"
+
+    @property
+    def embedded_needed(self) -> bool:
+        return self.database_url is None or self.redis_url is None
+
+    def path(self, relative: str) -> Path:
+        """A configured path, resolved against the project root unless absolute."""
+        p = Path(relative)
+        return p if p.is_absolute() else self.root / p
+
+    def with_services(self, database_url: str, redis_url: str) -> Settings:
+        return dataclasses.replace(self, database_url=database_url, redis_url=redis_url)
+
+
+def load_settings(config_path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read config.toml, apply HOTLINE_* overrides, validate, and return the frozen settings."""
+    env = dict(os.environ if environ is None else environ)
+    path = Path(config_path or env.get("HOTLINE_CONFIG") or _default_config_path())
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+    unknown = set(raw) - set(SECTIONS)
+    if unknown:
+        raise ConfigError(f"{path}: unknown section [{sorted(unknown)[0]}]")
+    sections = {name: _build_section(name, cls, raw.get(name, {}), env, path) for name, cls in SECTIONS.items()}
+    _validate(sections, path)
+
+    root = path.resolve().parent
+    app: AppSettings = sections["app"]
+    settings = Settings(
+        **sections,
+        root=root,
+        secret_key="",
+        database_url=env.get("HOTLINE_DATABASE_URL") or None,
+        redis_url=env.get("HOTLINE_REDIS_URL") or None,
+    )
+    secret = env.get("HOTLINE_SECRET_KEY")
+    if app.env == "production":
+        for var in ("HOTLINE_SECRET_KEY", "HOTLINE_DATABASE_URL", "HOTLINE_REDIS_URL"):
+            if not env.get(var):
+                raise ConfigError(f"{var} must be set when [app] env = \"production\"")
+    if not secret:
+        secret = _development_secret(settings.var_path)
+    return dataclasses.replace(settings, secret_key=secret)
+
+
+def _default_config_path() -> Path:
+    cwd_config = Path.cwd() / "config.toml"
+    if cwd_config.exists():
+        return cwd_config
+    return Path(__file__).resolve().parent.parent / "config.toml"
+
+
+def _build_section(name: str, cls: type, values: object, env: Mapping[str, str], path: Path) -> object:
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path}: [{name}] must be a table")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = set(values) - set(fields)
+    if unknown:
+        raise ConfigError(f"{path}: [{name}] has an unknown key '{sorted(unknown)[0]}'")
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for key in fields:
+        env_name = f"HOTLINE_{name.upper()}_{key.upper()}"
+        if env_name in env:
+            kwargs[key] = _coerce(env[env_name], hints[key], env_name)
+        elif key in values:
+            kwargs[key] = _check_type(values[key], hints[key], f"[{name}] {key}")
+    return cls(**kwargs)
+
+
+def _coerce(text: str, hint: object, where: str) -> object:
+    try:
+        if hint is int:
+            return int(text)
+        if hint is float:
+            return float(text)
+        if hint is bool:
+            if text.lower() in ("1", "true", "yes", "on"):
+                return True
+            if text.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(text)
+    except ValueError:
+        raise ConfigError(f"{where}: expected {_type_name(hint)}, got {text!r}") from None
+    return text
+
+
+def _check_type(value: object, hint: object, where: str) -> object:
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    expected = hint if isinstance(hint, type) else None
+    if isinstance(hint, types.UnionType):
+        expected = None
+    if expected is not None and (not isinstance(value, expected) or (expected is int and isinstance(value, bool))):
+        raise ConfigError(f"{where}: expected {_type_name(hint)}, got {value!r}")
+    return value
+
+
+def _type_name(hint: object) -> str:
+    return {int: "a whole number", float: "a number", bool: "true or false", str: "a string"}.get(
+        hint,  # type: ignore[call-overload]
+        str(hint),
+    )
+
+
+def _validate(sections: dict[str, object], path: Path) -> None:
+    app = typing.cast(AppSettings, sections["app"])
+    web = typing.cast(WebSettings, sections["web"])
+    db = typing.cast(DatabaseSettings, sections["database"])
+    logging_ = typing.cast(LoggingSettings, sections["logging"])
+    classifier = typing.cast(ClassifierSettings, sections["classifier"])
+    embedded = typing.cast(EmbeddedSettings, sections["embedded"])
+    checks = [
+        (app.env in ENVIRONMENTS, "[app] env", f"one of {', '.join(ENVIRONMENTS)}", app.env),
+        (1 <= web.port <= 65535, "[web] port", "a port between 1 and 65535", web.port),
+        (web.processes >= 1, "[web] processes", "at least 1", web.processes),
+        (1 <= db.pool_min <= db.pool_max, "[database] pool_min", "between 1 and pool_max", db.pool_min),
+        (logging_.level in LOG_LEVELS, "[logging] level", f"one of {', '.join(LOG_LEVELS)}", logging_.level),
+        (logging_.format in ("console", "json"), "[logging] format", "console or json", logging_.format),
+        (
+            0.0 <= classifier.auto_dispatch_threshold <= 1.0,
+            "[classifier] auto_dispatch_threshold",
+            "between 0 and 1",
+            classifier.auto_dispatch_threshold,
+        ),
+        (0 <= embedded.postgres_port <= 65535, "[embedded] postgres_port", "0 or a port", embedded.postgres_port),
+        (0 <= embedded.redis_port <= 65535, "[embedded] redis_port", "0 or a port", embedded.redis_port),
+    ]
+    for ok, key, expected, got in checks:
+        if not ok:
+            raise ConfigError(f"{path}: {key} must be {expected}, got {got!r}")
+    try:
+        ZoneInfo(app.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{path}: [app] timezone {app.timezone!r} is not a known time zone") from None
+
+
+def _development_secret(var_path: Path) -> str:
+    """A random key kept under var/, so development sessions survive restarts without a default secret."""
+    key_file = var_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    var_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process wrote it first
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

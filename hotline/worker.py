@@ -1,0 +1,71 @@
+"""The arq worker process: SLA timers and background jobs, with a heartbeat for /healthz."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from arq.connections import RedisSettings
+from arq.worker import Worker
+
+from hotline import heartbeat, jobs
+from hotline.db import create_pool
+from hotline.logs import configure_logging
+from hotline.settings import Settings
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, default=str).encode()
+
+
+def _loads(data: bytes) -> Any:
+    return json.loads(data)
+
+
+def redis_settings(settings: Settings) -> RedisSettings:
+    assert settings.redis_url, "services must be started before the worker"
+    return RedisSettings.from_dsn(settings.redis_url)
+
+
+JSON_SERIALIZERS = {"job_serializer": _dumps, "job_deserializer": _loads}
+
+
+def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
+    ident = heartbeat.worker_id()
+
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        ctx["settings"] = settings
+        ctx["pool"] = await create_pool(settings)
+        ctx["heartbeat"] = asyncio.create_task(
+            heartbeat.beat_forever(ctx["redis"], ident, settings.worker.heartbeat_s)
+        )
+
+    async def on_shutdown(ctx: dict[str, Any]) -> None:
+        task = ctx.get("heartbeat")
+        if task:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await heartbeat.forget(ctx["redis"], ident)
+        if "pool" in ctx:
+            await ctx["pool"].close()
+
+    return Worker(
+        functions=jobs.FUNCTIONS,  # type: ignore[arg-type]
+        cron_jobs=jobs.CRON_JOBS,
+        redis_settings=redis_settings(settings),
+        queue_name=settings.redis.queue_name,
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
+        max_jobs=settings.worker.max_jobs,
+        burst=burst,
+        handle_signals=not burst,
+        **JSON_SERIALIZERS,  # type: ignore[arg-type]
+    )
+
+
+def run_worker(settings: Settings) -> None:
+    configure_logging(settings.logging, "worker")
+    build_worker(settings).run()

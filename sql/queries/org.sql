@@ -1,0 +1,27 @@
+-- name: count_units
+SELECT count(*) FROM units;
+
+-- name: all_units
+SELECT id, code, name, level, parent_id, kind, aliases, sees_phone FROM units ORDER BY id;
+
+-- name: unit_ids_by_code
+SELECT code, id FROM units WHERE code = ANY($1::text[]);
+
+-- name: insert_unit
+INSERT INTO units (code, name, level, parent_id, kind, aliases, sees_phone)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (code) DO UPDATE
+    SET name = EXCLUDED.name, level = EXCLUDED.level, parent_id = EXCLUDED.parent_id,
+        kind = EXCLUDED.kind, aliases = EXCLUDED.aliases, sees_phone = EXCLUDED.sees_phone
+RETURNING id;
+
+-- name: insert_user
+INSERT INTO users (username, display_name, role, unit_id, password_hash)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (username) DO UPDATE
+    SET display_name = EXCLUDED.display_name, role = EXCLUDED.role, unit_id = EXCLUDED.unit_id,
+        password_hash = EXCLUDED.password_hash
+RETURNING id;
+
+-- name: user_by_username
+SELECT id, username, display_name, role, unit_id, password_hash, active FROM users WHERE username = $1;
