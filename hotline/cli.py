@@ -102,11 +102,14 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_demo_seed(settings: Settings, args: argparse.Namespace) -> int:
-    from hotline.demo import seed_demo
+    from hotline.demo import DemoRefused, seed_demo
 
     async def run(conn: asyncpg.Connection, live: Settings) -> int:
-        summary = await seed_demo(conn, live)
-        print(summary)
+        try:
+            print(await seed_demo(conn, live))
+        except DemoRefused as exc:
+            print(exc, file=sys.stderr)
+            return 1
         return 0
 
     return with_database(settings, run)

@@ -69,6 +69,10 @@ ESTATES = {
 }
 
 
+class DemoRefused(Exception):
+    pass
+
+
 @dataclass(frozen=True)
 class DemoUnit:
     code: str
@@ -124,7 +128,7 @@ def demo_users(units: list[DemoUnit]) -> list[tuple[str, str, str, str]]:
 async def seed_demo(conn: asyncpg.Connection, settings: Settings) -> str:
     """Create (or refresh) the demo city; returns a one-line summary in Chinese."""
     if not settings.is_development:
-        raise RuntimeError("demo data is never seeded in production")
+        raise DemoRefused("生产环境（[app] env = \"production\"）不能写入演示数据")
     units = demo_units()
     users = demo_users(units)
     password_hash = hash_password(DEMO_PASSWORD)  # hashed once: argon2 is slow on purpose

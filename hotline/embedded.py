@@ -137,6 +137,13 @@ class EmbeddedServices:
             os.close(self._lock_fd)
             self._lock_fd = None
 
+    def stop_one(self, name: str) -> None:
+        """Stop one server ("postgres" or "valkey"), as an outage would; used by fault tests."""
+        for child_name, proc, sig in self._children:
+            if child_name == name and proc.poll() is None:
+                proc.send_signal(sig)
+                proc.wait(15)
+
     def __enter__(self) -> ServiceUrls:
         return self.start()
 
@@ -173,6 +180,7 @@ class EmbeddedServices:
         pg_dir.mkdir(exist_ok=True)
         run_as = _postgres_run_as()
         if run_as is not None:
+            _check_traversable(pg_dir)
             os.chown(pg_dir, run_as.pw_uid, run_as.pw_gid)
         bindir = postgres_bin_dir()
         _stop_stale(data / "postmaster.pid", "postgres", signal.SIGINT)
@@ -286,6 +294,16 @@ def _postgres_run_as() -> pwd.struct_passwd | None:
             check=True, capture_output=True,
         )  # fmt: skip
         return pwd.getpwnam(PG_USER)
+
+
+def _check_traversable(directory: Path) -> None:
+    """As root we run PostgreSQL as PG_USER, who must be able to reach its data directory."""
+    for parent in directory.resolve().parents:
+        if not parent.stat().st_mode & 0o001:
+            raise EmbeddedServiceError(
+                f"{parent} is not searchable by other users, so the embedded PostgreSQL (user {PG_USER}) "
+                f"cannot reach {directory}; choose another var_dir or `chmod o+x {parent}`"
+            )
 
 
 def _stop_stale(pid_file: Path, process_name: str, sig: int) -> None:

@@ -1,0 +1,215 @@
+"""Test services: real PostgreSQL and Redis, embedded by default, external when HOTLINE_* URLs are set.
+
+Each test session gets its own database, migrated from empty. Tests that write data use the
+`clean` fixture, which truncates every table (and flushes the Redis database) afterwards:
+the web server under test runs in another process, so data must be committed to be seen.
+Fixtures that need nothing of the services (pure tests of dispatch/ and classifier/) start none.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+import redis.asyncio as aioredis
+
+from hotline.embedded import EmbeddedServices
+from hotline.migrate import migrate
+from hotline.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_REDIS_DB = 9  # on an external Redis, keep clear of database 0
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _with_redis_db(url: str, db: int) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def private_service_dir() -> Path:
+    """A fresh directory for embedded servers that the PostgreSQL user can reach when we run as root."""
+    path = Path(tempfile.mkdtemp(prefix="hotline-test-"))
+    path.chmod(0o711)
+    return path
+
+
+@pytest.fixture(scope="session")
+def service_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(postgres server URL, redis URL): external when configured, otherwise private embedded servers."""
+    db_url, redis_url = os.environ.get("HOTLINE_DATABASE_URL"), os.environ.get("HOTLINE_REDIS_URL")
+    if db_url and redis_url:
+        yield db_url, _with_redis_db(redis_url, TEST_REDIS_DB)
+        return
+    directory = private_service_dir()
+    embedded = EmbeddedServices(directory)
+    urls = embedded.start()
+    try:
+        yield db_url or urls.database_url, redis_url or urls.redis_url
+    finally:
+        embedded.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+async def database_url(service_urls: tuple[str, str]) -> AsyncIterator[str]:
+    """A fresh database for this test session, migrated from empty."""
+    server_url = service_urls[0]
+    name = f"hotline_test_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(_with_database(server_url, "postgres"))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = _with_database(server_url, name)
+    conn = await asyncpg.connect(url)
+    await migrate(conn)
+    await conn.close()
+    try:
+        yield url
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url(service_urls: tuple[str, str]) -> str:
+    return service_urls[1]
+
+
+@pytest.fixture(scope="session")
+def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("var")
+
+
+def service_environ(database_url: str, redis_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
+    """Environment for a process of the system under test."""
+    env = dict(os.environ)
+    env.update(
+        HOTLINE_CONFIG=str(ROOT / "config.toml"),
+        HOTLINE_APP_ENV="test",
+        HOTLINE_APP_VAR_DIR=str(var_dir),
+        HOTLINE_DATABASE_URL=database_url,
+        HOTLINE_REDIS_URL=redis_url,
+        HOTLINE_SECRET_KEY="test-secret-key-not-for-production",
+        HOTLINE_LOGGING_LEVEL="WARNING",
+        HOTLINE_WORKER_HEARTBEAT_S="1",
+    )
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, redis_url: str, var_dir: Path) -> Settings:
+    return load_settings(environ=service_environ(database_url, redis_url, var_dir))
+
+
+@pytest.fixture(scope="session")
+async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    from hotline.db import create_pool
+
+    p = await create_pool(settings, min_size=1, max_size=5)
+    yield p
+    await p.close()
+
+
+@pytest.fixture(scope="session")
+async def redis(redis_url: str) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.from_url(redis_url)
+    yield client
+    await client.aclose()
+
+
+async def truncate_all(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        tables = await conn.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"
+        )
+        if tables:
+            names = ", ".join(f'"{t["tablename"]}"' for t in tables)
+            await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+async def clean(pool: asyncpg.Pool, redis: aioredis.Redis) -> AsyncIterator[None]:
+    """Start from empty tables and an empty Redis database, and leave them so."""
+    await truncate_all(pool)
+    await redis.flushdb()
+    yield
+    await truncate_all(pool)
+    await redis.flushdb()
+
+
+def wait_for_http(url: str, proc: subprocess.Popen[bytes] | None = None, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before {url} answered")
+        try:
+            httpx.get(url, timeout=1.0)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+def start_process(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "hotline", *args], env=env, cwd=ROOT, start_new_session=True)
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def web_server(database_url: str, redis_url: str, var_dir: Path) -> Iterator[str]:
+    """A real web process (uvicorn) for this session; yields its base URL."""
+    port = free_port()
+    proc = start_process(["web", "--port", str(port)], service_environ(database_url, redis_url, var_dir))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{base}/healthz", proc)
+        yield base
+    finally:
+        stop_process(proc)
+
+
+@pytest.fixture(scope="session")
+def worker_process(database_url: str, redis_url: str, var_dir: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A real arq worker process for this session."""
+    proc = start_process(["worker"], service_environ(database_url, redis_url, var_dir))
+    try:
+        yield proc
+    finally:
+        stop_process(proc)
+
+
+@pytest.fixture
+async def http(web_server: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=web_server, timeout=10.0) as client:
+        yield client
