@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -180,16 +181,8 @@ class WorkingCalendar:
     def _local_day(self, moment: datetime) -> date:
         return moment.astimezone(self.tz).date()
 
-    def _intervals(self, day: date) -> list[tuple[datetime, datetime]]:
-        if not self.is_working_day(day):
-            return []
-        return [
-            (
-                datetime.combine(day, opens, tzinfo=self.tz).astimezone(UTC),
-                datetime.combine(day, closes, tzinfo=self.tz).astimezone(UTC),
-            )
-            for opens, closes in self.hours
-        ]
+    def _intervals(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
+        return _day_intervals(self, day)
 
     def _working_days_from(self, day: date) -> Iterator[date]:
         days_off = 0
@@ -202,6 +195,21 @@ class WorkingCalendar:
                 if days_off > _MAX_DAYS_OFF:
                     raise ValueError(f"no working day within {_MAX_DAYS_OFF} days after {day.isoformat()}")
             day += timedelta(days=1)
+
+
+# Deadlines are computed for every ticket event and the same few weeks of days come up again
+# and again; the calendar is immutable and hashable, so its days can be cached.
+@lru_cache(maxsize=4096)
+def _day_intervals(calendar: WorkingCalendar, day: date) -> tuple[tuple[datetime, datetime], ...]:
+    if not calendar.is_working_day(day):
+        return ()
+    return tuple(
+        (
+            datetime.combine(day, opens, tzinfo=calendar.tz).astimezone(UTC),
+            datetime.combine(day, closes, tzinfo=calendar.tz).astimezone(UTC),
+        )
+        for opens, closes in calendar.hours
+    )
 
 
 def _parse_time(value: str | time) -> time:

@@ -119,6 +119,11 @@ class OrgTree:
         except KeyError:
             raise OrgError(f"组织树中没有 id={unit_id} 的单位") from None
 
+    def named(self, name: str) -> tuple[Unit, ...]:
+        """Every unit whose name or an alias is exactly `name` (several districts may each have
+        a 新村社区: the place resolver decides, this only looks up)."""
+        return tuple(u for u in self._units.values() if name == u.name or name in u.aliases)
+
     def parent(self, unit_id: int) -> Unit | None:
         parent_id = self.unit(unit_id).parent_id
         return None if parent_id is None else self._units[parent_id]
@@ -164,6 +169,14 @@ class OrgTree:
                 break
             hops.append(ancestor.id)
         return tuple(reversed(hops))
+
+    def common_ancestor(self, a: int, b: int) -> Unit:
+        """The deepest unit that has both `a` and `b` within it."""
+        above_a = {a, *(u.id for u in self.ancestors(a))}
+        for candidate in (self.unit(b), *self.ancestors(b)):
+            if candidate.id in above_a:
+                return candidate
+        raise AssertionError("unreachable: every unit is within the root")
 
     def ancestor_at(self, unit_id: int, level: Level) -> Unit | None:
         """The unit itself or its ancestor at `level`, if there is one on its chain."""

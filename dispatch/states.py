@@ -101,6 +101,9 @@ INITIAL_STATE = S.NEW
 
 TERMINAL_STATES = frozenset({S.CLOSED, S.CLOSED_ON_SPOT, S.MERGED})
 
+# The result is still owed: the completion clock runs (or is paused) in these states.
+UNFINISHED_STATES = frozenset({S.NEW, S.PENDING_DISPATCH, S.ASSIGNED, S.SIGNED, S.SUSPENDED, S.RETURNED})
+
 # The actions that leave the state as it is, allowed while the unit is handling the ticket.
 _WHILE_HANDLING = (A.RECORD_CONTACT, A.REQUEST_EXTENSION, A.APPROVE_EXTENSION, A.REJECT_EXTENSION)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import secrets
 import tomllib
@@ -71,6 +72,36 @@ class ClassifierSettings:
     auto_dispatch_threshold: float = 0.6
 
 
+@dataclasses.dataclass(frozen=True)
+class SlaSettings:
+    reply_minutes: float = 60.0
+    reply_counts: str = "working"
+    accept_minutes: float = 1440.0
+    accept_counts: str = "working"
+    completion_days: dict[str, float] = dataclasses.field(
+        default_factory=lambda: {
+            "consultation": 3, "help_request": 5, "complaint": 15, "report": 15, "suggestion": 15, "praise": 3,
+        }
+    )  # fmt: skip
+    completion_counts: str = "working"
+    warn_fraction: float = 0.8
+
+
+@dataclasses.dataclass(frozen=True)
+class CalendarSettings:
+    hours: list[list[str]] = dataclasses.field(default_factory=lambda: [["09:00", "12:00"], ["13:30", "17:30"]])
+    weekdays: list[int] = dataclasses.field(default_factory=lambda: [1, 2, 3, 4, 5])
+    holidays: list[str] = dataclasses.field(default_factory=list)
+    workdays: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(frozen=True)
+class IntakeSettings:
+    repeat_days: int = 30
+    similar_min_score: float = 0.35
+    max_content_chars: int = 5000
+
+
 SECTIONS: dict[str, type] = {
     "app": AppSettings,
     "web": WebSettings,
@@ -80,6 +111,9 @@ SECTIONS: dict[str, type] = {
     "logging": LoggingSettings,
     "worker": WorkerSettings,
     "classifier": ClassifierSettings,
+    "sla": SlaSettings,
+    "calendar": CalendarSettings,
+    "intake": IntakeSettings,
 }
 
 
@@ -93,6 +127,9 @@ class Settings:
     logging: LoggingSettings
     worker: WorkerSettings
     classifier: ClassifierSettings
+    sla: SlaSettings
+    calendar: CalendarSettings
+    intake: IntakeSettings
     root: Path
     secret_key: str = dataclasses.field(repr=False)
     database_url: str | None = dataclasses.field(default=None, repr=False)
@@ -185,6 +222,13 @@ def _build_section(name: str, cls: type, values: object, env: Mapping[str, str],
 
 
 def _coerce(text: str, hint: object, where: str) -> object:
+    container = typing.get_origin(hint)
+    if container in (list, dict):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            raise ConfigError(f"{where}: expected JSON for a {container.__name__}, got {text!r}") from None
+        return _check_type(value, hint, where)
     try:
         if hint is int:
             return int(text)
@@ -202,6 +246,11 @@ def _coerce(text: str, hint: object, where: str) -> object:
 
 
 def _check_type(value: object, hint: object, where: str) -> object:
+    container = typing.get_origin(hint)
+    if container in (list, dict):
+        if not isinstance(value, container):
+            raise ConfigError(f"{where}: expected a {'list' if container is list else 'table'}, got {value!r}")
+        return value
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     expected = hint if isinstance(hint, type) else None
@@ -242,9 +291,18 @@ def _validate(sections: dict[str, object], path: Path) -> None:
         (0 <= embedded.postgres_port <= 65535, "[embedded] postgres_port", "0 or a port", embedded.postgres_port),
         (0 <= embedded.redis_port <= 65535, "[embedded] redis_port", "0 or a port", embedded.redis_port),
     ]
+    sla = typing.cast(SlaSettings, sections["sla"])
+    for key in ("reply_counts", "accept_counts", "completion_counts"):
+        checks.append((getattr(sla, key) in ("natural", "working"), f"[sla] {key}", "natural or working", getattr(sla, key)))
+    for key in ("reply_minutes", "accept_minutes"):
+        checks.append((getattr(sla, key) > 0, f"[sla] {key}", "greater than 0", getattr(sla, key)))
+    checks.append((0 < sla.warn_fraction < 1, "[sla] warn_fraction", "between 0 and 1", sla.warn_fraction))
     for ok, key, expected, got in checks:
         if not ok:
             raise ConfigError(f"{path}: {key} must be {expected}, got {got!r}")
+    for ticket_type, days in sla.completion_days.items():
+        if not isinstance(days, int | float) or days <= 0:
+            raise ConfigError(f"{path}: [sla] completion_days.{ticket_type} must be a number of days > 0, got {days!r}")
     try:
         ZoneInfo(app.timezone)
     except (ZoneInfoNotFoundError, ValueError):

@@ -37,4 +37,3 @@ UNITS = (
     Unit(XILING_STREET, "西岭街道", Level.STREET, XILING),
     Unit(XINCUN_XILING, "新村社区", Level.COMMUNITY, XILING_STREET),
 )
-

@@ -8,6 +8,8 @@ from orgdata import (
     UNITS,
     XILING,
     XILING_CHENGGUAN,
+    XINCUN_DONGHU,
+    XINCUN_XILING,
     XINGFU,
     XINGFU_GRID_1,
 )
@@ -17,7 +19,12 @@ from dispatch.org import Level, OrgError, OrgTree, Unit
 
 def test_levels_have_labels_and_ranks():
     assert [(lv.label, lv.rank) for lv in Level] == [
-        ("市", 1), ("区", 2), ("区直部门", 3), ("街道", 3), ("社区", 4), ("网格", 5)
+        ("市", 1),
+        ("区", 2),
+        ("区直部门", 3),
+        ("街道", 3),
+        ("社区", 4),
+        ("网格", 5),
     ]
 
 
@@ -43,6 +50,13 @@ def test_path_lists_every_hop_downwards(tree):
         tree.path(XILING, XINGFU)
 
 
+def test_common_ancestor(tree):
+    assert tree.common_ancestor(XINGFU_GRID_1, DONGHU_CHENGGUAN).id == DONGHU
+    assert tree.common_ancestor(XINGFU, XILING_CHENGGUAN).id == CITY
+    assert tree.common_ancestor(XINGFU_GRID_1, HUBIN).id == HUBIN
+    assert tree.common_ancestor(XINGFU, XINGFU).id == XINGFU
+
+
 def test_district_and_ancestor_at_level(tree):
     assert tree.district_of(XINGFU_GRID_1).id == DONGHU
     assert tree.district_of(DONGHU).id == DONGHU
@@ -61,6 +75,13 @@ def test_find_child_of_kind_refuses_two_candidates():
     units = (*UNITS, Unit(999, "东湖区城管局二", Level.DEPARTMENT, DONGHU, kind="城管局"))
     with pytest.raises(OrgError, match="城管局"):
         OrgTree(units).find_child_of_kind(DONGHU, "城管局")
+
+
+def test_lookup_by_name_or_alias(tree):
+    assert [u.id for u in tree.named("湖滨")] == [HUBIN]
+    assert [u.id for u in tree.named("湖滨街道")] == [HUBIN]
+    assert [u.id for u in tree.named("新村社区")] == [XINCUN_DONGHU, XINCUN_XILING]
+    assert tree.named("不存在") == ()
 
 
 def test_unknown_unit(tree):

@@ -135,8 +135,17 @@ def test_extensions_and_contacts_do_not_change_state():
 
 def test_values_labels_and_colours_are_defined_once():
     assert all_state_values() == (
-        "new", "pending_dispatch", "assigned", "signed", "suspended", "returned",
-        "completed", "reviewed", "closed", "closed_on_spot", "merged",
+        "new",
+        "pending_dispatch",
+        "assigned",
+        "signed",
+        "suspended",
+        "returned",
+        "completed",
+        "reviewed",
+        "closed",
+        "closed_on_spot",
+        "merged",
     )
     assert len({s.label for s in TicketState}) == len(TicketState)
     assert all(s.colour.startswith("#") and len(s.colour) == 7 for s in TicketState)

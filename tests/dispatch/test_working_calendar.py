@@ -82,7 +82,7 @@ def test_add_working_time(cal, start, delta, due):
     assert cal.add_working_time(start, delta).tzinfo is UTC
 
 
-def test_single_interval_day_has_no_lunch_break(cal):
+def test_single_interval_day_has_no_lunch_break():
     plain = WorkingCalendar.from_config({**NATIONAL_DAY, "hours": [["09:00", "17:30"]]})
     hour = timedelta(hours=1)
     assert plain.add_working_time(local(2026, 9, 16, 11, 30), hour) == local(2026, 9, 16, 12, 30)

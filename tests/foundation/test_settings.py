@@ -27,7 +27,7 @@ def test_shipped_config_loads_with_defaults(tmp_path: Path) -> None:
     assert settings.tz.key == "Asia/Shanghai"
 
 
-def service_environment_overrides_a_key_with_its_type(tmp_path: Path) -> None:
+def test_environment_overrides_a_key_with_its_type(tmp_path: Path) -> None:
     env = {**base_env(tmp_path), "HOTLINE_WEB_PORT": "8123", "HOTLINE_CLASSIFIER_AUTO_DISPATCH_THRESHOLD": "0.8"}
     settings = load_settings(ROOT / "config.toml", env)
     assert settings.web.port == 8123

@@ -1,0 +1,102 @@
+"""The slowly changing data every request needs: org tree, categories, responsibility rules, places.
+
+Loaded once per process and reloaded when `catalog_version_seq` moves (a trigger advances it on
+any change, in any process), so a cache is never stale for longer than one request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from dispatch.org import Level, OrgTree, Unit
+from dispatch.routing import ResponsibilityRule
+from hotline.errors import ApiError
+from hotline.queries import Q
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    name: str
+    level1: str
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Catalog:
+    version: int
+    org: OrgTree | None
+    codes: dict[str, int]
+    sees_phone: frozenset[int]
+    categories: dict[str, Category]
+    rules: tuple[ResponsibilityRule, ...]
+    places: tuple[tuple[str, str, int], ...]  # (name, kind, unit id)
+    extras: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def tree(self) -> OrgTree:
+        if self.org is None:
+            raise ApiError(503, "组织机构尚未导入，请先导入单位（hotline import units）", code="no_org_tree")
+        return self.org
+
+    def category_code(self, name_or_code: str) -> str | None:
+        if name_or_code in self.categories:
+            return name_or_code
+        for category in self.categories.values():
+            if category.name == name_or_code:
+                return category.code
+        return None
+
+    def unit_path(self, unit_id: int) -> list[int]:
+        """The unit and its ancestors: who should see events about it."""
+        return [unit_id, *(u.id for u in self.tree.ancestors(unit_id))]
+
+
+async def load_catalog(conn: asyncpg.Connection) -> Catalog:
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        version = await conn.fetchval(Q.catalog_version)
+        unit_rows = await conn.fetch(Q.all_units)
+        category_rows = await conn.fetch(Q.all_categories)
+        rule_rows = await conn.fetch(Q.all_rules)
+        place_rows = await conn.fetch(Q.all_places)
+    units = [
+        Unit(r["id"], r["name"], Level(r["level"]), r["parent_id"], tuple(r["aliases"]), r["kind"]) for r in unit_rows
+    ]
+    return Catalog(
+        version=version,
+        org=OrgTree(units) if units else None,
+        codes={r["code"]: r["id"] for r in unit_rows},
+        sees_phone=frozenset(r["id"] for r in unit_rows if r["sees_phone"]),
+        categories={r["code"]: Category(r["code"], r["name"], r["level1"], r["active"]) for r in category_rows},
+        rules=tuple(
+            ResponsibilityRule(
+                category_code=r["category_code"],
+                level=Level(r["level"]),
+                owner_kind=r["owner_kind"],
+                owner_unit_id=r["owner_unit_id"],
+                co_handler_kinds=tuple(r["co_handler_kinds"]),
+                priority=r["priority"],
+            )
+            for r in rule_rows
+        ),
+        places=tuple((r["name"], r["kind"], r["unit_id"]) for r in place_rows),
+    )
+
+
+class CatalogCache:
+    def __init__(self) -> None:
+        self._catalog: Catalog | None = None
+        self._lock = asyncio.Lock()
+
+    async def get(self, conn: asyncpg.Connection) -> Catalog:
+        version = await conn.fetchval(Q.catalog_version)
+        if self._catalog is not None and self._catalog.version == version:
+            return self._catalog
+        async with self._lock:
+            if self._catalog is None or self._catalog.version != version:
+                self._catalog = await load_catalog(conn)
+            return self._catalog
