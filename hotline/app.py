@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from arq.connections import ArqRedis
@@ -11,20 +12,28 @@ from redis.asyncio import ConnectionPool
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from hotline.api import appeals, catalog, session, tickets
+from hotline.api.common import routes
+from hotline.catalog import CatalogCache
 from hotline.db import create_pool
 from hotline.errors import EXCEPTION_HANDLERS
 from hotline.health import healthz
 from hotline.metrics import MetricsMiddleware, metrics_view
+from hotline.openapi import build_spec
 from hotline.queries import Q
 from hotline.settings import Settings
+from hotline.sla_clock import SlaClock
+from hotline.text import TextServices
+from hotline.tickets.intake import Intake
 from hotline.worker import JSON_SERIALIZERS
 
 HERE = Path(__file__).resolve().parent
+API_ENDPOINTS = [*session.ENDPOINTS, *tickets.ENDPOINTS, *appeals.ENDPOINTS, *catalog.ENDPOINTS]
 templates = Jinja2Templates(directory=HERE / "templates")
 
 
@@ -32,10 +41,22 @@ async def home(request: Request) -> Response:
     return templates.TemplateResponse(request, "home.html", {"title": "12345 热线工单调度与督办"})
 
 
-def create_app(settings: Settings) -> Starlette:
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Starlette:
+    spec = build_spec(API_ENDPOINTS)
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(spec)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.settings = settings
+        app.state.clock = clock
+        app.state.catalogs = CatalogCache()
+        app.state.intake = Intake(settings, SlaClock.from_settings(settings), TextServices(settings.path(settings.classifier.model_dir)))
         app.state.pool = await create_pool(settings)
         async with app.state.pool.acquire() as conn:
             await Q.check(conn)
@@ -55,6 +76,8 @@ def create_app(settings: Settings) -> Starlette:
         Route("/", home, name="home"),
         Route("/healthz", healthz, name="healthz"),
         Route("/metrics", metrics_view, name="metrics"),
+        Route("/openapi.json", openapi, name="openapi"),
+        *routes(API_ENDPOINTS),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     return Starlette(

@@ -5,15 +5,20 @@ Every demo user's password is DEMO_PASSWORD; the demo refuses to seed in product
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 
 import asyncpg
 
+from classifier.segment import default_segmenter
+from hotline import kb
 from hotline.passwords import hash_password
 from hotline.queries import Q
 from hotline.settings import Settings
 
 DEMO_PASSWORD = "demo12345"
+CATEGORIES_CSV = Path(__file__).resolve().parent.parent / "classifier" / "bootstrap" / "categories.csv"
 CITY = ("YC", "云川市", ["云川"])
 
 # (code, name) of the departments every district has, with the kind routing rules refer to.
@@ -71,6 +76,56 @@ ESTATES = {
 
 class DemoRefused(Exception):
     pass
+
+
+# 民生问题办理责任分解表 of the demo city: category code -> rules (level, owner kind, co-handler kinds, priority).
+# A community-level rule needs the caller's community; the lower-priority rule is the fallback.
+RESPONSIBILITY = {
+    "PROPERTY": [("community", None, ("住建局",), 10), ("street", None, ("住建局",), 0)],
+    "ILLEGAL_BUILD": [("street", None, ("城管局",), 0)],
+    "MUNICIPAL": [("department", "城管局", (), 0)],
+    "UTILITIES": [("department", "水务局", (), 0)],
+    "HOUSING": [("department", "住建局", (), 0)],
+    "NOISE": [("community", None, ("生态环境局",), 10), ("street", None, ("生态环境局",), 0)],
+    "POLLUTION": [("department", "生态环境局", (), 0)],
+    "WAGES": [("department", "人社局", (), 0)],
+    "SOCIAL_INS": [("department", "人社局", (), 0)],
+    "SCHOOL": [("department", "教育局", (), 0)],
+    "CONSUMER": [("department", "市场监管局", (), 0)],
+    "MARKET": [("department", "市场监管局", ("城管局",), 0)],
+    "HEALTH": [("department", "卫健局", (), 0)],
+    "TRANSIT": [("department", "交通运输局", (), 0)],
+    "TRAFFIC": [("department", "交通运输局", ("城管局",), 0)],
+    "WELFARE": [("community", None, ("民政局",), 10), ("department", "民政局", (), 0)],
+}
+
+# (title, category code, keywords, answer): what operators answer on the spot most days.
+KNOWLEDGE = [
+    ("社保缴费记录怎么查询", "SOCIAL_INS", ["社保", "缴费", "查询"],
+     "可通过“云川人社”微信公众号、市政务服务网或携带身份证到任一社保经办窗口查询；打印带章的缴费证明需到窗口办理。"),
+    ("灵活就业人员如何参加养老保险", "SOCIAL_INS", ["灵活就业", "养老保险", "参保"],
+     "持身份证到户籍或居住地街道社保服务窗口登记，每月按所选档次缴费；也可在政务服务网线上办理。"),
+    ("被拖欠工资怎么办", "WAGES", ["拖欠工资", "欠薪", "劳动仲裁"],
+     "请保留劳动合同、考勤和工资记录，向用工所在区人社局劳动保障监察大队投诉；也可在一年内申请劳动仲裁，仲裁不收费。"),
+    ("小学一年级入学报名时间", "SCHOOL", ["入学", "报名", "一年级", "学位"],
+     "每年 5 月中旬在区教育局招生平台网上报名，需准备户口簿、房产证明或居住证；具体时间以当年招生公告为准。"),
+    ("物业费收费标准在哪里查", "PROPERTY", ["物业费", "收费标准", "物业"],
+     "普通住宅前期物业服务收费实行政府指导价，标准在小区公示栏和区住建局网站公布；对收费有异议可向所在街道反映。"),
+    ("晚上施工噪音扰民可以投诉吗", "NOISE", ["噪音", "夜间施工", "扰民"],
+     "22 时至次日 6 时禁止产生噪声的建筑施工作业（抢修、抢险除外）；可拨打 12345 登记，由属地街道和生态环境部门处理。"),
+    ("停水停电信息在哪里发布", "UTILITIES", ["停水", "停电", "通知"],
+     "计划停水由市供水公司提前 24 小时在官网、公众号和小区公告栏发布；计划停电由供电公司发布。突发停水请说明具体小区。"),
+    ("居住证怎么办理", None, ["居住证", "办理", "暂住"],
+     "在居住地连续居住半年以上、有合法稳定就业或住所的，可持身份证、居住证明到社区警务室或派出所申领。"),
+    ("公交卡充值和老年卡办理", "TRANSIT", ["公交卡", "老年卡", "充值"],
+     "公交卡可在各公交服务网点和手机 APP 充值；年满 65 周岁可持身份证和照片到公交服务网点办理老年卡，免费乘车。"),
+    ("网购商品质量问题如何维权", "CONSUMER", ["网购", "退货", "消费维权", "质量问题"],
+     "先与商家或平台协商，保留订单和聊天记录；协商不成可通过全国 12315 平台投诉，或向经营者所在地市场监管局投诉。"),
+    ("低保申请条件和流程", "WELFARE", ["低保", "最低生活保障", "救助"],
+     "家庭人均收入低于当地低保标准且财产符合规定的，可向户籍所在地社区提出申请，经街道审核、区民政局审批。"),
+    ("违章搭建向哪里举报", "ILLEGAL_BUILD", ["违章搭建", "私搭乱建", "违建"],
+     "可拨打 12345 或向所在街道综合执法队举报，请说明具体小区、楼栋和搭建位置，执法部门将核查处理。"),
+]
 
 
 @dataclass(frozen=True)
@@ -141,7 +196,33 @@ async def seed_demo(conn: asyncpg.Connection, settings: Settings) -> str:
             )
         for username, display, role, unit_code in users:
             await conn.execute(Q.insert_user, username, display, role, ids[unit_code], password_hash)
+        await _seed_catalog(conn, units, ids)
     return f"演示城市 {CITY[1]}：{len(units)} 个单位，{len(users)} 个用户（密码均为 {DEMO_PASSWORD}）"
+
+
+async def _seed_catalog(conn: asyncpg.Connection, units: list[DemoUnit], ids: dict[str, int]) -> None:
+    """Categories, the responsibility table, estates and roads, and the knowledge base."""
+    for category in default_categories():
+        await conn.execute(Q.upsert_category, category["code"], category["name"], category["level1"],
+                           category.get("description", ""))  # fmt: skip
+    if not await conn.fetchval("SELECT count(*) FROM responsibility_rules"):
+        for code, rules in RESPONSIBILITY.items():
+            for level, owner_kind, co_kinds, priority in rules:
+                await conn.execute(Q.insert_rule, code, level, owner_kind, None, list(co_kinds), priority)
+    community_ids = {u.name: ids[u.code] for u in units if u.level == "community"}
+    for community, names in ESTATES.items():
+        for name in names:
+            kind = "road" if name.endswith("路") else "estate"
+            await conn.execute(Q.insert_place, name, kind, community_ids[community])
+    if not await conn.fetchval("SELECT count(*) FROM kb_entries"):
+        segmenter = default_segmenter()
+        for title, category_code, keywords, answer in KNOWLEDGE:
+            await kb.add_entry(conn, segmenter.cut, title, answer, category_code, keywords)
+
+
+def default_categories() -> list[dict[str, str]]:
+    with open(CATEGORIES_CSV, encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
 
 
 async def seed_demo_if_empty(conn: asyncpg.Connection, settings: Settings) -> bool:

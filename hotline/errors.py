@@ -16,6 +16,7 @@ _DEFAULT_MESSAGES = {
     405: ("method_not_allowed", "不支持该请求方法"),
     409: ("conflict", "该记录已被他人修改，请刷新后重试"),
     413: ("too_large", "提交的内容过大"),
+    415: ("unsupported_media_type", "请以 JSON 格式提交"),
     422: ("invalid", "提交的内容有误"),
     500: ("internal", "系统内部错误，请稍后重试"),
     503: ("unavailable", "服务暂不可用"),

@@ -78,7 +78,7 @@ class SlaSettings:
     reply_counts: str = "working"
     accept_minutes: float = 1440.0
     accept_counts: str = "working"
-    completion_days: dict[str, float] = dataclasses.field(
+    completion_days: dict[str, int] = dataclasses.field(
         default_factory=lambda: {
             "consultation": 3, "help_request": 5, "complaint": 15, "report": 15, "suggestion": 15, "praise": 3,
         }
@@ -301,8 +301,8 @@ def _validate(sections: dict[str, object], path: Path) -> None:
         if not ok:
             raise ConfigError(f"{path}: {key} must be {expected}, got {got!r}")
     for ticket_type, days in sla.completion_days.items():
-        if not isinstance(days, int | float) or days <= 0:
-            raise ConfigError(f"{path}: [sla] completion_days.{ticket_type} must be a number of days > 0, got {days!r}")
+        if isinstance(days, bool) or not isinstance(days, int) or days <= 0:
+            raise ConfigError(f"{path}: [sla] completion_days.{ticket_type} must be a whole number of days > 0, got {days!r}")
     try:
         ZoneInfo(app.timezone)
     except (ZoneInfoNotFoundError, ValueError):

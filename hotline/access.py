@@ -1,0 +1,97 @@
+"""Every permission check, in one place, one condition per line.
+
+A unit sees the tickets it holds or held, and those of its subtree; the hotline centre (city
+operators, dispatchers, supervisors and admins) sees all. A ticket a user may not see is
+answered with 404, so its existence does not leak; a ticket the user sees but may not act on
+gets 403.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+from hotline.auth import User
+from hotline.catalog import Catalog
+from hotline.errors import ApiError
+from hotline.roles import Role
+from hotline.tickets.records import Ticket
+
+HANDLING_ROLES = frozenset({Role.HANDLER, Role.DISPATCHER})
+REVIEWING_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR})
+
+
+def sees_everything(user: User, catalog: Catalog) -> bool:
+    return user.unit_id == catalog.tree.root.id
+
+
+async def held_by(conn: asyncpg.Connection, ticket_id: int) -> set[int]:
+    return {r["unit_id"] for r in await conn.fetch("SELECT unit_id FROM ticket_units WHERE ticket_id = $1", ticket_id)}
+
+
+async def require_view(conn: asyncpg.Connection, user: User, ticket: Ticket, catalog: Catalog) -> None:
+    if sees_everything(user, catalog):
+        return
+    units = await held_by(conn, ticket.id)
+    if ticket.holder_unit_id is not None:
+        units.add(ticket.holder_unit_id)
+    if any(catalog.tree.is_within(unit, user.unit_id) for unit in units):
+        return
+    raise ApiError(404, "找不到该工单", code="ticket_not_found")
+
+
+def shows_personal_data(user: User, catalog: Catalog) -> bool:
+    """Callers' names and numbers: the hotline centre, and units configured to need them."""
+    if user.role in (Role.OPERATOR, Role.ADMIN):
+        return True
+    if sees_everything(user, catalog):
+        return True
+    return user.unit_id in catalog.sees_phone
+
+
+def require_role(user: User, *roles: Role) -> None:
+    if user.role not in roles:
+        labels = "、".join(r.label for r in roles)
+        raise ApiError(403, f"只有{labels}可以执行此操作", code="wrong_role")
+
+
+def require_holder(user: User, ticket: Ticket) -> None:
+    """Handling actions: a handler (or the dispatcher) of the unit that holds the ticket."""
+    require_role(user, *HANDLING_ROLES)
+    if ticket.holder_unit_id != user.unit_id:
+        raise ApiError(403, "该工单不在本单位办理", code="not_holder")
+
+
+def require_reviewer(user: User, unit_id: int | None, catalog: Catalog) -> None:
+    """Reviews (returns, extensions, completions): the dispatcher or supervisor of a level above `unit_id`."""
+    require_role(user, *REVIEWING_ROLES)
+    if unit_id is None or unit_id == user.unit_id:
+        raise ApiError(403, "须由上一级单位审核", code="not_reviewer")
+    if not catalog.tree.is_within(unit_id, user.unit_id):
+        raise ApiError(403, "须由上一级单位审核", code="not_reviewer")
+
+
+def require_queue_dispatcher(user: User, ticket: Ticket) -> None:
+    require_role(user, Role.DISPATCHER)
+    if ticket.holder_unit_id != user.unit_id:
+        raise ApiError(403, "该工单不在本级派单队列中", code="not_queue_owner")
+
+
+def require_supervisor_over(user: User, unit_id: int, catalog: Catalog) -> None:
+    """Appeal decisions, supervision orders and urges: a supervisor above the unit concerned."""
+    require_role(user, Role.SUPERVISOR)
+    if unit_id == user.unit_id or not catalog.tree.is_within(unit_id, user.unit_id):
+        raise ApiError(403, "须由上级督办人决定", code="not_supervisor")
+
+
+def require_hotline(user: User, catalog: Catalog) -> None:
+    """Intake, callbacks, closing on the spot and merging: the hotline centre's operators."""
+    require_role(user, Role.OPERATOR, Role.DISPATCHER)
+    if not sees_everything(user, catalog):
+        raise ApiError(403, "只有热线中心可以执行此操作", code="not_hotline")
+
+
+def visible_units(user: User, catalog: Catalog) -> frozenset[int] | None:
+    """The units whose tickets a user may list; None means all."""
+    if sees_everything(user, catalog):
+        return None
+    return catalog.tree.subtree_ids(user.unit_id)

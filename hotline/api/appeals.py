@@ -1,0 +1,57 @@
+"""Appeal endpoints (申诉关)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hotline import access, schemas
+from hotline.api.common import Endpoint, int_param, now, ok, parse_body
+from hotline.auth import current_user
+from hotline.tickets.appeals import appeal_json, do_decide_appeal, do_file_appeal
+from hotline.tickets.journal import lock, transaction
+
+
+async def file_appeal(request: Request) -> Response:
+    user = await current_user(request)
+    ticket_id = int_param(request, "id")
+    body = await parse_body(request, schemas.Appeal)
+    state = request.app.state
+    async with transaction(state.pool, state.catalogs, state.redis, now(request)) as tx:
+        ticket = await lock(tx.conn, ticket_id)
+        await access.require_view(tx.conn, user, ticket, tx.catalog)
+        appeal_id = await do_file_appeal(tx, user, ticket, body.kind, body.reason)
+        row = await tx.conn.fetchrow("SELECT * FROM appeals WHERE id = $1", appeal_id)
+    return ok(appeal_json(row), 201)
+
+
+async def decide_appeal(request: Request) -> Response:
+    user = await current_user(request)
+    appeal_id = int_param(request, "id")
+    body = await parse_body(request, schemas.Decision)
+    state = request.app.state
+    async with transaction(state.pool, state.catalogs, state.redis, now(request)) as tx:
+        row = await do_decide_appeal(tx, user, appeal_id, body.approve, body.note)
+    return ok(appeal_json(row))
+
+
+async def list_appeals(request: Request) -> Response:
+    user = await current_user(request)
+    state = request.app.state
+    async with transaction(state.pool, state.catalogs, state.redis, now(request)) as tx:
+        units = access.visible_units(user, tx.catalog)
+        rows = await tx.conn.fetch(
+            """SELECT * FROM appeals WHERE ($1::bigint[] IS NULL OR unit_id = ANY($1::bigint[]))
+               ORDER BY (status = 'pending') DESC, id DESC LIMIT 200""",
+            None if units is None else sorted(units),
+        )
+    return ok({"items": [appeal_json(r) for r in rows]})
+
+
+ENDPOINTS = [
+    Endpoint("POST", "/api/tickets/{id:int}/appeals", file_appeal, "申诉", "appeals", schemas.Appeal, "Appeal",
+             (201, 401, 403, 404, 409, 422)),
+    Endpoint("POST", "/api/appeals/{id:int}/decision", decide_appeal, "申诉审核", "appeals", schemas.Decision, "Appeal",
+             (200, 401, 403, 404, 409, 422)),
+    Endpoint("GET", "/api/appeals", list_appeals, "申诉列表", "appeals", None, "AppealList", (200, 401)),
+]  # fmt: skip

@@ -1,0 +1,116 @@
+"""What every API view shares: the endpoint registry (routes and /openapi.json come from it),
+body parsing with Chinese validation messages, and the per-request context."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from hotline.errors import ApiError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+Handler = Callable[[Request], Awaitable[Response]]
+MAX_BODY_BYTES = 256 * 1024
+
+FIELD_LABELS = {
+    "content": "诉求内容", "address": "地址", "caller_phone": "来电号码", "caller_name": "来电人姓名",
+    "type": "工单类型", "channel": "渠道", "category_code": "分类", "urgency": "紧急程度", "reason": "原因",
+    "note": "说明", "result": "办理结果", "text": "内容", "unit_id": "目标单位", "extra_days": "延期天数",
+    "method": "联系方式", "outcome": "联系结果", "satisfaction": "满意度", "username": "用户名",
+    "password": "密码", "title": "标题", "answer": "答复内容", "keywords": "关键词", "kind": "类型",
+    "approve": "审核结论", "master_ticket_id": "主工单", "kb_entry_id": "知识库条目",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    tag: str
+    body: type[BaseModel] | None = None
+    response: str | None = None  # a schema name in hotline/openapi.py
+    statuses: tuple[int, ...] = (200,)
+    public: bool = False
+    query: tuple[tuple[str, dict[str, Any]], ...] = field(default=())
+
+
+def routes(endpoints: list[Endpoint]) -> list[Route]:
+    by_path: dict[str, dict[str, Handler]] = {}
+    for e in endpoints:
+        by_path.setdefault(e.path, {})[e.method] = e.handler
+    return [_route(path, handlers) for path, handlers in by_path.items()]
+
+
+def _route(path: str, handlers: dict[str, Handler]) -> Route:
+    async def dispatch(request: Request) -> Response:
+        return await handlers[request.method](request)
+
+    return Route(path, dispatch, methods=list(handlers))
+
+
+async def parse_body(request: Request, model: type[ModelT]) -> ModelT:
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(413, f"提交的内容过大（上限 {MAX_BODY_BYTES // 1024} KB）")
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        raise ApiError(415, "请以 JSON 格式提交（Content-Type: application/json）", code="unsupported_media_type")
+    try:
+        data = json.loads(raw or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ApiError(400, "请求体不是有效的 JSON", code="bad_json") from None
+    if not isinstance(data, dict):
+        raise ApiError(422, "请求体应为 JSON 对象", code="invalid")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = [_message(err) for err in exc.errors()]
+        raise ApiError(422, "；".join(problems[:5]), code="invalid", fields=problems) from None
+
+
+def _message(err: Any) -> str:
+    location = [str(p) for p in err["loc"] if not isinstance(p, int)]
+    name = location[0] if location else ""
+    label = FIELD_LABELS.get(name, name)
+    ctx = err.get("ctx") or {}
+    kind = err["type"]
+    if kind == "missing":
+        return f"缺少必填项：{label}"
+    if kind == "extra_forbidden":
+        return f"不认识的字段：{name}"
+    if kind == "string_too_short":
+        return f"{label}不能为空"
+    if kind == "string_too_long":
+        return f"{label}过长（最多 {ctx.get('max_length')} 字）"
+    if kind == "string_pattern_mismatch":
+        return f"{label}格式不正确"
+    if kind == "literal_error":
+        return f"{label}取值无效，可选：{ctx.get('expected')}"
+    if kind in ("greater_than_equal", "less_than_equal", "too_long", "too_short"):
+        return f"{label}超出允许范围"
+    return f"{label}类型或格式不正确"
+
+
+def int_param(request: Request, name: str) -> int:
+    value = request.path_params[name]
+    if not isinstance(value, int) or value < 1 or value > 2**62:
+        raise ApiError(404)
+    return value
+
+
+def ok(data: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(data, status_code=status)
+
+
+def now(request: Request) -> datetime:
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()

@@ -1,0 +1,57 @@
+"""Login, logout, and who am I."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hotline import auth, schemas
+from hotline.api.common import Endpoint, now, ok, parse_body
+from hotline.errors import ApiError
+
+
+def user_json(user: auth.User, unit_name: str) -> dict[str, object]:
+    return {
+        "id": user.id, "username": user.username, "display_name": user.display_name,
+        "role": user.role.value, "role_label": user.role.label, "unit_id": user.unit_id, "unit_name": unit_name,
+    }  # fmt: skip
+
+
+async def login(request: Request) -> Response:
+    body = await parse_body(request, schemas.Login)
+    async with request.app.state.pool.acquire() as conn:
+        token, user = await auth.login(conn, body.username, body.password, body.kind, now(request))
+        catalog = await request.app.state.catalogs.get(conn)
+    response = ok({"token": token, "user": user_json(user, catalog.tree.unit(user.unit_id).name)})
+    if body.kind == "session":
+        response.set_cookie(
+            auth.SESSION_COOKIE, token, max_age=int(auth.SESSION_LIFETIME.total_seconds()),
+            httponly=True, samesite="lax", secure=request.url.scheme == "https",
+        )  # fmt: skip
+    return response
+
+
+async def logout(request: Request) -> Response:
+    token = auth.request_token(request)
+    if token is None:
+        raise ApiError(401)
+    async with request.app.state.pool.acquire() as conn:
+        await auth.logout(conn, token)
+    response = ok({"ok": True})
+    response.delete_cookie(auth.SESSION_COOKIE)
+    return response
+
+
+async def me(request: Request) -> Response:
+    user = await auth.current_user(request)
+    async with request.app.state.pool.acquire() as conn:
+        catalog = await request.app.state.catalogs.get(conn)
+    return ok(user_json(user, catalog.tree.unit(user.unit_id).name))
+
+
+ENDPOINTS = [
+    Endpoint("POST", "/api/auth/login", login, "登录（session：写入 Cookie；api：返回 Bearer 令牌）", "auth",
+             schemas.Login, "Login", (200, 401, 422), public=True),
+    Endpoint("POST", "/api/auth/logout", logout, "退出登录", "auth", None, "Ok", (200, 401)),
+    Endpoint("GET", "/api/me", me, "当前用户", "auth", None, "User", (200, 401)),
+]  # fmt: skip

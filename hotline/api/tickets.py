@@ -1,0 +1,279 @@
+"""Ticket endpoints. Thin: authenticate, parse, lock, check visibility, call one use-case, present."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+
+from dispatch.states import TicketState
+from hotline import access, schemas
+from hotline.api.common import Endpoint, int_param, now, ok, parse_body
+from hotline.auth import User, current_user
+from hotline.errors import ApiError
+from hotline.queries import Q
+from hotline.roles import Role
+from hotline.tickets import flow, intake
+from hotline.tickets.journal import Context, lock, transaction
+from hotline.tickets.records import TICKET_COLUMNS, Ticket, ticket_json
+
+UseCase = Callable[[Context, Any, User, Ticket, Any], Awaitable[Any]]
+
+
+async def present(tx: Context, user: User, ticket: Ticket) -> dict[str, Any]:
+    """The ticket as this user may see it; a handler's read of personal data is logged."""
+    show = access.shows_personal_data(user, tx.catalog)
+    if show and user.role is Role.HANDLER and (ticket.caller_phone or ticket.caller_name):
+        await tx.conn.execute(
+            "INSERT INTO pii_reads (user_id, ticket_id, at, fields) VALUES ($1, $2, $3, $4)",
+            user.id, ticket.id, tx.now, ["caller_phone", "caller_name"],
+        )  # fmt: skip
+    names = {u.id: u.name for u in tx.catalog.tree}
+    data = ticket_json(ticket, unit_names=names, show_personal=show)
+    data["deadlines"] = [
+        {
+            "id": d["id"], "track": d["track"], "rule_name": d["rule_name"], "unit_id": d["unit_id"],
+            "start_at": d["start_at"].isoformat(), "due_at": d["due_at"].isoformat(),
+            "warn_at": d["warn_at"].isoformat(), "status": d["status"],
+        }
+        for d in await tx.conn.fetch(Q.open_deadlines, ticket.id)
+    ]  # fmt: skip
+    return data
+
+
+def _context(request: Request):  # type: ignore[no-untyped-def]
+    state = request.app.state
+    return transaction(state.pool, state.catalogs, state.redis, now(request))
+
+
+def action(path: str, summary: str, body: type[BaseModel] | None, use_case: UseCase) -> Endpoint:
+    async def view(request: Request) -> Response:
+        user = await current_user(request)
+        ticket_id = int_param(request, "id")
+        parsed = await parse_body(request, body) if body is not None else None
+        async with _context(request) as tx:
+            ticket = await lock(tx.conn, ticket_id)
+            await access.require_view(tx.conn, user, ticket, tx.catalog)
+            await use_case(tx, request.app.state.intake, user, ticket, parsed)
+            result = await present(tx, user, await lock(tx.conn, ticket_id))
+        return ok(result)
+
+    return Endpoint("POST", f"/api/tickets/{{id:int}}/{path}", view, summary, "tickets", body, "Ticket",
+                    (200, 401, 403, 404, 409, 422))  # fmt: skip
+
+
+async def create(request: Request) -> Response:
+    user = await current_user(request)
+    body = await parse_body(request, schemas.NewTicket)
+    key = request.headers.get("idempotency-key") or body.idempotency_key
+    if key is not None and not 1 <= len(key) <= 200:
+        raise ApiError(422, "Idempotency-Key 长度应为 1–200 个字符", code="invalid")
+    async with _context(request) as tx:
+        access.require_hotline(user, tx.catalog)
+        ticket, created = await intake.create_ticket(tx, request.app.state.intake, user, body, key)
+        result = await present(tx, user, ticket)
+    return ok(result, 201 if created else 200)
+
+
+async def suggest(request: Request) -> Response:
+    user = await current_user(request)
+    draft = await parse_body(request, schemas.IntakeDraft)
+    async with _context(request) as tx:
+        access.require_hotline(user, tx.catalog)
+        return ok(await intake.suggest(tx, request.app.state.intake, user, draft))
+
+
+async def get_ticket(request: Request) -> Response:
+    user = await current_user(request)
+    ticket_id = int_param(request, "id")
+    async with _context(request) as tx:
+        row = await tx.conn.fetchrow(f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1", ticket_id)
+        if row is None:
+            raise ApiError(404, "找不到该工单", code="ticket_not_found")
+        ticket = Ticket.from_row(row)
+        await access.require_view(tx.conn, user, ticket, tx.catalog)
+        return ok(await present(tx, user, ticket))
+
+
+async def ticket_events(request: Request) -> Response:
+    user = await current_user(request)
+    ticket_id = int_param(request, "id")
+    async with _context(request) as tx:
+        row = await tx.conn.fetchrow(f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1", ticket_id)
+        if row is None:
+            raise ApiError(404, "找不到该工单", code="ticket_not_found")
+        await access.require_view(tx.conn, user, Ticket.from_row(row), tx.catalog)
+        names = {u.id: u.name for u in tx.catalog.tree}
+        events = [
+            {
+                "id": e["id"], "at": e["at"].isoformat(), "action": e["action"],
+                "from_state": e["from_state"], "to_state": e["to_state"],
+                "from_unit_id": e["from_unit_id"], "from_unit_name": names.get(e["from_unit_id"]),
+                "to_unit_id": e["to_unit_id"], "to_unit_name": names.get(e["to_unit_id"]),
+                "actor_id": e["actor_id"], "actor_name": e["actor_name"] or "系统",
+                "reason": e["reason"], "payload": e["payload"],
+            }
+            for e in await tx.conn.fetch(Q.ticket_events, ticket_id)
+        ]  # fmt: skip
+        return ok({"ticket_id": ticket_id, "events": events})
+
+
+LIST_SCOPES = ("inbox", "queue", "reviews", "all")
+
+
+async def list_tickets(request: Request) -> Response:
+    """inbox: held by my unit; queue: waiting for a dispatcher at my unit; reviews: returns and completions
+    waiting for my unit's review; all: everything I may see."""
+    user = await current_user(request)
+    scope = request.query_params.get("scope", "all")
+    state = request.query_params.get("state")
+    if scope not in LIST_SCOPES:
+        raise ApiError(422, f"scope 取值无效，可选：{'、'.join(LIST_SCOPES)}", code="invalid")
+    if state is not None and state not in {s.value for s in TicketState}:
+        raise ApiError(422, "state 取值无效", code="invalid")
+    limit = _bounded_int(request, "limit", 50, 1, 500)
+    offset = _bounded_int(request, "offset", 0, 0, 1_000_000)
+    async with _context(request) as tx:
+        units = access.visible_units(user, tx.catalog)
+        where, args = ["($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = t.id "
+                       "AND tu.unit_id = ANY($1::bigint[])))"], [None if units is None else sorted(units)]  # fmt: skip
+        if scope == "inbox":
+            where.append(f"t.holder_unit_id = ${len(args) + 1} AND t.state IN ('assigned', 'signed', 'suspended')")
+            args.append(user.unit_id)
+        elif scope == "queue":
+            where.append(f"t.holder_unit_id = ${len(args) + 1} AND t.state = 'pending_dispatch'")
+            args.append(user.unit_id)
+        elif scope == "reviews":
+            children = [c.id for c in tx.catalog.tree.children(user.unit_id)]
+            where.append(f"t.holder_unit_id = ANY(${len(args) + 1}::bigint[]) AND t.state IN ('returned', 'completed')")
+            args.append(children)
+        if state:
+            where.append(f"t.state = ${len(args) + 1}")
+            args.append(state)
+        sql = (
+            f"SELECT {', '.join('t.' + c.strip() for c in TICKET_COLUMNS.split(','))}, "
+            "(SELECT min(d.due_at) FROM deadlines d WHERE d.ticket_id = t.id AND d.status = 'running') AS next_due "
+            f"FROM tickets t WHERE {' AND '.join(where)} "
+            f"ORDER BY next_due NULLS LAST, t.id DESC LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}"
+        )
+        args.extend([limit, offset])
+        rows = await tx.conn.fetch(sql, *args)
+        show = access.shows_personal_data(user, tx.catalog)
+        names = {u.id: u.name for u in tx.catalog.tree}
+        items = []
+        for r in rows:
+            values = dict(r)
+            next_due = values.pop("next_due")
+            item = ticket_json(Ticket.from_row(values), unit_names=names, show_personal=show)  # type: ignore[arg-type]
+            item["next_due_at"] = next_due.isoformat() if next_due else None
+            items.append(item)
+        return ok({"items": items, "limit": limit, "offset": offset})
+
+
+def _bounded_int(request: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(422, f"{name} 应为整数", code="invalid") from None
+    if not low <= value <= high:
+        raise ApiError(422, f"{name} 应在 {low}–{high} 之间", code="invalid")
+    return value
+
+
+async def _assign(tx: Context, it: Any, user: User, t: Ticket, b: schemas.Assign) -> Any:
+    return await flow.do_assign(tx, it.clock, user, t, b.unit_id, b.reason)
+
+
+async def _sign(tx: Context, it: Any, user: User, t: Ticket, b: None) -> Any:
+    return await flow.do_sign(tx, it.clock, user, t)
+
+
+async def _return(tx: Context, it: Any, user: User, t: Ticket, b: schemas.ReasonOnly) -> Any:
+    return await flow.do_return(tx, it.clock, user, t, b.reason)
+
+
+async def _review_return(tx: Context, it: Any, user: User, t: Ticket, b: schemas.ReturnDecision) -> Any:
+    return await flow.do_review_return(tx, it.clock, user, t, b.approve, b.note, b.reroute_to)
+
+
+async def _contact(tx: Context, it: Any, user: User, t: Ticket, b: schemas.Contact) -> Any:
+    return await flow.do_record_contact(tx, it.clock, user, t, b.method, b.outcome, b.note)
+
+
+async def _note(tx: Context, it: Any, user: User, t: Ticket, b: schemas.Note) -> Any:
+    return await flow.do_add_note(tx, user, t, b.text)
+
+
+async def _extension(tx: Context, it: Any, user: User, t: Ticket, b: schemas.ExtensionRequest) -> Any:
+    return await flow.do_request_extension(tx, user, t, b.extra_days, b.reason)
+
+
+async def _review_extension(tx: Context, it: Any, user: User, t: Ticket, b: schemas.Decision) -> Any:
+    return await flow.do_decide_extension(tx, it.clock, user, t, b.approve, b.note)
+
+
+async def _suspend(tx: Context, it: Any, user: User, t: Ticket, b: schemas.ReasonOnly) -> Any:
+    return await flow.do_suspend(tx, it.clock, user, t, b.reason)
+
+
+async def _resume(tx: Context, it: Any, user: User, t: Ticket, b: None) -> Any:
+    return await flow.do_resume(tx, it.clock, user, t)
+
+
+async def _complete(tx: Context, it: Any, user: User, t: Ticket, b: schemas.Completion) -> Any:
+    return await flow.do_submit_completion(tx, it.clock, user, t, b.result)
+
+
+async def _review_completion(tx: Context, it: Any, user: User, t: Ticket, b: schemas.Decision) -> Any:
+    return await flow.do_review_completion(tx, it.clock, user, t, b.approve, b.note)
+
+
+async def _callback(tx: Context, it: Any, user: User, t: Ticket, b: schemas.Callback) -> Any:
+    return await flow.do_callback(tx, it.clock, user, t, b.reached, b.resolved, b.satisfaction, b.note)
+
+
+async def _close_on_spot(tx: Context, it: Any, user: User, t: Ticket, b: schemas.CloseOnSpot) -> Any:
+    return await flow.do_close_on_spot(tx, user, t, b.kb_entry_id, b.note)
+
+
+async def _merge(tx: Context, it: Any, user: User, t: Ticket, b: schemas.Merge) -> Any:
+    master = await lock(tx.conn, b.master_ticket_id)
+    await access.require_view(tx.conn, user, master, tx.catalog)
+    return await flow.do_merge(tx, it.clock, user, t, master, b.note)
+
+
+ENDPOINTS = [
+    Endpoint("POST", "/api/intake/suggest", suggest, "受理建议：分类、地点、派单、知识库、来电历史、相似工单", "intake",
+             schemas.IntakeDraft, "Suggestions", (200, 401, 403, 422)),
+    Endpoint("POST", "/api/tickets", create, "新建工单（幂等：Idempotency-Key）", "tickets", schemas.NewTicket, "Ticket",
+             (200, 201, 401, 403, 404, 409, 422)),
+    Endpoint("GET", "/api/tickets", list_tickets, "工单列表", "tickets", None, "TicketList", (200, 401, 422),
+             query=(("scope", {"type": "string", "enum": list(LIST_SCOPES)}),
+                    ("state", {"type": "string", "enum": [s.value for s in TicketState]}),
+                    ("limit", {"type": "integer", "minimum": 1, "maximum": 500}),
+                    ("offset", {"type": "integer", "minimum": 0, "maximum": 1_000_000}))),
+    Endpoint("GET", "/api/tickets/{id:int}", get_ticket, "工单详情", "tickets", None, "Ticket", (200, 401, 404)),
+    Endpoint("GET", "/api/tickets/{id:int}/events", ticket_events, "工单全过程记录", "tickets", None, "EventList",
+             (200, 401, 404)),
+    action("assign", "派单 / 转派下级 / 改派", schemas.Assign, _assign),
+    action("sign", "签收", None, _sign),
+    action("return", "退单", schemas.ReasonOnly, _return),
+    action("return-review", "退单审核（同意则退回上级派单队列）", schemas.ReturnDecision, _review_return),
+    action("contact", "记录联系诉求人", schemas.Contact, _contact),
+    action("notes", "办理进展", schemas.Note, _note),
+    action("extension", "申请延期", schemas.ExtensionRequest, _extension),
+    action("extension-review", "延期审核", schemas.Decision, _review_extension),
+    action("suspend", "挂起", schemas.ReasonOnly, _suspend),
+    action("resume", "恢复办理", None, _resume),
+    action("complete", "提交办结", schemas.Completion, _complete),
+    action("completion-review", "办结审核", schemas.Decision, _review_completion),
+    action("callback", "回访", schemas.Callback, _callback),
+    action("close-on-spot", "直接办结", schemas.CloseOnSpot, _close_on_spot),
+    action("merge", "并单", schemas.Merge, _merge),
+]  # fmt: skip

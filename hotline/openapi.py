@@ -1,0 +1,132 @@
+"""/openapi.json, built from the endpoint registry: request schemas from the pydantic bodies,
+response schemas below. Schemathesis checks the running API against it in the test suite."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dispatch.states import TicketState
+from hotline.api.common import Endpoint
+
+NULLABLE_STRING = {"type": ["string", "null"]}
+NULLABLE_INT = {"type": ["integer", "null"]}
+
+
+def _obj(required: dict[str, Any], **optional: Any) -> dict[str, Any]:
+    return {"type": "object", "required": list(required), "properties": {**required, **optional}}
+
+
+def _list_of(ref: str) -> dict[str, Any]:
+    return _obj({"items": {"type": "array", "items": {"$ref": f"#/components/schemas/{ref}"}}})
+
+
+TICKET = _obj(
+    {
+        "id": {"type": "integer"},
+        "number": {"type": "string"},
+        "type": {"type": "string"},
+        "type_label": {"type": "string"},
+        "channel": {"type": "string"},
+        "state": {"type": "string", "enum": [s.value for s in TicketState]},
+        "state_label": {"type": "string"},
+        "content": {"type": "string"},
+        "address": {"type": "string"},
+        "caller_phone": NULLABLE_STRING,
+        "caller_name": NULLABLE_STRING,
+        "personal_data_masked": {"type": "boolean"},
+        "category_code": NULLABLE_STRING,
+        "holder_unit_id": NULLABLE_INT,
+        "is_complex": {"type": "boolean"},
+        "return_count": {"type": "integer"},
+        "reroute_count": {"type": "integer"},
+        "reopen_count": {"type": "integer"},
+        "version": {"type": "integer"},
+        "created_at": {"type": "string", "format": "date-time"},
+    },
+    deadlines={"type": "array", "items": {"type": "object"}},
+    routing={"type": ["object", "null"]},
+)
+
+RESPONSES: dict[str, dict[str, Any]] = {
+    "Error": _obj({"error": _obj({"code": {"type": "string"}, "message": {"type": "string"}})}),
+    "Ticket": TICKET,
+    "TicketList": _obj({"items": {"type": "array", "items": TICKET}, "limit": {"type": "integer"},
+                        "offset": {"type": "integer"}}),  # fmt: skip
+    "EventList": _obj({
+        "ticket_id": {"type": "integer"},
+        "events": {"type": "array", "items": _obj({
+            "id": {"type": "integer"}, "at": {"type": "string"}, "action": {"type": "string"},
+            "from_state": NULLABLE_STRING, "to_state": {"type": "string"}, "actor_name": {"type": "string"},
+            "reason": {"type": "string"}, "payload": {"type": "object"},
+        })},
+    }),  # fmt: skip
+    "Suggestions": _obj({
+        "analysis": {"type": "object"}, "routing": {"type": "object"}, "knowledge": {"type": "array"},
+        "caller_history": {"type": "array"}, "similar_open": {"type": "array"},
+    }),  # fmt: skip
+    "Appeal": _obj({"id": {"type": "integer"}, "ticket_id": {"type": "integer"}, "status": {"type": "string"},
+                    "kind": {"type": "string"}}),  # fmt: skip
+    "AppealList": _list_of("Appeal"),
+    "User": _obj({"id": {"type": "integer"}, "username": {"type": "string"}, "role": {"type": "string"},
+                  "unit_id": {"type": "integer"}}),  # fmt: skip
+    "Login": _obj({"token": {"type": "string"}, "user": {"$ref": "#/components/schemas/User"}}),
+    "Ok": _obj({"ok": {"type": "boolean"}}),
+    "Created": _obj({"id": {"type": "integer"}}),
+    "UnitList": _obj({"items": {"type": "array", "items": _obj({"id": {"type": "integer"}, "name": {"type": "string"},
+                                                                "level": {"type": "string"}})}}),  # fmt: skip
+    "CategoryList": _obj({"items": {"type": "array", "items": _obj({"code": {"type": "string"},
+                                                                    "name": {"type": "string"}})}}),  # fmt: skip
+    "KbList": _obj({"items": {"type": "array", "items": _obj({"id": {"type": "integer"}, "title": {"type": "string"},
+                                                              "answer": {"type": "string"}})}}),  # fmt: skip
+}
+
+
+def build_spec(endpoints: list[Endpoint]) -> dict[str, Any]:
+    schemas: dict[str, Any] = dict(RESPONSES)
+    paths: dict[str, dict[str, Any]] = {}
+    for e in endpoints:
+        path = e.path.replace("{id:int}", "{id}")
+        operation: dict[str, Any] = {
+            "summary": e.summary,
+            "tags": [e.tag],
+            "operationId": f"{e.method.lower()}_{path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}",
+            "responses": {str(s): _response(s, e.response) for s in e.statuses},
+        }
+        parameters = [
+            {"name": name, "in": "query", "required": False, "schema": schema} for name, schema in e.query
+        ]
+        if "{id}" in path:
+            parameters.append({"name": "id", "in": "path", "required": True,
+                               "schema": {"type": "integer", "minimum": 1, "maximum": 2**62}})  # fmt: skip
+        if parameters:
+            operation["parameters"] = parameters
+        if e.body is not None:
+            schema = e.body.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(schema.pop("$defs", {}))
+            schemas[e.body.__name__] = schema
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{e.body.__name__}"}}},
+            }
+        if not e.public:
+            operation["security"] = [{"bearer": []}, {"session": []}]
+        paths.setdefault(path, {})[e.method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "12345 热线工单调度与督办 API", "version": "1"},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "hotline_session"},
+            },
+        },
+    }
+
+
+def _response(status: int, schema_name: str | None) -> dict[str, Any]:
+    name = schema_name if status < 400 and schema_name else "Error"
+    description = {200: "成功", 201: "已创建", 401: "未登录", 403: "无权限", 404: "不存在", 409: "状态冲突",
+                   413: "内容过大", 415: "格式不支持", 422: "输入有误"}.get(status, "")  # fmt: skip
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}}

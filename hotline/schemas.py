@@ -1,0 +1,113 @@
+"""Request bodies of the JSON API: validated here, published as JSON Schemas in /openapi.json."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{5,8})$"
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+TicketTypeValue = Literal["consultation", "help_request", "complaint", "report", "suggestion", "praise"]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Login(Body):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    kind: Literal["session", "api"] = "session"
+
+
+class IntakeDraft(Body):
+    content: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
+    address: Annotated[str, StringConstraints(max_length=300)] = ""
+    caller_phone: Annotated[str, StringConstraints(pattern=PHONE_PATTERN)] | None = None
+    category_code: Annotated[str, StringConstraints(max_length=32)] | None = None
+    is_complex: bool | None = None
+
+
+class NewTicket(Body):
+    type: TicketTypeValue
+    channel: Literal["phone", "web", "app", "api"] = "phone"
+    content: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+    address: Annotated[str, StringConstraints(max_length=300)] = ""
+    caller_phone: Annotated[str, StringConstraints(pattern=PHONE_PATTERN)] | None = None
+    caller_name: Annotated[str, StringConstraints(max_length=50)] | None = None
+    category_code: Annotated[str, StringConstraints(max_length=32)] | None = None
+    urgency: Literal["normal", "urgent"] = "normal"
+    is_complex: bool | None = Field(None, description="the operator's judgement; omitted: predicted")
+    close_on_spot: bool = Field(False, description="直接办结: answered from the knowledge base during the call")
+    kb_entry_id: Annotated[int, Field(ge=1, le=2**62)] | None = None
+    answer: Text | None = None
+    merge_into: Annotated[int, Field(ge=1, le=2**62)] | None = Field(None, description="并单: id of an open master ticket")
+    idempotency_key: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+
+
+class Assign(Body):
+    unit_id: Annotated[int, Field(ge=1, le=2**62)]
+    reason: Text = ""
+
+
+class ReasonOnly(Body):
+    reason: Reason
+
+
+class Decision(Body):
+    approve: bool
+    note: Text = ""
+
+
+class ReturnDecision(Decision):
+    reroute_to: Annotated[int, Field(ge=1, le=2**62)] | None = None
+
+
+class Contact(Body):
+    method: Literal["phone", "visit", "sms", "other"]
+    outcome: Literal["reached", "unreachable", "refused"]
+    note: Text = ""
+
+
+class Note(Body):
+    text: Reason
+
+
+class ExtensionRequest(Body):
+    extra_days: Annotated[int, Field(ge=1, le=60)]
+    reason: Reason
+
+
+class Completion(Body):
+    result: Reason
+
+
+class Callback(Body):
+    reached: bool = True
+    resolved: bool | None = None
+    satisfaction: Literal["satisfied", "basically_satisfied", "dissatisfied"] | None = None
+    note: Text = ""
+
+
+class CloseOnSpot(Body):
+    kb_entry_id: Annotated[int, Field(ge=1, le=2**62)] | None = None
+    note: Text = ""
+
+
+class Merge(Body):
+    master_ticket_id: Annotated[int, Field(ge=1, le=2**62)]
+    note: Text = ""
+
+
+class Appeal(Body):
+    kind: Literal["overdue", "dissatisfied", "returned", "other"]
+    reason: Reason
+
+
+class KbEntry(Body):
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    answer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10000)]
+    category_code: Annotated[str, StringConstraints(max_length=32)] | None = None
+    keywords: list[Annotated[str, StringConstraints(min_length=1, max_length=30)]] = Field(default_factory=list, max_length=30)

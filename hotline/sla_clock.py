@@ -1,0 +1,202 @@
+"""The SLA clocks of tickets: start, meet, cancel, pause, extend — stored as facts, due dates derived.
+
+The rules come from [sla] and [calendar] in config.toml; the arithmetic is dispatch/sla.py.
+Whenever a running clock's due date is (re)computed, timer jobs are queued after commit
+(hotline/sla_jobs.py); a job that finds the clock moved or stopped does nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import asyncpg
+
+from dispatch.calendar import Counting, WorkingCalendar
+from dispatch.sla import Extension, SlaPolicy, SlaRule, Track, compute_deadline
+from dispatch.ticket_types import TicketType
+from hotline.settings import Settings
+from hotline.tickets.journal import Context
+from hotline.tickets.records import Ticket
+
+
+def build_calendar(settings: Settings) -> WorkingCalendar:
+    return WorkingCalendar.from_config({**dataclasses.asdict(settings.calendar), "timezone": settings.app.timezone})
+
+
+def build_policy(settings: Settings) -> SlaPolicy:
+    sla = settings.sla
+    completion = {
+        (ticket_type, None): SlaRule(
+            f"{TicketType(ticket_type).label}{days}日办结",
+            Track.COMPLETE,
+            timedelta(days=days),
+            Counting(sla.completion_counts),
+            sla.warn_fraction,
+        )
+        for ticket_type, days in sla.completion_days.items()
+    }
+    return SlaPolicy(
+        reply=SlaRule(
+            f"普通工单{_human(sla.reply_minutes)}回复",
+            Track.REPLY,
+            timedelta(minutes=sla.reply_minutes),
+            Counting(sla.reply_counts),
+            sla.warn_fraction,
+        ),
+        accept=SlaRule(
+            f"复杂工单{_human(sla.accept_minutes)}甄别受理",
+            Track.ACCEPT,
+            timedelta(minutes=sla.accept_minutes),
+            Counting(sla.accept_counts),
+            sla.warn_fraction,
+        ),
+        completion=completion,
+    )
+
+
+def _human(minutes: float) -> str:
+    if minutes >= 1440 and minutes % 1440 == 0:
+        return f"{int(minutes // 1440)}天"
+    if minutes >= 60 and minutes % 60 == 0:
+        return f"{int(minutes // 60)}小时"
+    if minutes >= 1 and minutes == int(minutes):
+        return f"{int(minutes)}分钟"
+    return f"{round(minutes * 60)}秒"
+
+
+@dataclass(frozen=True)
+class OpenDeadline:
+    id: int
+    ticket_id: int
+    unit_id: int
+    track: Track
+    rule: SlaRule
+    start_at: datetime
+    due_at: datetime
+    warn_at: datetime
+    status: str
+
+
+_OPEN_COLUMNS = """id, ticket_id, unit_id, track, rule_name, duration_seconds, counts, warn_fraction, start_at,
+    due_at, warn_at, status"""
+
+
+def _deadline(row: asyncpg.Record) -> OpenDeadline:
+    rule = SlaRule(
+        row["rule_name"],
+        Track(row["track"]),
+        timedelta(seconds=row["duration_seconds"]),
+        Counting(row["counts"]),
+        row["warn_fraction"],
+    )
+    return OpenDeadline(
+        row["id"], row["ticket_id"], row["unit_id"], Track(row["track"]), rule,
+        row["start_at"], row["due_at"], row["warn_at"], row["status"],
+    )  # fmt: skip
+
+
+class SlaClock:
+    def __init__(self, policy: SlaPolicy, calendar: WorkingCalendar):
+        self.policy = policy
+        self.calendar = calendar
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SlaClock:
+        return cls(build_policy(settings), build_calendar(settings))
+
+    async def start_response(self, ctx: Context, ticket: Ticket, unit_id: int) -> None:
+        """The unit that just received the ticket must reply (ordinary) or accept (complex) in time."""
+        await self.cancel(ctx, ticket.id, (Track.REPLY, Track.ACCEPT))
+        await self._start(ctx, ticket, unit_id, self.policy.response_rule(ticket.is_complex))
+
+    async def start_completion(self, ctx: Context, ticket: Ticket, unit_id: int) -> None:
+        await self.cancel(ctx, ticket.id, (Track.COMPLETE,))
+        rule = self.policy.completion_rule(ticket.type.value, ticket.category_code or "")
+        await self._start(ctx, ticket, unit_id, rule)
+
+    async def _start(self, ctx: Context, ticket: Ticket, unit_id: int, rule: SlaRule) -> None:
+        deadline = compute_deadline(rule, ctx.now, self.calendar)
+        row = await ctx.conn.fetchrow(
+            f"""INSERT INTO deadlines (ticket_id, unit_id, track, rule_name, duration_seconds, counts, warn_fraction,
+                                      start_at, due_at, warn_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {_OPEN_COLUMNS}""",
+            ticket.id, unit_id, rule.track.value, rule.name, rule.duration.total_seconds(), rule.counts.value,
+            rule.warn_fraction, ctx.now, deadline.due_at, deadline.warn_at,
+        )  # fmt: skip
+        self._schedule(ctx, _deadline(row))
+
+    async def meet(self, ctx: Context, ticket_id: int, tracks: tuple[Track, ...]) -> None:
+        await self._end(ctx, ticket_id, tracks, "met")
+
+    async def cancel(self, ctx: Context, ticket_id: int, tracks: tuple[Track, ...] | None = None) -> None:
+        await self._end(ctx, ticket_id, tracks or tuple(Track), "cancelled")
+
+    async def _end(self, ctx: Context, ticket_id: int, tracks: tuple[Track, ...], status: str) -> None:
+        await ctx.conn.execute(
+            """UPDATE deadlines SET status = $3, ended_at = $4
+               WHERE ticket_id = $1 AND track = ANY($2::text[]) AND status IN ('running', 'paused')""",
+            ticket_id, [t.value for t in tracks], status, ctx.now,
+        )  # fmt: skip
+
+    async def reopen_completion(self, ctx: Context, ticket_id: int) -> None:
+        """A completion sent back: its clock runs on from where it was (the facts did not change)."""
+        await ctx.conn.execute(
+            """UPDATE deadlines SET status = 'running', ended_at = NULL
+               WHERE id = (SELECT id FROM deadlines WHERE ticket_id = $1 AND track = 'complete'
+                           ORDER BY id DESC LIMIT 1) AND status = 'met'""",
+            ticket_id,
+        )
+        await self.recompute(ctx, ticket_id)
+
+    async def pause(self, ctx: Context, ticket_id: int) -> None:
+        await ctx.conn.execute(
+            "UPDATE deadlines SET status = 'paused' WHERE ticket_id = $1 AND status = 'running'", ticket_id
+        )
+
+    async def recompute(self, ctx: Context, ticket_id: int) -> None:
+        """Re-derive the open clocks of a ticket from its suspensions and approved extensions."""
+        pauses = [
+            (r["started_at"], r["ended_at"] or ctx.now)
+            for r in await ctx.conn.fetch(
+                "SELECT started_at, ended_at FROM suspensions WHERE ticket_id = $1 ORDER BY started_at", ticket_id
+            )
+        ]
+        suspended_now = await ctx.conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM suspensions WHERE ticket_id = $1 AND ended_at IS NULL)", ticket_id
+        )
+        extensions = [
+            Extension(approved_at=r["decided_at"], by=timedelta(days=r["extra_days"]))
+            for r in await ctx.conn.fetch(
+                """SELECT decided_at, extra_days FROM extension_requests
+                   WHERE ticket_id = $1 AND status = 'approved' ORDER BY decided_at""",
+                ticket_id,
+            )
+        ]
+        rows = await ctx.conn.fetch(
+            f"SELECT {_OPEN_COLUMNS} FROM deadlines WHERE ticket_id = $1 AND status IN ('running', 'paused')",
+            ticket_id,
+        )
+        for row in rows:
+            open_deadline = _deadline(row)
+            computed = compute_deadline(
+                open_deadline.rule,
+                open_deadline.start_at,
+                self.calendar,
+                pauses=pauses,
+                extensions=extensions if open_deadline.track is Track.COMPLETE else (),
+            )
+            status = "paused" if suspended_now else "running"
+            updated = await ctx.conn.fetchrow(
+                f"UPDATE deadlines SET due_at = $2, warn_at = $3, status = $4 WHERE id = $1 RETURNING {_OPEN_COLUMNS}",
+                open_deadline.id, computed.due_at, computed.warn_at, status,
+            )  # fmt: skip
+            if status == "running":
+                self._schedule(ctx, _deadline(updated))
+
+    def _schedule(self, ctx: Context, deadline: OpenDeadline) -> None:
+        from hotline.sla_jobs import schedule_timers
+
+        redis = ctx.redis
+        ctx.outbox.after_commit(lambda: schedule_timers(redis, deadline.id, deadline.warn_at, deadline.due_at))

@@ -1,0 +1,132 @@
+"""The text core as the shell uses it: category, place, complexity, tokens and similarity of a ticket.
+
+Wraps classifier/ (pure) with the process's catalog: place names come from the org tree and
+the places table, categories are mapped from the model's labels (Chinese names) to codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from classifier.complexity import assess_complexity
+from classifier.model import ModelHandle
+from classifier.places import PlaceIndex, PlaceRecord
+from classifier.segment import Segmenter, default_segmenter
+from classifier.similarity import similarity
+from dispatch.routing import Place
+from hotline.catalog import Catalog
+
+PLACE_LEVELS = ("district", "street", "community", "grid")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    category_code: str | None
+    confidence: float
+    category_source: str | None
+    top: list[dict[str, Any]]
+    place: Place
+    place_details: dict[str, Any]
+    is_complex: bool
+    complexity_reasons: list[str]
+    complexity_score: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def place_json(self) -> dict[str, Any]:
+        return {
+            "district_id": self.place.district_id,
+            "street_id": self.place.street_id,
+            "community_id": self.place.community_id,
+            "grid_id": self.place.grid_id,
+            "confidence": self.place.confidence,
+            "ambiguous": self.place.ambiguous,
+            "matched": self.place.matched,
+            **self.place_details,
+        }
+
+    def complexity_json(self) -> dict[str, Any]:
+        return {"is_complex": self.is_complex, "score": self.complexity_score, "reasons": self.complexity_reasons}
+
+    def to_json(self, catalog: Catalog) -> dict[str, Any]:
+        category = catalog.categories.get(self.category_code or "")
+        return {
+            "category_code": self.category_code,
+            "category_name": category.name if category else None,
+            "confidence": round(self.confidence, 4),
+            "category_source": self.category_source,
+            "top": self.top,
+            "place": self.place_json(),
+            "complexity": self.complexity_json(),
+        }
+
+
+class TextServices:
+    """One per process: the jieba dictionary and the model are loaded once and shared."""
+
+    def __init__(self, model_dir: Path, segmenter: Segmenter | None = None):
+        self.segmenter = segmenter or default_segmenter()
+        self.model = ModelHandle(model_dir)
+        self._places: tuple[int, PlaceIndex] | None = None
+
+    def tokens(self, text: str) -> list[str]:
+        return self.segmenter.cut(text)
+
+    def similarity(self, a: str, b: str) -> float:
+        return similarity(a, b)
+
+    def place_index(self, catalog: Catalog) -> PlaceIndex:
+        if self._places is None or self._places[0] != catalog.version:
+            records = [
+                PlaceRecord(u.id, u.name, u.level.value, u.parent_id, tuple(u.aliases))
+                for u in catalog.tree
+                if u.level.value in PLACE_LEVELS
+            ]
+            records += [
+                PlaceRecord(-(i + 1), name, kind, unit_id, ())
+                for i, (name, kind, unit_id) in enumerate(catalog.places)
+            ]
+            index = PlaceIndex(records)
+            self.segmenter.add_words(index.names())
+            self._places = (catalog.version, index)
+        return self._places[1]
+
+    def analyse(
+        self,
+        catalog: Catalog,
+        content: str,
+        address: str,
+        category_code: str | None = None,
+        is_complex: bool | None = None,
+    ) -> Analysis:
+        text = f"{address} {content}".strip()
+        top: list[dict[str, Any]] = []
+        if category_code is not None:
+            code, confidence, source = category_code, 1.0, "operator"
+        elif content:
+            prediction = self.model.predict_one(text)
+            top = [
+                {"code": catalog.category_code(label), "name": label, "confidence": round(p, 4)}
+                for label, p in prediction.top
+            ]
+            code = catalog.category_code(prediction.label)
+            confidence, source = (prediction.confidence, "classifier") if code else (0.0, None)
+        else:
+            code, confidence, source = None, 0.0, None
+        match = self.place_index(catalog).resolve(address, content)
+        place = Place(
+            district_id=match.unit_at("district"),
+            street_id=match.unit_at("street"),
+            community_id=match.unit_at("community"),
+            grid_id=match.unit_at("grid"),
+            confidence=match.confidence,
+            ambiguous=match.ambiguous,
+            matched="、".join(match.matched),
+        )
+        details = {"reasons": list(match.reasons), "candidates": match.candidates_json()}
+        category_name = catalog.categories[code].name if code in catalog.categories else None
+        assessed = assess_complexity(content, category_name, match)
+        complex_flag = assessed.is_complex if is_complex is None else is_complex
+        reasons = list(assessed.reasons) if is_complex is None else ["话务员标记为复杂工单" if is_complex else "话务员标记为普通工单"]
+        return Analysis(code, confidence, source, top, place, details, complex_flag, reasons, assessed.score)

@@ -1,0 +1,65 @@
+"""The appeal gate (申诉关): a unit contests an outcome that counts against it; a supervisor decides.
+
+Approved appeals are excluded from that unit's scores (the report reads `appeals`).
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+from hotline import access
+from hotline.auth import User
+from hotline.errors import ApiError
+from hotline.roles import Role
+from hotline.tickets.journal import Actor, Context, lock, log_action
+from hotline.tickets.records import Ticket
+
+KIND_LABELS = {"overdue": "超期", "dissatisfied": "不满意", "returned": "退单", "other": "其他"}
+
+
+async def do_file_appeal(ctx: Context, user: User, ticket: Ticket, kind: str, reason: str) -> int:
+    held = await access.held_by(ctx.conn, ticket.id)
+    if user.unit_id not in held:
+        raise ApiError(403, "只有办理过该工单的单位可以申诉", code="not_involved")
+    access.require_role(user, *access.HANDLING_ROLES, Role.SUPERVISOR)
+    appeal_id = await ctx.conn.fetchval(
+        """INSERT INTO appeals (ticket_id, unit_id, kind, reason, filed_by, filed_at)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id""",
+        ticket.id, user.unit_id, kind, reason, user.id, ctx.now,
+    )  # fmt: skip
+    if appeal_id is None:
+        raise ApiError(409, f"本单位已就「{KIND_LABELS[kind]}」提出过申诉", code="appeal_exists")
+    await log_action(ctx, ticket, "appeal", Actor.of(user), reason=reason,
+                     payload={"appeal_id": appeal_id, "kind": kind})  # fmt: skip
+    return int(appeal_id)
+
+
+async def do_decide_appeal(ctx: Context, user: User, appeal_id: int, approve: bool, note: str) -> asyncpg.Record:
+    appeal = await ctx.conn.fetchrow("SELECT * FROM appeals WHERE id = $1", appeal_id)
+    if appeal is None:
+        raise ApiError(404, "找不到该申诉", code="appeal_not_found")
+    ticket = await lock(ctx.conn, appeal["ticket_id"])
+    appeal = await ctx.conn.fetchrow("SELECT * FROM appeals WHERE id = $1 FOR UPDATE", appeal_id)
+    await access.require_view(ctx.conn, user, ticket, ctx.catalog)
+    access.require_supervisor_over(user, appeal["unit_id"], ctx.catalog)
+    if appeal["status"] != "pending":
+        raise ApiError(409, "该申诉已经处理过", code="appeal_decided")
+    decided = await ctx.conn.fetchrow(
+        """UPDATE appeals SET status = $2, decided_by = $3, decided_at = $4, decision_note = $5
+           WHERE id = $1 RETURNING *""",
+        appeal_id, "approved" if approve else "rejected", user.id, ctx.now, note,
+    )  # fmt: skip
+    await log_action(ctx, ticket, "appeal_approved" if approve else "appeal_rejected", Actor.of(user), reason=note,
+                     payload={"appeal_id": appeal_id, "kind": appeal["kind"], "unit_id": appeal["unit_id"]})  # fmt: skip
+    return decided
+
+
+def appeal_json(row: asyncpg.Record) -> dict[str, object]:
+    return {
+        "id": row["id"], "ticket_id": row["ticket_id"], "unit_id": row["unit_id"], "kind": row["kind"],
+        "kind_label": KIND_LABELS[row["kind"]], "reason": row["reason"], "status": row["status"],
+        "filed_by": row["filed_by"], "filed_at": row["filed_at"].isoformat(),
+        "decided_by": row["decided_by"],
+        "decided_at": row["decided_at"].isoformat() if row["decided_at"] else None,
+        "decision_note": row["decision_note"],
+    }  # fmt: skip

@@ -1,0 +1,297 @@
+"""The ticket use-cases after intake: dispatch gate, handling, completion gate, callback.
+
+Each `do_*` takes a `Context` (the caller owns the transaction), the acting user, and the
+locked ticket, checks permission (hotline/access.py) and the transition (dispatch/states.py),
+and changes the ticket through journal.apply, which writes the event log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dispatch.routing import RoutingDecision
+from dispatch.sla import Track
+from dispatch.states import Action, TicketState
+from hotline import access
+from hotline.auth import User
+from hotline.errors import ApiError
+from hotline.sla_clock import SlaClock
+from hotline.tickets.journal import Actor, Context, apply, log_action
+from hotline.tickets.records import Ticket
+
+RESPONSE_TRACKS = (Track.REPLY, Track.ACCEPT)
+
+
+def routing_json(decision: RoutingDecision, ctx: Context) -> dict[str, Any]:
+    def name(unit_id: int | None) -> str | None:
+        return ctx.catalog.tree.unit(unit_id).name if unit_id is not None else None
+
+    return {
+        "auto": decision.auto,
+        "target_unit_id": decision.target_unit_id,
+        "target_unit_name": name(decision.target_unit_id),
+        "suggested_unit_id": decision.suggested_unit_id,
+        "suggested_unit_name": name(decision.suggested_unit_id),
+        "queue_unit_id": decision.queue_unit_id,
+        "queue_unit_name": name(decision.queue_unit_id),
+        "co_handler_ids": list(decision.co_handler_ids),
+        "hops": list(decision.hops),
+        "rule": None
+        if decision.rule is None
+        else {"category_code": decision.rule.category_code, "level": decision.rule.level.value,
+              "owner": decision.rule.owner_text(), "priority": decision.rule.priority},
+        "reasons": list(decision.reasons),
+    }  # fmt: skip
+
+
+async def dispatch_along(
+    ctx: Context,
+    clock: SlaClock,
+    ticket: Ticket,
+    hops: tuple[int, ...],
+    first: Action,
+    actor: Actor,
+    reason: str,
+    first_changes: dict[str, Any] | None = None,
+) -> Ticket:
+    """Send the ticket down the chain one hop at a time, each hop its own event (later hops by the system)."""
+    for i, unit_id in enumerate(hops):
+        ticket = await apply(
+            ctx,
+            ticket,
+            first if i == 0 else Action.ASSIGN,
+            actor if i == 0 else Actor.system(),
+            to_unit_id=unit_id,
+            reason=reason if i == 0 else "逐级转派",
+            changes={"assigned_at": ctx.now, "lead_unit_id": hops[-1], **((first_changes or {}) if i == 0 else {})},
+        )
+    await clock.start_response(ctx, ticket, hops[-1])
+    started = await ctx.conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM deadlines WHERE ticket_id = $1 AND track = 'complete')", ticket.id
+    )
+    if not started:
+        await clock.start_completion(ctx, ticket, hops[-1])
+    return ticket
+
+
+async def route_decision(ctx: Context, clock: SlaClock, ticket: Ticket, decision: RoutingDecision) -> Ticket:
+    """Apply a routing decision made for a new ticket: auto-dispatch, or park it in a dispatcher queue."""
+    changes = {"routing": routing_json(decision, ctx)}
+    reason = "；".join(decision.reasons)
+    if decision.auto:
+        hops = decision.hops or (decision.destination_unit_id,)
+        return await dispatch_along(ctx, clock, ticket, hops, Action.ROUTE_AUTO, Actor.system(), reason, changes)
+    assert decision.queue_unit_id is not None
+    return await apply(ctx, ticket, Action.QUEUE_FOR_DISPATCHER, Actor.system(), to_unit_id=decision.queue_unit_id,
+                       reason=reason, changes=changes)  # fmt: skip
+
+
+async def do_assign(ctx: Context, clock: SlaClock, user: User, ticket: Ticket, unit_id: int, reason: str) -> Ticket:
+    """A dispatcher sends a queued ticket into its subtree, or a handler passes a signed ticket down."""
+    tree = ctx.catalog.tree
+    if unit_id not in tree:
+        raise ApiError(422, "目标单位不存在", code="unknown_unit")
+    if ticket.state is TicketState.SIGNED:
+        access.require_holder(user, ticket)
+        if tree.parent(unit_id) is None or tree.parent(unit_id).id != ticket.holder_unit_id:  # type: ignore[union-attr]
+            raise ApiError(422, "只能转派给本单位的直接下级单位", code="not_a_child")
+        await clock.meet(ctx, ticket.id, RESPONSE_TRACKS)
+    elif ticket.state is TicketState.ASSIGNED:
+        # correcting a dispatch before sign-for: the level that dispatched it
+        access.require_reviewer(user, ticket.holder_unit_id, ctx.catalog)
+    else:
+        access.require_queue_dispatcher(user, ticket)
+    source = ticket.holder_unit_id if ticket.state is not TicketState.ASSIGNED else user.unit_id
+    assert source is not None
+    if unit_id == source or not tree.is_within(unit_id, source):
+        raise ApiError(422, "只能派给本单位辖区内的下级单位", code="outside_subtree")
+    if ticket.state is TicketState.ASSIGNED:
+        ticket = await apply(ctx, ticket, Action.ASSIGN, Actor.of(user), to_unit_id=source, reason="改派",
+                             changes={"reroute_count": ticket.reroute_count + 1})  # fmt: skip
+    hops = tree.path(source, unit_id)
+    return await dispatch_along(ctx, clock, ticket, hops, Action.ASSIGN, Actor.of(user), reason or "人工派单")
+
+
+async def do_sign(ctx: Context, clock: SlaClock, user: User, ticket: Ticket) -> Ticket:
+    access.require_holder(user, ticket)
+    ticket = await apply(ctx, ticket, Action.SIGN, Actor.of(user), changes={"signed_at": ctx.now})
+    if ticket.is_complex:
+        await clock.meet(ctx, ticket.id, (Track.ACCEPT,))  # 甄别受理: screening ends with the sign-for
+    return ticket
+
+
+async def do_return(ctx: Context, clock: SlaClock, user: User, ticket: Ticket, reason: str) -> Ticket:
+    access.require_holder(user, ticket)
+    ticket = await apply(ctx, ticket, Action.RETURN, Actor.of(user), reason=reason,
+                         changes={"return_count": ticket.return_count + 1})  # fmt: skip
+    await clock.cancel(ctx, ticket.id, RESPONSE_TRACKS)
+    return ticket
+
+
+async def do_review_return(
+    ctx: Context, clock: SlaClock, user: User, ticket: Ticket, approve: bool, note: str, reroute_to: int | None
+) -> Ticket:
+    """The level above approves a return (the ticket comes back to its queue, to be re-routed) or rejects it."""
+    returning_unit = ticket.holder_unit_id
+    access.require_reviewer(user, returning_unit, ctx.catalog)
+    if not approve:
+        ticket = await apply(ctx, ticket, Action.REJECT_RETURN, Actor.of(user), reason=note)
+        await clock.start_response(ctx, ticket, returning_unit)  # type: ignore[arg-type]
+        return ticket
+    ticket = await apply(ctx, ticket, Action.APPROVE_RETURN, Actor.of(user), to_unit_id=user.unit_id, reason=note,
+                         changes={"reroute_count": ticket.reroute_count + 1},
+                         payload={"returned_by_unit_id": returning_unit})  # fmt: skip
+    if reroute_to is not None:
+        ticket = await do_assign(ctx, clock, user, ticket, reroute_to, note or "退单后改派")
+    return ticket
+
+
+async def do_record_contact(
+    ctx: Context, clock: SlaClock, user: User, ticket: Ticket, method: str, outcome: str, note: str
+) -> Ticket:
+    access.require_holder(user, ticket)
+    await ctx.conn.execute(
+        "INSERT INTO contacts (ticket_id, unit_id, user_id, at, method, outcome, note) VALUES ($1,$2,$3,$4,$5,$6,$7)",
+        ticket.id, user.unit_id, user.id, ctx.now, method, outcome, note,
+    )  # fmt: skip
+    changes = {} if ticket.first_contact_at else {"first_contact_at": ctx.now}
+    ticket = await apply(ctx, ticket, Action.RECORD_CONTACT, Actor.of(user), reason=note,
+                         payload={"method": method, "outcome": outcome}, changes=changes)  # fmt: skip
+    await clock.meet(ctx, ticket.id, (Track.REPLY,))  # signed and replied: the 1-hour reply is done
+    return ticket
+
+
+async def do_add_note(ctx: Context, user: User, ticket: Ticket, text: str) -> None:
+    access.require_holder(user, ticket)
+    await log_action(ctx, ticket, "note", Actor.of(user), reason=text)
+
+
+async def do_request_extension(ctx: Context, user: User, ticket: Ticket, extra_days: int, reason: str) -> int:
+    access.require_holder(user, ticket)
+    await apply(ctx, ticket, Action.REQUEST_EXTENSION, Actor.of(user), reason=reason,
+                payload={"extra_days": extra_days})  # fmt: skip
+    request_id = await ctx.conn.fetchval(
+        """INSERT INTO extension_requests (ticket_id, unit_id, requested_by, requested_at, extra_days, reason)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id""",
+        ticket.id, user.unit_id, user.id, ctx.now, extra_days, reason,
+    )  # fmt: skip
+    if request_id is None:
+        raise ApiError(409, "已有一项延期申请待审核", code="extension_pending")
+    return int(request_id)
+
+
+async def do_decide_extension(
+    ctx: Context, clock: SlaClock, user: User, ticket: Ticket, approve: bool, note: str
+) -> Ticket:
+    request = await ctx.conn.fetchrow(
+        "SELECT id, unit_id, extra_days FROM extension_requests WHERE ticket_id = $1 AND status = 'pending'",
+        ticket.id,
+    )
+    if request is None:
+        raise ApiError(409, "没有待审核的延期申请", code="no_pending_extension")
+    access.require_reviewer(user, request["unit_id"], ctx.catalog)
+    action = Action.APPROVE_EXTENSION if approve else Action.REJECT_EXTENSION
+    ticket = await apply(ctx, ticket, action, Actor.of(user), reason=note,
+                         payload={"request_id": request["id"], "extra_days": request["extra_days"]})  # fmt: skip
+    await ctx.conn.execute(
+        """UPDATE extension_requests SET status = $2, decided_by = $3, decided_at = $4, decision_note = $5
+           WHERE id = $1""",
+        request["id"], "approved" if approve else "rejected", user.id, ctx.now, note,
+    )  # fmt: skip
+    if approve:
+        await clock.recompute(ctx, ticket.id)
+    return ticket
+
+
+async def do_suspend(ctx: Context, clock: SlaClock, user: User, ticket: Ticket, reason: str) -> Ticket:
+    access.require_holder(user, ticket)
+    ticket = await apply(ctx, ticket, Action.SUSPEND, Actor.of(user), reason=reason)
+    await ctx.conn.execute(
+        "INSERT INTO suspensions (ticket_id, started_at, reason) VALUES ($1, $2, $3)", ticket.id, ctx.now, reason
+    )
+    await clock.pause(ctx, ticket.id)
+    return ticket
+
+
+async def do_resume(ctx: Context, clock: SlaClock, user: User, ticket: Ticket) -> Ticket:
+    access.require_holder(user, ticket)
+    ticket = await apply(ctx, ticket, Action.RESUME, Actor.of(user))
+    await ctx.conn.execute(
+        "UPDATE suspensions SET ended_at = $2 WHERE ticket_id = $1 AND ended_at IS NULL", ticket.id, ctx.now
+    )
+    await clock.recompute(ctx, ticket.id)
+    return ticket
+
+
+async def do_submit_completion(ctx: Context, clock: SlaClock, user: User, ticket: Ticket, result: str) -> Ticket:
+    access.require_holder(user, ticket)
+    if ticket.first_contact_at is None:
+        raise ApiError(422, "提交办结前须先记录与诉求人的联系情况", code="no_contact_record")
+    ticket = await apply(ctx, ticket, Action.SUBMIT_COMPLETION, Actor.of(user), reason=result,
+                         changes={"completed_at": ctx.now})  # fmt: skip
+    await clock.meet(ctx, ticket.id, (*RESPONSE_TRACKS, Track.COMPLETE))
+    return ticket
+
+
+async def do_review_completion(
+    ctx: Context, clock: SlaClock, user: User, ticket: Ticket, accept: bool, note: str
+) -> Ticket:
+    access.require_reviewer(user, ticket.holder_unit_id, ctx.catalog)
+    if accept:
+        return await apply(ctx, ticket, Action.ACCEPT_COMPLETION, Actor.of(user), reason=note)
+    ticket = await apply(ctx, ticket, Action.SEND_BACK, Actor.of(user), reason=note)
+    await clock.reopen_completion(ctx, ticket.id)
+    return ticket
+
+
+async def do_callback(
+    ctx: Context, clock: SlaClock, user: User, ticket: Ticket, reached: bool, resolved: bool | None,
+    satisfaction: str | None, note: str,
+) -> Ticket:  # fmt: skip
+    """回访: satisfied closes the ticket; dissatisfied reopens it (重办) to the same unit with new clocks."""
+    access.require_hotline(user, ctx.catalog)
+    actor = Actor.of(user)
+    if not reached:
+        return await apply(ctx, ticket, Action.CLOSE_WITHOUT_CALLBACK, actor, reason=note or "回访未接通",
+                           changes={"closed_at": ctx.now})  # fmt: skip
+    if satisfaction is None or resolved is None:
+        raise ApiError(422, "回访接通时须填写是否解决和满意度", code="callback_incomplete")
+    changes: dict[str, Any] = {"satisfaction": satisfaction, "resolved": resolved}
+    payload = {"satisfaction": satisfaction, "resolved": resolved}
+    if satisfaction != "dissatisfied":
+        changes["closed_at"] = ctx.now
+        return await apply(ctx, ticket, Action.CALLBACK_SATISFIED, actor, reason=note, payload=payload, changes=changes)
+    unit_id = ticket.holder_unit_id
+    assert unit_id is not None
+    changes.update(reopen_count=ticket.reopen_count + 1, assigned_at=ctx.now, signed_at=None, completed_at=None)
+    ticket = await apply(ctx, ticket, Action.CALLBACK_DISSATISFIED, actor, to_unit_id=unit_id, reason=note,
+                         payload=payload, changes=changes)  # fmt: skip
+    await clock.start_response(ctx, ticket, unit_id)
+    await clock.start_completion(ctx, ticket, unit_id)
+    return ticket
+
+
+async def do_close_on_spot(ctx: Context, user: User, ticket: Ticket, kb_entry_id: int | None, note: str) -> Ticket:
+    access.require_hotline(user, ctx.catalog)
+    if kb_entry_id is not None and not await ctx.conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM kb_entries WHERE id = $1 AND active)", kb_entry_id
+    ):
+        raise ApiError(422, "知识库条目不存在", code="unknown_kb_entry")
+    return await apply(ctx, ticket, Action.CLOSE_ON_SPOT, Actor.of(user), reason=note or "依据知识库直接答复办结",
+                       changes={"kb_entry_id": kb_entry_id, "closed_at": ctx.now})  # fmt: skip
+
+
+async def do_merge(ctx: Context, clock: SlaClock, user: User, ticket: Ticket, master: Ticket, note: str) -> Ticket:
+    access.require_hotline(user, ctx.catalog)
+    if master.id == ticket.id:
+        raise ApiError(422, "不能并入自身", code="merge_into_self")
+    if master.state.is_terminal:
+        raise ApiError(409, f"主工单 {master.number} 已「{master.state.label}」，不能并入", code="master_closed")
+    ticket = await apply(ctx, ticket, Action.MERGE, Actor.of(user), reason=note,
+                         changes={"master_ticket_id": master.id, "closed_at": ctx.now},
+                         payload={"master_ticket_id": master.id, "master_number": master.number})  # fmt: skip
+    await clock.cancel(ctx, ticket.id)
+    await log_action(ctx, master, "merged_in", Actor.of(user), reason=note,
+                     payload={"ticket_id": ticket.id, "number": ticket.number})  # fmt: skip
+    return ticket
+

@@ -1,0 +1,192 @@
+"""Changing a ticket: lock it, check the transition in dispatch/, update, and append the event.
+
+Every state change and every other action on a ticket goes through `apply` or `log_action`,
+so the event log (全过程可溯源) is complete by construction, and a losing concurrent action
+finds the ticket already changed under its row lock and gets a 409.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from redis.asyncio import Redis
+
+from dispatch.states import Action, InvalidTransition, TicketState, next_state
+from hotline.auth import User
+from hotline.catalog import Catalog, CatalogCache
+from hotline.errors import ApiError
+from hotline.tickets.records import TICKET_COLUMNS, Ticket
+from hotline.uow import Outbox, unit_of_work
+from realtime.stream import publish
+
+# Columns a use-case may set besides state, holder, version and updated_at.
+_SETTABLE = frozenset(
+    """category_code category_confidence category_source is_complex complexity place lead_unit_id co_unit_ids
+    master_ticket_id kb_entry_id routing assigned_at signed_at first_contact_at completed_at closed_at
+    satisfaction resolved return_count reroute_count reopen_count urgency""".split()
+)
+
+# Realtime event type announced for an action (others are logged but not pushed).
+EVENT_TYPES = {
+    Action.ROUTE_AUTO: "ticket.dispatched",
+    Action.ASSIGN: "ticket.dispatched",
+    Action.QUEUE_FOR_DISPATCHER: "ticket.queued",
+    Action.SIGN: "ticket.signed",
+    Action.RETURN: "ticket.returned",
+    Action.APPROVE_RETURN: "ticket.queued",
+    Action.REJECT_RETURN: "ticket.dispatched",
+    Action.SUBMIT_COMPLETION: "ticket.completed",
+    Action.ACCEPT_COMPLETION: "ticket.reviewed",
+    Action.SEND_BACK: "ticket.sent_back",
+    Action.CALLBACK_SATISFIED: "ticket.closed",
+    Action.CLOSE_WITHOUT_CALLBACK: "ticket.closed",
+    Action.CALLBACK_DISSATISFIED: "ticket.reopened",
+    Action.CLOSE_ON_SPOT: "ticket.closed",
+    Action.MERGE: "ticket.merged",
+    Action.SUSPEND: "ticket.suspended",
+    Action.RESUME: "ticket.resumed",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a person (with their unit), or the system (auto-dispatch, SLA timers)."""
+
+    user_id: int | None
+    unit_id: int | None
+    name: str
+
+    @classmethod
+    def of(cls, user: User) -> Actor:
+        return cls(user.id, user.unit_id, user.display_name)
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(None, None, "系统")
+
+
+@dataclass
+class Context:
+    """What every ticket use-case needs besides its arguments."""
+
+    conn: asyncpg.Connection
+    outbox: Outbox
+    catalog: Catalog
+    redis: Redis
+    now: datetime
+
+
+@contextlib.asynccontextmanager
+async def transaction(pool: asyncpg.Pool, catalogs: CatalogCache, redis: Redis, now: datetime) -> AsyncIterator[Context]:
+    """One ticket use-case: a transaction whose announcements go out after it commits."""
+    async with unit_of_work(pool) as (conn, outbox):
+        yield Context(conn, outbox, await catalogs.get(conn), redis, now)
+
+
+async def lock(conn: asyncpg.Connection, ticket_id: int) -> Ticket:
+    row = await conn.fetchrow(f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1 FOR UPDATE", ticket_id)
+    if row is None:
+        raise ApiError(404, "找不到该工单", code="ticket_not_found")
+    return Ticket.from_row(row)
+
+
+def check(state: TicketState, action: Action) -> TicketState:
+    try:
+        return next_state(state, action)
+    except InvalidTransition as exc:
+        raise ApiError(409, str(exc), code="invalid_transition") from None
+
+
+async def apply(
+    ctx: Context,
+    ticket: Ticket,
+    action: Action,
+    actor: Actor,
+    *,
+    to_unit_id: int | None = None,
+    reason: str = "",
+    payload: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+) -> Ticket:
+    """Move `ticket` (locked by the caller) through `action`, record the event, queue the announcement."""
+    new_state = check(ticket.state, action)
+    changes = dict(changes or {})
+    unknown = set(changes) - _SETTABLE
+    assert not unknown, f"not settable: {unknown}"
+    holder = ticket.holder_unit_id if to_unit_id is None else to_unit_id
+    columns = {"state": new_state.value, "holder_unit_id": holder, **changes}
+    assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(columns, start=4))
+    row = await ctx.conn.fetchrow(
+        f"UPDATE tickets SET version = version + 1, updated_at = $2, {assignments} "
+        f"WHERE id = $1 AND version = $3 RETURNING {TICKET_COLUMNS}",
+        ticket.id, ctx.now, ticket.version, *columns.values(),
+    )  # fmt: skip
+    if row is None:  # only possible if the caller did not lock: fail loudly, never overwrite
+        raise ApiError(409, code="stale_ticket")
+    updated = Ticket.from_row(row)
+    await _append_event(ctx, updated, action.value, actor, ticket.state, ticket.holder_unit_id, reason, payload)
+    if holder is not None and holder != ticket.holder_unit_id:
+        await ctx.conn.execute(
+            "INSERT INTO ticket_units (ticket_id, unit_id, first_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            ticket.id, holder, ctx.now,
+        )  # fmt: skip
+    if action in EVENT_TYPES:
+        announce(ctx, EVENT_TYPES[action], updated, {"action": action.value, "action_label": action.label})
+    return updated
+
+
+async def log_action(
+    ctx: Context,
+    ticket: Ticket,
+    action: str,
+    actor: Actor,
+    *,
+    reason: str = "",
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Record an action that does not change the state (a note, an urge, an appeal, a read of personal data)."""
+    await _append_event(ctx, ticket, action, actor, ticket.state, ticket.holder_unit_id, reason, payload)
+
+
+async def _append_event(
+    ctx: Context,
+    ticket: Ticket,
+    action: str,
+    actor: Actor,
+    from_state: TicketState | None,
+    from_unit_id: int | None,
+    reason: str,
+    payload: dict[str, Any] | None,
+) -> None:
+    await ctx.conn.execute(
+        """INSERT INTO ticket_events (ticket_id, at, actor_id, actor_unit_id, action, from_state, to_state,
+                                      from_unit_id, to_unit_id, reason, payload)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
+        ticket.id, ctx.now, actor.user_id, actor.unit_id, action,
+        from_state.value if from_state else None, ticket.state.value,
+        from_unit_id, ticket.holder_unit_id, reason, payload or {},
+    )  # fmt: skip
+
+
+def announce(ctx: Context, event_type: str, ticket: Ticket, extra: dict[str, Any] | None = None) -> None:
+    """Push an event about `ticket` to the boards of its holder's chain, once the transaction commits."""
+    units = {u for u in (ticket.holder_unit_id, ticket.lead_unit_id) if u is not None}
+    unit_path = sorted({uid for u in units for uid in ctx.catalog.unit_path(u)})
+    if not unit_path:
+        unit_path = [ctx.catalog.tree.root.id]
+    payload = {
+        "ticket_id": ticket.id,
+        "number": ticket.number,
+        "state": ticket.state.value,
+        "state_label": ticket.state.label,
+        "holder_unit_id": ticket.holder_unit_id,
+        "category_code": ticket.category_code,
+        **(extra or {}),
+    }
+    redis = ctx.redis
+    ctx.outbox.after_commit(lambda: publish(redis, event_type, unit_path, payload))

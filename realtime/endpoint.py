@@ -1,0 +1,199 @@
+"""The live board websocket: a snapshot or a replay, then live events and heartbeats.
+
+Protocol (JSON text frames; docs/realtime.md has the details):
+
+    server: {"type": "snapshot", "last_event_id": id, "data": {...}}        fresh start
+            {"type": "resumed", "last_event_id": id, "replayed": n}        after replaying n events
+            {"type": "event", "id", "event_type", "at", "unit_path", "payload"}
+            {"type": "ping", "at", "last_event_id"}                         after a quiet interval
+            {"type": "pong", "at"}                                          answer to a client ping
+    client: {"type": "pong"} | {"type": "ping"}
+
+The caller supplies who the user is, what their board looks like now and which events
+concern them; this module knows nothing of users or units.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Final, TypeVar
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
+
+from realtime.events import Event, IdKey, id_key, utc_now_iso
+from realtime.hub import DROPPED_SLOW, Hub, Subscription
+
+log = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED: Final = 4401
+CLOSE_TOO_SLOW: Final = 4429  # the client fell a queue behind; it should resume
+CLOSE_STREAM_RESET: Final = 4410  # Redis lost events; the client should resume (and get a snapshot)
+CLOSE_INTERNAL: Final = 1011
+CLOSE_TRY_AGAIN: Final = 1013  # the hub has not reached Redis yet
+
+P = TypeVar("P")
+
+# How a send or receive reports that the client has already gone.
+_GONE = (WebSocketDisconnect, WebSocketDisconnected, OSError)
+
+
+def websocket_route(
+    hub: Hub,
+    authenticate: Callable[[WebSocket], Awaitable[P | None]],
+    snapshot: Callable[[P], Awaitable[dict[str, Any]]],
+    accepts: Callable[[P, Event], bool],
+    *,
+    heartbeat_s: float = 25.0,
+    close_timeout_s: float = 5.0,
+) -> Callable[[WebSocket], Awaitable[None]]:
+    """A websocket endpoint for `WebSocketRoute(path, websocket_route(...))`.
+
+    `authenticate(websocket)` returns the principal, or None to close with 4401;
+    `snapshot(principal)` returns the board's current data; `accepts(principal, event)` says
+    whether the event belongs to the principal's subtree (it runs once per event and
+    connection in the hub's reader, so keep it cheap and free of I/O). A ping goes out after
+    `heartbeat_s` without any other frame.
+    """
+
+    async def board_socket(websocket: WebSocket) -> None:
+        principal = await authenticate(websocket)
+        await websocket.accept()
+        if principal is None:
+            await websocket.close(CLOSE_UNAUTHENTICATED)
+            return
+        if not hub.ready:
+            await websocket.close(CLOSE_TRY_AGAIN)
+            return
+
+        def concerns(event: Event) -> bool:
+            return accepts(principal, event)
+
+        session = _Session(websocket, hub, heartbeat_s)
+        subscription = hub.subscribe(concerns)
+        try:
+            watermark = await session.start(
+                websocket.query_params.get("last_event_id"),
+                snapshot=lambda: snapshot(principal),
+                accepts=concerns,
+            )
+            await session.run(subscription, watermark)
+        except _GONE:
+            return
+        except Exception:
+            log.exception("board websocket failed")
+            await session.close(CLOSE_INTERNAL, close_timeout_s)
+            return
+        finally:
+            hub.unsubscribe(subscription)
+        if subscription.dropped is not None:
+            code = CLOSE_TOO_SLOW if subscription.dropped == DROPPED_SLOW else CLOSE_STREAM_RESET
+            await session.close(code, close_timeout_s)
+
+    return board_socket
+
+
+class _Session:
+    """One connection's sending side (serialised by a lock) and its two loops."""
+
+    def __init__(self, websocket: WebSocket, hub: Hub, heartbeat_s: float):
+        self.websocket = websocket
+        self.hub = hub
+        self.heartbeat_s = heartbeat_s
+        self._lock = asyncio.Lock()
+
+    async def send(self, text: str) -> None:
+        async with self._lock:
+            await self.websocket.send_text(text)
+
+    async def send_json(self, message: dict[str, Any]) -> None:
+        await self.send(json.dumps(message, ensure_ascii=False, separators=(",", ":")))
+
+    async def close(self, code: int, timeout_s: float) -> None:
+        # A client that stopped reading cannot take a close frame either: give up after a while.
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(timeout_s):
+                await self.websocket.close(code)
+
+    async def start(
+        self,
+        last_event_id: str | None,
+        *,
+        snapshot: Callable[[], Awaitable[dict[str, Any]]],
+        accepts: Callable[[Event], bool],
+    ) -> IdKey:
+        """Replay or send a snapshot; return the id up to which the client is now current.
+
+        The caller subscribed before this runs, so anything newer than the returned id is
+        already queued or will be; anything up to it in the queue is a duplicate.
+        """
+        if last_event_id:
+            events = await self.hub.events_since(last_event_id)
+            if events is not None:
+                sent = 0
+                for event in events:
+                    if accepts(event):
+                        await self.send(event.frame)
+                        sent += 1
+                current = events[-1].id if events else last_event_id
+                await self.send_json({"type": "resumed", "last_event_id": current, "replayed": sent})
+                return id_key(current)
+        tail = await self.hub.tail_id()
+        data = await snapshot()
+        await self.send_json({"type": "snapshot", "last_event_id": tail, "data": data})
+        return id_key(tail)
+
+    async def run(self, subscription: Subscription, watermark: IdKey) -> None:
+        """Forward queued events and answer the client until either side stops."""
+        pump = asyncio.create_task(self._pump(subscription, watermark))
+        listen = asyncio.create_task(self._listen())
+        subscription.on_drop(pump.cancel)
+        try:
+            await asyncio.wait({pump, listen}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            pump.cancel()
+            listen.cancel()
+            results = await asyncio.gather(pump, listen, return_exceptions=True)
+        for result in results:
+            if isinstance(result, Exception) and not isinstance(result, _GONE):
+                raise result
+
+    async def _pump(self, subscription: Subscription, watermark: IdKey) -> None:
+        queue = subscription.queue
+        while True:
+            try:
+                async with asyncio.timeout(self.heartbeat_s):
+                    event = await queue.get()
+            except TimeoutError:
+                watermark = await self._ping(queue, watermark)
+                continue
+            if event.key <= watermark:
+                continue  # already in the snapshot or the replay
+            watermark = event.key
+            await self.send(event.frame)
+
+    async def _ping(self, queue: asyncio.Queue[Event], watermark: IdKey) -> IdKey:
+        # With the queue empty, everything the hub has read up to its position was either sent
+        # or filtered out for this client, so the client may resume from there: a quiet client
+        # of a small subtree keeps a recent id instead of one the stream has long trimmed.
+        position = self.hub.position
+        if queue.empty() and position is not None and id_key(position) > watermark:
+            watermark = id_key(position)
+        cursor = f"{watermark[0]}-{watermark[1]}"
+        await self.send_json({"type": "ping", "at": utc_now_iso(), "last_event_id": cursor})
+        return watermark
+
+    async def _listen(self) -> None:
+        while True:
+            message = await self.websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            try:
+                kind = json.loads(message.get("text") or "{}").get("type")
+            except (ValueError, AttributeError):
+                continue  # not ours to police; the connection stays useful
+            if kind == "ping":
+                await self.send_json({"type": "pong", "at": utc_now_iso()})

@@ -1,0 +1,255 @@
+"""The per-process hub: one reader of the event stream, fanning out to local subscribers.
+
+Each web process runs one `Hub`. Its reader task follows the Redis Stream with XREAD BLOCK
+and puts every event a subscriber's filter accepts on that subscriber's bounded queue. A
+subscriber whose queue is full is dropped (its websocket is closed and the client resumes),
+so one slow client never holds up the others or grows memory without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Final
+
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from realtime import stream
+from realtime.events import Event, is_event_id
+from realtime.stream import DEFAULT_MAXLEN, DEFAULT_STREAM, publish
+
+__all__ = ["DROPPED_RESET", "DROPPED_SLOW", "Hub", "Subscription", "publish"]
+
+log = logging.getLogger(__name__)
+
+DROPPED_SLOW: Final = "slow"  # the queue overflowed
+DROPPED_RESET: Final = "reset"  # the stream lost entries this subscriber may not have seen
+
+Filter = Callable[[Event], bool]
+
+
+class Subscription:
+    """One websocket's place in the hub: the events its filter accepted, in a bounded queue."""
+
+    __slots__ = ("_on_drop", "accepts", "dropped", "queue")
+
+    def __init__(self, accepts: Filter, maxsize: int):
+        self.accepts = accepts
+        self.queue: asyncio.Queue[Event] = asyncio.Queue(maxsize)
+        self.dropped: str | None = None
+        self._on_drop: Callable[[], Any] | None = None
+
+    def on_drop(self, callback: Callable[[], Any]) -> None:
+        """Call `callback` when the hub drops this subscription (now, if it already has)."""
+        self._on_drop = callback
+        if self.dropped is not None:
+            callback()
+
+    def drop(self, reason: str) -> None:
+        if self.dropped is None:
+            self.dropped = reason
+            if self._on_drop is not None:
+                self._on_drop()
+
+
+class Hub:
+    """Fan-out of the event stream to this process's websockets.
+
+    Use as `async with Hub(redis) as hub:` (or `start()`/`stop()`) in the app's lifespan. The
+    Redis client must not time out reads sooner than `block_ms` (redis-py's default has no
+    socket timeout).
+    """
+
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        stream: str = DEFAULT_STREAM,
+        maxlen: int = DEFAULT_MAXLEN,
+        queue_size: int = 1000,
+        replay_limit: int = 1000,
+        block_ms: int = 5000,
+        batch: int = 500,
+        max_backoff_s: float = 5.0,
+    ):
+        self.redis = redis
+        self.stream = stream
+        self.maxlen = maxlen
+        self.queue_size = queue_size
+        self.replay_limit = replay_limit
+        self.block_ms = block_ms
+        self.batch = batch
+        self.max_backoff_s = max_backoff_s
+        self.connected = False
+        self.dropped_slow = 0
+        self.resyncs = 0
+        self._position: str | None = None
+        self._subscriptions: set[Subscription] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Find the stream's end, then follow it in a background task.
+
+        The position must be known before anyone subscribes: a client whose snapshot is
+        current to id T relies on the reader fanning out everything after T. If Redis is
+        down now, the reader keeps trying and `ready` stays False until it answers.
+        """
+        if self._task is not None:
+            return
+        try:
+            self._position = await stream.last_id(self.redis, self.stream) or "0-0"
+        except Exception as exc:
+            log.warning("event stream unreachable at start (%s); the reader will keep trying", exc)
+        self._task = asyncio.create_task(self._read_forever(), name="realtime-hub-reader")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.connected = False
+
+    async def __aenter__(self) -> Hub:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- subscribers --------------------------------------------------------------------------
+
+    def subscribe(self, accepts: Filter) -> Subscription:
+        """Start queueing the events `accepts` lets through; live from the reader's position."""
+        subscription = Subscription(accepts, self.queue_size)
+        self._subscriptions.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        self._subscriptions.discard(subscription)
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscriptions)
+
+    @property
+    def ready(self) -> bool:
+        """Whether the reader knows where it is in the stream, so subscribers miss nothing."""
+        return self._position is not None
+
+    @property
+    def position(self) -> str | None:
+        """The id of the last stream entry fanned out (None until the reader has started)."""
+        return self._position
+
+    # -- stream access ------------------------------------------------------------------------
+
+    async def publish(
+        self,
+        event_type: str,
+        unit_path: list[int],
+        payload: dict[str, Any] | None = None,
+        *,
+        at: datetime | None = None,
+    ) -> str:
+        """`publish` to this hub's stream."""
+        return await publish(
+            self.redis, event_type, unit_path, payload, at=at, stream=self.stream, maxlen=self.maxlen
+        )
+
+    async def tail_id(self) -> str:
+        """The id a snapshot taken now is current to: the newest entry's (written if none)."""
+        tail = await stream.last_id(self.redis, self.stream)
+        return tail or await stream.add_origin(self.redis, self.stream, self.maxlen)
+
+    async def events_since(self, last_id: str) -> list[Event] | None:
+        """The events after `last_id` (XRANGE, exclusive start), or None when a snapshot is needed.
+
+        None means the replay could not be exact: `last_id` is malformed or no longer in the
+        stream (trimmed, or Redis lost its data), or more than `replay_limit` entries follow
+        it, when a fresh snapshot is cheaper than the replay.
+        """
+        if not is_event_id(last_id):
+            return None
+        found, entries = await stream.range_after(
+            self.redis, self.stream, last_id, count=self.replay_limit + 1
+        )
+        if not found or len(entries) > self.replay_limit:
+            return None
+        _position, events = stream.decode(entries, last_id)
+        return [event for event in events if not event.internal]
+
+    # -- the reader ---------------------------------------------------------------------------
+
+    async def _read_forever(self) -> None:
+        backoff = 0.0
+        while True:
+            try:
+                await self._follow(recovering=backoff > 0)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.connected = False
+                backoff = min(max(backoff * 2, 0.1), self.max_backoff_s)
+                if isinstance(exc, RedisConnectionError | RedisTimeoutError | OSError):
+                    log.warning("event stream unreachable (%s); retrying in %.1f s", exc, backoff)
+                else:
+                    log.exception("event stream reader failed; retrying in %.1f s", backoff)
+                await asyncio.sleep(backoff * random.uniform(0.5, 1.0))
+
+    async def _follow(self, *, recovering: bool) -> None:
+        if self._position is None:
+            self._position = await stream.last_id(self.redis, self.stream) or "0-0"
+        elif recovering:
+            await self._check_continuity(self._position)
+        self.connected = True
+        while True:
+            position, events = await stream.read_after(
+                self.redis, self.stream, self._position, count=self.batch, block_ms=self.block_ms
+            )
+            for event in events:
+                if not event.internal:
+                    self._fan_out(event)
+            self._position = position
+
+    async def _check_continuity(self, position: str) -> None:
+        """After an outage: if our position left the stream, subscribers may have missed events."""
+        if position == "0-0" or await stream.contains(self.redis, self.stream, position):
+            return
+        log.warning(
+            "event stream no longer holds %s (Redis restarted or trimmed); resyncing %d subscribers",
+            position,
+            len(self._subscriptions),
+        )
+        self.resyncs += 1
+        for subscription in list(self._subscriptions):
+            self._drop(subscription, DROPPED_RESET)
+
+    def _fan_out(self, event: Event) -> None:
+        overflowed: list[Subscription] = []
+        for subscription in self._subscriptions:
+            try:
+                if not subscription.accepts(event):
+                    continue
+            except Exception:
+                log.exception("subscriber filter failed on event %s", event.id)
+                continue
+            try:
+                subscription.queue.put_nowait(event)
+            except asyncio.QueueFull:
+                overflowed.append(subscription)
+        for subscription in overflowed:
+            self.dropped_slow += 1
+            self._drop(subscription, DROPPED_SLOW)
+
+    def _drop(self, subscription: Subscription, reason: str) -> None:
+        self._subscriptions.discard(subscription)
+        subscription.drop(reason)
