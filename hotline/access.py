@@ -61,9 +61,11 @@ def require_holder(user: User, ticket: Ticket) -> None:
         raise ApiError(403, "该工单不在本单位办理", code="not_holder")
 
 
-def require_reviewer(user: User, unit_id: int | None, catalog: Catalog) -> None:
+def require_reviewer(
+    user: User, unit_id: int | None, catalog: Catalog, roles: frozenset[Role] = REVIEWING_ROLES
+) -> None:
     """Reviews (returns, extensions, completions): the dispatcher or supervisor of a level above `unit_id`."""
-    require_role(user, *REVIEWING_ROLES)
+    require_role(user, *roles)
     if unit_id is None or unit_id == user.unit_id:
         raise ApiError(403, "须由上一级单位审核", code="not_reviewer")
     if not catalog.tree.is_within(unit_id, user.unit_id):

@@ -13,11 +13,12 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
+from starlette.websockets import WebSocket
 
-from hotline.api import appeals, catalog, session, tickets
+from hotline.api import appeals, board, catalog, session, tickets
 from hotline.api.common import routes
 from hotline.catalog import CatalogCache
 from hotline.db import create_pool
@@ -31,9 +32,11 @@ from hotline.sla_clock import SlaClock
 from hotline.text import TextServices
 from hotline.tickets.intake import Intake
 from hotline.worker import JSON_SERIALIZERS
+from realtime.endpoint import websocket_route
+from realtime.hub import Hub
 
 HERE = Path(__file__).resolve().parent
-API_ENDPOINTS = [*session.ENDPOINTS, *tickets.ENDPOINTS, *appeals.ENDPOINTS, *catalog.ENDPOINTS]
+API_ENDPOINTS = [*session.ENDPOINTS, *tickets.ENDPOINTS, *appeals.ENDPOINTS, *catalog.ENDPOINTS, *board.ENDPOINTS]
 templates = Jinja2Templates(directory=HERE / "templates")
 
 
@@ -53,35 +56,48 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.settings = settings
-        app.state.clock = clock
-        app.state.catalogs = CatalogCache()
-        app.state.intake = Intake(settings, SlaClock.from_settings(settings), TextServices(settings.path(settings.classifier.model_dir)))
-        app.state.pool = await create_pool(settings)
-        async with app.state.pool.acquire() as conn:
-            await Q.check(conn)
         assert settings.redis_url
-        app.state.redis = ArqRedis(
+        state = app.state
+        state.settings = settings
+        state.clock = clock
+        state.catalogs = CatalogCache()
+        text = TextServices(settings.path(settings.classifier.model_dir))
+        state.intake = Intake(settings, SlaClock.from_settings(settings), text)
+        state.pool = await create_pool(settings)
+        async with state.pool.acquire() as conn:
+            await Q.check(conn)
+        state.redis = ArqRedis(
             connection_pool=ConnectionPool.from_url(settings.redis_url),
             default_queue_name=settings.redis.queue_name,
             **JSON_SERIALIZERS,  # type: ignore[arg-type]
         )
-        try:
-            yield
-        finally:
-            await app.state.redis.aclose()
-            await app.state.pool.close()
+        async with Hub(state.redis) as hub:
+            state.hub = hub
+            try:
+                yield
+            finally:
+                await state.redis.aclose()
+                await state.pool.close()
 
-    routes = [
-        Route("/", home, name="home"),
-        Route("/healthz", healthz, name="healthz"),
-        Route("/metrics", metrics_view, name="metrics"),
-        Route("/openapi.json", openapi, name="openapi"),
-        *routes(API_ENDPOINTS),
-        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
-    ]
+    async def board_socket(websocket: WebSocket) -> None:
+        endpoint = websocket_route(
+            websocket.app.state.hub,
+            board.authenticate_socket,
+            board.socket_snapshot(websocket.app),
+            board.socket_filter(websocket.app),
+        )
+        await endpoint(websocket)
+
     return Starlette(
-        routes=routes,
+        routes=[
+            Route("/", home, name="home"),
+            Route("/healthz", healthz, name="healthz"),
+            Route("/metrics", metrics_view, name="metrics"),
+            Route("/openapi.json", openapi, name="openapi"),
+            *routes(API_ENDPOINTS),
+            WebSocketRoute("/ws/board", board_socket, name="board_socket"),
+            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        ],
         middleware=[Middleware(MetricsMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,

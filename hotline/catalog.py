@@ -92,6 +92,11 @@ class CatalogCache:
         self._catalog: Catalog | None = None
         self._lock = asyncio.Lock()
 
+    @property
+    def last(self) -> Catalog | None:
+        """The catalog loaded most recently, for code that must not do I/O (the websocket filter)."""
+        return self._catalog
+
     async def get(self, conn: asyncpg.Connection) -> Catalog:
         version = await conn.fetchval(Q.catalog_version)
         if self._catalog is not None and self._catalog.version == version:

@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -103,6 +104,8 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_demo_seed(settings: Settings, args: argparse.Namespace) -> int:
     from hotline.demo import DemoRefused, seed_demo
+    from hotline.demo_tickets import seed_tickets
+    from hotline.runner import ensure_model
 
     async def run(conn: asyncpg.Connection, live: Settings) -> int:
         try:
@@ -110,6 +113,10 @@ def cmd_demo_seed(settings: Settings, args: argparse.Namespace) -> int:
         except DemoRefused as exc:
             print(exc, file=sys.stderr)
             return 1
+        if args.tickets:
+            ensure_model(live)
+            outcomes = await seed_tickets(live, args.tickets, datetime.now(UTC))
+            print(f"演示工单 {sum(outcomes.values())} 件：" + "，".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
         return 0
 
     return with_database(settings, run)
@@ -140,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="demo data")
     demo_sub = demo.add_subparsers(dest="demo_command", required=True)
     seed = demo_sub.add_parser("seed", help="create the fictional demo city, its users and tickets")
+    seed.add_argument("--tickets", type=int, default=300, help="demo tickets to play through the use-cases (0: none)")
     seed.set_defaults(func=cmd_demo_seed)
     return parser
 

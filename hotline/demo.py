@@ -18,6 +18,7 @@ from hotline.queries import Q
 from hotline.settings import Settings
 
 DEMO_PASSWORD = "demo12345"
+DEMO_TICKETS = 300
 CATEGORIES_CSV = Path(__file__).resolve().parent.parent / "classifier" / "bootstrap" / "categories.csv"
 CITY = ("YC", "云川市", ["云川"])
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from arq.cron import cron
+
+from hotline.sla_jobs import fire_deadline, sweep
+
 
 async def ping(ctx: dict[str, Any]) -> str:
     """Round trip through the queue and the database; used by health checks and tests."""
@@ -11,5 +15,7 @@ async def ping(ctx: dict[str, Any]) -> str:
         return str(await conn.fetchval("SELECT 'pong'"))
 
 
-FUNCTIONS = [ping]
-CRON_JOBS: list[Any] = []
+FUNCTIONS = [ping, fire_deadline]
+# Every 5 seconds: the sweep is the safety net under the timers, so its period bounds how late an
+# alert can be after Redis lost its jobs.
+CRON_JOBS = [cron(sweep, second=set(range(0, 60, 5)), unique=True, run_at_startup=True, timeout=120)]

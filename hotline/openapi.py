@@ -71,6 +71,9 @@ RESPONSES: dict[str, dict[str, Any]] = {
                   "unit_id": {"type": "integer"}}),  # fmt: skip
     "Login": _obj({"token": {"type": "string"}, "user": {"$ref": "#/components/schemas/User"}}),
     "Ok": _obj({"ok": {"type": "boolean"}}),
+    "Board": _obj({"unit": {"type": "object"}, "counts_by_state": {"type": "object"},
+                   "counts_by_unit": {"type": "array"}, "countdown": {"type": "array"},
+                   "supervised": {"type": "object"}, "alerts": {"type": "array"}}),  # fmt: skip
     "Created": _obj({"id": {"type": "integer"}}),
     "UnitList": _obj({"items": {"type": "array", "items": _obj({"id": {"type": "integer"}, "name": {"type": "string"},
                                                                 "level": {"type": "string"}})}}),  # fmt: skip

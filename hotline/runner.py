@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 
 import structlog
 
@@ -21,17 +22,31 @@ log = structlog.get_logger("hotline.up")
 
 
 async def prepare_database(settings: Settings, *, seed_demo: bool) -> None:
-    from hotline.demo import seed_demo_if_empty
+    from hotline.demo import DEMO_TICKETS, seed_demo_if_empty
+    from hotline.demo_tickets import seed_tickets
 
+    ensure_model(settings)
     conn = await connect(settings)
     try:
         applied = await migrate(conn)
         if applied:
             log.info("migrations applied", names=applied)
-        if seed_demo and await seed_demo_if_empty(conn, settings):
-            log.info("demo city seeded")
+        seeded = seed_demo and await seed_demo_if_empty(conn, settings)
     finally:
         await conn.close()
+    if seeded:
+        outcomes = await seed_tickets(settings, DEMO_TICKETS, datetime.now(UTC))
+        log.info("demo city seeded", tickets=outcomes)
+
+
+def ensure_model(settings: Settings) -> None:
+    """The demo city classifies out of the box: train the shipped bootstrap model if none is configured."""
+    from classifier.bootstrap import train_default_model
+
+    model_dir = settings.path(settings.classifier.model_dir)
+    if not (model_dir / "metadata.json").exists():
+        log.info("training the default classifier model", model_dir=str(model_dir))
+        train_default_model(model_dir)
 
 
 def child_env(settings: Settings) -> dict[str, str]:

@@ -102,6 +102,17 @@ class IntakeSettings:
     max_content_chars: int = 5000
 
 
+@dataclasses.dataclass(frozen=True)
+class SupervisionSettings:
+    repeat_count: int = 3
+    repeat_days: int = 30
+    return_count: int = 2
+    dissatisfied_count: int = 1
+    auto_order_on_overdue: bool = True
+    order_answer_hours: float = 24.0
+    urge_every_minutes: float = 60.0
+
+
 SECTIONS: dict[str, type] = {
     "app": AppSettings,
     "web": WebSettings,
@@ -114,6 +125,7 @@ SECTIONS: dict[str, type] = {
     "sla": SlaSettings,
     "calendar": CalendarSettings,
     "intake": IntakeSettings,
+    "supervision": SupervisionSettings,
 }
 
 
@@ -130,6 +142,7 @@ class Settings:
     sla: SlaSettings
     calendar: CalendarSettings
     intake: IntakeSettings
+    supervision: SupervisionSettings
     root: Path
     secret_key: str = dataclasses.field(repr=False)
     database_url: str | None = dataclasses.field(default=None, repr=False)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from hotline.tickets.journal import Actor, announce, lock, log_action, transaction
+from hotline.supervision import issue_order
 from realtime.stream import publish
 
 KIND_LABELS = {"warning": "即将超期预警", "overdue": "超期"}
@@ -42,6 +43,10 @@ async def raise_alert_if_due(ctx: dict[str, Any], deadline_id: int, kind: str, n
             payload={"deadline_id": deadline_id, "due_at": deadline["due_at"].isoformat(), "track": deadline["track"]},
         )  # fmt: skip
         announce(tx, EVENT_TYPES[kind], ticket, _alert_payload(alert_id, deadline, kind))
+        supervision = ctx["settings"].supervision
+        if kind == "overdue" and supervision.auto_order_on_overdue:
+            await issue_order(tx, Actor.system(), ticket, f"「{deadline['rule_name']}」已超期，请说明原因并限时办理",
+                              supervision.order_answer_hours, deadline_id)  # fmt: skip
         pool = ctx["pool"]
         tx.outbox.after_commit(lambda: pool.execute("UPDATE sla_alerts SET published_at = now() WHERE id = $1", alert_id))
         return True

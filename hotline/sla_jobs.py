@@ -44,6 +44,7 @@ async def fire_deadline(ctx: dict[str, Any], deadline_id: int, kind: str) -> boo
 async def sweep(ctx: dict[str, Any]) -> int:
     """arq cron: every passed, unalerted moment gets its alert; unannounced alerts are announced."""
     from hotline.sla_alerts import publish_pending_alerts, raise_alert_if_due
+    from hotline.supervision import urge_overdue
 
     now = datetime.now(UTC)
     pool: asyncpg.Pool = ctx["pool"]
@@ -59,6 +60,7 @@ async def sweep(ctx: dict[str, Any]) -> int:
     for row in due:
         raised += await raise_alert_if_due(ctx, row["id"], row["kind"], now)
     await publish_pending_alerts(ctx, now - REPUBLISH_AFTER)
+    await urge_overdue(ctx, now)
     if raised:
         log.info("sweep raised alerts its timers had missed", count=raised)
     return raised

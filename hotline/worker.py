@@ -11,6 +11,7 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 
 from hotline import heartbeat, jobs
+from hotline.catalog import CatalogCache
 from hotline.db import create_pool
 from hotline.logs import configure_logging
 from hotline.settings import Settings
@@ -38,6 +39,7 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
     async def on_startup(ctx: dict[str, Any]) -> None:
         ctx["settings"] = settings
         ctx["pool"] = await create_pool(settings)
+        ctx["catalogs"] = CatalogCache()
         ctx["heartbeat"] = asyncio.create_task(
             heartbeat.beat_forever(ctx["redis"], ident, settings.worker.heartbeat_s)
         )

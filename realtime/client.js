@@ -37,7 +37,7 @@
     var minDelay = options.minDelayMs || 500;
     var maxDelay = options.maxDelayMs || 30000;
     var silenceMs = options.silenceMs || 60000;
-    var Socket = options.WebSocket || root.WebSocket;
+    var Socket = options.WebSocket || (typeof WebSocket !== "undefined" ? WebSocket : null);
     var base = absoluteUrl(url);
 
     var lastEventId = null;
@@ -87,21 +87,29 @@
         handle(ws, frame);
       };
       ws.onclose = function (closing) {
-        if (ws !== socket) return;
-        socket = null;
-        clearTimeout(silenceTimer);
-        if (stopped) return;
-        if (closing.code === CLOSE_UNAUTHENTICATED) {
-          stopped = true;
-          status("unauthorized");
-          return;
-        }
-        // Full jitter, so a restarted server is not hit by every client at once.
-        var wait = Math.round(delay / 2 + Math.random() * delay / 2);
-        delay = Math.min(delay * 2, maxDelay);
-        status("reconnecting", wait);
-        retryTimer = setTimeout(open, wait);
+        lost(ws, closing.code);
       };
+      ws.onerror = function () {
+        // Browsers follow a failed connect with a close event; some runtimes do not.
+        if (ws.readyState !== 1) lost(ws, 1006);
+      };
+    }
+
+    function lost(ws, code) {
+      if (ws !== socket) return;
+      socket = null;
+      clearTimeout(silenceTimer);
+      if (stopped) return;
+      if (code === CLOSE_UNAUTHENTICATED) {
+        stopped = true;
+        status("unauthorized");
+        return;
+      }
+      // Jitter, so a restarted server is not hit by every client at once.
+      var wait = Math.round(delay / 2 + (Math.random() * delay) / 2);
+      delay = Math.min(delay * 2, maxDelay);
+      status("reconnecting", wait);
+      retryTimer = setTimeout(open, wait);
     }
 
     function handle(ws, frame) {

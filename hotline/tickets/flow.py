@@ -15,6 +15,7 @@ from dispatch.states import Action, TicketState
 from hotline import access
 from hotline.auth import User
 from hotline.errors import ApiError
+from hotline.roles import Role
 from hotline.sla_clock import SlaClock
 from hotline.tickets.journal import Actor, Context, apply, log_action
 from hotline.tickets.records import Ticket
@@ -98,7 +99,7 @@ async def do_assign(ctx: Context, clock: SlaClock, user: User, ticket: Ticket, u
         await clock.meet(ctx, ticket.id, RESPONSE_TRACKS)
     elif ticket.state is TicketState.ASSIGNED:
         # correcting a dispatch before sign-for: the level that dispatched it
-        access.require_reviewer(user, ticket.holder_unit_id, ctx.catalog)
+        access.require_reviewer(user, ticket.holder_unit_id, ctx.catalog, frozenset({Role.DISPATCHER}))
     else:
         access.require_queue_dispatcher(user, ticket)
     source = ticket.holder_unit_id if ticket.state is not TicketState.ASSIGNED else user.unit_id

@@ -8,10 +8,11 @@ holds 5. Tests talk to it with the `websockets` client over real TCP.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -62,7 +63,8 @@ class BoardServer:
         client = aioredis.from_url(self.redis_url)
         hub = self.hub = Hub(client, **self.hub_options)
 
-        async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]
+        @contextlib.asynccontextmanager
+        async def lifespan(app: Starlette) -> AsyncIterator[None]:
             async with hub:
                 yield
             await client.aclose()
@@ -99,28 +101,28 @@ class BoardServer:
         query = {"token": token} | ({"last_event_id": last_event_id} if last_event_id else {})
         return f"ws://127.0.0.1:{self.port}/ws/board?{urlencode(query)}"
 
-    async def until_subscribers(self, count: int, timeout: float = 5.0) -> None:
-        await until(lambda: self.hub is not None and self.hub.subscriber_count == count, timeout)
+    async def until_subscribers(self, count: int, wait: float = 5.0) -> None:
+        await until(lambda: self.hub is not None and self.hub.subscriber_count == count, wait)
 
 
-async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
+async def until(condition: Callable[[], bool], wait: float = 5.0) -> None:
+    deadline = time.monotonic() + wait
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.01)
 
 
-async def frame(ws: ClientConnection, timeout: float = 5.0, *, pings: bool = False) -> dict[str, Any]:
+async def frame(ws: ClientConnection, wait: float = 5.0, *, pings: bool = False) -> dict[str, Any]:
     """The next frame (skipping pings unless asked for)."""
     while True:
-        message = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+        message = json.loads(await asyncio.wait_for(ws.recv(), wait))
         if pings or message["type"] != "ping":
             return message
 
 
-async def events(ws: ClientConnection, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
-    received = [await frame(ws, timeout) for _ in range(count)]
+async def events(ws: ClientConnection, count: int, wait: float = 5.0) -> list[dict[str, Any]]:
+    received = [await frame(ws, wait) for _ in range(count)]
     assert all(m["type"] == "event" for m in received), received
     return received
 

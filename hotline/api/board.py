@@ -1,0 +1,67 @@
+"""The supervisor's board: snapshot, websocket, supervision orders (督办单) and urges (催办)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+
+from hotline import board, schemas, supervision
+from hotline.api.common import Endpoint, now, ok
+from hotline.api.tickets import action
+from hotline.auth import User, request_token, user_for_token
+from hotline.tickets.journal import Context
+from hotline.tickets.records import Ticket
+from realtime.events import Event
+
+
+async def board_snapshot(request: Request) -> Response:
+    from hotline.auth import current_user
+
+    user = await current_user(request)
+    state = request.app.state
+    async with state.pool.acquire() as conn:
+        catalog = await state.catalogs.get(conn)
+        return ok(await board.snapshot(conn, catalog, state.settings, user, now(request)))
+
+
+async def authenticate_socket(websocket: WebSocket) -> User | None:
+    state = websocket.app.state
+    return await user_for_token(state.pool, request_token(websocket), state.clock())
+
+
+def socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
+    async def make(user: User) -> dict[str, Any]:
+        async with app.state.pool.acquire() as conn:
+            catalog = await app.state.catalogs.get(conn)
+            return await board.snapshot(conn, catalog, app.state.settings, user, app.state.clock())
+
+    return make
+
+
+def socket_filter(app: Any):  # type: ignore[no-untyped-def]
+    def accepts(user: User, event: Event) -> bool:
+        """Cheap and I/O-free: the board of a unit gets what concerns its subtree (city: everything)."""
+        catalog = app.state.catalogs.last
+        is_city = catalog is not None and catalog.org is not None and catalog.org.root.id == user.unit_id
+        return is_city or user.unit_id in event.unit_path
+
+    return accepts
+
+
+async def _supervise(tx: Context, it: Any, user: User, t: Ticket, b: schemas.ReasonOnly) -> Any:
+    return await supervision.do_issue_order(tx, user, t, b.reason, it.settings.supervision.order_answer_hours)
+
+
+async def _urge(tx: Context, it: Any, user: User, t: Ticket, b: schemas.Note) -> Any:
+    return await supervision.do_urge(tx, user, t, b.text)
+
+
+ENDPOINTS = [
+    Endpoint("GET", "/api/board", board_snapshot, "督办大屏：统计、倒计时、重点督办、预警", "board", None, "Board",
+             (200, 401)),
+    action("supervise", "下发督办单", schemas.ReasonOnly, _supervise),
+    action("urge", "催办", schemas.Note, _urge),
+]  # fmt: skip

@@ -1,0 +1,87 @@
+"""督办: supervision orders and urges, by supervisors and, when a deadline passes, by the system."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from dispatch.supervision import SupervisionThresholds
+from hotline import access
+from hotline.auth import User
+from hotline.errors import ApiError
+from hotline.settings import SupervisionSettings
+from hotline.tickets.journal import Actor, Context, announce, lock, log_action, transaction
+from hotline.tickets.records import Ticket
+
+
+def thresholds(settings: SupervisionSettings) -> SupervisionThresholds:
+    return SupervisionThresholds(
+        repeat_count=settings.repeat_count,
+        repeat_window=timedelta(days=settings.repeat_days),
+        return_count=settings.return_count,
+        dissatisfied_count=settings.dissatisfied_count,
+    )
+
+
+async def issue_order(
+    ctx: Context, actor: Actor, ticket: Ticket, reason: str, answer_hours: float, deadline_id: int | None = None
+) -> int | None:
+    """A supervision order to the ticket's holder; None when this deadline already has its order."""
+    unit_id = ticket.holder_unit_id
+    if unit_id is None:
+        raise ApiError(409, "工单当前没有承办单位", code="no_holder")
+    order_id = await ctx.conn.fetchval(
+        """INSERT INTO supervision_orders (ticket_id, unit_id, deadline_id, issued_by, issued_at, reason, due_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (deadline_id) DO NOTHING RETURNING id""",
+        ticket.id, unit_id, deadline_id, actor.user_id, ctx.now, reason, ctx.now + timedelta(hours=answer_hours),
+    )  # fmt: skip
+    if order_id is None:
+        return None
+    await log_action(ctx, ticket, "supervision_order", actor, reason=reason, payload={"order_id": order_id})
+    announce(ctx, "supervision.order", ticket, {"order_id": order_id, "reason": reason, "unit_id": unit_id})
+    return int(order_id)
+
+
+async def urge(ctx: Context, actor: Actor, ticket: Ticket, note: str) -> None:
+    await log_action(ctx, ticket, "urge", actor, reason=note)
+    announce(ctx, "ticket.urged", ticket, {"note": note})
+
+
+async def do_issue_order(ctx: Context, user: User, ticket: Ticket, reason: str, answer_hours: float) -> int:
+    assert ticket.holder_unit_id is not None
+    access.require_supervisor_over(user, ticket.holder_unit_id, ctx.catalog)
+    if ticket.state.is_terminal:
+        raise ApiError(409, f"工单已「{ticket.state.label}」，无需督办", code="ticket_finished")
+    order_id = await issue_order(ctx, Actor.of(user), ticket, reason, answer_hours)
+    assert order_id is not None
+    return order_id
+
+
+async def do_urge(ctx: Context, user: User, ticket: Ticket, note: str) -> None:
+    if ticket.holder_unit_id is None or ticket.state.is_terminal:
+        raise ApiError(409, "工单已办结，无需催办", code="ticket_finished")
+    access.require_supervisor_over(user, ticket.holder_unit_id, ctx.catalog)
+    await urge(ctx, Actor.of(user), ticket, note)
+
+
+async def urge_overdue(ctx: dict[str, Any], now: datetime) -> int:
+    """Sweep step: urge the holder of every still-overdue ticket not urged for `urge_every_minutes`."""
+    settings: SupervisionSettings = ctx["settings"].supervision
+    every = timedelta(minutes=settings.urge_every_minutes)
+    pool: asyncpg.Pool = ctx["pool"]
+    rows = await pool.fetch(
+        """SELECT DISTINCT d.ticket_id FROM deadlines d
+           WHERE d.status = 'running' AND d.due_at <= $1
+             AND NOT EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = d.ticket_id AND e.action = 'urge'
+                             AND e.at > $1 - $2::interval)
+             AND d.due_at <= $1 - $2::interval
+           LIMIT 500""",
+        now, every,
+    )  # fmt: skip
+    for row in rows:
+        async with transaction(pool, ctx["catalogs"], ctx["redis"], now) as tx:
+            ticket = await lock(tx.conn, row["ticket_id"])
+            await urge(tx, Actor.system(), ticket, "工单已超期，请尽快办理（系统自动催办）")
+    return len(rows)

@@ -1,0 +1,106 @@
+"""Who may read and act on a ticket held by 柳岸社区 (东湖区 › 青山街道): every role, every endpoint.
+
+404 for those who may not see it (its existence does not leak), 403 for those who see it but
+may not do that, and never a change to the ticket by someone without the right.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.conftest import Login, ok
+from tests.api.test_ticket_lifecycle import NOISE_CALL
+
+READS = [("GET", "", None), ("GET", "/events", None)]
+ACTIONS = [
+    ("POST", "/sign", None),
+    ("POST", "/return", {"reason": "不归我们管"}),
+    ("POST", "/contact", {"method": "phone", "outcome": "reached"}),
+    ("POST", "/notes", {"text": "进展"}),
+    ("POST", "/extension", {"extra_days": 3, "reason": "需要时间"}),
+    ("POST", "/suspend", {"reason": "等待材料"}),
+    ("POST", "/complete", {"result": "已处理"}),
+    ("POST", "/assign", {"unit_id": 1}),
+    ("POST", "/return-review", {"approve": True}),
+    ("POST", "/extension-review", {"approve": True}),
+    ("POST", "/completion-review", {"approve": True}),
+    ("POST", "/callback", {"reached": True, "resolved": True, "satisfaction": "satisfied"}),
+    ("POST", "/close-on-spot", {}),
+    ("POST", "/appeals", {"kind": "other", "reason": "申诉"}),
+]
+
+# user -> what they get for reads, and for actions they have no right to
+OUTSIDERS = ["dh-s1-c2-handler", "dh-s2-handler", "dh-s2-c1-handler", "xl-dispatcher", "xl-supervisor",
+             "xl-s1-c4-handler", "dh-cg-handler"]  # fmt: skip
+INSIDERS_WITHOUT_RIGHTS = ["dh-supervisor", "dh-s1-supervisor"]
+
+
+@pytest.fixture
+async def held_by_liuan(city: dict[str, int], login: Login) -> int:
+    operator = await login("operator")
+    ticket = ok(await operator.post("/api/tickets", json=NOISE_CALL), 201)
+    assert ticket["holder_unit_id"] == city["DH-S1-C1"]
+    return int(ticket["id"])
+
+
+@pytest.mark.parametrize("username", OUTSIDERS)
+async def test_units_outside_the_chain_see_nothing(username: str, held_by_liuan: int, login: Login) -> None:
+    client = await login(username)
+    for method, path, body in READS + ACTIONS:
+        response = await client.request(method, f"/api/tickets/{held_by_liuan}{path}", json=body)
+        assert response.status_code == 404, (username, path, response.text)
+        assert response.json()["error"]["code"] == "ticket_not_found"
+    # the same answer as for a ticket that does not exist
+    assert (await client.get("/api/tickets/999999")).status_code == 404
+    listed = ok(await client.get("/api/tickets"))
+    assert held_by_liuan not in [t["id"] for t in listed["items"]]
+
+
+@pytest.mark.parametrize("username", INSIDERS_WITHOUT_RIGHTS)
+async def test_supervisors_above_see_but_do_not_handle(username: str, held_by_liuan: int, login: Login) -> None:
+    client = await login(username)
+    for method, path, body in READS:
+        assert (await client.request(method, f"/api/tickets/{held_by_liuan}{path}", json=body)).status_code == 200
+    for method, path, body in ACTIONS:
+        if path == "/appeals":
+            continue  # a unit that held the ticket may appeal
+        response = await client.request(method, f"/api/tickets/{held_by_liuan}{path}", json=body)
+        assert response.status_code in (403, 409), (username, path, response.text)
+    operator = await login("operator")
+    events = ok(await operator.get(f"/api/tickets/{held_by_liuan}/events"))["events"]
+    assert [e["action"] for e in events][-1] == "assign"  # nothing they tried was recorded
+
+
+async def test_the_holder_handles_and_its_own_handler_sees_the_phone_masked(held_by_liuan: int, login: Login) -> None:
+    community = await login("dh-s1-c1-handler")
+    ticket = ok(await community.get(f"/api/tickets/{held_by_liuan}"))
+    assert ticket["caller_phone"] == "138****1234" and ticket["personal_data_masked"] is True
+    assert ticket["caller_name"] == "王**"
+    operator = await login("operator")
+    assert ok(await operator.get(f"/api/tickets/{held_by_liuan}"))["caller_phone"] == "13812341234"
+    # the operator cannot sign for a community
+    assert (await operator.post(f"/api/tickets/{held_by_liuan}/sign")).status_code == 403
+    assert ok(await community.post(f"/api/tickets/{held_by_liuan}/sign"))["state"] == "signed"
+
+
+async def test_units_configured_to_see_phones_get_them_and_the_read_is_logged(
+    held_by_liuan: int, login: Login, pool, city: dict[str, int]
+) -> None:
+    await pool.execute("UPDATE units SET sees_phone = true WHERE id = $1", city["DH-S1-C1"])
+    community = await login("dh-s1-c1-handler")
+    ticket = ok(await community.get(f"/api/tickets/{held_by_liuan}"))
+    assert ticket["caller_phone"] == "13812341234" and ticket["personal_data_masked"] is False
+    reads = await pool.fetch("SELECT user_id, fields FROM pii_reads WHERE ticket_id = $1", held_by_liuan)
+    assert len(reads) == 1 and reads[0]["fields"] == ["caller_phone", "caller_name"]
+
+
+async def test_unauthenticated_requests_get_401(web_server: str, held_by_liuan: int) -> None:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=web_server) as anon:
+        for method, path, body in READS + ACTIONS:
+            response = await anon.request(method, f"/api/tickets/{held_by_liuan}{path}", json=body)
+            assert response.status_code == 401
+            assert response.json()["error"]["message"] == "请先登录"
+        bad = await anon.post("/api/auth/login", json={"username": "operator", "password": "wrong"})
+        assert bad.status_code == 401 and bad.json()["error"]["message"] == "用户名或密码不正确"

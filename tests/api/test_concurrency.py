@@ -1,0 +1,58 @@
+"""Two people acting on one ticket at the same moment: one wins, the other gets 409, the log stays consistent."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+
+from hotline.passwords import hash_password
+from tests.api.conftest import Login, ok
+from tests.api.test_ticket_lifecycle import NOISE_CALL
+
+
+async def second_handler(pool: asyncpg.Pool, unit_id: int) -> str:
+    await pool.execute(
+        "INSERT INTO users (username, display_name, role, unit_id, password_hash) VALUES ($1, $2, 'handler', $3, $4)",
+        "liuan-2", "柳岸社区承办人二", unit_id, hash_password("demo12345"),
+    )  # fmt: skip
+    return "liuan-2"
+
+
+async def test_two_handlers_sign_at_once(city: dict[str, int], login: Login, pool: asyncpg.Pool) -> None:
+    operator = await login("operator")
+    first = await login("dh-s1-c1-handler")
+    second = await login(await second_handler(pool, city["DH-S1-C1"]))
+    for round_ in range(5):
+        ticket = ok(await operator.post("/api/tickets", json={**NOISE_CALL, "caller_phone": f"1381234000{round_}"}), 201)
+        url = f"/api/tickets/{ticket['id']}/sign"
+        responses = await asyncio.gather(first.post(url), second.post(url))
+        assert sorted(r.status_code for r in responses) == [200, 409]
+        loser = next(r for r in responses if r.status_code == 409)
+        assert loser.json()["error"]["message"] == "工单当前状态为「已签收」，不能执行「签收」"
+        signs = await pool.fetchval(
+            "SELECT count(*) FROM ticket_events WHERE ticket_id = $1 AND action = 'sign'", ticket["id"]
+        )
+        assert signs == 1
+
+
+async def test_return_and_complete_race(city: dict[str, int], login: Login, pool: asyncpg.Pool) -> None:
+    operator = await login("operator")
+    first = await login("dh-s1-c1-handler")
+    second = await login(await second_handler(pool, city["DH-S1-C1"]))
+    ticket = ok(await operator.post("/api/tickets", json=NOISE_CALL), 201)
+    tid = ticket["id"]
+    ok(await first.post(f"/api/tickets/{tid}/sign"))
+    ok(await first.post(f"/api/tickets/{tid}/contact", json={"method": "phone", "outcome": "reached"}))
+    responses = await asyncio.gather(
+        first.post(f"/api/tickets/{tid}/complete", json={"result": "已处理"}),
+        second.post(f"/api/tickets/{tid}/return", json={"reason": "不归本社区"}),
+    )
+    assert sorted(r.status_code for r in responses) == [200, 409]
+    final = ok(await operator.get(f"/api/tickets/{tid}"))
+    winner = next(r for r in responses if r.status_code == 200).json()
+    assert final["state"] == winner["state"] and final["version"] == winner["version"]
+    rows = await pool.fetch("SELECT from_state, to_state FROM ticket_events WHERE ticket_id = $1 ORDER BY id", tid)
+    for before, after in zip(rows, rows[1:], strict=False):
+        assert after["from_state"] == before["to_state"]  # an unbroken chain of states
+    assert rows[-1]["to_state"] == final["state"]

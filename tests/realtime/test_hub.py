@@ -1,0 +1,139 @@
+"""Events, the stream and the hub's reader against a real Redis (no websockets here)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import redis.asyncio as aioredis
+
+from realtime import Event, Hub, publish
+from realtime.events import ORIGIN, id_key
+from realtime.stream import DEFAULT_STREAM
+
+pytestmark = pytest.mark.usefixtures("clean")
+
+
+@pytest.fixture
+async def hub(redis: aioredis.Redis) -> AsyncIterator[Hub]:
+    async with Hub(redis, block_ms=200, replay_limit=50) as running:
+        yield running
+
+
+async def next_event(queue: asyncio.Queue[Event]) -> Event:
+    return await asyncio.wait_for(queue.get(), 5)
+
+
+def test_an_event_round_trips_through_json() -> None:
+    event = Event(
+        "1700000000000-3", "sla.overdue", "2026-11-22T01:02:03.004+00:00", [1, 5], {"标题": "占道经营"}
+    )
+    assert Event.from_json(event.to_json()) == event
+    assert '"标题":"占道经营"' in event.to_json()  # readable Chinese, not \\u escapes
+    assert id_key("1700000000000-3") < id_key("1700000000000-10") < id_key("1700000000001-0")
+    with pytest.raises(ValueError):
+        id_key("1700000000000")
+
+
+async def test_publish_returns_the_stream_id_and_keeps_times_in_utc(redis: aioredis.Redis) -> None:
+    beijing = timezone(timedelta(hours=8))
+    first = await publish(
+        redis, "ticket.created", [1, 5], {"ticket": 1}, at=datetime(2026, 11, 22, 9, 30, tzinfo=beijing)
+    )
+    second = await publish(redis, "ticket.signed", [1, 5])
+    assert id_key(first) < id_key(second)
+
+    [(entry_id, fields)] = await redis.xrange(DEFAULT_STREAM, count=1)
+    event = Event.from_entry(entry_id, fields)
+    assert event == Event(first, "ticket.created", "2026-11-22T01:30:00.000+00:00", [1, 5], {"ticket": 1})
+    with pytest.raises(ValueError, match="timezone-aware"):
+        await publish(redis, "ticket.created", [1], at=datetime(2026, 11, 22, 9, 30))  # noqa: DTZ001
+
+
+async def test_publish_trims_the_stream_approximately(redis: aioredis.Redis) -> None:
+    for n in range(300):
+        await publish(redis, "ticket.created", [1], {"n": n}, maxlen=10)
+    assert 10 <= await redis.xlen(DEFAULT_STREAM) < 300
+
+
+async def test_the_reader_fans_out_to_the_subscribers_that_accept(hub: Hub, redis: aioredis.Redis) -> None:
+    five = hub.subscribe(lambda event: 5 in event.unit_path)
+    nine = hub.subscribe(lambda event: 9 in event.unit_path)
+    in_nine = await publish(redis, "ticket.created", [1, 9], {})
+    in_five = await publish(redis, "ticket.created", [1, 5], {})
+    assert (await next_event(five.queue)).id == in_five
+    assert (await next_event(nine.queue)).id == in_nine
+    assert five.queue.empty() and nine.queue.empty()
+
+
+async def test_a_full_queue_drops_only_that_subscriber(redis: aioredis.Redis) -> None:
+    async with Hub(redis, queue_size=2, block_ms=200) as hub:
+        slow = hub.subscribe(lambda event: True)
+        fast = hub.subscribe(lambda event: True)
+        dropped: list[str] = []
+        slow.on_drop(lambda: dropped.append("slow"))
+        published = []
+        for n in range(3):
+            published.append(await publish(redis, "ticket.created", [1], {"n": n}))
+            assert (await next_event(fast.queue)).id == published[-1]
+        await asyncio.sleep(0.05)
+        assert slow.dropped == "slow" and dropped == ["slow"]
+        assert hub.subscriber_count == 1 and hub.dropped_slow == 1
+        assert [e.id for e in (slow.queue.get_nowait(), slow.queue.get_nowait())] == published[:2]
+
+
+async def test_a_broken_filter_or_a_foreign_entry_does_not_stop_the_reader(
+    hub: Hub, redis: aioredis.Redis
+) -> None:
+    def broken(event: Event) -> bool:
+        raise RuntimeError("bug in a filter")
+
+    hub.subscribe(broken)
+    sound = hub.subscribe(lambda event: True)
+    await redis.xadd(DEFAULT_STREAM, {"written": "by something else"})
+    first = await publish(redis, "ticket.created", [1], {})
+    second = await publish(redis, "ticket.created", [1], {})
+    assert [(await next_event(sound.queue)).id for _ in range(2)] == [first, second]
+
+
+async def test_events_since_replays_exactly_or_asks_for_a_snapshot(hub: Hub, redis: aioredis.Redis) -> None:
+    published = [await publish(redis, "ticket.created", [1, 5], {"n": n}) for n in range(5)]
+    assert [e.id for e in await hub.events_since(published[1]) or []] == published[2:]
+    assert await hub.events_since(published[-1]) == []
+
+    await redis.xtrim(DEFAULT_STREAM, maxlen=3, approximate=False)
+    assert await hub.events_since(published[1]) is None  # trimmed away
+    assert [e.id for e in await hub.events_since(published[2]) or []] == published[3:]
+    for unknown in ("0-0", "1-1", "garbage", "", "99999999999999-0"):
+        assert await hub.events_since(unknown) is None, unknown
+
+    for n in range(51):
+        await publish(redis, "ticket.created", [1], {"n": n})
+    assert await hub.events_since(published[-1]) is None  # more than replay_limit behind
+
+
+async def test_an_empty_stream_gets_an_origin_no_client_ever_sees(hub: Hub, redis: aioredis.Redis) -> None:
+    everything = hub.subscribe(lambda event: True)
+    tail = await hub.tail_id()
+    [(origin_id, fields)] = await redis.xrange(DEFAULT_STREAM)
+    assert origin_id.decode() == tail and fields[b"type"].decode() == ORIGIN
+    assert await hub.tail_id() == tail  # written once, not per snapshot
+    assert await hub.events_since(tail) == []
+
+    real = await publish(redis, "ticket.created", [1], {})
+    assert (await next_event(everything.queue)).id == real
+    assert await hub.events_since("0-0") is None  # never an entry: no way to know what it missed
+    assert [e.type for e in await hub.events_since(tail) or []] == ["ticket.created"]
+
+
+async def test_the_hub_starts_from_the_end_of_the_stream(redis: aioredis.Redis) -> None:
+    before = await publish(redis, "ticket.created", [1], {})
+    async with Hub(redis, block_ms=200) as hub:
+        assert hub.ready and hub.position == before
+        everything = hub.subscribe(lambda event: True)
+        after = await publish(redis, "ticket.created", [1], {})
+        assert (await next_event(everything.queue)).id == after
+        await asyncio.sleep(0.05)
+        assert hub.position == after

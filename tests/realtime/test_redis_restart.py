@@ -1,0 +1,132 @@
+"""The hub's reader across a Redis restart, on a private valkey this test may stop and start."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+import redis.asyncio as aioredis
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from hotline.embedded import valkey_server_binary
+from realtime import publish
+from tests.conftest import free_port
+from tests.realtime.board import BoardServer, events, frame, until
+
+
+class Valkey:
+    """A valkey server on a fixed port that can be restarted, with or without persistence."""
+
+    def __init__(self, directory: Path, *, persistent: bool):
+        self.directory = directory
+        self.persistent = persistent
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        aof = (
+            ["--appendonly", "yes", "--appendfsync", "always"] if self.persistent else ["--appendonly", "no"]
+        )
+        command = [str(valkey_server_binary()), "--port", str(self.port), "--bind", "127.0.0.1"]
+        command += ["--dir", str(self.directory), "--save", "", *aof]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis(port=self.port, socket_timeout=1).ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+@pytest.fixture(params=[False, True], ids=["without-persistence", "with-aof"])
+def valkey(request: pytest.FixtureRequest) -> Iterator[Valkey]:
+    directory = Path(tempfile.mkdtemp(prefix="realtime-valkey-"))
+    server = Valkey(directory, persistent=request.param)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+async def test_the_hub_survives_a_redis_restart(valkey: Valkey) -> None:
+    board = BoardServer(valkey.url, hub_options={"max_backoff_s": 0.2, "block_ms": 500}).start()
+    try:
+        hub = board.hub
+        assert hub is not None
+        async with connect(board.url()) as ws:
+            await frame(ws)
+            before = aioredis.from_url(valkey.url)
+            seen = await publish(before, "ticket.created", [1, 5], {})
+            assert [e["id"] for e in await events(ws, 1)] == [seen]
+            await before.aclose()
+
+            valkey.stop()
+            await until(lambda: not hub.connected)
+            valkey.start()
+            await until(lambda: hub.connected)
+            after = aioredis.from_url(valkey.url)
+
+            if valkey.persistent:
+                # Nothing was lost: the connection stays and the next event arrives.
+                live = await publish(after, "ticket.completed", [1, 5], {})
+                assert [e["id"] for e in await events(ws, 1)] == [live]
+            else:
+                # The stream is gone, and events may have been lost with it: clients must resync.
+                with pytest.raises(ConnectionClosed) as closed:
+                    await frame(ws)
+                assert closed.value.rcvd is not None and closed.value.rcvd.code == 4410
+                assert hub.resyncs == 1
+
+        async with connect(board.url(last_event_id=seen)) as ws:
+            first = await frame(ws)
+            if valkey.persistent:
+                assert first["id"] == live
+            else:
+                assert first["type"] == "snapshot"
+                live = await publish(after, "ticket.reopened", [1, 5], {})
+                assert [e["id"] for e in await events(ws, 1)] == [live]
+        await after.aclose()
+    finally:
+        board.stop()
+
+
+@pytest.mark.parametrize("valkey", [False], indirect=True, ids=["without-persistence"])
+async def test_a_hub_started_while_redis_is_down_asks_clients_to_retry_then_serves(valkey: Valkey) -> None:
+    valkey.stop()
+    board = BoardServer(valkey.url, hub_options={"max_backoff_s": 0.2, "block_ms": 500}).start()
+    try:
+        hub = board.hub
+        assert hub is not None and not hub.ready
+        async with connect(board.url()) as ws:
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.recv()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
+
+        valkey.start()
+        await until(lambda: hub.ready and hub.connected)
+        async with connect(board.url()) as ws:
+            assert (await frame(ws))["type"] == "snapshot"
+            publisher = aioredis.from_url(valkey.url)
+            live = await publish(publisher, "ticket.created", [1, 5], {})
+            assert [e["id"] for e in await events(ws, 1)] == [live]
+            await publisher.aclose()
+    finally:
+        board.stop()
