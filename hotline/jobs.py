@@ -15,7 +15,7 @@ async def ping(ctx: dict[str, Any]) -> str:
         return str(await conn.fetchval("SELECT 'pong'"))
 
 
-FUNCTIONS = [ping, fire_deadline]
+FUNCTIONS = [ping, fire_deadline, sweep]  # sweep is also enqueued by name by operators and tests
 # Every 5 seconds: the sweep is the safety net under the timers, so its period bounds how late an
 # alert can be after Redis lost its jobs.
 CRON_JOBS = [cron(sweep, second=set(range(0, 60, 5)), unique=True, run_at_startup=True, timeout=120)]

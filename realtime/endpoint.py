@@ -22,6 +22,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Final, TypeVar
 
+from redis.exceptions import RedisError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
 from realtime.events import Event, IdKey, id_key, utc_now_iso
@@ -33,7 +34,7 @@ CLOSE_UNAUTHENTICATED: Final = 4401
 CLOSE_TOO_SLOW: Final = 4429  # the client fell a queue behind; it should resume
 CLOSE_STREAM_RESET: Final = 4410  # Redis lost events; the client should resume (and get a snapshot)
 CLOSE_INTERNAL: Final = 1011
-CLOSE_TRY_AGAIN: Final = 1013  # the hub has not reached Redis yet
+CLOSE_TRY_AGAIN: Final = 1013  # Redis is unreachable for now
 
 P = TypeVar("P")
 
@@ -82,6 +83,10 @@ def websocket_route(
             )
             await session.run(subscription, watermark)
         except _GONE:
+            return
+        except RedisError as exc:
+            log.warning("board websocket could not reach Redis: %s", exc)
+            await session.close(CLOSE_TRY_AGAIN, close_timeout_s)
             return
         except Exception:
             log.exception("board websocket failed")

@@ -16,7 +16,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -196,6 +197,30 @@ def web_server(database_url: str, redis_url: str, var_dir: Path) -> Iterator[str
         wait_for_http(f"{base}/healthz", proc)
         yield base
     finally:
+        stop_process(proc)
+
+
+@pytest.fixture
+def spawn(database_url: str, redis_url: str, var_dir: Path) -> Iterator[Callable[..., Any]]:
+    """Start extra web or worker processes with their own settings: `spawn("web", HOTLINE_SLA_...="...")`
+    returns the base URL of a web process, or the Popen of a worker. All are stopped after the test."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(kind: str, **env: str) -> Any:
+        environ = service_environ(database_url, redis_url, var_dir, **env)
+        if kind == "worker":
+            proc = start_process(["worker"], environ)
+            started.append(proc)
+            return proc
+        port = free_port()
+        proc = start_process(["web", "--port", str(port)], environ)
+        started.append(proc)
+        base = f"http://127.0.0.1:{port}"
+        wait_for_http(f"{base}/healthz", proc)
+        return base
+
+    yield start
+    for proc in started:
         stop_process(proc)
 
 

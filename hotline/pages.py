@@ -1,0 +1,140 @@
+"""The web pages (Chinese): one HTML shell per role, filled in by plain JS modules calling the JSON API.
+
+Views here only check the session cookie and the role, then render a template; every read and
+every action goes through /api/*, so the pages hold no permission logic of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.templating import Jinja2Templates
+
+from dispatch.sla import Track
+from dispatch.states import Action, TicketState, allowed_actions
+from dispatch.ticket_types import TicketType
+from hotline.auth import SESSION_COOKIE, User, user_for_token
+from hotline.roles import Role
+
+HERE = Path(__file__).resolve().parent
+BOARD_CLIENT = HERE.parent / "realtime" / "client.js"
+templates = Jinja2Templates(directory=HERE / "templates")
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    template: str
+    title: str
+    roles: frozenset[Role]
+
+
+PAGES = (
+    Page("/console", "console.html", "话务台", frozenset({Role.OPERATOR, Role.DISPATCHER})),
+    Page("/queue", "queue.html", "派单审核", frozenset({Role.DISPATCHER, Role.SUPERVISOR})),
+    Page("/inbox", "inbox.html", "承办工单", frozenset({Role.HANDLER, Role.DISPATCHER})),
+    Page("/board", "board.html", "督办大屏", frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN})),
+    Page("/admin", "admin.html", "系统管理", frozenset({Role.ADMIN})),
+)
+HOME_OF = {
+    Role.OPERATOR: "/console",
+    Role.DISPATCHER: "/queue",
+    Role.HANDLER: "/inbox",
+    Role.SUPERVISOR: "/board",
+    Role.ADMIN: "/admin",
+}
+
+# What the scripts need to show codes in Chinese and offer only the buttons a state allows.
+# Actions logged without a state change (journal.log_action) have no enum; their labels live in common.js.
+LABELS: dict[str, Any] = {
+    "states": {s.value: {"label": s.label, "colour": s.colour} for s in TicketState},
+    "actions": {a.value: a.label for a in Action},
+    "types": {t.value: t.label for t in TicketType},
+    "tracks": {t.value: t.label for t in Track},
+    "allowed": {s.value: [a.value for a in allowed_actions(s)] for s in TicketState},
+}
+
+
+async def _user(request: Request) -> User | None:
+    state = request.app.state
+    return await user_for_token(state.pool, request.cookies.get(SESSION_COOKIE), state.clock())
+
+
+async def _unit_name(request: Request, user: User) -> str:
+    async with request.app.state.pool.acquire() as conn:
+        catalog = await request.app.state.catalogs.get(conn)
+    return catalog.tree.unit(user.unit_id).name if catalog.org is not None and user.unit_id in catalog.org else ""
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site: never an absolute URL a phishing link could bounce the user to."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def _context(request: Request, user: User, unit_name: str, title: str, page: str) -> dict[str, Any]:
+    settings = request.app.state.settings
+    return {
+        "title": title,
+        "page": page,
+        "user": {
+            "id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role.value,
+            "role_label": user.role.label, "unit_id": user.unit_id, "unit_name": unit_name,
+        },  # fmt: skip
+        "nav": [{"path": p.path, "title": p.title, "current": p.path == page} for p in PAGES if user.role in p.roles],
+        "boot": {
+            "user": {"id": user.id, "role": user.role.value, "unit_id": user.unit_id, "unit_name": unit_name},
+            "timezone": settings.app.timezone,
+            "server_now_ms": int(request.app.state.clock().timestamp() * 1000),
+            "labels": LABELS,
+        },
+    }
+
+
+def _page_view(page: Page):  # type: ignore[no-untyped-def]
+    async def view(request: Request) -> Response:
+        user = await _user(request)
+        if user is None:
+            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        unit_name = await _unit_name(request, user)
+        if user.role not in page.roles:
+            context = _context(request, user, unit_name, "无权访问", "")
+            context["home"] = HOME_OF[user.role]
+            return templates.TemplateResponse(request, "forbidden.html", context, status_code=403)
+        response = templates.TemplateResponse(
+            request, page.template, _context(request, user, unit_name, page.title, page.path)
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return view
+
+
+async def login_page(request: Request) -> Response:
+    user = await _user(request)
+    target = _safe_next(request.query_params.get("next"))
+    if user is not None:
+        return RedirectResponse(target or HOME_OF[user.role], status_code=303)
+    return templates.TemplateResponse(
+        request, "login.html", {"title": "登录", "page": "/login", "next": target or "", "home_of": HOME_OF}
+    )
+
+
+async def board_client(request: Request) -> Response:
+    """realtime/client.js, served from where it lives so the board never runs a stale copy."""
+    return FileResponse(BOARD_CLIENT, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
+PAGE_ROUTES: list[BaseRoute] = [
+    Route("/login", login_page, name="login_page"),
+    *(Route(p.path, _page_view(p), name=f"page_{p.path.strip('/')}") for p in PAGES),
+    Route("/realtime/client.js", board_client, name="board_client"),
+]

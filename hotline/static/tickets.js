@@ -1,0 +1,107 @@
+// Pieces the queue and the inbox share: a list row, the ticket's facts, its clocks, its chain and trail.
+import { api, h, clear, countdown, fmtDateTime, stateBadge, trackLabel, typeLabel, trail, chain } from "./common.js";
+
+let categoriesPromise = null;
+export function loadCategories() {
+  categoriesPromise = categoriesPromise || api("GET", "/api/categories")
+    .then((data) => new Map(data.items.map((c) => [c.code, c.name])))
+    .catch(() => new Map());
+  return categoriesPromise;
+}
+
+export function listRow(ticket, categories, selected, onSelect) {
+  const reasons = (ticket.routing && ticket.routing.reasons) || [];
+  const row = h("li", { class: "ticket-row" + (selected ? " selected" : ""), dataset: { id: ticket.id } },
+    h("button", { type: "button", class: "row-button", "aria-pressed": selected ? "true" : "false", onclick: () => onSelect(ticket.id) },
+      h("div", { class: "row-top" },
+        h("span", { class: "mono", text: ticket.number }),
+        stateBadge(ticket.state, ticket.state_label),
+        ticket.urgency === "urgent" ? h("span", { class: "badge urgent", text: "紧急" }) : null,
+        h("span", { class: "row-due" }, ticket.next_due_at ? countdown(ticket.next_due_at, null, ticket.state === "suspended") : "")),
+      h("div", { class: "row-meta", text: [typeLabel(ticket.type), categories.get(ticket.category_code) || "未分类",
+        ticket.holder_unit_name].filter(Boolean).join(" · ") }),
+      h("div", { class: "row-summary", text: ticket.content }),
+      reasons.length ? h("div", { class: "row-reason", text: reasons[0] }) : null));
+  return row;
+}
+
+export function facts(ticket, categories) {
+  const rows = [
+    ["类型", `${typeLabel(ticket.type)}（${ticket.channel_label || ticket.channel}）`],
+    ["分类", categories.get(ticket.category_code) || ticket.category_code || "未分类"],
+    ["地址", ticket.address || "—"],
+    ["来电人", [ticket.caller_name, ticket.caller_phone].filter(Boolean).join(" ") || "—"],
+    ["受理时间", fmtDateTime(ticket.created_at)],
+    ["当前承办", ticket.holder_unit_name || "—"],
+  ];
+  if (ticket.return_count || ticket.reopen_count) {
+    rows.push(["统计", `退单 ${ticket.return_count} 次，改派 ${ticket.reroute_count} 次，重办 ${ticket.reopen_count} 次`]);
+  }
+  return h("div", {},
+    h("div", { class: "detail-head" },
+      h("h2", { class: "mono", text: ticket.number }), stateBadge(ticket.state, ticket.state_label),
+      ticket.urgency === "urgent" ? h("span", { class: "badge urgent", text: "紧急" }) : null,
+      ticket.is_complex ? h("span", { class: "badge complex", text: "复杂" }) : null),
+    h("p", { class: "content", id: "ticket-content", text: ticket.content }),
+    h("dl", { class: "facts" }, rows.map(([k, v]) => [h("dt", { text: k }), h("dd", { text: v })])));
+}
+
+export function clocks(ticket) {
+  const running = (ticket.deadlines || []);
+  if (!running.length) return null;
+  return h("div", { class: "clocks" }, running.map((d) => h("div", { class: "clock" },
+    h("span", { class: "clock-name", text: d.rule_name || trackLabel(d.track) }),
+    countdown(d.due_at, d.warn_at, d.status === "paused"),
+    h("span", { class: "muted", text: `截止 ${fmtDateTime(d.due_at)}` }))));
+}
+
+export function routingBox(ticket) {
+  const r = ticket.routing;
+  if (!r) return null;
+  return h("div", { class: "routing" },
+    h("h3", { text: "派单依据" }),
+    r.suggested_unit_name && !r.auto ? h("p", {}, "建议派往：", h("strong", { text: r.suggested_unit_name })) : null,
+    r.auto && r.target_unit_name ? h("p", {}, "自动派至：", h("strong", { text: r.target_unit_name })) : null,
+    h("ul", { class: "reasons" }, (r.reasons || []).map((x) => h("li", { text: x }))));
+}
+
+export function chainBox(events) {
+  const names = chain(events);
+  return h("div", { class: "chain", "aria-label": "流转链条" },
+    names.map((n, i) => [i ? h("span", { class: "chain-arrow", text: "→" }) : null, h("span", { class: "chain-unit", text: n })]));
+}
+
+export function trailBox(events) {
+  return h("details", { class: "trail-box", open: true }, h("summary", { text: `全过程记录（${events.length}）` }), trail(events));
+}
+
+export async function loadTicket(id) {
+  const [ticket, events] = await Promise.all([api("GET", `/api/tickets/${id}`), api("GET", `/api/tickets/${id}/events`)]);
+  return { ticket, events: events.events };
+}
+
+// The last `request` event not yet answered by one of `answers`, or null.
+export function pending(events, request, answers) {
+  let open = null;
+  for (const e of events) {
+    if (e.action === request) open = e;
+    else if (answers.includes(e.action)) open = null;
+  }
+  return open;
+}
+
+export function lastOf(events, action) {
+  for (let i = events.length - 1; i >= 0; i--) if (events[i].action === action) return events[i];
+  return null;
+}
+
+export function renderList(list, items, categories, selectedId, onSelect, emptyText) {
+  clear(list, items.length ? items.map((t) => listRow(t, categories, t.id === selectedId, onSelect))
+    : h("li", { class: "empty muted", text: emptyText }));
+}
+
+export function actionForm(title, fields, buttons) {
+  const form = h("form", { class: "action-form" }, h("h4", { text: title }), fields, h("div", { class: "actions" }, buttons));
+  form.addEventListener("submit", (e) => e.preventDefault());
+  return form;
+}

@@ -1,0 +1,71 @@
+"""SLA timers on a real arq worker: warning and breach fire once each, and the sweep adds nothing."""
+
+from __future__ import annotations
+
+import asyncpg
+import redis.asyncio as aioredis
+from arq.connections import ArqRedis
+from redis.asyncio import ConnectionPool
+
+from hotline.settings import Settings
+from hotline.worker import JSON_SERIALIZERS, build_worker
+from tests.api.conftest import ok
+from realtime.events import Event
+from realtime.stream import DEFAULT_STREAM
+from tests.api.test_ticket_lifecycle import NOISE_CALL
+
+SHORT_REPLY = {"HOTLINE_SLA_REPLY_MINUTES": "0.05", "HOTLINE_SLA_REPLY_COUNTS": "natural"}  # due 3 s after dispatch
+
+
+async def run_worker_until_idle(settings: Settings) -> None:
+    """A real worker in burst mode: it runs deferred jobs as they fall due and stops when none are left."""
+    worker = build_worker(settings, burst=True)
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+
+
+async def stream_events(redis: aioredis.Redis, kind: str) -> list[dict]:
+    """Payloads of the board events of one type, as every web process's hub reads them."""
+    entries = await redis.xrange(DEFAULT_STREAM)
+    return [e.payload for e in (Event.from_entry(i, f) for i, f in entries) if e.type == kind]
+
+
+async def test_warning_and_breach_fire_once_each(
+    city: dict[str, int], spawn, settings: Settings, pool: asyncpg.Pool, redis: aioredis.Redis
+) -> None:
+    import httpx
+
+    base = spawn("web", **SHORT_REPLY)
+    async with httpx.AsyncClient(base_url=base) as anon:
+        token = ok(await anon.post("/api/auth/login", json={"username": "operator", "password": "demo12345",
+                                                             "kind": "api"}))["token"]  # fmt: skip
+        operator = httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"})
+        ticket = ok(await operator.post("/api/tickets", json=NOISE_CALL), 201)
+        await operator.aclose()
+    reply = next(d for d in ticket["deadlines"] if d["track"] == "reply")
+
+    await run_worker_until_idle(settings)
+
+    alerts = await pool.fetch("SELECT kind FROM sla_alerts WHERE deadline_id = $1 ORDER BY kind", reply["id"])
+    assert [a["kind"] for a in alerts] == ["overdue", "warning"]
+    actions = await pool.fetch(
+        "SELECT action FROM ticket_events WHERE ticket_id = $1 AND action LIKE 'sla_%' ORDER BY id", ticket["id"]
+    )
+    assert [a["action"] for a in actions] == ["sla_warning", "sla_overdue"]
+    assert await pool.fetchval("SELECT count(*) FROM supervision_orders WHERE deadline_id = $1", reply["id"]) == 1
+    assert [e["alert_id"] for e in await stream_events(redis, "sla.warning")] == [
+        await pool.fetchval("SELECT id FROM sla_alerts WHERE deadline_id = $1 AND kind = 'warning'", reply["id"])
+    ]
+    assert len(await stream_events(redis, "sla.overdue")) == 1
+
+    # the sweep, through the queue, finds nothing left to raise and announces nothing twice
+    queue = ArqRedis(connection_pool=ConnectionPool.from_url(settings.redis_url),
+                     default_queue_name=settings.redis.queue_name, **JSON_SERIALIZERS)  # fmt: skip
+    await queue.enqueue_job("sweep")
+    await queue.aclose()
+    await run_worker_until_idle(settings)
+    assert await pool.fetchval("SELECT count(*) FROM sla_alerts WHERE deadline_id = $1", reply["id"]) == 2
+    assert len(await stream_events(redis, "sla.overdue")) == 1
+    assert await pool.fetchval("SELECT count(*) FROM sla_alerts WHERE published_at IS NULL") == 0
