@@ -114,8 +114,8 @@ def cmd_demo_seed(settings: Settings, args: argparse.Namespace) -> int:
         except DemoRefused as exc:
             print(exc, file=sys.stderr)
             return 1
+        ensure_model(live)
         if args.tickets:
-            ensure_model(live)
             outcomes = await seed_tickets(live, args.tickets, datetime.now(UTC))
             print(f"演示工单 {sum(outcomes.values())} 件：" + "，".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
         return 0

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+
+log = structlog.get_logger(__name__)
 
 _DEFAULT_MESSAGES = {
     400: ("bad_request", "请求格式不正确"),
@@ -52,6 +56,7 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error", path=request.url.path, exc_info=exc)
     code, message = _DEFAULT_MESSAGES[500]
     return error_response(500, code, message)
 

@@ -86,9 +86,14 @@ def _context(request: Request, user: User, unit_name: str, title: str, page: str
         "title": title,
         "page": page,
         "user": {
-            "id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role.value,
-            "role_label": user.role.label, "unit_id": user.unit_id, "unit_name": unit_name,
-        },  # fmt: skip
+            "id": user.id,
+            "username": user.username,
+            "display_name": user.display_name,
+            "role": user.role.value,
+            "role_label": user.role.label,
+            "unit_id": user.unit_id,
+            "unit_name": unit_name,
+        },
         "nav": [{"path": p.path, "title": p.title, "current": p.path == page} for p in PAGES if user.role in p.roles],
         "boot": {
             "user": {"id": user.id, "role": user.role.value, "unit_id": user.unit_id, "unit_name": unit_name},

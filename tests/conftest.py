@@ -99,7 +99,12 @@ def redis_url(service_urls: tuple[str, str]) -> str:
 
 @pytest.fixture(scope="session")
 def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("var")
+    """The test session's var/, with the default classifier model trained into it."""
+    from classifier.bootstrap import train_default_model
+
+    path = tmp_path_factory.mktemp("var")
+    train_default_model(path / "models" / "current")
+    return path
 
 
 def service_environ(database_url: str, redis_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
@@ -114,6 +119,7 @@ def service_environ(database_url: str, redis_url: str, var_dir: Path, **extra: s
         HOTLINE_SECRET_KEY="test-secret-key-not-for-production",
         HOTLINE_LOGGING_LEVEL="WARNING",
         HOTLINE_WORKER_HEARTBEAT_S="1",
+        HOTLINE_CLASSIFIER_MODEL_DIR=str(var_dir / "models" / "current"),
     )
     env.update(extra)
     return env
@@ -140,10 +146,13 @@ async def redis(redis_url: str) -> AsyncIterator[aioredis.Redis]:
     await client.aclose()
 
 
+SCHEMA_DATA = ["schema_migrations", "ticket_transitions"]  # rows that are part of the schema
+
+
 async def truncate_all(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
         tables = await conn.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> ALL($1::text[])", SCHEMA_DATA
         )
         if tables:
             names = ", ".join(f'"{t["tablename"]}"' for t in tables)
@@ -205,6 +214,7 @@ def spawn(database_url: str, redis_url: str, var_dir: Path) -> Iterator[Callable
     """Start extra web or worker processes with their own settings: `spawn("web", HOTLINE_SLA_...="...")`
     returns the base URL of a web process, or the Popen of a worker. All are stopped after the test."""
     started: list[subprocess.Popen[bytes]] = []
+    web_processes: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(kind: str, **env: str) -> Any:
         environ = service_environ(database_url, redis_url, var_dir, **env)
@@ -217,8 +227,10 @@ def spawn(database_url: str, redis_url: str, var_dir: Path) -> Iterator[Callable
         started.append(proc)
         base = f"http://127.0.0.1:{port}"
         wait_for_http(f"{base}/healthz", proc)
+        web_processes[base] = proc
         return base
 
+    start.web_processes = web_processes  # type: ignore[attr-defined]
     yield start
     for proc in started:
         stop_process(proc)

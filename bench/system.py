@@ -1,0 +1,116 @@
+"""What the system benchmarks share: services (embedded unless HOTLINE_* URLs are set), a fresh
+migrated database with the demo city and model, and hotline processes started from this checkout."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+
+from hotline.embedded import EmbeddedServices
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class System:
+    database_url: str
+    redis_url: str
+    var_dir: Path
+
+    def environ(self, **extra: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            HOTLINE_CONFIG=str(ROOT / "config.toml"),
+            HOTLINE_APP_VAR_DIR=str(self.var_dir),
+            HOTLINE_DATABASE_URL=self.database_url,
+            HOTLINE_REDIS_URL=self.redis_url,
+            HOTLINE_SECRET_KEY="bench-secret-key-not-for-production",
+            HOTLINE_LOGGING_LEVEL="WARNING",
+        )
+        env.update(extra)
+        return env
+
+    def hotline(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "hotline", *args], env=self.environ(**env), cwd=ROOT,
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+
+    def start(self, *args: str, **env: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "hotline", *args], env=self.environ(**env), cwd=ROOT,
+            stdout=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_http(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.TransportError):
+            httpx.get(url, timeout=1)
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextlib.contextmanager
+def system() -> Iterator[System]:
+    """A fresh database on the configured or embedded servers, migrated, with the demo city (no tickets)."""
+    var = Path(tempfile.mkdtemp(prefix="hotline-bench-"))
+    var.chmod(0o711)
+    embedded = None
+    db_url, redis_url = os.environ.get("HOTLINE_DATABASE_URL"), os.environ.get("HOTLINE_REDIS_URL")
+    if not (db_url and redis_url):
+        embedded = EmbeddedServices(var / "services")
+        urls = embedded.start()
+        db_url, redis_url = db_url or urls.database_url, redis_url or urls.redis_url
+    name = f"hotline_bench_{secrets.token_hex(4)}"
+    admin_url = urlunsplit(urlsplit(db_url)._replace(path="/postgres"))
+    asyncio.run(_execute(admin_url, f'CREATE DATABASE "{name}"'))
+    bench = System(urlunsplit(urlsplit(db_url)._replace(path=f"/{name}")), redis_url, var)
+    try:
+        bench.hotline("demo", "seed", "--tickets", "0")
+        yield bench
+    finally:
+        asyncio.run(_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if embedded is not None:
+            embedded.stop()
+        shutil.rmtree(var, ignore_errors=True)
+
+
+async def _execute(url: str, sql: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()

@@ -1,0 +1,86 @@
+// 系统管理 (admin): the org tree, categories and the knowledge base, read-only apart from new KB entries.
+import { api, h, clear, toast, loadUnits, $ } from "./common.js";
+
+let units = new Map();
+let categories = [];
+
+function tree(unit, q) {
+  const kids = unit.children.map((c) => tree(c, q)).filter(Boolean);
+  const hit = !q || unit.name.includes(q) || (unit.aliases || []).some((a) => a.includes(q));
+  if (!hit && !kids.length) return null;
+  const label = h("span", {}, h("span", { class: "unit-name", text: unit.name }),
+    h("span", { class: "muted", text: ` ${unit.level_label}${unit.kind ? " · " + unit.kind : ""}${(unit.aliases || []).length ? " · 别名 " + unit.aliases.join("、") : ""}` }));
+  if (!unit.children.length) return h("li", {}, label);
+  return h("li", {}, h("details", { open: Boolean(q) || unit.parent_id === null }, h("summary", {}, label), h("ul", {}, kids)));
+}
+
+function drawTree() {
+  const q = $("#unit-filter").value.trim();
+  const roots = [...units.values()].filter((u) => !u.parent_id || !units.has(u.parent_id));
+  clear($("#unit-tree"), h("ul", { class: "tree-root" }, roots.map((r) => tree(r, q)).filter(Boolean)));
+}
+
+function drawCategories() {
+  $("#n-categories").textContent = String(categories.length);
+  clear($("#categories tbody"), categories.map((c) => h("tr", {},
+    h("td", { text: c.level1 || "" }), h("td", { text: c.name }), h("td", { class: "mono", text: c.code }))));
+  const select = $("#kb-add select[name=category_code]");
+  for (const c of categories) select.append(h("option", { value: c.code, text: `${c.level1 ? c.level1 + " / " : ""}${c.name}` }));
+}
+
+async function searchKb(q) {
+  const box = $("#kb-results");
+  try {
+    const data = await api("GET", "/api/kb?q=" + encodeURIComponent(q));
+    const names = new Map(categories.map((c) => [c.code, c.name]));
+    clear(box, data.items.length ? data.items.map((e) => h("article", { class: "kb" },
+      h("div", { class: "kb-head" }, h("strong", { text: e.title }),
+        h("span", { class: "muted", text: [names.get(e.category_code), (e.keywords || []).join("、")].filter(Boolean).join(" · ") })),
+      h("p", { class: "kb-answer", text: e.answer }))) : h("p", { class: "muted", text: q ? "没有匹配的条目" : "输入关键词检索" }));
+  } catch (err) {
+    clear(box, h("p", { class: "error", text: err.message }));
+  }
+}
+
+$("#kb-search").addEventListener("submit", (event) => {
+  event.preventDefault();
+  searchKb($("#kb-q").value.trim());
+});
+
+$("#kb-add").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const field = (name) => form.elements.namedItem(name);
+  const body = {
+    title: field("title").value.trim(),
+    answer: field("answer").value.trim(),
+    keywords: field("keywords").value.split(/[\s,，、;；]+/).map((k) => k.trim()).filter(Boolean),
+  };
+  if (field("category_code").value) body.category_code = field("category_code").value;
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    await api("POST", "/api/kb", body);
+    toast("已新增知识库条目", "ok");
+    form.reset();
+    $("#kb-q").value = body.title;
+    searchKb(body.title);
+  } catch (err) {
+    toast(err.message, "error");
+  } finally {
+    button.disabled = false;
+  }
+});
+
+$("#unit-filter").addEventListener("input", drawTree);
+
+async function init() {
+  const [byId, cats] = await Promise.all([loadUnits(), api("GET", "/api/categories")]);
+  units = byId;
+  categories = cats.items;
+  $("#n-units").textContent = String(units.size);
+  drawTree();
+  drawCategories();
+  searchKb("");
+}
+init().catch((err) => toast(err.message, "error"));

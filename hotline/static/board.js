@@ -1,0 +1,227 @@
+// 督办大屏 (supervisor): snapshot over /ws/board, then events; alerts shown the moment they arrive,
+// the rest of the board refetched from GET /api/board (throttled) after any event.
+import { api, boot, h, clear, run, ask, countdown, fmtDateTime, fmtTime, serverNow, stateLabel, loadUnits, toast, $ } from "./common.js";
+
+const ALERT_EVENTS = new Set(["sla.warning", "sla.overdue", "supervision.order"]);
+const ALERT_LABELS = { warning: "即将超期", overdue: "超期", order: "督办单" };
+const FEED_LIMIT = 60;
+const REFETCH_AFTER_MS = 300;
+
+const feed = []; // newest first
+const feedKeys = new Set();
+const seenEvents = new Set();
+let units = new Map();
+let refetching = false;
+let refetchAgain = false;
+let refetchTimer = null;
+
+const unitName = (id) => (units.get(id) || {}).name || "";
+
+function renderBoard(data) {
+  $("#board-unit").textContent = data.unit.name;
+  clear($("#tiles"), Object.entries(data.counts_by_state).map(([state, c]) => h("div", {
+    class: "tile", dataset: { state }, style: `--tile:${stateColour(state)}`,
+  }, h("span", { class: "tile-n", text: String(c.count) }), h("span", { class: "tile-label", text: c.label }))));
+
+  clear($("#countdown tbody"), data.countdown.length ? data.countdown.map((d) => h("tr", { dataset: { ticket: d.id } },
+    h("td", { class: "mono", text: d.number, title: d.summary }),
+    h("td", { text: d.holder_unit_name || "" }),
+    h("td", { text: d.rule_name }),
+    h("td", {}, countdown(d.due_at, d.warn_at)),
+    h("td", { class: "ops" }, ticketButtons(d.id, d.number)))) : h("tr", {}, h("td", { colspan: 5, class: "muted", text: "没有计时中的工单" })));
+
+  const max = Math.max(1, ...data.counts_by_unit.map((u) => u.open));
+  clear($("#units"), data.counts_by_unit.length ? data.counts_by_unit.map((u) => h("div", { class: "bar-row" },
+    h("span", { class: "bar-name", text: u.name }),
+    h("span", { class: "bar" }, h("span", { style: `width:${(100 * u.open) / max}%` })),
+    h("span", { class: "bar-n", text: String(u.open) }))) : h("p", { class: "muted", text: "无下级单位" }));
+
+  clear($("#supervised"), Object.entries(data.supervised).map(([kind, list]) => h("div", { class: "sup", dataset: { kind } },
+    h("h3", {}, list.label, h("span", { class: "count", text: String(list.items.length) })),
+    h("ul", { class: "sup-list" }, list.items.length ? list.items.map((t) => h("li", { dataset: { ticket: t.id } },
+      h("span", { class: "mono", text: t.number }),
+      h("span", { class: "sup-unit", text: t.holder_unit_name || "" }),
+      supervisedFigure(kind, t),
+      h("span", { class: "ops" }, ticketButtons(t.id, t.number)),
+      h("div", { class: "summary", text: t.summary }))) : h("li", { class: "muted", text: "无" })))));
+
+  mergeSnapshotAlerts(data.alerts);
+}
+
+function stateColour(state) {
+  return (boot.labels.states[state] || {}).colour || "#666";
+}
+
+function supervisedFigure(kind, t) {
+  if (kind === "overdue" && t.due_at) return countdown(t.due_at, null);
+  if (t.reopen_count !== undefined) return h("span", { class: "figure", text: `重办 ${t.reopen_count} 次` });
+  if (t.repeats !== undefined) return h("span", { class: "figure", text: `重复 ${t.repeats} 次` });
+  if (t.return_count !== undefined) return h("span", { class: "figure", text: `退单 ${t.return_count} 次` });
+  return h("span", { class: "figure", text: stateLabel(t.state) });
+}
+
+function ticketButtons(id, number) {
+  return [
+    h("button", { type: "button", class: "small", text: "督办", onclick: (e) => supervise(e.currentTarget, id, number) }),
+    h("button", { type: "button", class: "small", text: "催办", onclick: (e) => urge(e.currentTarget, id, number) }),
+  ];
+}
+
+async function supervise(button, id, number) {
+  const v = await ask(`下发督办单 · ${number}`, [{ name: "reason", label: "督办事由", type: "textarea", required: true }], "下发");
+  if (v) await run(button, () => api("POST", `/api/tickets/${id}/supervise`, { reason: v.reason }), "督办单已下发");
+}
+
+async function urge(button, id, number) {
+  const v = await ask(`催办 · ${number}`, [{ name: "text", label: "催办内容", type: "textarea", required: true, value: "请尽快办理并反馈" }], "催办");
+  if (v) await run(button, () => api("POST", `/api/tickets/${id}/urge`, { text: v.text }), "已催办");
+}
+
+// ---- the alert feed -------------------------------------------------------
+
+function alertFromEvent(frame) {
+  const p = frame.payload || {};
+  const order = frame.event_type === "supervision.order";
+  return {
+    key: order ? `order:${p.order_id}` : `alert:${p.alert_id}`,
+    at: frame.at,
+    kind: order ? "order" : p.kind,
+    ticketId: p.ticket_id,
+    number: p.number,
+    rule: order ? "" : p.rule_name,
+    unit: unitName(p.unit_id || p.holder_unit_id),
+    reason: order ? p.reason : "",
+  };
+}
+
+function alertFromSnapshot(a) {
+  return {
+    key: `alert:${a.alert_id}`, at: a.raised_at, kind: a.kind, ticketId: a.id, number: a.number,
+    rule: a.rule_name, unit: a.holder_unit_name || unitName(a.holder_unit_id), reason: "",
+  };
+}
+
+function addAlert(item, fresh) {
+  if (feedKeys.has(item.key)) return false;
+  feedKeys.add(item.key);
+  feed.push({ ...item, fresh });
+  feed.sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+  feed.splice(FEED_LIMIT);
+  return true;
+}
+
+function mergeSnapshotAlerts(alerts) {
+  let changed = false;
+  for (const a of alerts) changed = addAlert(alertFromSnapshot(a), false) || changed;
+  if (changed || !feed.length) renderFeed();
+}
+
+function renderFeed() {
+  $("#n-alerts").textContent = String(feed.length);
+  clear($("#alerts"), feed.length ? feed.map((a) => {
+    const node = h("li", { class: `alert alert-${a.kind}${a.fresh ? " fresh" : ""}`, dataset: { key: a.key } },
+      h("time", { datetime: a.at, text: fmtTime(a.at) }),
+      h("span", { class: "alert-kind", text: ALERT_LABELS[a.kind] || a.kind }),
+      h("span", { class: "mono", text: a.number || "" }),
+      h("span", { class: "alert-unit", text: a.unit || "" }),
+      a.rule ? h("span", { class: "alert-rule", text: a.rule }) : null,
+      a.reason ? h("span", { class: "alert-reason", text: a.reason }) : null,
+      a.ticketId ? h("span", { class: "ops" }, ticketButtons(a.ticketId, a.number)) : null);
+    a.fresh = false;
+    return node;
+  }) : h("li", { class: "muted", text: "暂无预警" }));
+}
+
+// ---- realtime ------------------------------------------------------------
+
+function onEvent(frame) {
+  if (seenEvents.has(frame.id)) return;
+  seenEvents.add(frame.id);
+  if (ALERT_EVENTS.has(frame.event_type)) {
+    if (addAlert(alertFromEvent(frame), true)) renderFeed();
+  }
+  scheduleRefetch();
+}
+
+function scheduleRefetch() {
+  if (refetching) {
+    refetchAgain = true;
+    return;
+  }
+  if (refetchTimer) return;
+  refetchTimer = setTimeout(refetch, REFETCH_AFTER_MS);
+}
+
+async function refetch() {
+  refetchTimer = null;
+  refetching = true;
+  try {
+    renderBoard(await api("GET", "/api/board"));
+  } catch (err) {
+    // the next event or reconnect snapshot repairs the board
+  } finally {
+    refetching = false;
+    if (refetchAgain) {
+      refetchAgain = false;
+      scheduleRefetch();
+    }
+  }
+}
+
+const STATUS_TEXT = { connecting: "连接中…", live: "实时", reconnecting: "重连中…", unauthorized: "登录已过期", closed: "已断开" };
+
+function onStatus(status, detail) {
+  const node = $("#conn");
+  node.dataset.status = status;
+  node.textContent = status === "reconnecting" ? `重连中（${Math.ceil(detail / 1000)} 秒）` : STATUS_TEXT[status] || status;
+  if (status === "unauthorized") location.assign("/login?next=/board");
+}
+
+// ---- appeals -------------------------------------------------------------
+
+async function loadAppeals() {
+  const data = await api("GET", "/api/appeals");
+  const open = data.items.filter((a) => a.status === "pending").length;
+  $("#n-appeals").textContent = String(open);
+  const STATUS = { pending: "待审核", approved: "已通过", rejected: "已驳回" };
+  clear($("#appeals tbody"), data.items.length ? data.items.map((a) => h("tr", { dataset: { appeal: a.id } },
+    h("td", { class: "mono", text: `#${a.ticket_id}` }),
+    h("td", { text: unitName(a.unit_id) }),
+    h("td", { text: a.kind_label }),
+    h("td", { class: "wrap", text: a.reason }),
+    h("td", { text: fmtDateTime(a.filed_at) }),
+    h("td", { text: STATUS[a.status] || a.status, title: a.decision_note || "" }),
+    h("td", { class: "ops" }, a.status === "pending" ? [
+      h("button", { type: "button", class: "small", text: "通过", onclick: (e) => decide(e.currentTarget, a, true) }),
+      h("button", { type: "button", class: "small danger", text: "驳回", onclick: (e) => decide(e.currentTarget, a, false) }),
+    ] : null))) : h("tr", {}, h("td", { colspan: 7, class: "muted", text: "暂无申诉" })));
+}
+
+async function decide(button, appeal, approve) {
+  const v = await ask(approve ? "通过申诉（不计入该单位考核）" : "驳回申诉", [{ name: "note", label: "审核意见", type: "textarea" }],
+    approve ? "通过" : "驳回");
+  if (!v) return;
+  const done = await run(button, () => api("POST", `/api/appeals/${appeal.id}/decision`, { approve, note: v.note }),
+    approve ? "申诉已通过" : "申诉已驳回");
+  if (done) loadAppeals();
+}
+
+// ---- start -----------------------------------------------------------------
+
+function showClock() {
+  $("#board-clock").textContent = fmtTime(new Date(serverNow()).toISOString());
+}
+
+async function start() {
+  showClock();
+  setInterval(showClock, 1000);
+  try {
+    units = await loadUnits();
+  } catch (err) {
+    toast("读取单位失败：" + err.message, "error");
+  }
+  window.connectBoard("/ws/board", { onSnapshot: renderBoard, onEvent, onStatus });
+  loadAppeals().catch((err) => toast("读取申诉失败：" + err.message, "error"));
+  setInterval(() => loadAppeals().catch(() => {}), 60000);
+}
+start();

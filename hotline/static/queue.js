@@ -1,0 +1,176 @@
+// 派单审核 (dispatcher): tickets waiting for a decision at this level, returns and completions of
+// the units below, and extension requests.
+import { api, boot, h, clear, run, loadUnits, unitPicker, $ } from "./common.js";
+import {
+  loadCategories, loadTicket, facts, clocks, routingBox, chainBox, trailBox, pending, lastOf, renderList, actionForm,
+} from "./tickets.js";
+
+const me = boot.user;
+const list = document.getElementById("ticket-list");
+const detail = document.getElementById("detail");
+const hint = document.getElementById("list-hint");
+const HINTS = {
+  queue: "本级派单队列：分类或地点不确定、没有匹配规则、或退单后待改派的工单。",
+  reviews: "下级单位的退单和办结，等待本级审核。",
+  extensions: "下级单位办理中工单的延期申请（逐张读取最近的办理中工单，见说明）。",
+};
+const SCAN_LIMIT = 100;
+
+let tab = "queue";
+let selectedId = null;
+let lists = { queue: [], reviews: [], extensions: null };
+let categories = new Map();
+let units = new Map();
+
+async function refresh() {
+  const [queue, reviews] = await Promise.all([
+    api("GET", "/api/tickets?scope=queue&limit=200"),
+    api("GET", "/api/tickets?scope=reviews&limit=200"),
+  ]);
+  lists.queue = queue.items;
+  lists.reviews = reviews.items;
+  $("#n-queue").textContent = String(lists.queue.length);
+  $("#n-reviews").textContent = String(lists.reviews.length);
+  if (tab === "extensions") await scanExtensions();
+  draw();
+}
+
+// There is no list of pending extension requests in the API yet: read the trails of the tickets
+// being handled below this unit and keep those with an unanswered request.
+async function scanExtensions() {
+  const found = [];
+  const pages = await Promise.all(["signed", "suspended"].map((state) =>
+    api("GET", `/api/tickets?scope=all&state=${state}&limit=${SCAN_LIMIT}`)));
+  const candidates = pages.flatMap((p) => p.items).filter((t) => t.holder_unit_id !== me.unit_id);
+  const queue = candidates.slice();
+  const worker = async () => {
+    while (queue.length) {
+      const t = queue.shift();
+      const data = await api("GET", `/api/tickets/${t.id}/events`);
+      if (pending(data.events, "request_extension", ["approve_extension", "reject_extension"])) found.push(t);
+    }
+  };
+  await Promise.all(Array.from({ length: 6 }, worker));
+  lists.extensions = found;
+  $("#n-extensions").textContent = String(found.length);
+}
+
+function draw() {
+  hint.textContent = HINTS[tab];
+  const items = lists[tab] || [];
+  renderList(list, items, categories, selectedId, select, lists[tab] === null ? "正在读取…" : "没有待处理的工单");
+}
+
+async function select(id) {
+  selectedId = id;
+  draw();
+  clear(detail, h("p", { class: "muted", text: "正在读取…" }));
+  try {
+    const { ticket, events } = await loadTicket(id);
+    if (selectedId !== id) return;
+    renderDetail(ticket, events);
+  } catch (err) {
+    clear(detail, h("p", { class: "error", text: err.message }));
+  }
+}
+
+function renderDetail(ticket, events) {
+  clear(detail, facts(ticket, categories), clocks(ticket), h("h3", { text: "流转链条" }), chainBox(events),
+    routingBox(ticket), h("div", { class: "decisions" }, decisions(ticket, events)), trailBox(events));
+}
+
+async function act(button, path, body, done) {
+  const result = await run(button, () => api("POST", `/api/tickets/${selectedId}/${path}`, body), done);
+  if (result) {
+    await refresh();
+    await select(result.id);
+  }
+}
+
+function noteInput(placeholder) {
+  return h("textarea", { name: "note", rows: 2, maxlength: 2000, placeholder });
+}
+
+function decisions(ticket, events) {
+  const out = [];
+  if (ticket.state === "pending_dispatch" && ticket.holder_unit_id === me.unit_id) {
+    const r = ticket.routing || {};
+    const picker = unitPicker(units, me.unit_id, "unit_id", r.suggested_unit_id || r.target_unit_id);
+    const reason = h("input", { name: "reason", maxlength: 2000, placeholder: "派单说明（可不填）" });
+    const send = h("button", { type: "submit", class: "primary", text: "派单", id: "assign" });
+    send.addEventListener("click", () => {
+      if (!picker.select.value) return;
+      act(send, "assign", { unit_id: Number(picker.select.value), reason: reason.value.trim() }, "已派单");
+    });
+    out.push(actionForm("派单", [h("label", {}, "派往单位", picker.node), h("label", {}, "说明", reason)], [send]));
+  }
+  if (ticket.state === "returned") {
+    const ret = lastOf(events, "return");
+    const picker = unitPicker(units, me.unit_id, "reroute_to", null);
+    const note = noteInput("审核意见");
+    const approve = h("button", { type: "submit", class: "primary", text: "同意退单", id: "approve-return" });
+    const reject = h("button", { type: "button", class: "danger", text: "驳回（退回原单位）", id: "reject-return" });
+    approve.addEventListener("click", () => {
+      const body = { approve: true, note: note.value.trim() };
+      if (picker.select.value) body.reroute_to = Number(picker.select.value);
+      act(approve, "return-review", body, "已同意退单");
+    });
+    reject.addEventListener("click", () => act(reject, "return-review", { approve: false, note: note.value.trim() }, "已驳回退单"));
+    out.push(actionForm("退单审核", [
+      ret ? h("p", { class: "quote" }, h("strong", { text: `${ret.actor_name}：` }), ret.reason) : null,
+      h("label", {}, "改派至（可不选：回到本级派单队列）", picker.node), h("label", {}, "意见", note)], [approve, reject]));
+  }
+  if (ticket.state === "completed") {
+    const done = lastOf(events, "submit_completion");
+    const note = noteInput("审核意见（退回时请写明原因）");
+    const accept = h("button", { type: "submit", class: "primary", text: "审核通过", id: "accept-completion" });
+    const back = h("button", { type: "button", class: "danger", text: "退回重办", id: "send-back" });
+    accept.addEventListener("click", () => act(accept, "completion-review", { approve: true, note: note.value.trim() }, "办结审核通过"));
+    back.addEventListener("click", () => act(back, "completion-review", { approve: false, note: note.value.trim() }, "已退回"));
+    out.push(actionForm("办结审核", [
+      done ? h("p", { class: "quote" }, h("strong", { text: `${done.actor_name}：` }), done.reason) : null,
+      h("label", {}, "意见", note)], [accept, back]));
+  }
+  const extension = pending(events, "request_extension", ["approve_extension", "reject_extension"]);
+  if (extension) {
+    const note = noteInput("审核意见");
+    const yes = h("button", { type: "submit", class: "primary", text: "同意延期", id: "approve-extension" });
+    const no = h("button", { type: "button", class: "danger", text: "驳回延期", id: "reject-extension" });
+    yes.addEventListener("click", () => act(yes, "extension-review", { approve: true, note: note.value.trim() }, "已同意延期"));
+    no.addEventListener("click", () => act(no, "extension-review", { approve: false, note: note.value.trim() }, "已驳回延期"));
+    const days = (extension.payload || {}).extra_days;
+    out.push(actionForm("延期审核", [
+      h("p", { class: "quote" }, h("strong", { text: `${extension.actor_name} 申请延期 ${days || "?"} 天：` }), extension.reason),
+      h("label", {}, "意见", note)], [yes, no]));
+  }
+  if (!out.length) out.push(h("p", { class: "muted", text: "该工单当前无需本级处理。" }));
+  return out;
+}
+
+for (const button of document.querySelectorAll("[data-tab]")) {
+  button.addEventListener("click", async () => {
+    tab = button.dataset.tab;
+    for (const b of document.querySelectorAll("[data-tab]")) b.setAttribute("aria-selected", String(b === button));
+    draw();
+    if (tab === "extensions") {
+      lists.extensions = null;
+      draw();
+      try {
+        await scanExtensions();
+      } catch (err) {
+        lists.extensions = [];
+        hint.textContent = "读取失败：" + err.message;
+      }
+      draw();
+    }
+  });
+}
+
+async function init() {
+  [categories, units] = await Promise.all([loadCategories(), loadUnits()]);
+  await refresh();
+  const first = lists[tab][0];
+  if (first) select(first.id);
+}
+init().catch((err) => clear(detail, h("p", { class: "error", text: err.message })));
+setInterval(() => refresh().catch(() => {}), 30000);
