@@ -47,7 +47,7 @@ def supervised_queries(settings: SupervisionSettings, units: list[int] | None, n
                        OR (o.category_code = t.category_code
                            AND o.place ->> 'community_id' = t.place ->> 'community_id'))
             ) r ON true
-            WHERE t.state = ANY($3::text[]) AND t.created_at > $2 - $4::interval AND r.repeats >= $5 AND {visible}
+            WHERE t.state = ANY($3::text[]) AND t.created_at > $2::timestamptz - $4::interval AND r.repeats >= $5 AND {visible}
             ORDER BY r.repeats DESC, t.id DESC LIMIT {LIST_LIMIT}""",
             (units, now, OPEN, window, settings.repeat_count)),
         SupervisionKind.DISPUTED: (f"""

@@ -93,7 +93,7 @@ def build_spec(endpoints: list[Endpoint]) -> dict[str, Any]:
             "summary": e.summary,
             "tags": [e.tag],
             "operationId": f"{e.method.lower()}_{path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}",
-            "responses": {str(s): _response(s, e.response) for s in e.statuses},
+            "responses": {str(s): _response(s, e.response) for s in sorted(_statuses(e))},
         }
         parameters = [
             {"name": name, "in": "query", "required": False, "schema": schema} for name, schema in e.query
@@ -128,8 +128,20 @@ def build_spec(endpoints: list[Endpoint]) -> dict[str, Any]:
     }
 
 
+def _statuses(e: Endpoint) -> set[int]:
+    """Declared statuses plus those every endpoint of its kind can give (bad JSON, login, ...)."""
+    statuses = set(e.statuses)
+    if e.body is not None:
+        statuses |= {400, 413, 415, 422}
+    if not e.public:
+        statuses.add(401)
+    if e.query:
+        statuses.add(422)
+    return statuses
+
+
 def _response(status: int, schema_name: str | None) -> dict[str, Any]:
     name = schema_name if status < 400 and schema_name else "Error"
-    description = {200: "成功", 201: "已创建", 401: "未登录", 403: "无权限", 404: "不存在", 409: "状态冲突",
+    description = {200: "成功", 201: "已创建", 400: "请求格式错误", 401: "未登录", 403: "无权限", 404: "不存在", 409: "状态冲突",
                    413: "内容过大", 415: "格式不支持", 422: "输入有误"}.get(status, "")  # fmt: skip
     return {"description": description, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}}

@@ -118,6 +118,7 @@ def service_environ(database_url: str, redis_url: str, var_dir: Path, **extra: s
         HOTLINE_REDIS_URL=redis_url,
         HOTLINE_SECRET_KEY="test-secret-key-not-for-production",
         HOTLINE_LOGGING_LEVEL="WARNING",
+        HOTLINE_LOGGING_FORMAT="json",  # one line per error in the test output
         HOTLINE_WORKER_HEARTBEAT_S="1",
         HOTLINE_CLASSIFIER_MODEL_DIR=str(var_dir / "models" / "current"),
     )
