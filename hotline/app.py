@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.websockets import WebSocket
 
+from hotline import pages
 from hotline.api import appeals, board, catalog, session, tickets
 from hotline.api.common import routes
 from hotline.catalog import CatalogCache
@@ -96,6 +97,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
             Route("/openapi.json", openapi, name="openapi"),
             *routes(API_ENDPOINTS),
             WebSocketRoute("/ws/board", board_socket, name="board_socket"),
+            *pages.PAGE_ROUTES,
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         middleware=[Middleware(MetricsMiddleware)],

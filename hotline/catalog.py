@@ -57,7 +57,9 @@ class Catalog:
 
 
 async def load_catalog(conn: asyncpg.Connection) -> Catalog:
-    async with conn.transaction(isolation="repeatable_read", readonly=True):
+    # one consistent view of the five reads; inside a caller's transaction, that transaction's view
+    isolation = None if conn.is_in_transaction() else "repeatable_read"
+    async with conn.transaction(isolation=isolation, readonly=isolation is not None):
         version = await conn.fetchval(Q.catalog_version)
         unit_rows = await conn.fetch(Q.all_units)
         category_rows = await conn.fetch(Q.all_categories)

@@ -6,6 +6,7 @@ every action goes through /api/*, so the pages hold no permission logic of their
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,10 +34,14 @@ class Page:
     template: str
     title: str
     roles: frozenset[Role]
+    city_roles: frozenset[Role] = frozenset()  # allowed only to users of the hotline centre (the root unit)
+
+    def allows(self, user: User, at_city: bool) -> bool:
+        return user.role in self.roles or (at_city and user.role in self.city_roles)
 
 
 PAGES = (
-    Page("/console", "console.html", "话务台", frozenset({Role.OPERATOR, Role.DISPATCHER})),
+    Page("/console", "console.html", "话务台", frozenset({Role.OPERATOR}), frozenset({Role.DISPATCHER})),
     Page("/queue", "queue.html", "派单审核", frozenset({Role.DISPATCHER, Role.SUPERVISOR})),
     Page("/inbox", "inbox.html", "承办工单", frozenset({Role.HANDLER, Role.DISPATCHER})),
     Page("/board", "board.html", "督办大屏", frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN})),
@@ -66,10 +71,20 @@ async def _user(request: Request) -> User | None:
     return await user_for_token(state.pool, request.cookies.get(SESSION_COOKIE), state.clock())
 
 
-async def _unit_name(request: Request, user: User) -> str:
+@dataclass(frozen=True)
+class Whoami:
+    user: User
+    unit_name: str
+    at_city: bool
+
+
+async def _whoami(request: Request, user: User) -> Whoami:
     async with request.app.state.pool.acquire() as conn:
         catalog = await request.app.state.catalogs.get(conn)
-    return catalog.tree.unit(user.unit_id).name if catalog.org is not None and user.unit_id in catalog.org else ""
+    org = catalog.org
+    if org is None or user.unit_id not in org:
+        return Whoami(user, "", False)
+    return Whoami(user, org.unit(user.unit_id).name, org.root.id == user.unit_id)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -80,8 +95,9 @@ def _safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
-def _context(request: Request, user: User, unit_name: str, title: str, page: str) -> dict[str, Any]:
+def _context(request: Request, me: Whoami, title: str, page: str) -> dict[str, Any]:
     settings = request.app.state.settings
+    user, unit_name = me.user, me.unit_name
     return {
         "title": title,
         "page": page,
@@ -94,7 +110,9 @@ def _context(request: Request, user: User, unit_name: str, title: str, page: str
             "unit_id": user.unit_id,
             "unit_name": unit_name,
         },
-        "nav": [{"path": p.path, "title": p.title, "current": p.path == page} for p in PAGES if user.role in p.roles],
+        "nav": [
+            {"path": p.path, "title": p.title, "current": p.path == page} for p in PAGES if p.allows(user, me.at_city)
+        ],
         "boot": {
             "user": {"id": user.id, "role": user.role.value, "unit_id": user.unit_id, "unit_name": unit_name},
             "timezone": settings.app.timezone,
@@ -104,19 +122,17 @@ def _context(request: Request, user: User, unit_name: str, title: str, page: str
     }
 
 
-def _page_view(page: Page):  # type: ignore[no-untyped-def]
+def _page_view(page: Page) -> Callable[[Request], Awaitable[Response]]:
     async def view(request: Request) -> Response:
         user = await _user(request)
         if user is None:
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-        unit_name = await _unit_name(request, user)
-        if user.role not in page.roles:
-            context = _context(request, user, unit_name, "无权访问", "")
+        me = await _whoami(request, user)
+        if not page.allows(user, me.at_city):
+            context = _context(request, me, "无权访问", "")
             context["home"] = HOME_OF[user.role]
             return templates.TemplateResponse(request, "forbidden.html", context, status_code=403)
-        response = templates.TemplateResponse(
-            request, page.template, _context(request, user, unit_name, page.title, page.path)
-        )
+        response = templates.TemplateResponse(request, page.template, _context(request, me, page.title, page.path))
         response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -28,9 +28,11 @@ def timer_job_id(deadline_id: int, kind: str, at: datetime) -> str:
 
 
 async def schedule_timers(redis: ArqRedis, deadline_id: int, warn_at: datetime, due_at: datetime) -> None:
+    now = datetime.now(UTC)
     for kind, at in (("warning", warn_at), ("overdue", due_at)):
+        # a moment already past (history being recorded, a clock extended after it ran out) fires now
         await redis.enqueue_job(
-            "fire_deadline", deadline_id, kind, _job_id=timer_job_id(deadline_id, kind, at), _defer_until=at
+            "fire_deadline", deadline_id, kind, _job_id=timer_job_id(deadline_id, kind, at), _defer_until=max(at, now)
         )
 
 

@@ -56,7 +56,9 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
 
     return Worker(
         functions=jobs.FUNCTIONS,  # type: ignore[arg-type]
-        cron_jobs=jobs.CRON_JOBS,
+        # arq queues each cron run ahead of time, so a burst worker with crons would never find
+        # its queue empty; burst runs (tests, one-off drains) enqueue `sweep` by name instead
+        cron_jobs=[] if burst else jobs.CRON_JOBS,
         redis_settings=redis_settings(settings),
         queue_name=settings.redis.queue_name,
         on_startup=on_startup,

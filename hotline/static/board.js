@@ -23,16 +23,15 @@ function renderBoard(data) {
     class: "tile", dataset: { state }, style: `--tile:${stateColour(state)}`,
   }, h("span", { class: "tile-n", text: String(c.count) }), h("span", { class: "tile-label", text: c.label }))));
 
-  clear($("#countdown tbody"), data.countdown.length ? data.countdown.map((d) => h("tr", { dataset: { ticket: d.id } },
-    h("td", { class: "mono", text: d.number, title: d.summary }),
-    h("td", { text: d.holder_unit_name || "" }),
-    h("td", { text: d.rule_name }),
-    h("td", {}, countdown(d.due_at, d.warn_at)),
-    h("td", { class: "ops" }, ticketButtons(d.id, d.number)))) : h("tr", {}, h("td", { colspan: 5, class: "muted", text: "没有计时中的工单" })));
+  clear($("#countdown"), data.countdown.length ? data.countdown.map((d) => h("li", { dataset: { ticket: d.id } },
+    h("div", { class: "cd-line" }, h("span", { class: "mono", text: d.number }), countdown(d.due_at, d.warn_at)),
+    h("div", { class: "cd-line" },
+      h("span", { class: "cd-meta", text: `${shortName(d.holder_unit_name || "")} · ${d.rule_name}`, title: d.summary }),
+      h("span", { class: "ops" }, ticketButtons(d.id, d.number))))) : h("li", { class: "muted", text: "没有计时中的工单" }));
 
   const max = Math.max(1, ...data.counts_by_unit.map((u) => u.open));
   clear($("#units"), data.counts_by_unit.length ? data.counts_by_unit.map((u) => h("div", { class: "bar-row" },
-    h("span", { class: "bar-name", text: u.name }),
+    h("span", { class: "bar-name", text: shortName(u.name), title: u.name }),
     h("span", { class: "bar" }, h("span", { style: `width:${(100 * u.open) / max}%` })),
     h("span", { class: "bar-n", text: String(u.open) }))) : h("p", { class: "muted", text: "无下级单位" }));
 
@@ -46,6 +45,12 @@ function renderBoard(data) {
       h("div", { class: "summary", text: t.summary }))) : h("li", { class: "muted", text: "无" })))));
 
   mergeSnapshotAlerts(data.alerts);
+}
+
+// Within a district's board, "东湖区住房和城乡建设局" reads better as "住房和城乡建设局".
+function shortName(name) {
+  const own = $("#board-unit").textContent;
+  return own && name.startsWith(own) && name.length > own.length ? name.slice(own.length) : name;
 }
 
 function stateColour(state) {

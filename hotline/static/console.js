@@ -156,17 +156,19 @@ function fail(message, field) {
 async function create(button, extra, verb) {
   if (!check()) return;
   button.disabled = true;
+  let ticket;
   try {
-    const ticket = await api("POST", "/api/tickets", ticketBody(extra), { "Idempotency-Key": key });
-    showResult(ticket, verb);
-    toast(`${verb}：${ticket.number}`, "ok");
-    newCall();
+    ticket = await api("POST", "/api/tickets", ticketBody(extra), { "Idempotency-Key": key });
   } catch (err) {
     formError.textContent = err.message;
     formError.hidden = false;
+    return;
   } finally {
     button.disabled = false;
   }
+  showResult(ticket, verb);
+  toast(`${verb}：${ticket.number}`, "ok");
+  newCall();
 }
 
 function showResult(ticket, verb) {
@@ -199,15 +201,15 @@ function newCall() {
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
-  create(document.getElementById("submit"), {}, "已派单");
+  create(document.getElementById("send"), {}, "已派单");
 });
 form.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
     event.preventDefault();
-    create(document.getElementById("submit"), {}, "已派单");
+    create(document.getElementById("send"), {}, "已派单");
   }
 });
-document.getElementById("reset").addEventListener("click", () => {
+document.getElementById("new-call").addEventListener("click", () => {
   result.hidden = true;
   formError.hidden = true;
   newCall();

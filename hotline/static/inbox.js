@@ -45,9 +45,9 @@ async function act(button, path, body, done) {
 
 function renderDetail(ticket, events) {
   const mine = ticket.holder_unit_id === me.unit_id;
-  clear(detail, facts(ticket, categories), clocks(ticket), h("h3", { text: "流转链条" }), chainBox(events),
-    routingBox(ticket), mine ? actions(ticket, events) : h("p", { class: "muted", text: "该工单已不在本单位。" }),
-    trailBox(events));
+  clear(detail, facts(ticket, categories), clocks(ticket),
+    mine ? actions(ticket, events) : h("p", { class: "muted", text: "该工单已不在本单位。" }),
+    h("h3", { text: "流转链条" }), chainBox(events), routingBox(ticket), trailBox(events));
 }
 
 function button(id, text, cls, handler) {

@@ -93,7 +93,7 @@ function noteInput(placeholder) {
 
 function decisions(ticket, events) {
   const out = [];
-  if (ticket.state === "pending_dispatch" && ticket.holder_unit_id === me.unit_id) {
+  if (ticket.state === "pending_dispatch" && ticket.holder_unit_id === me.unit_id && me.role === "dispatcher") {
     const r = ticket.routing || {};
     const picker = unitPicker(units, me.unit_id, "unit_id", r.suggested_unit_id || r.target_unit_id);
     const reason = h("input", { name: "reason", maxlength: 2000, placeholder: "派单说明（可不填）" });

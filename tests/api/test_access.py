@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import Login, ok
 from tests.api.test_ticket_lifecycle import NOISE_CALL
+from tests.conftest import Login, ok
 
 READS = [("GET", "", None), ("GET", "/events", None)]
 ACTIONS = [

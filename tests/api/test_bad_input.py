@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from tests.api.conftest import Login, ok
 from tests.api.test_ticket_lifecycle import NOISE_CALL
+from tests.conftest import Login, ok
 
 CASES = [
     ({"type": "complaint"}, 422, "缺少必填项：诉求内容"),

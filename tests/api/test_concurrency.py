@@ -7,8 +7,8 @@ import asyncio
 import asyncpg
 
 from hotline.passwords import hash_password
-from tests.api.conftest import Login, ok
 from tests.api.test_ticket_lifecycle import NOISE_CALL
+from tests.conftest import Login, ok
 
 
 async def second_handler(pool: asyncpg.Pool, unit_id: int) -> str:

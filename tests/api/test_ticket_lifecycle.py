@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from tests.api.conftest import Login, ok
+from tests.conftest import Login, ok
 
 NOISE_CALL = {
     "type": "complaint",

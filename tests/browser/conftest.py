@@ -14,8 +14,10 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
-from tests.api.conftest import city  # noqa: F401  (the demo city fixture, shared with the API tests)
-from tests.conftest import ROOT
+from tests.conftest import (
+    ROOT,
+    city,  # noqa: F401  (the demo city fixture, shared with the API tests)
+)
 
 CHROMIUM = os.environ.get("HOTLINE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -63,7 +63,7 @@ async def test_a_call_from_console_to_board(
 
     # the board follows: one ticket waiting for the community to sign
     await expect(board.page.locator('.tile[data-state="assigned"] .tile-n')).to_have_text("1")
-    await expect(board.page.locator("#countdown tbody")).to_contain_text(ticket_number)
+    await expect(board.page.locator("#countdown")).to_contain_text(ticket_number)
 
     # the community handler signs, records the contact, completes
     handler = await open_as("dh-s1-c1-handler")
@@ -134,7 +134,7 @@ async def test_user_input_is_shown_as_text(city: dict[str, int], open_as: Open, 
     assert await page.locator("#suggest img, #suggest script").count() == 0
 
     board = await open_as("dh-supervisor")
-    first_row = board.page.locator("#countdown tbody tr").first
+    first_row = board.page.locator("#countdown li").first
     await expect(first_row).to_have_attribute("data-ticket", str(created.json()["id"]))
     assert await board.page.evaluate("window.__xss") is None
 
@@ -178,3 +178,61 @@ async def test_unauthenticated_pages_go_to_login(
     await page.click("#kb-add button[type=submit]")
     await expect(page.locator("#kb-results")).to_contain_text("<b>垃圾分类</b>投放时间")
     await admin.screenshots("admin")
+
+
+async def test_dispatcher_decides_queue_and_extension(city: dict[str, int], open_as: Open, api_as: ApiAs) -> None:
+    operator = await api_as("operator")
+    no_place = {"type": "complaint", "content": "晚上太吵了，睡不着", "category_code": "NOISE"}
+    vague = await operator.post("/api/tickets", json=no_place)
+    assert vague.status_code == 201 and vague.json()["state"] == "pending_dispatch", vague.text
+    queued = vague.json()
+    clear = await operator.post("/api/tickets", json={"type": "complaint", "content": CONTENT, "address": ADDRESS})
+    handler = await api_as("dh-s1-c1-handler")
+    tid = clear.json()["id"]
+    assert (await handler.post(f"/api/tickets/{tid}/sign")).status_code == 200
+    ask = await handler.post(f"/api/tickets/{tid}/extension", json={"extra_days": 5, "reason": "需联合执法"})
+    assert ask.status_code == 200, ask.text
+
+    city_desk = await open_as("dispatcher")
+    page = city_desk.page
+    await expect(page.locator("#n-queue")).to_have_text("1")
+    await expect(page.locator("#ticket-content")).to_have_text(queued["content"])  # the first one is opened
+    await page.fill(".unit-filter", "东湖区")
+    await page.select_option(".unit-select", label="东湖区（区）")
+    await page.click("#assign")
+    await expect(page.locator(".detail-head .badge").first).to_have_text("待签收")
+    await expect(page.locator(".chain")).to_contain_text("东湖区")
+    await expect(page.locator("#n-queue")).to_have_text("0")
+
+    street = await open_as("dh-s1-dispatcher")
+    page = street.page
+    await page.click('[data-tab="extensions"]')
+    await expect(page.locator("#n-extensions")).to_have_text("1")
+    await page.locator(".ticket-row").first.locator("button.row-button").click()
+    await expect(page.locator(".quote")).to_contain_text("申请延期 5 天")
+    await page.click("#approve-extension")
+    await expect(page.locator(".trail")).to_contain_text("同意延期")
+    await expect(page.locator("#n-extensions")).to_have_text("0")
+
+
+async def test_console_closes_on_the_spot_and_merges(city: dict[str, int], open_as: Open, api_as: ApiAs) -> None:
+    call = {"type": "complaint", "content": CONTENT, "address": ADDRESS, "caller_phone": "13812341234"}
+    first = await (await api_as("operator")).post("/api/tickets", json=call)
+    assert first.status_code == 201, first.text
+
+    operator = await open_as("operator")
+    page = operator.page
+    await page.fill("#content", "我想问一下社保缴费记录怎么查询")
+    entry = page.locator("#s-kb .kb", has_text="社保缴费记录怎么查询")
+    await entry.locator("button", has_text="直接办结").click()
+    await expect(page.locator("#result")).to_contain_text("已直接办结")
+    await expect(page.locator("#result .badge")).to_have_text("直接办结")
+
+    await page.fill("#caller_phone", "13812341234")
+    await page.fill("#address", ADDRESS)
+    await page.fill("#content", "烧烤店噪音又来了，还是凌晨两点")
+    similar = page.locator("#s-similar li", has_text=first.json()["number"])
+    await expect(similar).to_contain_text("同一来电人")
+    await similar.locator("button", has_text="并单").click()
+    await expect(page.locator("#result")).to_contain_text(f"已并入 {first.json()['number']}")
+    await expect(page.locator("#result .badge")).to_have_text("已并单")

@@ -6,9 +6,9 @@ from pathlib import Path
 from unittest.mock import ANY
 
 import asyncpg
-
 import httpx
 import pytest
+
 from hotline.embedded import EmbeddedServices
 from hotline.migrate import migrate
 from tests.conftest import (

@@ -22,7 +22,7 @@ async def test_a_job_runs_once_through_the_queue(settings: Settings, redis) -> N
         job = await queue.enqueue_job("ping", _job_id="ping-1")
         assert job is not None
         assert await queue.enqueue_job("ping", _job_id="ping-1") is None  # same id: not queued twice
-        raw = await redis.get(f"arq:job:ping-1")
+        raw = await redis.get("arq:job:ping-1")
         assert json.loads(raw)["f"] == "ping"  # readable JSON, never pickle
 
         worker = build_worker(settings, burst=True)

@@ -101,7 +101,9 @@ async def test_extension_suspension_and_rerouting_move_the_clocks(pool, world, c
     await act(pool, world, local(2026, 11, 18, 9, 0), lambda tx, it, t: flow.do_resume(tx, clock, handler, t), ticket_id)
     resumed = (await deadlines(pool, ticket_id))["complete"]
     assert resumed["status"] == "running"
-    assert resumed["due_at"] == complete_due + timedelta(days=1)  # one working day later, same time of day
+    calendar = clock.calendar
+    assert resumed["due_at"] == calendar.add_working_time(complete_due, calendar.day_length)  # a working day later
+    assert resumed["due_at"].astimezone(SHANGHAI).weekday() == 0  # Friday's deadline moved over the weekend
 
     # an approved 2-day extension adds two working days
     await act(pool, world, local(2026, 11, 18, 10, 0),

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
 import asyncpg
 import redis.asyncio as aioredis
 from arq.connections import ArqRedis
@@ -9,20 +13,28 @@ from redis.asyncio import ConnectionPool
 
 from hotline.settings import Settings
 from hotline.worker import JSON_SERIALIZERS, build_worker
-from tests.api.conftest import ok
 from realtime.events import Event
 from realtime.stream import DEFAULT_STREAM
 from tests.api.test_ticket_lifecycle import NOISE_CALL
+from tests.conftest import ok
 
 SHORT_REPLY = {"HOTLINE_SLA_REPLY_MINUTES": "0.05", "HOTLINE_SLA_REPLY_COUNTS": "natural"}  # due 3 s after dispatch
 
 
-async def run_worker_until_idle(settings: Settings) -> None:
-    """A real worker in burst mode: it runs deferred jobs as they fall due and stops when none are left."""
-    worker = build_worker(settings, burst=True)
+async def run_worker_until(settings: Settings, done: Callable[[], Awaitable[bool]], timeout: float = 30) -> None:
+    """A real worker on the queue (the completion clocks keep jobs queued for days, so burst mode
+    would never end): it runs until `done()` holds, then a little longer so a second firing would show."""
+    worker = build_worker(settings, burst=False)
+    task = asyncio.create_task(worker.main())
     try:
-        await worker.main()
+        async with asyncio.timeout(timeout):
+            while not await done():
+                await asyncio.sleep(0.2)
+        await asyncio.sleep(1.5)
     finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
         await worker.close()
 
 
@@ -46,7 +58,10 @@ async def test_warning_and_breach_fire_once_each(
         await operator.aclose()
     reply = next(d for d in ticket["deadlines"] if d["track"] == "reply")
 
-    await run_worker_until_idle(settings)
+    async def both_fired() -> bool:
+        return await pool.fetchval("SELECT count(*) FROM sla_alerts WHERE deadline_id = $1", reply["id"]) >= 2
+
+    await run_worker_until(settings, both_fired)
 
     alerts = await pool.fetch("SELECT kind FROM sla_alerts WHERE deadline_id = $1 ORDER BY kind", reply["id"])
     assert [a["kind"] for a in alerts] == ["overdue", "warning"]
@@ -63,9 +78,13 @@ async def test_warning_and_breach_fire_once_each(
     # the sweep, through the queue, finds nothing left to raise and announces nothing twice
     queue = ArqRedis(connection_pool=ConnectionPool.from_url(settings.redis_url),
                      default_queue_name=settings.redis.queue_name, **JSON_SERIALIZERS)  # fmt: skip
-    await queue.enqueue_job("sweep")
+    job = await queue.enqueue_job("sweep")
     await queue.aclose()
-    await run_worker_until_idle(settings)
+
+    async def swept() -> bool:
+        return (await job.status()).value == "complete"
+
+    await run_worker_until(settings, swept)
     assert await pool.fetchval("SELECT count(*) FROM sla_alerts WHERE deadline_id = $1", reply["id"]) == 2
     assert len(await stream_events(redis, "sla.overdue")) == 1
     assert await pool.fetchval("SELECT count(*) FROM sla_alerts WHERE published_at IS NULL") == 0
