@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint bench clean
+.PHONY: install run test lint clean browser-deps
 
 # Re-installs only when pyproject.toml changes, so a second `make run` starts in seconds.
 $(INSTALLED): pyproject.toml
@@ -17,7 +17,14 @@ install: $(INSTALLED)
 run: install
 	$(BIN)/hotline up --seed-demo-if-empty
 
-test: install
+# The browser tests drive Debian's Chromium with a CJK font; installed when we may (root, apt).
+BROWSER_PACKAGES := chromium fonts-noto-cjk
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES); \
+	fi
+
+test: install browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

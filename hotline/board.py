@@ -70,7 +70,7 @@ def _row(row: asyncpg.Record, names: dict[int, str]) -> dict[str, Any]:
 async def snapshot(conn: asyncpg.Connection, catalog: Catalog, settings: Settings, user: User, now: datetime) -> dict[str, Any]:
     visible = access.visible_units(user, catalog)
     units = None if visible is None else sorted(visible)
-    names = {u.id: u.name for u in catalog.tree}
+    names = catalog.unit_names
 
     by_state = {
         r["state"]: r["n"]

@@ -7,6 +7,7 @@ any change, in any process), so a cache is never stale for longer than one reque
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,10 @@ class Catalog:
         if self.org is None:
             raise ApiError(503, "组织机构尚未导入，请先导入单位（hotline import units）", code="no_org_tree")
         return self.org
+
+    @functools.cached_property
+    def unit_names(self) -> dict[int, str]:
+        return {u.id: u.name for u in self.org} if self.org else {}
 
     def category_code(self, name_or_code: str) -> str | None:
         if name_or_code in self.categories:

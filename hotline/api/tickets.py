@@ -31,7 +31,7 @@ async def present(tx: Context, user: User, ticket: Ticket) -> dict[str, Any]:
             "INSERT INTO pii_reads (user_id, ticket_id, at, fields) VALUES ($1, $2, $3, $4)",
             user.id, ticket.id, tx.now, ["caller_phone", "caller_name"],
         )  # fmt: skip
-    names = {u.id: u.name for u in tx.catalog.tree}
+    names = tx.catalog.unit_names
     data = ticket_json(ticket, unit_names=names, show_personal=show)
     data["deadlines"] = [
         {
@@ -106,7 +106,7 @@ async def ticket_events(request: Request) -> Response:
         if row is None:
             raise ApiError(404, "找不到该工单", code="ticket_not_found")
         await access.require_view(tx.conn, user, Ticket.from_row(row), tx.catalog)
-        names = {u.id: u.name for u in tx.catalog.tree}
+        names = tx.catalog.unit_names
         events = [
             {
                 "id": e["id"], "at": e["at"].isoformat(), "action": e["action"],
@@ -121,12 +121,13 @@ async def ticket_events(request: Request) -> Response:
         return ok({"ticket_id": ticket_id, "events": events})
 
 
-LIST_SCOPES = ("inbox", "queue", "reviews", "all")
+LIST_SCOPES = ("inbox", "queue", "reviews", "extensions", "all")
 
 
 async def list_tickets(request: Request) -> Response:
     """inbox: held by my unit; queue: waiting for a dispatcher at my unit; reviews: returns and completions
-    waiting for my unit's review; all: everything I may see."""
+    waiting for my unit's review; extensions: pending extension requests of units below mine;
+    all: everything I may see."""
     user = await current_user(request)
     scope = request.query_params.get("scope", "all")
     state = request.query_params.get("state")
@@ -150,6 +151,11 @@ async def list_tickets(request: Request) -> Response:
             children = [c.id for c in tx.catalog.tree.children(user.unit_id)]
             where.append(f"t.holder_unit_id = ANY(${len(args) + 1}::bigint[]) AND t.state IN ('returned', 'completed')")
             args.append(children)
+        elif scope == "extensions":
+            below = sorted(tx.catalog.tree.subtree_ids(user.unit_id) - {user.unit_id})
+            where.append(f"EXISTS (SELECT 1 FROM extension_requests x WHERE x.ticket_id = t.id AND x.status = 'pending' "
+                         f"AND x.unit_id = ANY(${len(args) + 1}::bigint[]))")  # fmt: skip
+            args.append(below)
         if state:
             where.append(f"t.state = ${len(args) + 1}")
             args.append(state)
@@ -162,7 +168,7 @@ async def list_tickets(request: Request) -> Response:
         args.extend([limit, offset])
         rows = await tx.conn.fetch(sql, *args)
         show = access.shows_personal_data(user, tx.catalog)
-        names = {u.id: u.name for u in tx.catalog.tree}
+        names = tx.catalog.unit_names
         items = []
         for r in rows:
             values = dict(r)

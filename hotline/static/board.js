@@ -190,8 +190,8 @@ async function loadAppeals() {
   $("#n-appeals").textContent = String(open);
   const STATUS = { pending: "待审核", approved: "已通过", rejected: "已驳回" };
   clear($("#appeals tbody"), data.items.length ? data.items.map((a) => h("tr", { dataset: { appeal: a.id } },
-    h("td", { class: "mono", text: `#${a.ticket_id}` }),
-    h("td", { text: unitName(a.unit_id) }),
+    h("td", { class: "mono", text: a.ticket_number }),
+    h("td", { text: a.unit_name || unitName(a.unit_id) }),
     h("td", { text: a.kind_label }),
     h("td", { class: "wrap", text: a.reason }),
     h("td", { text: fmtDateTime(a.filed_at) }),

@@ -12,7 +12,7 @@ const hint = document.getElementById("list-hint");
 const HINTS = {
   queue: "本级派单队列：分类或地点不确定、没有匹配规则、或退单后待改派的工单。",
   reviews: "下级单位的退单和办结，等待本级审核。",
-  extensions: "下级单位办理中工单的延期申请（逐张读取最近的办理中工单，见说明）。",
+  extensions: "下级单位提出、等待本级审核的延期申请。",
 };
 const SCAN_LIMIT = 100;
 
@@ -35,24 +35,11 @@ async function refresh() {
   draw();
 }
 
-// There is no list of pending extension requests in the API yet: read the trails of the tickets
-// being handled below this unit and keep those with an unanswered request.
+// Pending extension requests of the units below this one.
 async function scanExtensions() {
-  const found = [];
-  const pages = await Promise.all(["signed", "suspended"].map((state) =>
-    api("GET", `/api/tickets?scope=all&state=${state}&limit=${SCAN_LIMIT}`)));
-  const candidates = pages.flatMap((p) => p.items).filter((t) => t.holder_unit_id !== me.unit_id);
-  const queue = candidates.slice();
-  const worker = async () => {
-    while (queue.length) {
-      const t = queue.shift();
-      const data = await api("GET", `/api/tickets/${t.id}/events`);
-      if (pending(data.events, "request_extension", ["approve_extension", "reject_extension"])) found.push(t);
-    }
-  };
-  await Promise.all(Array.from({ length: 6 }, worker));
-  lists.extensions = found;
-  $("#n-extensions").textContent = String(found.length);
+  const found = await api("GET", `/api/tickets?scope=extensions&limit=${SCAN_LIMIT}`);
+  lists.extensions = found.items;
+  $("#n-extensions").textContent = String(found.items.length);
 }
 
 function draw() {

@@ -14,6 +14,7 @@ from hotline.roles import Role
 from hotline.tickets.journal import Actor, Context, lock, log_action
 from hotline.tickets.records import Ticket
 
+APPEALS = "SELECT a.*, t.number AS ticket_number FROM appeals a JOIN tickets t ON t.id = a.ticket_id"
 KIND_LABELS = {"overdue": "超期", "dissatisfied": "不满意", "returned": "退单", "other": "其他"}
 
 
@@ -46,17 +47,18 @@ async def do_decide_appeal(ctx: Context, user: User, appeal_id: int, approve: bo
         raise ApiError(409, "该申诉已经处理过", code="appeal_decided")
     decided = await ctx.conn.fetchrow(
         """UPDATE appeals SET status = $2, decided_by = $3, decided_at = $4, decision_note = $5
-           WHERE id = $1 RETURNING *""",
-        appeal_id, "approved" if approve else "rejected", user.id, ctx.now, note,
+           WHERE id = $1 RETURNING *, $6::text AS ticket_number""",
+        appeal_id, "approved" if approve else "rejected", user.id, ctx.now, note, ticket.number,
     )  # fmt: skip
     await log_action(ctx, ticket, "appeal_approved" if approve else "appeal_rejected", Actor.of(user), reason=note,
                      payload={"appeal_id": appeal_id, "kind": appeal["kind"], "unit_id": appeal["unit_id"]})  # fmt: skip
     return decided
 
 
-def appeal_json(row: asyncpg.Record) -> dict[str, object]:
+def appeal_json(row: asyncpg.Record, unit_names: dict[int, str]) -> dict[str, object]:
     return {
-        "id": row["id"], "ticket_id": row["ticket_id"], "unit_id": row["unit_id"], "kind": row["kind"],
+        "id": row["id"], "ticket_id": row["ticket_id"], "ticket_number": row["ticket_number"],
+        "unit_id": row["unit_id"], "unit_name": unit_names.get(row["unit_id"]), "kind": row["kind"],
         "kind_label": KIND_LABELS[row["kind"]], "reason": row["reason"], "status": row["status"],
         "filed_by": row["filed_by"], "filed_at": row["filed_at"].isoformat(),
         "decided_by": row["decided_by"],

@@ -42,6 +42,7 @@ async def test_one_ticket_through_every_gate(city: dict[str, int], login: Login,
     before = ok(await community.get(f"/api/tickets/{tid}"))
     due_before = next(d["due_at"] for d in before["deadlines"] if d["track"] == "complete")
     ok(await community.post(f"/api/tickets/{tid}/extension", json={"extra_days": 5, "reason": "需联合执法"}))
+    assert [t["id"] for t in ok(await street.get("/api/tickets?scope=extensions"))["items"]] == [tid]
     extended = ok(await street.post(f"/api/tickets/{tid}/extension-review", json={"approve": True, "note": "同意"}))
     due_after = next(d["due_at"] for d in extended["deadlines"] if d["track"] == "complete")
     assert due_after > due_before
