@@ -23,9 +23,14 @@ async def create(request: Request) -> JSONResponse:
     body = json.loads(await request.body())
     async with request.app.state.pool.acquire() as conn:
         ticket_id = await conn.fetchval(
-            INSERT, body["type"], body["channel"], body.get("caller_phone"), body.get("caller_name"),
-            body.get("address", ""), body["content"],
-        )  # fmt: skip
+            INSERT,
+            body["type"],
+            body["channel"],
+            body.get("caller_phone"),
+            body.get("caller_name"),
+            body.get("address", ""),
+            body["content"],
+        )
     return JSONResponse({"id": ticket_id}, status_code=201)
 
 

@@ -39,13 +39,13 @@ UNIT_PATH = [1, 3, 5]  # a street office (5) under a district (3) under the city
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--events", type=int, default=20)
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between events")
-    parser.add_argument("--no-deflate", action="store_true", help="serve without permessage-deflate")
+    parser.add_argument(
+        "--deflate", action="store_true", help="serve with permessage-deflate (hotline serves without it)"
+    )
     parser.add_argument("--compare", action="store_true", help="compare Streams, pub/sub and NOTIFY")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -54,7 +54,7 @@ def main() -> None:
     args = parser.parse_args()
     raise_fd_limit()
     if args.serve:
-        serve(args.port, args.redis, args.stream, deflate=not args.no_deflate)
+        serve(args.port, args.redis, args.stream, deflate=args.deflate)
         return
     with services() as (redis_url, database_url):
         if args.compare:
@@ -118,9 +118,7 @@ def serve(port: int, redis_url: str, stream: str, *, deflate: bool) -> None:
 
     endpoint = websocket_route(hub, authenticate, snapshot, accepts)
     app = Starlette(routes=[WebSocketRoute("/ws/board", endpoint)], lifespan=lifespan)
-    uvicorn.run(
-        app, host="127.0.0.1", port=port, log_level="warning", backlog=4096, ws_per_message_deflate=deflate
-    )
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", backlog=4096, ws_per_message_deflate=deflate)
 
 
 # -- fan-out --------------------------------------------------------------------------------
@@ -156,14 +154,10 @@ def fan_out(redis_url: str, args: argparse.Namespace) -> dict[str, Any]:
         "--stream",
         stream,
     ]
-    proc = subprocess.Popen(
-        [*command, *(["--no-deflate"] if args.no_deflate else [])], start_new_session=True
-    )
+    proc = subprocess.Popen([*command, *(["--deflate"] if args.deflate else [])], start_new_session=True)
     try:
         wait_for_port(port, proc)
-        return asyncio.run(
-            drive(f"ws://127.0.0.1:{port}/ws/board", redis_url, stream, psutil.Process(proc.pid), args)
-        )
+        return asyncio.run(drive(f"ws://127.0.0.1:{port}/ws/board", redis_url, stream, psutil.Process(proc.pid), args))
     finally:
         proc.terminate()
         proc.wait(30)
@@ -202,8 +196,11 @@ async def drive(
     connect_s = time.perf_counter() - started
     await asyncio.sleep(2.0)
     rss_after = server.memory_info().rss
-    print(f"{len(clients)} clients connected in {connect_s:.1f} s; server RSS {rss_before / 2**20:.1f} -> "
-          f"{rss_after / 2**20:.1f} MiB", file=sys.stderr)  # fmt: skip
+    print(
+        f"{len(clients)} clients connected in {connect_s:.1f} s; server RSS {rss_before / 2**20:.1f} -> "
+        f"{rss_after / 2**20:.1f} MiB",
+        file=sys.stderr,
+    )
 
     sent: dict[str, float] = {}
     payload = {
@@ -238,7 +235,7 @@ async def drive(
         "all_clients_p50_ms": round(percentile(complete, 50), 1),
         "all_clients_max_ms": round(complete[-1], 1) if complete else None,
         "kib_per_client": round((rss_after - rss_before) / 1024 / max(len(clients), 1), 1),
-        "deflate": not args.no_deflate,
+        "deflate": args.deflate,
     }
     print(
         f"delivered {result['delivered']}/{result['expected']}; delay p50 {result['p50_ms']} ms, "
@@ -259,9 +256,7 @@ def percentile(sorted_values: list[float], pct: float) -> float:
 # -- transports compared --------------------------------------------------------------------
 
 
-async def compare(
-    redis_url: str, database_url: str | None, rounds: int = 500, missed: int = 100
-) -> dict[str, Any]:
+async def compare(redis_url: str, database_url: str | None, rounds: int = 500, missed: int = 100) -> dict[str, Any]:
     """Publish->receive latency, one message at a time, and what a reader that was away gets."""
     result: dict[str, Any] = {"bench": "board-compare", "rounds": rounds, "missed_while_away": missed}
     result["streams"] = await compare_streams(redis_url, rounds, missed)
@@ -271,8 +266,11 @@ async def compare(
     for name in ("streams", "pubsub", "notify"):
         if name in result:
             r = result[name]
-            print(f"{name:8} p50 {r['p50_ms']:.3f} ms  p99 {r['p99_ms']:.3f} ms  "
-                  f"received after reconnect {r['recovered']}/{missed}", file=sys.stderr)  # fmt: skip
+            print(
+                f"{name:8} p50 {r['p50_ms']:.3f} ms  p99 {r['p99_ms']:.3f} ms  "
+                f"received after reconnect {r['recovered']}/{missed}",
+                file=sys.stderr,
+            )
     return result
 
 

@@ -23,7 +23,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.system import ROOT, System, free_port, stop, system, wait_for_http  # noqa: E402
+from bench.system import ROOT, System, free_port, stop, system, wait_for_http
 
 CALLS = [
     ("complaint", "柳岸花园楼下烧烤店每天营业到凌晨，噪音很大，老人孩子睡不着。", "东湖区柳岸花园"),
@@ -39,8 +39,14 @@ CALLS = [
 
 def body(i: int) -> dict:
     kind, content, address = CALLS[i % len(CALLS)]
-    return {"type": kind, "channel": "phone", "content": content, "address": address,
-            "caller_phone": f"139{random.randint(10_000_000, 99_999_999)}", "caller_name": "测试"}  # fmt: skip
+    return {
+        "type": kind,
+        "channel": "phone",
+        "content": content,
+        "address": address,
+        "caller_phone": f"139{random.randint(10_000_000, 99_999_999)}",
+        "caller_name": "测试",
+    }
 
 
 async def throughput(base: str, headers: dict, clients: int, seconds: float) -> tuple[float, int]:
@@ -92,10 +98,22 @@ def run_server(bench: System, ours: bool, processes: int) -> tuple[subprocess.Po
         proc = bench.start("web", "--port", str(port), HOTLINE_WEB_PROCESSES=str(processes))
     else:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "bench.baseline_app:app", "--port", str(port), "--log-level", "warning",
-             "--workers", str(processes)],
-            env=bench.environ(), cwd=ROOT, start_new_session=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bench.baseline_app:app",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--workers",
+                str(processes),
+            ],
+            env=bench.environ(),
+            cwd=ROOT,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     wait_for_http(f"{base}/openapi.json" if ours else base)
     return proc, base
@@ -116,26 +134,43 @@ def main() -> None:
             try:
                 headers = {}
                 if ours:
-                    token = httpx.post(f"{base}/api/auth/login", json={"username": "operator", "password": "demo12345",
-                                                                       "kind": "api"}).json()["token"]  # fmt: skip
+                    token = httpx.post(
+                        f"{base}/api/auth/login", json={"username": "operator", "password": "demo12345", "kind": "api"}
+                    ).json()["token"]
                     headers = {"Authorization": f"Bearer {token}"}
                 asyncio.run(throughput(base, headers, 4, 2))  # warm-up: model, pools, caches
                 per_s, errors = asyncio.run(throughput(base, headers, args.clients, args.seconds))
                 latencies, lat_errors = asyncio.run(latency_at(base, headers, 100, args.seconds))
-                results[name] = {"per_s": round(per_s, 1), "errors": errors + lat_errors,
-                                 "p50": pct(latencies, 50), "p99": pct(latencies, 99)}  # fmt: skip
-                print(f"{name:9s} {per_s:8.1f} tickets/s   at 100/s: p50 {results[name]['p50']} ms, "
-                      f"p99 {results[name]['p99']} ms, errors {results[name]['errors']}")  # fmt: skip
+                results[name] = {
+                    "per_s": round(per_s, 1),
+                    "errors": errors + lat_errors,
+                    "p50": pct(latencies, 50),
+                    "p99": pct(latencies, 99),
+                }
+                print(
+                    f"{name:9s} {per_s:8.1f} tickets/s   at 100/s: p50 {results[name]['p50']} ms, "
+                    f"p99 {results[name]['p99']} ms, errors {results[name]['errors']}"
+                )
             finally:
                 stop(proc)
     ours, base_r = results["ours"], results["baseline"]
-    print(json.dumps({
-        "tickets_per_s": ours["per_s"], "baseline_tickets_per_s": base_r["per_s"],
-        "p50_ms_at_100": ours["p50"], "p99_ms_at_100": ours["p99"],
-        "baseline_p50_ms_at_100": base_r["p50"], "baseline_p99_ms_at_100": base_r["p99"],
-        "errors": ours["errors"], "baseline_errors": base_r["errors"],
-        "clients": args.clients, "seconds": args.seconds, "web_processes": args.processes,
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "tickets_per_s": ours["per_s"],
+                "baseline_tickets_per_s": base_r["per_s"],
+                "p50_ms_at_100": ours["p50"],
+                "p99_ms_at_100": ours["p99"],
+                "baseline_p50_ms_at_100": base_r["p50"],
+                "baseline_p99_ms_at_100": base_r["p99"],
+                "errors": ours["errors"],
+                "baseline_errors": base_r["errors"],
+                "clients": args.clients,
+                "seconds": args.seconds,
+                "web_processes": args.processes,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

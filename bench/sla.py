@@ -29,9 +29,9 @@ from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.system import System, free_port, stop, system, wait_for_http  # noqa: E402
-from hotline.sla_jobs import schedule_timers  # noqa: E402
-from hotline.worker import JSON_SERIALIZERS  # noqa: E402
+from bench.system import System, free_port, stop, system, wait_for_http
+from hotline.sla_jobs import schedule_timers
+from hotline.worker import JSON_SERIALIZERS
 
 
 async def plant(bench: System, timers: int, lead: float, window: float) -> dict[int, datetime]:
@@ -39,10 +39,17 @@ async def plant(bench: System, timers: int, lead: float, window: float) -> dict[
     try:
         unit = await conn.fetchval("SELECT id FROM units WHERE code = 'DH-S1-C1'")
         now = datetime.now(UTC)
-        ids = [r["id"] for r in await conn.fetch(
-            """INSERT INTO tickets (number, type, channel, content, state, holder_unit_id, created_at, updated_at)
+        ids = [
+            r["id"]
+            for r in await conn.fetch(
+                """INSERT INTO tickets (number, type, channel, content, state, holder_unit_id, created_at, updated_at)
                SELECT 'S' || g, 'complaint', 'phone', '压测工单', 'new', $1, $2, $2 FROM generate_series(1, $3) g
-               RETURNING id""", unit, now, timers)]  # fmt: skip
+               RETURNING id""",
+                unit,
+                now,
+                timers,
+            )
+        ]
         await conn.execute("UPDATE tickets SET state = 'assigned' WHERE id = ANY($1::bigint[])", ids)
         dues = [now + timedelta(seconds=lead + window * i / timers) for i in range(timers)]
         rows = await conn.fetch(
@@ -50,24 +57,29 @@ async def plant(bench: System, timers: int, lead: float, window: float) -> dict[
                                       start_at, due_at, warn_at)
                SELECT t, $1, 'reply', '压测时限', 60, 'natural', 0.8, $2, d, d - interval '1 second'
                FROM unnest($3::bigint[], $4::timestamptz[]) AS u (t, d) RETURNING id, due_at""",
-            unit, now, ids, dues,
-        )  # fmt: skip
+            unit,
+            now,
+            ids,
+            dues,
+        )
         return {r["id"]: r["due_at"] for r in rows}
     finally:
         await conn.close()
 
 
 async def queue_timers(bench: System, deadlines: dict[int, datetime]) -> None:
-    queue = ArqRedis(connection_pool=ConnectionPool.from_url(bench.redis_url), default_queue_name="hotline:queue",
-                     **JSON_SERIALIZERS)  # fmt: skip
+    queue = ArqRedis(
+        connection_pool=ConnectionPool.from_url(bench.redis_url), default_queue_name="hotline:queue", **JSON_SERIALIZERS
+    )
     for deadline_id, due in deadlines.items():
         await schedule_timers(queue, deadline_id, due - timedelta(seconds=1), due)
     await queue.aclose()
 
 
 async def watch(base: str, expected: int, timeout: float, connected: asyncio.Event) -> tuple[list[float], int]:
-    token = httpx.post(f"{base}/api/auth/login",
-                       json={"username": "supervisor", "password": "demo12345", "kind": "api"}).json()["token"]  # fmt: skip
+    async with httpx.AsyncClient(base_url=base) as http:
+        login = {"username": "supervisor", "password": "demo12345", "kind": "api"}
+        token = (await http.post("/api/auth/login", json=login)).json()["token"]
     seen: Counter[int] = Counter()
     delays: list[float] = []
     url = base.replace("http://", "ws://") + f"/ws/board?token={token}"
@@ -133,13 +145,20 @@ def main() -> None:
                 stop(proc)
     q = statistics.quantiles(delays, n=100, method="inclusive") if len(delays) > 1 else [0.0] * 99
     result = {
-        "timers": args.timers, "alerts": len(delays), "duplicates": duplicates,
-        "p50_ms": round(q[49], 1), "p99_ms": round(q[98], 1), "max_ms": round(max(delays, default=0.0), 1),
-        "window_s": args.window, "workers": args.workers,
-    }  # fmt: skip
-    print(f"{result['alerts']}/{args.timers} overdue alerts at the board; delay after the deadline: "
-          f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, max {result['max_ms']} ms; "
-          f"duplicates {duplicates}")  # fmt: skip
+        "timers": args.timers,
+        "alerts": len(delays),
+        "duplicates": duplicates,
+        "p50_ms": round(q[49], 1),
+        "p99_ms": round(q[98], 1),
+        "max_ms": round(max(delays, default=0.0), 1),
+        "window_s": args.window,
+        "workers": args.workers,
+    }
+    print(
+        f"{result['alerts']}/{args.timers} overdue alerts at the board; delay after the deadline: "
+        f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, max {result['max_ms']} ms; "
+        f"duplicates {duplicates}"
+    )
     print(json.dumps(result))
 
 

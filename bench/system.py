@@ -47,15 +47,22 @@ class System:
 
     def hotline(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "hotline", *args], env=self.environ(**env), cwd=ROOT,
-            check=True, capture_output=True, text=True,
-        )  # fmt: skip
+            [sys.executable, "-m", "hotline", *args],
+            env=self.environ(**env),
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
 
     def start(self, *args: str, **env: str) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
-            [sys.executable, "-m", "hotline", *args], env=self.environ(**env), cwd=ROOT,
-            stdout=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
+            [sys.executable, "-m", "hotline", *args],
+            env=self.environ(**env),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
 
 def free_port() -> int:

@@ -21,24 +21,34 @@ from hotline.settings import Settings, SupervisionSettings
 OPEN = sorted(s.value for s in UNFINISHED_STATES | {TicketState.COMPLETED, TicketState.REVIEWED})
 LIST_LIMIT = 20
 
-_TICKET_FIELDS = "t.id, t.number, t.state, t.holder_unit_id, t.category_code, left(t.content, 60) AS summary, t.created_at"
+_TICKET_FIELDS = (
+    "t.id, t.number, t.state, t.holder_unit_id, t.category_code, left(t.content, 60) AS summary, t.created_at"
+)
 
-def supervised_queries(settings: SupervisionSettings, units: list[int] | None, now: datetime) -> dict[
-    SupervisionKind, tuple[str, tuple[Any, ...]]
-]:
+
+def supervised_queries(
+    settings: SupervisionSettings, units: list[int] | None, now: datetime
+) -> dict[SupervisionKind, tuple[str, tuple[Any, ...]]]:
     """The four lists (重点督办), each a query with its arguments; thresholds from [supervision]."""
     visible = "($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1))"
     window = timedelta(days=settings.repeat_days)
     return {
-        SupervisionKind.OVERDUE: (f"""
+        SupervisionKind.OVERDUE: (
+            f"""
             SELECT {_TICKET_FIELDS}, min(d.due_at) AS due_at FROM tickets t JOIN deadlines d ON d.ticket_id = t.id
             WHERE d.status = 'running' AND d.due_at <= $2 AND {visible}
-            GROUP BY t.id ORDER BY min(d.due_at) LIMIT {LIST_LIMIT}""", (units, now)),
-        SupervisionKind.DISSATISFIED: (f"""
+            GROUP BY t.id ORDER BY min(d.due_at) LIMIT {LIST_LIMIT}""",
+            (units, now),
+        ),
+        SupervisionKind.DISSATISFIED: (
+            f"""
             SELECT {_TICKET_FIELDS}, t.reopen_count FROM tickets t
             WHERE t.reopen_count >= $2 AND t.state = ANY($3::text[]) AND {visible}
-            ORDER BY t.reopen_count DESC, t.id DESC LIMIT {LIST_LIMIT}""", (units, settings.dissatisfied_count, OPEN)),
-        SupervisionKind.REPEAT: (f"""
+            ORDER BY t.reopen_count DESC, t.id DESC LIMIT {LIST_LIMIT}""",
+            (units, settings.dissatisfied_count, OPEN),
+        ),
+        SupervisionKind.REPEAT: (
+            f"""
             SELECT {_TICKET_FIELDS}, r.repeats FROM tickets t
             JOIN LATERAL (
                 SELECT count(*) AS repeats FROM tickets o
@@ -47,14 +57,19 @@ def supervised_queries(settings: SupervisionSettings, units: list[int] | None, n
                        OR (o.category_code = t.category_code
                            AND o.place ->> 'community_id' = t.place ->> 'community_id'))
             ) r ON true
-            WHERE t.state = ANY($3::text[]) AND t.created_at > $2::timestamptz - $4::interval AND r.repeats >= $5 AND {visible}
+            WHERE t.state = ANY($3::text[]) AND t.created_at > $2::timestamptz - $4::interval
+              AND r.repeats >= $5 AND {visible}
             ORDER BY r.repeats DESC, t.id DESC LIMIT {LIST_LIMIT}""",
-            (units, now, OPEN, window, settings.repeat_count)),
-        SupervisionKind.DISPUTED: (f"""
+            (units, now, OPEN, window, settings.repeat_count),
+        ),
+        SupervisionKind.DISPUTED: (
+            f"""
             SELECT {_TICKET_FIELDS}, t.return_count FROM tickets t
             WHERE t.return_count >= $2 AND t.state = ANY($3::text[]) AND {visible}
-            ORDER BY t.return_count DESC, t.id DESC LIMIT {LIST_LIMIT}""", (units, settings.return_count, OPEN)),
-    }  # fmt: skip
+            ORDER BY t.return_count DESC, t.id DESC LIMIT {LIST_LIMIT}""",
+            (units, settings.return_count, OPEN),
+        ),
+    }
 
 
 def _row(row: asyncpg.Record, names: dict[int, str]) -> dict[str, Any]:
@@ -67,7 +82,9 @@ def _row(row: asyncpg.Record, names: dict[int, str]) -> dict[str, Any]:
     return data
 
 
-async def snapshot(conn: asyncpg.Connection, catalog: Catalog, settings: Settings, user: User, now: datetime) -> dict[str, Any]:
+async def snapshot(
+    conn: asyncpg.Connection, catalog: Catalog, settings: Settings, user: User, now: datetime
+) -> dict[str, Any]:
     visible = access.visible_units(user, catalog)
     units = None if visible is None else sorted(visible)
     names = catalog.unit_names
@@ -77,14 +94,16 @@ async def snapshot(conn: asyncpg.Connection, catalog: Catalog, settings: Setting
         for r in await conn.fetch(
             "SELECT state, count(*) AS n FROM tickets WHERE state = ANY($2::text[]) "
             "AND ($1::bigint[] IS NULL OR holder_unit_id = ANY($1)) GROUP BY state",
-            units, OPEN,
+            units,
+            OPEN,
         )
-    }  # fmt: skip
+    }
     held = await conn.fetch(
         "SELECT holder_unit_id, count(*) AS n FROM tickets WHERE state = ANY($2::text[]) "
         "AND ($1::bigint[] IS NULL OR holder_unit_id = ANY($1)) GROUP BY holder_unit_id",
-        units, OPEN,
-    )  # fmt: skip
+        units,
+        OPEN,
+    )
     children = catalog.tree.children(user.unit_id)
     by_unit = {c.id: 0 for c in children}
     for r in held:
@@ -104,7 +123,8 @@ async def snapshot(conn: asyncpg.Connection, catalog: Catalog, settings: Setting
     }
     alerts = await conn.fetch(
         """SELECT a.id AS alert_id, a.kind, a.raised_at, a.due_at, t.id, t.number, t.state, t.holder_unit_id,
-                  d.rule_name FROM sla_alerts a JOIN tickets t ON t.id = a.ticket_id JOIN deadlines d ON d.id = a.deadline_id
+                  d.rule_name
+           FROM sla_alerts a JOIN tickets t ON t.id = a.ticket_id JOIN deadlines d ON d.id = a.deadline_id
            WHERE ($1::bigint[] IS NULL OR a.unit_id = ANY($1)) ORDER BY a.id DESC LIMIT 30""",
         units,
     )

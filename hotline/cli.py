@@ -117,7 +117,9 @@ def cmd_demo_seed(settings: Settings, args: argparse.Namespace) -> int:
         ensure_model(live)
         if args.tickets:
             outcomes = await seed_tickets(live, args.tickets, datetime.now(UTC))
-            print(f"演示工单 {sum(outcomes.values())} 件：" + "，".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+            print(
+                f"演示工单 {sum(outcomes.values())} 件：" + "，".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
+            )
         return 0
 
     return with_database(settings, run)

@@ -102,30 +102,78 @@ RESPONSIBILITY = {
 
 # (title, category code, keywords, answer): what operators answer on the spot most days.
 KNOWLEDGE = [
-    ("社保缴费记录怎么查询", "SOCIAL_INS", ["社保", "缴费", "查询"],
-     "可通过“云川人社”微信公众号、市政务服务网或携带身份证到任一社保经办窗口查询；打印带章的缴费证明需到窗口办理。"),
-    ("灵活就业人员如何参加养老保险", "SOCIAL_INS", ["灵活就业", "养老保险", "参保"],
-     "持身份证到户籍或居住地街道社保服务窗口登记，每月按所选档次缴费；也可在政务服务网线上办理。"),
-    ("被拖欠工资怎么办", "WAGES", ["拖欠工资", "欠薪", "劳动仲裁"],
-     "请保留劳动合同、考勤和工资记录，向用工所在区人社局劳动保障监察大队投诉；也可在一年内申请劳动仲裁，仲裁不收费。"),
-    ("小学一年级入学报名时间", "SCHOOL", ["入学", "报名", "一年级", "学位"],
-     "每年 5 月中旬在区教育局招生平台网上报名，需准备户口簿、房产证明或居住证；具体时间以当年招生公告为准。"),
-    ("物业费收费标准在哪里查", "PROPERTY", ["物业费", "收费标准", "物业"],
-     "普通住宅前期物业服务收费实行政府指导价，标准在小区公示栏和区住建局网站公布；对收费有异议可向所在街道反映。"),
-    ("晚上施工噪音扰民可以投诉吗", "NOISE", ["噪音", "夜间施工", "扰民"],
-     "22 时至次日 6 时禁止产生噪声的建筑施工作业（抢修、抢险除外）；可拨打 12345 登记，由属地街道和生态环境部门处理。"),
-    ("停水停电信息在哪里发布", "UTILITIES", ["停水", "停电", "通知"],
-     "计划停水由市供水公司提前 24 小时在官网、公众号和小区公告栏发布；计划停电由供电公司发布。突发停水请说明具体小区。"),
-    ("居住证怎么办理", None, ["居住证", "办理", "暂住"],
-     "在居住地连续居住半年以上、有合法稳定就业或住所的，可持身份证、居住证明到社区警务室或派出所申领。"),
-    ("公交卡充值和老年卡办理", "TRANSIT", ["公交卡", "老年卡", "充值"],
-     "公交卡可在各公交服务网点和手机 APP 充值；年满 65 周岁可持身份证和照片到公交服务网点办理老年卡，免费乘车。"),
-    ("网购商品质量问题如何维权", "CONSUMER", ["网购", "退货", "消费维权", "质量问题"],
-     "先与商家或平台协商，保留订单和聊天记录；协商不成可通过全国 12315 平台投诉，或向经营者所在地市场监管局投诉。"),
-    ("低保申请条件和流程", "WELFARE", ["低保", "最低生活保障", "救助"],
-     "家庭人均收入低于当地低保标准且财产符合规定的，可向户籍所在地社区提出申请，经街道审核、区民政局审批。"),
-    ("违章搭建向哪里举报", "ILLEGAL_BUILD", ["违章搭建", "私搭乱建", "违建"],
-     "可拨打 12345 或向所在街道综合执法队举报，请说明具体小区、楼栋和搭建位置，执法部门将核查处理。"),
+    (
+        "社保缴费记录怎么查询",
+        "SOCIAL_INS",
+        ["社保", "缴费", "查询"],
+        "可通过“云川人社”微信公众号、市政务服务网或携带身份证到任一社保经办窗口查询；打印带章的缴费证明需到窗口办理。",
+    ),
+    (
+        "灵活就业人员如何参加养老保险",
+        "SOCIAL_INS",
+        ["灵活就业", "养老保险", "参保"],
+        "持身份证到户籍或居住地街道社保服务窗口登记，每月按所选档次缴费；也可在政务服务网线上办理。",
+    ),
+    (
+        "被拖欠工资怎么办",
+        "WAGES",
+        ["拖欠工资", "欠薪", "劳动仲裁"],
+        "请保留劳动合同、考勤和工资记录，向用工所在区人社局劳动保障监察大队投诉；也可在一年内申请劳动仲裁，仲裁不收费。",
+    ),
+    (
+        "小学一年级入学报名时间",
+        "SCHOOL",
+        ["入学", "报名", "一年级", "学位"],
+        "每年 5 月中旬在区教育局招生平台网上报名，需准备户口簿、房产证明或居住证；具体时间以当年招生公告为准。",
+    ),
+    (
+        "物业费收费标准在哪里查",
+        "PROPERTY",
+        ["物业费", "收费标准", "物业"],
+        "普通住宅前期物业服务收费实行政府指导价，标准在小区公示栏和区住建局网站公布；对收费有异议可向所在街道反映。",
+    ),
+    (
+        "晚上施工噪音扰民可以投诉吗",
+        "NOISE",
+        ["噪音", "夜间施工", "扰民"],
+        "22 时至次日 6 时禁止产生噪声的建筑施工作业（抢修、抢险除外）；可拨打 12345 登记，由属地街道和生态环境部门处理。",
+    ),
+    (
+        "停水停电信息在哪里发布",
+        "UTILITIES",
+        ["停水", "停电", "通知"],
+        "计划停水由市供水公司提前 24 小时在官网、公众号和小区公告栏发布；计划停电由供电公司发布。突发停水请说明具体小区。",
+    ),
+    (
+        "居住证怎么办理",
+        None,
+        ["居住证", "办理", "暂住"],
+        "在居住地连续居住半年以上、有合法稳定就业或住所的，可持身份证、居住证明到社区警务室或派出所申领。",
+    ),
+    (
+        "公交卡充值和老年卡办理",
+        "TRANSIT",
+        ["公交卡", "老年卡", "充值"],
+        "公交卡可在各公交服务网点和手机 APP 充值；年满 65 周岁可持身份证和照片到公交服务网点办理老年卡，免费乘车。",
+    ),
+    (
+        "网购商品质量问题如何维权",
+        "CONSUMER",
+        ["网购", "退货", "消费维权", "质量问题"],
+        "先与商家或平台协商，保留订单和聊天记录；协商不成可通过全国 12315 平台投诉，或向经营者所在地市场监管局投诉。",
+    ),
+    (
+        "低保申请条件和流程",
+        "WELFARE",
+        ["低保", "最低生活保障", "救助"],
+        "家庭人均收入低于当地低保标准且财产符合规定的，可向户籍所在地社区提出申请，经街道审核、区民政局审批。",
+    ),
+    (
+        "违章搭建向哪里举报",
+        "ILLEGAL_BUILD",
+        ["违章搭建", "私搭乱建", "违建"],
+        "可拨打 12345 或向所在街道综合执法队举报，请说明具体小区、楼栋和搭建位置，执法部门将核查处理。",
+    ),
 ]
 
 
@@ -171,7 +219,13 @@ def demo_users(units: list[DemoUnit]) -> list[tuple[str, str, str, str]]:
         "street": ["handler", "dispatcher", "supervisor"],
         "community": ["handler"],
     }
-    labels = {"operator": "话务员", "dispatcher": "派单员", "handler": "承办人", "supervisor": "督办人", "admin": "管理员"}
+    labels = {
+        "operator": "话务员",
+        "dispatcher": "派单员",
+        "handler": "承办人",
+        "supervisor": "督办人",
+        "admin": "管理员",
+    }
     users = []
     for unit in units:
         for role in roles_by_level.get(unit.level, []):
@@ -184,7 +238,7 @@ def demo_users(units: list[DemoUnit]) -> list[tuple[str, str, str, str]]:
 async def seed_demo(conn: asyncpg.Connection, settings: Settings) -> str:
     """Create (or refresh) the demo city; returns a one-line summary in Chinese."""
     if not settings.is_development:
-        raise DemoRefused("生产环境（[app] env = \"production\"）不能写入演示数据")
+        raise DemoRefused('生产环境（[app] env = "production"）不能写入演示数据')
     units = demo_units()
     users = demo_users(units)
     password_hash = hash_password(DEMO_PASSWORD)  # hashed once: argon2 is slow on purpose
@@ -204,8 +258,9 @@ async def seed_demo(conn: asyncpg.Connection, settings: Settings) -> str:
 async def _seed_catalog(conn: asyncpg.Connection, units: list[DemoUnit], ids: dict[str, int]) -> None:
     """Categories, the responsibility table, estates and roads, and the knowledge base."""
     for category in default_categories():
-        await conn.execute(Q.upsert_category, category["code"], category["name"], category["level1"],
-                           category.get("description", ""))  # fmt: skip
+        await conn.execute(
+            Q.upsert_category, category["code"], category["name"], category["level1"], category.get("description", "")
+        )
     if not await conn.fetchval("SELECT count(*) FROM responsibility_rules"):
         for code, rules in RESPONSIBILITY.items():
             for level, owner_kind, co_kinds, priority in rules:

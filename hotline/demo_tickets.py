@@ -17,7 +17,6 @@ from typing import Any
 
 import asyncpg
 from arq.connections import ArqRedis
-
 from redis.asyncio import ConnectionPool
 
 from hotline.auth import User
@@ -40,10 +39,19 @@ CORPUS = Path(__file__).resolve().parent.parent / "classifier" / "bootstrap" / "
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 # How far each demo ticket gets, with weights: every state of the machine appears.
 OUTCOMES = [
-    ("queued", 6), ("assigned", 8), ("signed", 10), ("suspended", 2), ("returned", 3), ("completed", 4),
-    ("reviewed", 5), ("closed", 30), ("closed_dissatisfied_reopened", 3), ("closed_on_spot", 6), ("merged", 2),
+    ("queued", 6),
+    ("assigned", 8),
+    ("signed", 10),
+    ("suspended", 2),
+    ("returned", 3),
+    ("completed", 4),
+    ("reviewed", 5),
+    ("closed", 30),
+    ("closed_dissatisfied_reopened", 3),
+    ("closed_on_spot", 6),
+    ("merged", 2),
     ("extended", 3),
-]  # fmt: skip
+]
 
 
 @dataclass
@@ -133,8 +141,11 @@ async def _play(world: DemoWorld, body: NewTicket, outcome: str, at: datetime, r
         if target is None or target == queue_unit:
             children = [u.id for u in catalog.tree.children(queue_unit)]  # type: ignore[arg-type]
             target = rng.choice(children)
-        ticket = await step(lambda tx, t: flow.do_assign(tx, clock, user("dispatcher", queue_unit), t, target, "人工派单"),
-                            ticket.id, rng.uniform(5, 90))  # fmt: skip
+        ticket = await step(
+            lambda tx, t: flow.do_assign(tx, clock, user("dispatcher", queue_unit), t, target, "人工派单"),
+            ticket.id,
+            rng.uniform(5, 90),
+        )
     if outcome in ("queued", "assigned"):
         return "assigned"
     holder = ticket.holder_unit_id
@@ -142,38 +153,59 @@ async def _play(world: DemoWorld, body: NewTicket, outcome: str, at: datetime, r
     if outcome == "merged":  # the same caller rings again about the same problem: 并单
         moment[0] += timedelta(minutes=rng.uniform(30, 300))
         async with transaction(world.pool, world.catalogs, world.redis, moment[0]) as tx:
-            await create_ticket(tx, world.intake, world.operator, body.model_copy(update={"merge_into": ticket.id}), None)
+            await create_ticket(
+                tx, world.intake, world.operator, body.model_copy(update={"merge_into": ticket.id}), None
+            )
         return outcome
     if outcome == "returned":
-        await step(lambda tx, t: flow.do_return(tx, clock, handler, t, "不属于本单位职责范围，请改派"), ticket.id,
-                   rng.uniform(10, 50))  # fmt: skip
+        await step(
+            lambda tx, t: flow.do_return(tx, clock, handler, t, "不属于本单位职责范围，请改派"),
+            ticket.id,
+            rng.uniform(10, 50),
+        )
         return outcome
     ticket = await step(lambda tx, t: flow.do_sign(tx, clock, handler, t), ticket.id, rng.uniform(3, 80))
     if outcome == "signed":
         return outcome
-    ticket = await step(lambda tx, t: flow.do_record_contact(tx, clock, handler, t, "phone", "reached", "已电话联系诉求人"),
-                        ticket.id, rng.uniform(5, 60))  # fmt: skip
+    ticket = await step(
+        lambda tx, t: flow.do_record_contact(tx, clock, handler, t, "phone", "reached", "已电话联系诉求人"),
+        ticket.id,
+        rng.uniform(5, 60),
+    )
     if outcome == "suspended":
         await step(lambda tx, t: flow.do_suspend(tx, clock, handler, t, "等待诉求人补充材料"), ticket.id, 60)
         return outcome
     if outcome == "extended":
         await step(lambda tx, t: flow.do_request_extension(tx, handler, t, 5, "需协调多个部门现场核查"), ticket.id, 120)
         return outcome
-    ticket = await step(lambda tx, t: flow.do_submit_completion(tx, clock, handler, t, "已现场核实并处理完毕，已告知诉求人"),
-                        ticket.id, rng.uniform(60, 60 * 24 * 4))  # fmt: skip
+    ticket = await step(
+        lambda tx, t: flow.do_submit_completion(tx, clock, handler, t, "已现场核实并处理完毕，已告知诉求人"),
+        ticket.id,
+        rng.uniform(60, 60 * 24 * 4),
+    )
     if outcome == "completed":
         return outcome
     reviewer_unit = catalog.tree.parent(holder).id  # type: ignore[union-attr,arg-type]
     reviewer = world.users.get(("dispatcher", reviewer_unit)) or user("supervisor", reviewer_unit)
-    ticket = await step(lambda tx, t: flow.do_review_completion(tx, clock, reviewer, t, True, "办结材料齐全"),
-                        ticket.id, rng.uniform(30, 240))  # fmt: skip
+    ticket = await step(
+        lambda tx, t: flow.do_review_completion(tx, clock, reviewer, t, True, "办结材料齐全"),
+        ticket.id,
+        rng.uniform(30, 240),
+    )
     if outcome == "reviewed":
         return outcome
-    satisfaction = "dissatisfied" if outcome == "closed_dissatisfied_reopened" else rng.choice(
-        ["satisfied", "satisfied", "basically_satisfied"]
+    satisfaction = (
+        "dissatisfied"
+        if outcome == "closed_dissatisfied_reopened"
+        else rng.choice(["satisfied", "satisfied", "basically_satisfied"])
     )
-    await step(lambda tx, t: flow.do_callback(tx, clock, world.operator, t, True, satisfaction != "dissatisfied",
-                                              satisfaction, "回访完成"), ticket.id, rng.uniform(60, 600))  # fmt: skip
+    await step(
+        lambda tx, t: flow.do_callback(
+            tx, clock, world.operator, t, True, satisfaction != "dissatisfied", satisfaction, "回访完成"
+        ),
+        ticket.id,
+        rng.uniform(60, 600),
+    )
     return outcome
 
 
@@ -181,10 +213,15 @@ async def seed_tickets(settings: Settings, count: int, now: datetime) -> dict[st
     """Open what the demo needs (pool, queue, classifier) and play `count` tickets."""
     pool = await create_pool(settings)
     assert settings.redis_url
-    redis = ArqRedis(connection_pool=ConnectionPool.from_url(settings.redis_url),
-                     default_queue_name=settings.redis.queue_name, **JSON_SERIALIZERS)  # type: ignore[arg-type]
+    redis = ArqRedis(
+        connection_pool=ConnectionPool.from_url(settings.redis_url),
+        default_queue_name=settings.redis.queue_name,
+        **JSON_SERIALIZERS,
+    )  # type: ignore[arg-type]
     try:
-        intake = Intake(settings, SlaClock.from_settings(settings), TextServices(settings.path(settings.classifier.model_dir)))
+        intake = Intake(
+            settings, SlaClock.from_settings(settings), TextServices(settings.path(settings.classifier.model_dir))
+        )
         return await seed_demo_tickets(await load_world(pool, redis, intake), count, now)
     finally:
         await redis.aclose()

@@ -192,12 +192,24 @@ class EmbeddedServices:
             )
         port = free_port(self.postgres_port or _read_int(pg_dir / "port"))
         (pg_dir / "port").write_text(str(port))
-        log = open(pg_dir / "postgres.log", "ab")  # noqa: SIM115 - the child keeps writing to it
+        log = open(pg_dir / "postgres.log", "ab")
         command = [
-            bindir / "postgres", "-D", data, "-p", str(port), "-k", pg_dir,
-            "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300",
-            "-c", "shared_buffers=128MB", "-c", "synchronous_commit=off",
-        ]  # fmt: skip
+            bindir / "postgres",
+            "-D",
+            data,
+            "-p",
+            str(port),
+            "-k",
+            pg_dir,
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "max_connections=300",
+            "-c",
+            "shared_buffers=128MB",
+            "-c",
+            "synchronous_commit=off",
+        ]
         self._spawn("postgres", command, run_as, log, signal.SIGINT)  # SIGINT = fast shutdown
         self._wait_until(lambda: self._pg_ready(bindir, port), "PostgreSQL", pg_dir / "postgres.log")
         self._ensure_database(bindir, port, run_as)
@@ -213,8 +225,10 @@ class EmbeddedServices:
         psql = [bindir / "psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d", "postgres", "-tAc"]
         found = subprocess.run(
             [*psql, f"SELECT 1 FROM pg_database WHERE datname = '{PG_DATABASE}'"],
-            check=True, capture_output=True, text=True,
-        )  # fmt: skip
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         if found.stdout.strip() != "1":
             subprocess.run([*psql, f"CREATE DATABASE {PG_DATABASE}"], check=True, capture_output=True)
 
@@ -227,10 +241,24 @@ class EmbeddedServices:
         port = free_port(self.redis_port or _read_int(vk_dir / "port"))
         (vk_dir / "port").write_text(str(port))
         command = [
-            valkey_server_binary(), "--bind", "127.0.0.1", "--port", str(port), "--dir", vk_dir,
-            "--pidfile", vk_dir / "valkey.pid", "--logfile", vk_dir / "valkey.log",
-            "--appendonly", "yes", "--save", "", "--daemonize", "no",
-        ]  # fmt: skip
+            valkey_server_binary(),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            vk_dir,
+            "--pidfile",
+            vk_dir / "valkey.pid",
+            "--logfile",
+            vk_dir / "valkey.log",
+            "--appendonly",
+            "yes",
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+        ]
         self._spawn("valkey", command, None, subprocess.DEVNULL, signal.SIGTERM)
         self._wait_until(lambda: _redis_ping(port), "valkey", vk_dir / "valkey.log")
         return f"redis://127.0.0.1:{port}/0"
@@ -291,8 +319,9 @@ def _postgres_run_as() -> pwd.struct_passwd | None:
     except KeyError:
         subprocess.run(
             ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_USER],
-            check=True, capture_output=True,
-        )  # fmt: skip
+            check=True,
+            capture_output=True,
+        )
         return pwd.getpwnam(PG_USER)
 
 

@@ -21,13 +21,27 @@ from hotline.queries import Q
 from hotline.roles import ROLE_INPUTS
 
 LEVEL_INPUTS = {
-    "city": "city", "市": "city",
-    "district": "district", "区": "district", "县": "district", "区县": "district",
-    "department": "department", "部门": "department", "区直部门": "department",
-    "street": "street", "街道": "street", "镇": "street", "乡": "street", "街道/镇": "street",
-    "community": "community", "社区": "community", "村": "community", "社区/村": "community",
-    "grid": "grid", "网格": "grid",
-}  # fmt: skip
+    "city": "city",
+    "市": "city",
+    "district": "district",
+    "区": "district",
+    "县": "district",
+    "区县": "district",
+    "department": "department",
+    "部门": "department",
+    "区直部门": "department",
+    "street": "street",
+    "街道": "street",
+    "镇": "street",
+    "乡": "street",
+    "街道/镇": "street",
+    "community": "community",
+    "社区": "community",
+    "村": "community",
+    "社区/村": "community",
+    "grid": "grid",
+    "网格": "grid",
+}
 LEVEL_ORDER = ["city", "district", "department", "street", "community", "grid"]
 ALLOWED_PARENT = {
     "district": {"city"},
@@ -36,7 +50,14 @@ ALLOWED_PARENT = {
     "community": {"street"},
     "grid": {"community"},
 }
-LEVEL_LABELS = {"city": "市", "district": "区", "department": "区直部门", "street": "街道", "community": "社区", "grid": "网格"}
+LEVEL_LABELS = {
+    "city": "市",
+    "district": "区",
+    "department": "区直部门",
+    "street": "街道",
+    "community": "社区",
+    "grid": "网格",
+}
 TRUE_INPUTS = {"1", "true", "yes", "y", "是", "√"}
 FALSE_INPUTS = {"", "0", "false", "no", "n", "否"}
 _ALIAS_SPLIT = re.compile(r"[|、;；,，/]")

@@ -7,10 +7,10 @@ tokens as they are).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
-from collections.abc import Callable
 
 Cut = Callable[[str], list[str]]
 
@@ -37,11 +37,15 @@ async def search(
     rows = await conn.fetch(SEARCH_SQL, tokens, category_code, limit)
     return [
         {
-            "id": r["id"], "title": r["title"], "answer": r["answer"], "category_code": r["category_code"],
-            "keywords": list(r["keywords"]), "score": round(float(r["score"]), 4),
+            "id": r["id"],
+            "title": r["title"],
+            "answer": r["answer"],
+            "category_code": r["category_code"],
+            "keywords": list(r["keywords"]),
+            "score": round(float(r["score"]), 4),
         }
         for r in rows
-    ]  # fmt: skip
+    ]
 
 
 def entry_tokens(cut: Cut, title: str, keywords: list[str], answer: str) -> str:
@@ -49,13 +53,21 @@ def entry_tokens(cut: Cut, title: str, keywords: list[str], answer: str) -> str:
 
 
 async def add_entry(
-    conn: asyncpg.Connection, cut: Cut, title: str, answer: str, category_code: str | None,
+    conn: asyncpg.Connection,
+    cut: Cut,
+    title: str,
+    answer: str,
+    category_code: str | None,
     keywords: list[str],
-) -> int:  # fmt: skip
+) -> int:
     return int(
         await conn.fetchval(
             """INSERT INTO kb_entries (title, answer, category_code, keywords, tokens)
                VALUES ($1, $2, $3, $4, $5) RETURNING id""",
-            title, answer, category_code, keywords, entry_tokens(cut, title, keywords, answer),
-        )  # fmt: skip
+            title,
+            answer,
+            category_code,
+            keywords,
+            entry_tokens(cut, title, keywords, answer),
+        )
     )

@@ -50,37 +50,87 @@ TICKET = _obj(
 RESPONSES: dict[str, dict[str, Any]] = {
     "Error": _obj({"error": _obj({"code": {"type": "string"}, "message": {"type": "string"}})}),
     "Ticket": TICKET,
-    "TicketList": _obj({"items": {"type": "array", "items": TICKET}, "limit": {"type": "integer"},
-                        "offset": {"type": "integer"}}),  # fmt: skip
-    "EventList": _obj({
-        "ticket_id": {"type": "integer"},
-        "events": {"type": "array", "items": _obj({
-            "id": {"type": "integer"}, "at": {"type": "string"}, "action": {"type": "string"},
-            "from_state": NULLABLE_STRING, "to_state": {"type": "string"}, "actor_name": {"type": "string"},
-            "reason": {"type": "string"}, "payload": {"type": "object"},
-        })},
-    }),  # fmt: skip
-    "Suggestions": _obj({
-        "analysis": {"type": "object"}, "routing": {"type": "object"}, "knowledge": {"type": "array"},
-        "caller_history": {"type": "array"}, "similar_open": {"type": "array"},
-    }),  # fmt: skip
-    "Appeal": _obj({"id": {"type": "integer"}, "ticket_id": {"type": "integer"}, "status": {"type": "string"},
-                    "kind": {"type": "string"}}),  # fmt: skip
+    "TicketList": _obj(
+        {"items": {"type": "array", "items": TICKET}, "limit": {"type": "integer"}, "offset": {"type": "integer"}}
+    ),
+    "EventList": _obj(
+        {
+            "ticket_id": {"type": "integer"},
+            "events": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "id": {"type": "integer"},
+                        "at": {"type": "string"},
+                        "action": {"type": "string"},
+                        "from_state": NULLABLE_STRING,
+                        "to_state": {"type": "string"},
+                        "actor_name": {"type": "string"},
+                        "reason": {"type": "string"},
+                        "payload": {"type": "object"},
+                    }
+                ),
+            },
+        }
+    ),
+    "Suggestions": _obj(
+        {
+            "analysis": {"type": "object"},
+            "routing": {"type": "object"},
+            "knowledge": {"type": "array"},
+            "caller_history": {"type": "array"},
+            "similar_open": {"type": "array"},
+        }
+    ),
+    "Appeal": _obj(
+        {
+            "id": {"type": "integer"},
+            "ticket_id": {"type": "integer"},
+            "status": {"type": "string"},
+            "kind": {"type": "string"},
+        }
+    ),
     "AppealList": _list_of("Appeal"),
-    "User": _obj({"id": {"type": "integer"}, "username": {"type": "string"}, "role": {"type": "string"},
-                  "unit_id": {"type": "integer"}}),  # fmt: skip
+    "User": _obj(
+        {
+            "id": {"type": "integer"},
+            "username": {"type": "string"},
+            "role": {"type": "string"},
+            "unit_id": {"type": "integer"},
+        }
+    ),
     "Login": _obj({"token": {"type": "string"}, "user": {"$ref": "#/components/schemas/User"}}),
     "Ok": _obj({"ok": {"type": "boolean"}}),
-    "Board": _obj({"unit": {"type": "object"}, "counts_by_state": {"type": "object"},
-                   "counts_by_unit": {"type": "array"}, "countdown": {"type": "array"},
-                   "supervised": {"type": "object"}, "alerts": {"type": "array"}}),  # fmt: skip
+    "Board": _obj(
+        {
+            "unit": {"type": "object"},
+            "counts_by_state": {"type": "object"},
+            "counts_by_unit": {"type": "array"},
+            "countdown": {"type": "array"},
+            "supervised": {"type": "object"},
+            "alerts": {"type": "array"},
+        }
+    ),
     "Created": _obj({"id": {"type": "integer"}}),
-    "UnitList": _obj({"items": {"type": "array", "items": _obj({"id": {"type": "integer"}, "name": {"type": "string"},
-                                                                "level": {"type": "string"}})}}),  # fmt: skip
-    "CategoryList": _obj({"items": {"type": "array", "items": _obj({"code": {"type": "string"},
-                                                                    "name": {"type": "string"}})}}),  # fmt: skip
-    "KbList": _obj({"items": {"type": "array", "items": _obj({"id": {"type": "integer"}, "title": {"type": "string"},
-                                                              "answer": {"type": "string"}})}}),  # fmt: skip
+    "UnitList": _obj(
+        {
+            "items": {
+                "type": "array",
+                "items": _obj({"id": {"type": "integer"}, "name": {"type": "string"}, "level": {"type": "string"}}),
+            }
+        }
+    ),
+    "CategoryList": _obj(
+        {"items": {"type": "array", "items": _obj({"code": {"type": "string"}, "name": {"type": "string"}})}}
+    ),
+    "KbList": _obj(
+        {
+            "items": {
+                "type": "array",
+                "items": _obj({"id": {"type": "integer"}, "title": {"type": "string"}, "answer": {"type": "string"}}),
+            }
+        }
+    ),
 }
 
 
@@ -95,12 +145,16 @@ def build_spec(endpoints: list[Endpoint]) -> dict[str, Any]:
             "operationId": f"{e.method.lower()}_{path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}",
             "responses": {str(s): _response(s, e.response) for s in sorted(_statuses(e))},
         }
-        parameters = [
-            {"name": name, "in": "query", "required": False, "schema": schema} for name, schema in e.query
-        ]
+        parameters = [{"name": name, "in": "query", "required": False, "schema": schema} for name, schema in e.query]
         if "{id}" in path:
-            parameters.append({"name": "id", "in": "path", "required": True,
-                               "schema": {"type": "integer", "minimum": 1, "maximum": 2**62}})  # fmt: skip
+            parameters.append(
+                {
+                    "name": "id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 2**62},
+                }
+            )
         if parameters:
             operation["parameters"] = parameters
         if e.body is not None:
@@ -142,6 +196,19 @@ def _statuses(e: Endpoint) -> set[int]:
 
 def _response(status: int, schema_name: str | None) -> dict[str, Any]:
     name = schema_name if status < 400 and schema_name else "Error"
-    description = {200: "成功", 201: "已创建", 400: "请求格式错误", 401: "未登录", 403: "无权限", 404: "不存在", 409: "状态冲突",
-                   413: "内容过大", 415: "格式不支持", 422: "输入有误"}.get(status, "")  # fmt: skip
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}}
+    description = {
+        200: "成功",
+        201: "已创建",
+        400: "请求格式错误",
+        401: "未登录",
+        403: "无权限",
+        404: "不存在",
+        409: "状态冲突",
+        413: "内容过大",
+        415: "格式不支持",
+        422: "输入有误",
+    }.get(status, "")
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+    }

@@ -43,7 +43,9 @@ class NewTicket(Body):
     close_on_spot: bool = Field(False, description="直接办结: answered from the knowledge base during the call")
     kb_entry_id: Annotated[int, Field(ge=1, le=2**62)] | None = None
     answer: Text | None = None
-    merge_into: Annotated[int, Field(ge=1, le=2**62)] | None = Field(None, description="并单: id of an open master ticket")
+    merge_into: Annotated[int, Field(ge=1, le=2**62)] | None = Field(
+        None, description="并单: id of an open master ticket"
+    )
     idempotency_key: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
 
 
@@ -110,4 +112,6 @@ class KbEntry(Body):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     answer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10000)]
     category_code: Annotated[str, StringConstraints(max_length=32)] | None = None
-    keywords: list[Annotated[str, StringConstraints(min_length=1, max_length=30)]] = Field(default_factory=list, max_length=30)
+    keywords: list[Annotated[str, StringConstraints(min_length=1, max_length=30)]] = Field(
+        default_factory=list, max_length=30
+    )

@@ -80,9 +80,14 @@ class SlaSettings:
     accept_counts: str = "working"
     completion_days: dict[str, int] = dataclasses.field(
         default_factory=lambda: {
-            "consultation": 3, "help_request": 5, "complaint": 15, "report": 15, "suggestion": 15, "praise": 3,
+            "consultation": 3,
+            "help_request": 5,
+            "complaint": 15,
+            "report": 15,
+            "suggestion": 15,
+            "praise": 3,
         }
-    )  # fmt: skip
+    )
     completion_counts: str = "working"
     warn_fraction: float = 0.8
 
@@ -203,7 +208,7 @@ def load_settings(config_path: Path | str | None = None, environ: Mapping[str, s
     if app.env == "production":
         for var in ("HOTLINE_SECRET_KEY", "HOTLINE_DATABASE_URL", "HOTLINE_REDIS_URL"):
             if not env.get(var):
-                raise ConfigError(f"{var} must be set when [app] env = \"production\"")
+                raise ConfigError(f'{var} must be set when [app] env = "production"')
     if not secret:
         secret = _development_secret(settings.var_path)
     return dataclasses.replace(settings, secret_key=secret)
@@ -306,7 +311,9 @@ def _validate(sections: dict[str, object], path: Path) -> None:
     ]
     sla = typing.cast(SlaSettings, sections["sla"])
     for key in ("reply_counts", "accept_counts", "completion_counts"):
-        checks.append((getattr(sla, key) in ("natural", "working"), f"[sla] {key}", "natural or working", getattr(sla, key)))
+        checks.append(
+            (getattr(sla, key) in ("natural", "working"), f"[sla] {key}", "natural or working", getattr(sla, key))
+        )
     for key in ("reply_minutes", "accept_minutes"):
         checks.append((getattr(sla, key) > 0, f"[sla] {key}", "greater than 0", getattr(sla, key)))
     checks.append((0 < sla.warn_fraction < 1, "[sla] warn_fraction", "between 0 and 1", sla.warn_fraction))
@@ -315,7 +322,9 @@ def _validate(sections: dict[str, object], path: Path) -> None:
             raise ConfigError(f"{path}: {key} must be {expected}, got {got!r}")
     for ticket_type, days in sla.completion_days.items():
         if isinstance(days, bool) or not isinstance(days, int) or days <= 0:
-            raise ConfigError(f"{path}: [sla] completion_days.{ticket_type} must be a whole number of days > 0, got {days!r}")
+            raise ConfigError(
+                f"{path}: [sla] completion_days.{ticket_type} must be a whole number of days > 0, got {days!r}"
+            )
     try:
         ZoneInfo(app.timezone)
     except (ZoneInfoNotFoundError, ValueError):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from hotline.tickets.journal import Actor, announce, lock, log_action, transaction
 from hotline.supervision import issue_order
+from hotline.tickets.journal import Actor, announce, lock, log_action, transaction
 from realtime.stream import publish
 
 KIND_LABELS = {"warning": "即将超期预警", "overdue": "超期"}
@@ -33,22 +33,38 @@ async def raise_alert_if_due(ctx: dict[str, Any], deadline_id: int, kind: str, n
         alert_id = await tx.conn.fetchval(
             """INSERT INTO sla_alerts (deadline_id, ticket_id, unit_id, kind, due_at, raised_at)
                VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (deadline_id, kind) DO NOTHING RETURNING id""",
-            deadline_id, ticket.id, deadline["unit_id"], kind, deadline["due_at"], now,
-        )  # fmt: skip
+            deadline_id,
+            ticket.id,
+            deadline["unit_id"],
+            kind,
+            deadline["due_at"],
+            now,
+        )
         if alert_id is None:
             return False
         await log_action(
-            tx, ticket, f"sla_{kind}", Actor.system(),
+            tx,
+            ticket,
+            f"sla_{kind}",
+            Actor.system(),
             reason=f"{deadline['rule_name']}：{KIND_LABELS[kind]}",
             payload={"deadline_id": deadline_id, "due_at": deadline["due_at"].isoformat(), "track": deadline["track"]},
-        )  # fmt: skip
+        )
         announce(tx, EVENT_TYPES[kind], ticket, _alert_payload(alert_id, deadline, kind))
         supervision = ctx["settings"].supervision
         if kind == "overdue" and supervision.auto_order_on_overdue:
-            await issue_order(tx, Actor.system(), ticket, f"「{deadline['rule_name']}」已超期，请说明原因并限时办理",
-                              supervision.order_answer_hours, deadline_id)  # fmt: skip
+            await issue_order(
+                tx,
+                Actor.system(),
+                ticket,
+                f"「{deadline['rule_name']}」已超期，请说明原因并限时办理",
+                supervision.order_answer_hours,
+                deadline_id,
+            )
         pool = ctx["pool"]
-        tx.outbox.after_commit(lambda: pool.execute("UPDATE sla_alerts SET published_at = now() WHERE id = $1", alert_id))
+        tx.outbox.after_commit(
+            lambda: pool.execute("UPDATE sla_alerts SET published_at = now() WHERE id = $1", alert_id)
+        )
         return True
 
 
@@ -80,10 +96,13 @@ async def publish_pending_alerts(ctx: dict[str, Any], raised_before: datetime) -
         units = {u for u in (row["holder_unit_id"], row["lead_unit_id"], row["unit_id"]) if u is not None}
         unit_path = sorted({uid for u in units for uid in catalog.unit_path(u)})
         payload = {
-            "ticket_id": row["ticket_id"], "number": row["number"], "state": row["state"],
-            "holder_unit_id": row["holder_unit_id"], "category_code": row["category_code"],
+            "ticket_id": row["ticket_id"],
+            "number": row["number"],
+            "state": row["state"],
+            "holder_unit_id": row["holder_unit_id"],
+            "category_code": row["category_code"],
             **_alert_payload(row["id"], row, row["kind"]),
-        }  # fmt: skip
+        }
         await publish(ctx["redis"], EVENT_TYPES[row["kind"]], unit_path, payload)
         await pool.execute("UPDATE sla_alerts SET published_at = now() WHERE id = $1", row["id"])
     return len(rows)

@@ -92,9 +92,16 @@ def _deadline(row: asyncpg.Record) -> OpenDeadline:
         row["warn_fraction"],
     )
     return OpenDeadline(
-        row["id"], row["ticket_id"], row["unit_id"], Track(row["track"]), rule,
-        row["start_at"], row["due_at"], row["warn_at"], row["status"],
-    )  # fmt: skip
+        row["id"],
+        row["ticket_id"],
+        row["unit_id"],
+        Track(row["track"]),
+        rule,
+        row["start_at"],
+        row["due_at"],
+        row["warn_at"],
+        row["status"],
+    )
 
 
 class SlaClock:
@@ -122,9 +129,17 @@ class SlaClock:
             f"""INSERT INTO deadlines (ticket_id, unit_id, track, rule_name, duration_seconds, counts, warn_fraction,
                                       start_at, due_at, warn_at)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {_OPEN_COLUMNS}""",
-            ticket.id, unit_id, rule.track.value, rule.name, rule.duration.total_seconds(), rule.counts.value,
-            rule.warn_fraction, ctx.now, deadline.due_at, deadline.warn_at,
-        )  # fmt: skip
+            ticket.id,
+            unit_id,
+            rule.track.value,
+            rule.name,
+            rule.duration.total_seconds(),
+            rule.counts.value,
+            rule.warn_fraction,
+            ctx.now,
+            deadline.due_at,
+            deadline.warn_at,
+        )
         self._schedule(ctx, _deadline(row))
 
     async def meet(self, ctx: Context, ticket_id: int, tracks: tuple[Track, ...]) -> None:
@@ -137,8 +152,11 @@ class SlaClock:
         await ctx.conn.execute(
             """UPDATE deadlines SET status = $3, ended_at = $4
                WHERE ticket_id = $1 AND track = ANY($2::text[]) AND status IN ('running', 'paused')""",
-            ticket_id, [t.value for t in tracks], status, ctx.now,
-        )  # fmt: skip
+            ticket_id,
+            [t.value for t in tracks],
+            status,
+            ctx.now,
+        )
 
     async def reopen_completion(self, ctx: Context, ticket_id: int) -> None:
         """A completion sent back: its clock runs on from where it was (the facts did not change)."""
@@ -190,8 +208,11 @@ class SlaClock:
             status = "paused" if suspended_now else "running"
             updated = await ctx.conn.fetchrow(
                 f"UPDATE deadlines SET due_at = $2, warn_at = $3, status = $4 WHERE id = $1 RETURNING {_OPEN_COLUMNS}",
-                open_deadline.id, computed.due_at, computed.warn_at, status,
-            )  # fmt: skip
+                open_deadline.id,
+                computed.due_at,
+                computed.warn_at,
+                status,
+            )
             if status == "running":
                 self._schedule(ctx, _deadline(updated))
 

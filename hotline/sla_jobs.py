@@ -56,8 +56,9 @@ async def sweep(ctx: dict[str, Any]) -> int:
            WHERE d.status = 'running' AND k.at <= $1
              AND NOT EXISTS (SELECT 1 FROM sla_alerts a WHERE a.deadline_id = d.id AND a.kind = k.kind)
            ORDER BY k.at LIMIT $2""",
-        now, SWEEP_BATCH,
-    )  # fmt: skip
+        now,
+        SWEEP_BATCH,
+    )
     raised = 0
     for row in due:
         raised += await raise_alert_if_due(ctx, row["id"], row["kind"], now)

@@ -35,8 +35,14 @@ async def issue_order(
     order_id = await ctx.conn.fetchval(
         """INSERT INTO supervision_orders (ticket_id, unit_id, deadline_id, issued_by, issued_at, reason, due_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (deadline_id) DO NOTHING RETURNING id""",
-        ticket.id, unit_id, deadline_id, actor.user_id, ctx.now, reason, ctx.now + timedelta(hours=answer_hours),
-    )  # fmt: skip
+        ticket.id,
+        unit_id,
+        deadline_id,
+        actor.user_id,
+        ctx.now,
+        reason,
+        ctx.now + timedelta(hours=answer_hours),
+    )
     if order_id is None:
         return None
     await log_action(ctx, ticket, "supervision_order", actor, reason=reason, payload={"order_id": order_id})
@@ -78,8 +84,9 @@ async def urge_overdue(ctx: dict[str, Any], now: datetime) -> int:
                              AND e.at > $1 - $2::interval)
              AND d.due_at <= $1 - $2::interval
            LIMIT 500""",
-        now, every,
-    )  # fmt: skip
+        now,
+        every,
+    )
     for row in rows:
         async with transaction(pool, ctx["catalogs"], ctx["redis"], now) as tx:
             ticket = await lock(tx.conn, row["ticket_id"])

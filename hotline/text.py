@@ -84,8 +84,7 @@ class TextServices:
                 if u.level.value in PLACE_LEVELS
             ]
             records += [
-                PlaceRecord(-(i + 1), name, kind, unit_id, ())
-                for i, (name, kind, unit_id) in enumerate(catalog.places)
+                PlaceRecord(-(i + 1), name, kind, unit_id, ()) for i, (name, kind, unit_id) in enumerate(catalog.places)
             ]
             index = PlaceIndex(records)
             self.segmenter.add_words(index.names())
@@ -128,5 +127,9 @@ class TextServices:
         category_name = catalog.categories[code].name if code in catalog.categories else None
         assessed = assess_complexity(content, category_name, match)
         complex_flag = assessed.is_complex if is_complex is None else is_complex
-        reasons = list(assessed.reasons) if is_complex is None else ["话务员标记为复杂工单" if is_complex else "话务员标记为普通工单"]
+        reasons = (
+            list(assessed.reasons)
+            if is_complex is None
+            else ["话务员标记为复杂工单" if is_complex else "话务员标记为普通工单"]
+        )
         return Analysis(code, confidence, source, top, place, details, complex_flag, reasons, assessed.score)

@@ -40,9 +40,7 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
         ctx["settings"] = settings
         ctx["pool"] = await create_pool(settings)
         ctx["catalogs"] = CatalogCache()
-        ctx["heartbeat"] = asyncio.create_task(
-            heartbeat.beat_forever(ctx["redis"], ident, settings.worker.heartbeat_s)
-        )
+        ctx["heartbeat"] = asyncio.create_task(heartbeat.beat_forever(ctx["redis"], ident, settings.worker.heartbeat_s))
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         task = ctx.get("heartbeat")

@@ -51,11 +51,26 @@ async def list_appeals(request: Request) -> Response:
     return ok({"items": [appeal_json(r, names) for r in rows]})
 
 
-
 ENDPOINTS = [
-    Endpoint("POST", "/api/tickets/{id:int}/appeals", file_appeal, "申诉", "appeals", schemas.Appeal, "Appeal",
-             (201, 401, 403, 404, 409, 422)),
-    Endpoint("POST", "/api/appeals/{id:int}/decision", decide_appeal, "申诉审核", "appeals", schemas.Decision, "Appeal",
-             (200, 401, 403, 404, 409, 422)),
+    Endpoint(
+        "POST",
+        "/api/tickets/{id:int}/appeals",
+        file_appeal,
+        "申诉",
+        "appeals",
+        schemas.Appeal,
+        "Appeal",
+        (201, 401, 403, 404, 409, 422),
+    ),
+    Endpoint(
+        "POST",
+        "/api/appeals/{id:int}/decision",
+        decide_appeal,
+        "申诉审核",
+        "appeals",
+        schemas.Decision,
+        "Appeal",
+        (200, 401, 403, 404, 409, 422),
+    ),
     Endpoint("GET", "/api/appeals", list_appeals, "申诉列表", "appeals", None, "AppealList", (200, 401)),
-]  # fmt: skip
+]

@@ -60,8 +60,16 @@ async def _urge(tx: Context, it: Any, user: User, t: Ticket, b: schemas.Note) ->
 
 
 ENDPOINTS = [
-    Endpoint("GET", "/api/board", board_snapshot, "督办大屏：统计、倒计时、重点督办、预警", "board", None, "Board",
-             (200, 401)),
+    Endpoint(
+        "GET",
+        "/api/board",
+        board_snapshot,
+        "督办大屏：统计、倒计时、重点督办、预警",
+        "board",
+        None,
+        "Board",
+        (200, 401),
+    ),
     action("supervise", "下发督办单", schemas.ReasonOnly, _supervise),
     action("urge", "催办", schemas.Note, _urge),
-]  # fmt: skip
+]

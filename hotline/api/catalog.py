@@ -16,20 +16,35 @@ async def list_units(request: Request) -> Response:
     await current_user(request)
     async with request.app.state.pool.acquire() as conn:
         catalog = await request.app.state.catalogs.get(conn)
-    return ok({"items": [
-        {"id": u.id, "name": u.name, "level": u.level.value, "level_label": u.level.label,
-         "parent_id": u.parent_id, "kind": u.kind, "aliases": list(u.aliases)}
-        for u in catalog.tree
-    ]})  # fmt: skip
+    return ok(
+        {
+            "items": [
+                {
+                    "id": u.id,
+                    "name": u.name,
+                    "level": u.level.value,
+                    "level_label": u.level.label,
+                    "parent_id": u.parent_id,
+                    "kind": u.kind,
+                    "aliases": list(u.aliases),
+                }
+                for u in catalog.tree
+            ]
+        }
+    )
 
 
 async def list_categories(request: Request) -> Response:
     await current_user(request)
     async with request.app.state.pool.acquire() as conn:
         catalog = await request.app.state.catalogs.get(conn)
-    return ok({"items": [
-        {"code": c.code, "name": c.name, "level1": c.level1} for c in catalog.categories.values() if c.active
-    ]})  # fmt: skip
+    return ok(
+        {
+            "items": [
+                {"code": c.code, "name": c.name, "level1": c.level1} for c in catalog.categories.values() if c.active
+            ]
+        }
+    )
 
 
 async def search_kb(request: Request) -> Response:
@@ -58,8 +73,18 @@ async def add_kb_entry(request: Request) -> Response:
 ENDPOINTS = [
     Endpoint("GET", "/api/units", list_units, "组织机构", "catalog", None, "UnitList", (200, 401)),
     Endpoint("GET", "/api/categories", list_categories, "诉求分类", "catalog", None, "CategoryList", (200, 401)),
-    Endpoint("GET", "/api/kb", search_kb, "知识库检索（结巴分词）", "knowledge", None, "KbList", (200, 401),
-             query=(("q", {"type": "string", "maxLength": 500}), ("category", {"type": "string", "maxLength": 32}))),
-    Endpoint("POST", "/api/kb", add_kb_entry, "新增知识库条目", "knowledge", schemas.KbEntry, "Created",
-             (201, 401, 403, 422)),
-]  # fmt: skip
+    Endpoint(
+        "GET",
+        "/api/kb",
+        search_kb,
+        "知识库检索（结巴分词）",
+        "knowledge",
+        None,
+        "KbList",
+        (200, 401),
+        query=(("q", {"type": "string", "maxLength": 500}), ("category", {"type": "string", "maxLength": 32})),
+    ),
+    Endpoint(
+        "POST", "/api/kb", add_kb_entry, "新增知识库条目", "knowledge", schemas.KbEntry, "Created", (201, 401, 403, 422)
+    ),
+]

@@ -21,13 +21,33 @@ Handler = Callable[[Request], Awaitable[Response]]
 MAX_BODY_BYTES = 256 * 1024
 
 FIELD_LABELS = {
-    "content": "诉求内容", "address": "地址", "caller_phone": "来电号码", "caller_name": "来电人姓名",
-    "type": "工单类型", "channel": "渠道", "category_code": "分类", "urgency": "紧急程度", "reason": "原因",
-    "note": "说明", "result": "办理结果", "text": "内容", "unit_id": "目标单位", "extra_days": "延期天数",
-    "method": "联系方式", "outcome": "联系结果", "satisfaction": "满意度", "username": "用户名",
-    "password": "密码", "title": "标题", "answer": "答复内容", "keywords": "关键词", "kind": "类型",
-    "approve": "审核结论", "master_ticket_id": "主工单", "kb_entry_id": "知识库条目",
-}  # fmt: skip
+    "content": "诉求内容",
+    "address": "地址",
+    "caller_phone": "来电号码",
+    "caller_name": "来电人姓名",
+    "type": "工单类型",
+    "channel": "渠道",
+    "category_code": "分类",
+    "urgency": "紧急程度",
+    "reason": "原因",
+    "note": "说明",
+    "result": "办理结果",
+    "text": "内容",
+    "unit_id": "目标单位",
+    "extra_days": "延期天数",
+    "method": "联系方式",
+    "outcome": "联系结果",
+    "satisfaction": "满意度",
+    "username": "用户名",
+    "password": "密码",
+    "title": "标题",
+    "answer": "答复内容",
+    "keywords": "关键词",
+    "kind": "类型",
+    "approve": "审核结论",
+    "master_ticket_id": "主工单",
+    "kb_entry_id": "知识库条目",
+}
 
 
 @dataclass(frozen=True)

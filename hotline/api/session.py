@@ -12,9 +12,14 @@ from hotline.errors import ApiError
 
 def user_json(user: auth.User, unit_name: str) -> dict[str, object]:
     return {
-        "id": user.id, "username": user.username, "display_name": user.display_name,
-        "role": user.role.value, "role_label": user.role.label, "unit_id": user.unit_id, "unit_name": unit_name,
-    }  # fmt: skip
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role.value,
+        "role_label": user.role.label,
+        "unit_id": user.unit_id,
+        "unit_name": unit_name,
+    }
 
 
 async def login(request: Request) -> Response:
@@ -25,9 +30,13 @@ async def login(request: Request) -> Response:
     response = ok({"token": token, "user": user_json(user, catalog.tree.unit(user.unit_id).name)})
     if body.kind == "session":
         response.set_cookie(
-            auth.SESSION_COOKIE, token, max_age=int(auth.SESSION_LIFETIME.total_seconds()),
-            httponly=True, samesite="lax", secure=request.url.scheme == "https",
-        )  # fmt: skip
+            auth.SESSION_COOKIE,
+            token,
+            max_age=int(auth.SESSION_LIFETIME.total_seconds()),
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
     return response
 
 
@@ -50,8 +59,17 @@ async def me(request: Request) -> Response:
 
 
 ENDPOINTS = [
-    Endpoint("POST", "/api/auth/login", login, "登录（session：写入 Cookie；api：返回 Bearer 令牌）", "auth",
-             schemas.Login, "Login", (200, 401, 422), public=True),
+    Endpoint(
+        "POST",
+        "/api/auth/login",
+        login,
+        "登录（session：写入 Cookie；api：返回 Bearer 令牌）",
+        "auth",
+        schemas.Login,
+        "Login",
+        (200, 401, 422),
+        public=True,
+    ),
     Endpoint("POST", "/api/auth/logout", logout, "退出登录", "auth", None, "Ok", (200, 401)),
     Endpoint("GET", "/api/me", me, "当前用户", "auth", None, "User", (200, 401)),
-]  # fmt: skip
+]

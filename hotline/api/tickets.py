@@ -29,18 +29,26 @@ async def present(tx: Context, user: User, ticket: Ticket) -> dict[str, Any]:
     if show and user.role is Role.HANDLER and (ticket.caller_phone or ticket.caller_name):
         await tx.conn.execute(
             "INSERT INTO pii_reads (user_id, ticket_id, at, fields) VALUES ($1, $2, $3, $4)",
-            user.id, ticket.id, tx.now, ["caller_phone", "caller_name"],
-        )  # fmt: skip
+            user.id,
+            ticket.id,
+            tx.now,
+            ["caller_phone", "caller_name"],
+        )
     names = tx.catalog.unit_names
     data = ticket_json(ticket, unit_names=names, show_personal=show)
     data["deadlines"] = [
         {
-            "id": d["id"], "track": d["track"], "rule_name": d["rule_name"], "unit_id": d["unit_id"],
-            "start_at": d["start_at"].isoformat(), "due_at": d["due_at"].isoformat(),
-            "warn_at": d["warn_at"].isoformat(), "status": d["status"],
+            "id": d["id"],
+            "track": d["track"],
+            "rule_name": d["rule_name"],
+            "unit_id": d["unit_id"],
+            "start_at": d["start_at"].isoformat(),
+            "due_at": d["due_at"].isoformat(),
+            "warn_at": d["warn_at"].isoformat(),
+            "status": d["status"],
         }
         for d in await tx.conn.fetch(Q.open_deadlines, ticket.id)
-    ]  # fmt: skip
+    ]
     return data
 
 
@@ -61,8 +69,16 @@ def action(path: str, summary: str, body: type[BaseModel] | None, use_case: UseC
             result = await present(tx, user, await lock(tx.conn, ticket_id))
         return ok(result)
 
-    return Endpoint("POST", f"/api/tickets/{{id:int}}/{path}", view, summary, "tickets", body, "Ticket",
-                    (200, 401, 403, 404, 409, 422))  # fmt: skip
+    return Endpoint(
+        "POST",
+        f"/api/tickets/{{id:int}}/{path}",
+        view,
+        summary,
+        "tickets",
+        body,
+        "Ticket",
+        (200, 401, 403, 404, 409, 422),
+    )
 
 
 async def create(request: Request) -> Response:
@@ -109,15 +125,22 @@ async def ticket_events(request: Request) -> Response:
         names = tx.catalog.unit_names
         events = [
             {
-                "id": e["id"], "at": e["at"].isoformat(), "action": e["action"],
-                "from_state": e["from_state"], "to_state": e["to_state"],
-                "from_unit_id": e["from_unit_id"], "from_unit_name": names.get(e["from_unit_id"]),
-                "to_unit_id": e["to_unit_id"], "to_unit_name": names.get(e["to_unit_id"]),
-                "actor_id": e["actor_id"], "actor_name": e["actor_name"] or "系统",
-                "reason": e["reason"], "payload": e["payload"],
+                "id": e["id"],
+                "at": e["at"].isoformat(),
+                "action": e["action"],
+                "from_state": e["from_state"],
+                "to_state": e["to_state"],
+                "from_unit_id": e["from_unit_id"],
+                "from_unit_name": names.get(e["from_unit_id"]),
+                "to_unit_id": e["to_unit_id"],
+                "to_unit_name": names.get(e["to_unit_id"]),
+                "actor_id": e["actor_id"],
+                "actor_name": e["actor_name"] or "系统",
+                "reason": e["reason"],
+                "payload": e["payload"],
             }
             for e in await tx.conn.fetch(Q.ticket_events, ticket_id)
-        ]  # fmt: skip
+        ]
         return ok({"ticket_id": ticket_id, "events": events})
 
 
@@ -139,8 +162,13 @@ async def list_tickets(request: Request) -> Response:
     offset = _bounded_int(request, "offset", 0, 0, 1_000_000)
     async with _context(request) as tx:
         units = access.visible_units(user, tx.catalog)
-        where, args = ["($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = t.id "
-                       "AND tu.unit_id = ANY($1::bigint[])))"], [None if units is None else sorted(units)]  # fmt: skip
+        where, args = (
+            [
+                "($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = t.id "
+                "AND tu.unit_id = ANY($1::bigint[])))"
+            ],
+            [None if units is None else sorted(units)],
+        )
         if scope == "inbox":
             where.append(f"t.holder_unit_id = ${len(args) + 1} AND t.state IN ('assigned', 'signed', 'suspended')")
             args.append(user.unit_id)
@@ -153,8 +181,10 @@ async def list_tickets(request: Request) -> Response:
             args.append(children)
         elif scope == "extensions":
             below = sorted(tx.catalog.tree.subtree_ids(user.unit_id) - {user.unit_id})
-            where.append(f"EXISTS (SELECT 1 FROM extension_requests x WHERE x.ticket_id = t.id AND x.status = 'pending' "
-                         f"AND x.unit_id = ANY(${len(args) + 1}::bigint[]))")  # fmt: skip
+            where.append(
+                f"EXISTS (SELECT 1 FROM extension_requests x WHERE x.ticket_id = t.id AND x.status = 'pending' "
+                f"AND x.unit_id = ANY(${len(args) + 1}::bigint[]))"
+            )
             args.append(below)
         if state:
             where.append(f"t.state = ${len(args) + 1}")
@@ -255,18 +285,53 @@ async def _merge(tx: Context, it: Any, user: User, t: Ticket, b: schemas.Merge) 
 
 
 ENDPOINTS = [
-    Endpoint("POST", "/api/intake/suggest", suggest, "受理建议：分类、地点、派单、知识库、来电历史、相似工单", "intake",
-             schemas.IntakeDraft, "Suggestions", (200, 401, 403, 422)),
-    Endpoint("POST", "/api/tickets", create, "新建工单（幂等：Idempotency-Key）", "tickets", schemas.NewTicket, "Ticket",
-             (200, 201, 401, 403, 404, 409, 422)),
-    Endpoint("GET", "/api/tickets", list_tickets, "工单列表", "tickets", None, "TicketList", (200, 401, 422),
-             query=(("scope", {"type": "string", "enum": list(LIST_SCOPES)}),
-                    ("state", {"type": "string", "enum": [s.value for s in TicketState]}),
-                    ("limit", {"type": "integer", "minimum": 1, "maximum": 500}),
-                    ("offset", {"type": "integer", "minimum": 0, "maximum": 1_000_000}))),
+    Endpoint(
+        "POST",
+        "/api/intake/suggest",
+        suggest,
+        "受理建议：分类、地点、派单、知识库、来电历史、相似工单",
+        "intake",
+        schemas.IntakeDraft,
+        "Suggestions",
+        (200, 401, 403, 422),
+    ),
+    Endpoint(
+        "POST",
+        "/api/tickets",
+        create,
+        "新建工单（幂等：Idempotency-Key）",
+        "tickets",
+        schemas.NewTicket,
+        "Ticket",
+        (200, 201, 401, 403, 404, 409, 422),
+    ),
+    Endpoint(
+        "GET",
+        "/api/tickets",
+        list_tickets,
+        "工单列表",
+        "tickets",
+        None,
+        "TicketList",
+        (200, 401, 422),
+        query=(
+            ("scope", {"type": "string", "enum": list(LIST_SCOPES)}),
+            ("state", {"type": "string", "enum": [s.value for s in TicketState]}),
+            ("limit", {"type": "integer", "minimum": 1, "maximum": 500}),
+            ("offset", {"type": "integer", "minimum": 0, "maximum": 1_000_000}),
+        ),
+    ),
     Endpoint("GET", "/api/tickets/{id:int}", get_ticket, "工单详情", "tickets", None, "Ticket", (200, 401, 404)),
-    Endpoint("GET", "/api/tickets/{id:int}/events", ticket_events, "工单全过程记录", "tickets", None, "EventList",
-             (200, 401, 404)),
+    Endpoint(
+        "GET",
+        "/api/tickets/{id:int}/events",
+        ticket_events,
+        "工单全过程记录",
+        "tickets",
+        None,
+        "EventList",
+        (200, 401, 404),
+    ),
     action("assign", "派单 / 转派下级 / 改派", schemas.Assign, _assign),
     action("sign", "签收", None, _sign),
     action("return", "退单", schemas.ReasonOnly, _return),
@@ -282,4 +347,4 @@ ENDPOINTS = [
     action("callback", "回访", schemas.Callback, _callback),
     action("close-on-spot", "直接办结", schemas.CloseOnSpot, _close_on_spot),
     action("merge", "并单", schemas.Merge, _merge),
-]  # fmt: skip
+]

@@ -26,12 +26,18 @@ async def do_file_appeal(ctx: Context, user: User, ticket: Ticket, kind: str, re
     appeal_id = await ctx.conn.fetchval(
         """INSERT INTO appeals (ticket_id, unit_id, kind, reason, filed_by, filed_at)
            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id""",
-        ticket.id, user.unit_id, kind, reason, user.id, ctx.now,
-    )  # fmt: skip
+        ticket.id,
+        user.unit_id,
+        kind,
+        reason,
+        user.id,
+        ctx.now,
+    )
     if appeal_id is None:
         raise ApiError(409, f"本单位已就「{KIND_LABELS[kind]}」提出过申诉", code="appeal_exists")
-    await log_action(ctx, ticket, "appeal", Actor.of(user), reason=reason,
-                     payload={"appeal_id": appeal_id, "kind": kind})  # fmt: skip
+    await log_action(
+        ctx, ticket, "appeal", Actor.of(user), reason=reason, payload={"appeal_id": appeal_id, "kind": kind}
+    )
     return int(appeal_id)
 
 
@@ -48,20 +54,38 @@ async def do_decide_appeal(ctx: Context, user: User, appeal_id: int, approve: bo
     decided = await ctx.conn.fetchrow(
         """UPDATE appeals SET status = $2, decided_by = $3, decided_at = $4, decision_note = $5
            WHERE id = $1 RETURNING *, $6::text AS ticket_number""",
-        appeal_id, "approved" if approve else "rejected", user.id, ctx.now, note, ticket.number,
-    )  # fmt: skip
-    await log_action(ctx, ticket, "appeal_approved" if approve else "appeal_rejected", Actor.of(user), reason=note,
-                     payload={"appeal_id": appeal_id, "kind": appeal["kind"], "unit_id": appeal["unit_id"]})  # fmt: skip
+        appeal_id,
+        "approved" if approve else "rejected",
+        user.id,
+        ctx.now,
+        note,
+        ticket.number,
+    )
+    await log_action(
+        ctx,
+        ticket,
+        "appeal_approved" if approve else "appeal_rejected",
+        Actor.of(user),
+        reason=note,
+        payload={"appeal_id": appeal_id, "kind": appeal["kind"], "unit_id": appeal["unit_id"]},
+    )
     return decided
 
 
 def appeal_json(row: asyncpg.Record, unit_names: dict[int, str]) -> dict[str, object]:
     return {
-        "id": row["id"], "ticket_id": row["ticket_id"], "ticket_number": row["ticket_number"],
-        "unit_id": row["unit_id"], "unit_name": unit_names.get(row["unit_id"]), "kind": row["kind"],
-        "kind_label": KIND_LABELS[row["kind"]], "reason": row["reason"], "status": row["status"],
-        "filed_by": row["filed_by"], "filed_at": row["filed_at"].isoformat(),
+        "id": row["id"],
+        "ticket_id": row["ticket_id"],
+        "ticket_number": row["ticket_number"],
+        "unit_id": row["unit_id"],
+        "unit_name": unit_names.get(row["unit_id"]),
+        "kind": row["kind"],
+        "kind_label": KIND_LABELS[row["kind"]],
+        "reason": row["reason"],
+        "status": row["status"],
+        "filed_by": row["filed_by"],
+        "filed_at": row["filed_at"].isoformat(),
         "decided_by": row["decided_by"],
         "decided_at": row["decided_at"].isoformat() if row["decided_at"] else None,
         "decision_note": row["decision_note"],
-    }  # fmt: skip
+    }

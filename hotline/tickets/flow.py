@@ -39,10 +39,14 @@ def routing_json(decision: RoutingDecision, ctx: Context) -> dict[str, Any]:
         "hops": list(decision.hops),
         "rule": None
         if decision.rule is None
-        else {"category_code": decision.rule.category_code, "level": decision.rule.level.value,
-              "owner": decision.rule.owner_text(), "priority": decision.rule.priority},
+        else {
+            "category_code": decision.rule.category_code,
+            "level": decision.rule.level.value,
+            "owner": decision.rule.owner_text(),
+            "priority": decision.rule.priority,
+        },
         "reasons": list(decision.reasons),
-    }  # fmt: skip
+    }
 
 
 async def dispatch_along(
@@ -83,8 +87,15 @@ async def route_decision(ctx: Context, clock: SlaClock, ticket: Ticket, decision
         hops = decision.hops or (decision.destination_unit_id,)
         return await dispatch_along(ctx, clock, ticket, hops, Action.ROUTE_AUTO, Actor.system(), reason, changes)
     assert decision.queue_unit_id is not None
-    return await apply(ctx, ticket, Action.QUEUE_FOR_DISPATCHER, Actor.system(), to_unit_id=decision.queue_unit_id,
-                       reason=reason, changes=changes)  # fmt: skip
+    return await apply(
+        ctx,
+        ticket,
+        Action.QUEUE_FOR_DISPATCHER,
+        Actor.system(),
+        to_unit_id=decision.queue_unit_id,
+        reason=reason,
+        changes=changes,
+    )
 
 
 async def do_assign(ctx: Context, clock: SlaClock, user: User, ticket: Ticket, unit_id: int, reason: str) -> Ticket:
@@ -107,8 +118,15 @@ async def do_assign(ctx: Context, clock: SlaClock, user: User, ticket: Ticket, u
     if unit_id == source or not tree.is_within(unit_id, source):
         raise ApiError(422, "只能派给本单位辖区内的下级单位", code="outside_subtree")
     if ticket.state is TicketState.ASSIGNED:
-        ticket = await apply(ctx, ticket, Action.ASSIGN, Actor.of(user), to_unit_id=source, reason="改派",
-                             changes={"reroute_count": ticket.reroute_count + 1})  # fmt: skip
+        ticket = await apply(
+            ctx,
+            ticket,
+            Action.ASSIGN,
+            Actor.of(user),
+            to_unit_id=source,
+            reason="改派",
+            changes={"reroute_count": ticket.reroute_count + 1},
+        )
     hops = tree.path(source, unit_id)
     return await dispatch_along(ctx, clock, ticket, hops, Action.ASSIGN, Actor.of(user), reason or "人工派单")
 
@@ -123,8 +141,9 @@ async def do_sign(ctx: Context, clock: SlaClock, user: User, ticket: Ticket) -> 
 
 async def do_return(ctx: Context, clock: SlaClock, user: User, ticket: Ticket, reason: str) -> Ticket:
     access.require_holder(user, ticket)
-    ticket = await apply(ctx, ticket, Action.RETURN, Actor.of(user), reason=reason,
-                         changes={"return_count": ticket.return_count + 1})  # fmt: skip
+    ticket = await apply(
+        ctx, ticket, Action.RETURN, Actor.of(user), reason=reason, changes={"return_count": ticket.return_count + 1}
+    )
     await clock.cancel(ctx, ticket.id, RESPONSE_TRACKS)
     return ticket
 
@@ -139,9 +158,16 @@ async def do_review_return(
         ticket = await apply(ctx, ticket, Action.REJECT_RETURN, Actor.of(user), reason=note)
         await clock.start_response(ctx, ticket, returning_unit)  # type: ignore[arg-type]
         return ticket
-    ticket = await apply(ctx, ticket, Action.APPROVE_RETURN, Actor.of(user), to_unit_id=user.unit_id, reason=note,
-                         changes={"reroute_count": ticket.reroute_count + 1},
-                         payload={"returned_by_unit_id": returning_unit})  # fmt: skip
+    ticket = await apply(
+        ctx,
+        ticket,
+        Action.APPROVE_RETURN,
+        Actor.of(user),
+        to_unit_id=user.unit_id,
+        reason=note,
+        changes={"reroute_count": ticket.reroute_count + 1},
+        payload={"returned_by_unit_id": returning_unit},
+    )
     if reroute_to is not None:
         ticket = await do_assign(ctx, clock, user, ticket, reroute_to, note or "退单后改派")
     return ticket
@@ -153,11 +179,24 @@ async def do_record_contact(
     access.require_holder(user, ticket)
     await ctx.conn.execute(
         "INSERT INTO contacts (ticket_id, unit_id, user_id, at, method, outcome, note) VALUES ($1,$2,$3,$4,$5,$6,$7)",
-        ticket.id, user.unit_id, user.id, ctx.now, method, outcome, note,
-    )  # fmt: skip
+        ticket.id,
+        user.unit_id,
+        user.id,
+        ctx.now,
+        method,
+        outcome,
+        note,
+    )
     changes = {} if ticket.first_contact_at else {"first_contact_at": ctx.now}
-    ticket = await apply(ctx, ticket, Action.RECORD_CONTACT, Actor.of(user), reason=note,
-                         payload={"method": method, "outcome": outcome}, changes=changes)  # fmt: skip
+    ticket = await apply(
+        ctx,
+        ticket,
+        Action.RECORD_CONTACT,
+        Actor.of(user),
+        reason=note,
+        payload={"method": method, "outcome": outcome},
+        changes=changes,
+    )
     await clock.meet(ctx, ticket.id, (Track.REPLY,))  # signed and replied: the 1-hour reply is done
     return ticket
 
@@ -169,13 +208,19 @@ async def do_add_note(ctx: Context, user: User, ticket: Ticket, text: str) -> No
 
 async def do_request_extension(ctx: Context, user: User, ticket: Ticket, extra_days: int, reason: str) -> int:
     access.require_holder(user, ticket)
-    await apply(ctx, ticket, Action.REQUEST_EXTENSION, Actor.of(user), reason=reason,
-                payload={"extra_days": extra_days})  # fmt: skip
+    await apply(
+        ctx, ticket, Action.REQUEST_EXTENSION, Actor.of(user), reason=reason, payload={"extra_days": extra_days}
+    )
     request_id = await ctx.conn.fetchval(
         """INSERT INTO extension_requests (ticket_id, unit_id, requested_by, requested_at, extra_days, reason)
            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id""",
-        ticket.id, user.unit_id, user.id, ctx.now, extra_days, reason,
-    )  # fmt: skip
+        ticket.id,
+        user.unit_id,
+        user.id,
+        ctx.now,
+        extra_days,
+        reason,
+    )
     if request_id is None:
         raise ApiError(409, "已有一项延期申请待审核", code="extension_pending")
     return int(request_id)
@@ -192,13 +237,23 @@ async def do_decide_extension(
         raise ApiError(409, "没有待审核的延期申请", code="no_pending_extension")
     access.require_reviewer(user, request["unit_id"], ctx.catalog)
     action = Action.APPROVE_EXTENSION if approve else Action.REJECT_EXTENSION
-    ticket = await apply(ctx, ticket, action, Actor.of(user), reason=note,
-                         payload={"request_id": request["id"], "extra_days": request["extra_days"]})  # fmt: skip
+    ticket = await apply(
+        ctx,
+        ticket,
+        action,
+        Actor.of(user),
+        reason=note,
+        payload={"request_id": request["id"], "extra_days": request["extra_days"]},
+    )
     await ctx.conn.execute(
         """UPDATE extension_requests SET status = $2, decided_by = $3, decided_at = $4, decision_note = $5
            WHERE id = $1""",
-        request["id"], "approved" if approve else "rejected", user.id, ctx.now, note,
-    )  # fmt: skip
+        request["id"],
+        "approved" if approve else "rejected",
+        user.id,
+        ctx.now,
+        note,
+    )
     if approve:
         await clock.recompute(ctx, ticket.id)
     return ticket
@@ -228,8 +283,9 @@ async def do_submit_completion(ctx: Context, clock: SlaClock, user: User, ticket
     access.require_holder(user, ticket)
     if ticket.first_contact_at is None:
         raise ApiError(422, "提交办结前须先记录与诉求人的联系情况", code="no_contact_record")
-    ticket = await apply(ctx, ticket, Action.SUBMIT_COMPLETION, Actor.of(user), reason=result,
-                         changes={"completed_at": ctx.now})  # fmt: skip
+    ticket = await apply(
+        ctx, ticket, Action.SUBMIT_COMPLETION, Actor.of(user), reason=result, changes={"completed_at": ctx.now}
+    )
     await clock.meet(ctx, ticket.id, (*RESPONSE_TRACKS, Track.COMPLETE))
     return ticket
 
@@ -246,15 +302,27 @@ async def do_review_completion(
 
 
 async def do_callback(
-    ctx: Context, clock: SlaClock, user: User, ticket: Ticket, reached: bool, resolved: bool | None,
-    satisfaction: str | None, note: str,
-) -> Ticket:  # fmt: skip
+    ctx: Context,
+    clock: SlaClock,
+    user: User,
+    ticket: Ticket,
+    reached: bool,
+    resolved: bool | None,
+    satisfaction: str | None,
+    note: str,
+) -> Ticket:
     """回访: satisfied closes the ticket; dissatisfied reopens it (重办) to the same unit with new clocks."""
     access.require_hotline(user, ctx.catalog)
     actor = Actor.of(user)
     if not reached:
-        return await apply(ctx, ticket, Action.CLOSE_WITHOUT_CALLBACK, actor, reason=note or "回访未接通",
-                           changes={"closed_at": ctx.now})  # fmt: skip
+        return await apply(
+            ctx,
+            ticket,
+            Action.CLOSE_WITHOUT_CALLBACK,
+            actor,
+            reason=note or "回访未接通",
+            changes={"closed_at": ctx.now},
+        )
     if satisfaction is None or resolved is None:
         raise ApiError(422, "回访接通时须填写是否解决和满意度", code="callback_incomplete")
     changes: dict[str, Any] = {"satisfaction": satisfaction, "resolved": resolved}
@@ -265,8 +333,16 @@ async def do_callback(
     unit_id = ticket.holder_unit_id
     assert unit_id is not None
     changes.update(reopen_count=ticket.reopen_count + 1, assigned_at=ctx.now, signed_at=None, completed_at=None)
-    ticket = await apply(ctx, ticket, Action.CALLBACK_DISSATISFIED, actor, to_unit_id=unit_id, reason=note,
-                         payload=payload, changes=changes)  # fmt: skip
+    ticket = await apply(
+        ctx,
+        ticket,
+        Action.CALLBACK_DISSATISFIED,
+        actor,
+        to_unit_id=unit_id,
+        reason=note,
+        payload=payload,
+        changes=changes,
+    )
     await clock.start_response(ctx, ticket, unit_id)
     await clock.start_completion(ctx, ticket, unit_id)
     return ticket
@@ -278,8 +354,14 @@ async def do_close_on_spot(ctx: Context, user: User, ticket: Ticket, kb_entry_id
         "SELECT EXISTS (SELECT 1 FROM kb_entries WHERE id = $1 AND active)", kb_entry_id
     ):
         raise ApiError(422, "知识库条目不存在", code="unknown_kb_entry")
-    return await apply(ctx, ticket, Action.CLOSE_ON_SPOT, Actor.of(user), reason=note or "依据知识库直接答复办结",
-                       changes={"kb_entry_id": kb_entry_id, "closed_at": ctx.now})  # fmt: skip
+    return await apply(
+        ctx,
+        ticket,
+        Action.CLOSE_ON_SPOT,
+        Actor.of(user),
+        reason=note or "依据知识库直接答复办结",
+        changes={"kb_entry_id": kb_entry_id, "closed_at": ctx.now},
+    )
 
 
 async def do_merge(ctx: Context, clock: SlaClock, user: User, ticket: Ticket, master: Ticket, note: str) -> Ticket:
@@ -288,11 +370,17 @@ async def do_merge(ctx: Context, clock: SlaClock, user: User, ticket: Ticket, ma
         raise ApiError(422, "不能并入自身", code="merge_into_self")
     if master.state.is_terminal:
         raise ApiError(409, f"主工单 {master.number} 已「{master.state.label}」，不能并入", code="master_closed")
-    ticket = await apply(ctx, ticket, Action.MERGE, Actor.of(user), reason=note,
-                         changes={"master_ticket_id": master.id, "closed_at": ctx.now},
-                         payload={"master_ticket_id": master.id, "master_number": master.number})  # fmt: skip
+    ticket = await apply(
+        ctx,
+        ticket,
+        Action.MERGE,
+        Actor.of(user),
+        reason=note,
+        changes={"master_ticket_id": master.id, "closed_at": ctx.now},
+        payload={"master_ticket_id": master.id, "master_number": master.number},
+    )
     await clock.cancel(ctx, ticket.id)
-    await log_action(ctx, master, "merged_in", Actor.of(user), reason=note,
-                     payload={"ticket_id": ticket.id, "number": ticket.number})  # fmt: skip
+    await log_action(
+        ctx, master, "merged_in", Actor.of(user), reason=note, payload={"ticket_id": ticket.id, "number": ticket.number}
+    )
     return ticket
-

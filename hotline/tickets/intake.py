@@ -74,12 +74,17 @@ async def caller_history(ctx: Context, phone: str | None) -> list[dict[str, Any]
         return []
     return [
         {
-            "id": r["id"], "number": r["number"], "type": r["type"], "category_code": r["category_code"],
-            "state": r["state"], "state_label": TicketState(r["state"]).label,
-            "summary": r["content"][:80], "created_at": r["created_at"].isoformat(),
+            "id": r["id"],
+            "number": r["number"],
+            "type": r["type"],
+            "category_code": r["category_code"],
+            "state": r["state"],
+            "state_label": TicketState(r["state"]).label,
+            "summary": r["content"][:80],
+            "created_at": r["created_at"].isoformat(),
         }
         for r in await ctx.conn.fetch(Q.caller_history, phone)
-    ]  # fmt: skip
+    ]
 
 
 async def merge_candidates(
@@ -87,9 +92,7 @@ async def merge_candidates(
 ) -> list[dict[str, Any]]:
     """Open tickets that may be the same problem (并单): same caller, same place and category, or near-same text."""
     since = ctx.now - timedelta(days=intake.settings.intake.repeat_days)
-    rows = await ctx.conn.fetch(
-        Q.merge_candidates, since, phone, analysis.category_code, analysis.place.community_id
-    )
+    rows = await ctx.conn.fetch(Q.merge_candidates, since, phone, analysis.category_code, analysis.place.community_id)
     scored = []
     for r in rows:
         similarity = intake.text.similarity(content, r["content"])
@@ -108,11 +111,16 @@ async def merge_candidates(
         ]
         scored.append(
             {
-                "id": r["id"], "number": r["number"], "state": r["state"],
-                "state_label": TicketState(r["state"]).label, "summary": r["content"][:80],
-                "similarity": round(similarity, 3), "reasons": reasons, "created_at": r["created_at"].isoformat(),
+                "id": r["id"],
+                "number": r["number"],
+                "state": r["state"],
+                "state_label": TicketState(r["state"]).label,
+                "summary": r["content"][:80],
+                "similarity": round(similarity, 3),
+                "reasons": reasons,
+                "created_at": r["created_at"].isoformat(),
             }
-        )  # fmt: skip
+        )
     scored.sort(key=lambda c: (-len(c["reasons"]), -c["similarity"]))
     return scored[:10]
 
@@ -129,10 +137,25 @@ async def create_ticket(
     number = f"{ctx.now.astimezone(intake.settings.tz):%Y%m%d}{await ctx.conn.fetchval(Q.next_ticket_number):07d}"
     ticket_id = await ctx.conn.fetchval(
         Q.insert_ticket,
-        number, idempotency_key, body.type, body.channel, body.caller_phone, body.caller_name, body.address,
-        body.content, analysis.category_code, analysis.confidence, analysis.category_source, body.urgency,
-        analysis.is_complex, analysis.complexity_json(), analysis.place_json(), root, user.id, ctx.now,
-    )  # fmt: skip
+        number,
+        idempotency_key,
+        body.type,
+        body.channel,
+        body.caller_phone,
+        body.caller_name,
+        body.address,
+        body.content,
+        analysis.category_code,
+        analysis.confidence,
+        analysis.category_source,
+        body.urgency,
+        analysis.is_complex,
+        analysis.complexity_json(),
+        analysis.place_json(),
+        root,
+        user.id,
+        ctx.now,
+    )
     if ticket_id is None:  # the same submit again: answer with what the first one made
         existing = await ctx.conn.fetchval(Q.ticket_id_by_idempotency_key, idempotency_key)
         return await lock(ctx.conn, existing), False
@@ -144,9 +167,14 @@ async def create_ticket(
         """INSERT INTO ticket_events (ticket_id, at, actor_id, actor_unit_id, action, from_state, to_state, to_unit_id,
                                       payload)
            VALUES ($1, $2, $3, $4, $5, NULL, 'new', $6, $7)""",
-        ticket.id, ctx.now, user.id, user.unit_id, Action.CREATE.value, root,
+        ticket.id,
+        ctx.now,
+        user.id,
+        user.unit_id,
+        Action.CREATE.value,
+        root,
         {"channel": body.channel, "analysis": analysis.to_json(catalog)},
-    )  # fmt: skip
+    )
     announce(ctx, "ticket.created", ticket, {"type_label": ticket.type.label})
     if body.close_on_spot:
         ticket = await flow.do_close_on_spot(ctx, user, ticket, body.kb_entry_id, body.answer or "")
@@ -156,4 +184,3 @@ async def create_ticket(
     else:
         ticket = await flow.route_decision(ctx, intake.clock, ticket, _routing(ctx, intake, analysis, root))
     return ticket, True
-

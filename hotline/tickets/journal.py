@@ -82,7 +82,9 @@ class Context:
 
 
 @contextlib.asynccontextmanager
-async def transaction(pool: asyncpg.Pool, catalogs: CatalogCache, redis: Redis, now: datetime) -> AsyncIterator[Context]:
+async def transaction(
+    pool: asyncpg.Pool, catalogs: CatalogCache, redis: Redis, now: datetime
+) -> AsyncIterator[Context]:
     """One ticket use-case: a transaction whose announcements go out after it commits."""
     async with unit_of_work(pool) as (conn, outbox):
         yield Context(conn, outbox, await catalogs.get(conn), redis, now)
@@ -124,8 +126,11 @@ async def apply(
     row = await ctx.conn.fetchrow(
         f"UPDATE tickets SET version = version + 1, updated_at = $2, {assignments} "
         f"WHERE id = $1 AND version = $3 RETURNING {TICKET_COLUMNS}",
-        ticket.id, ctx.now, ticket.version, *columns.values(),
-    )  # fmt: skip
+        ticket.id,
+        ctx.now,
+        ticket.version,
+        *columns.values(),
+    )
     if row is None:  # only possible if the caller did not lock: fail loudly, never overwrite
         raise ApiError(409, code="stale_ticket")
     updated = Ticket.from_row(row)
@@ -133,8 +138,10 @@ async def apply(
     if holder is not None and holder != ticket.holder_unit_id:
         await ctx.conn.execute(
             "INSERT INTO ticket_units (ticket_id, unit_id, first_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            ticket.id, holder, ctx.now,
-        )  # fmt: skip
+            ticket.id,
+            holder,
+            ctx.now,
+        )
     if action in EVENT_TYPES:
         announce(ctx, EVENT_TYPES[action], updated, {"action": action.value, "action_label": action.label})
     return updated
@@ -167,10 +174,18 @@ async def _append_event(
         """INSERT INTO ticket_events (ticket_id, at, actor_id, actor_unit_id, action, from_state, to_state,
                                       from_unit_id, to_unit_id, reason, payload)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
-        ticket.id, ctx.now, actor.user_id, actor.unit_id, action,
-        from_state.value if from_state else None, ticket.state.value,
-        from_unit_id, ticket.holder_unit_id, reason, payload or {},
-    )  # fmt: skip
+        ticket.id,
+        ctx.now,
+        actor.user_id,
+        actor.unit_id,
+        action,
+        from_state.value if from_state else None,
+        ticket.state.value,
+        from_unit_id,
+        ticket.holder_unit_id,
+        reason,
+        payload or {},
+    )
 
 
 def announce(ctx: Context, event_type: str, ticket: Ticket, extra: dict[str, Any] | None = None) -> None:

@@ -30,8 +30,15 @@ ACTIONS = [
 ]
 
 # user -> what they get for reads, and for actions they have no right to
-OUTSIDERS = ["dh-s1-c2-handler", "dh-s2-handler", "dh-s2-c1-handler", "xl-dispatcher", "xl-supervisor",
-             "xl-s1-c4-handler", "dh-cg-handler"]  # fmt: skip
+OUTSIDERS = [
+    "dh-s1-c2-handler",
+    "dh-s2-handler",
+    "dh-s2-c1-handler",
+    "xl-dispatcher",
+    "xl-supervisor",
+    "xl-s1-c4-handler",
+    "dh-cg-handler",
+]
 INSIDERS_WITHOUT_RIGHTS = ["dh-supervisor", "dh-s1-supervisor"]
 
 

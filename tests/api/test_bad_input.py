@@ -39,15 +39,20 @@ async def test_not_json_and_wrong_media_type(city: dict[str, int], login: Login)
     operator = await login("operator")
     response = await operator.post("/api/tickets", content=b"{not json", headers={"content-type": "application/json"})
     assert response.status_code == 400 and response.json()["error"]["message"] == "请求体不是有效的 JSON"
-    response = await operator.post("/api/tickets", content=b"type=complaint",
-                                   headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
+    response = await operator.post(
+        "/api/tickets", content=b"type=complaint", headers={"content-type": "application/x-www-form-urlencoded"}
+    )
     assert response.status_code == 415
 
 
 async def test_unknown_unit_and_invalid_ids(city: dict[str, int], login: Login) -> None:
     operator = await login("operator")
-    ticket = ok(await operator.post("/api/tickets", json={**NOISE_CALL, "category_code": None,
-                                                           "content": "咨询一下", "address": ""}), 201)  # fmt: skip
+    ticket = ok(
+        await operator.post(
+            "/api/tickets", json={**NOISE_CALL, "category_code": None, "content": "咨询一下", "address": ""}
+        ),
+        201,
+    )
     dispatcher = await login("dispatcher")
     if ticket["state"] == "pending_dispatch" and ticket["holder_unit_id"] == city["YC"]:
         response = await dispatcher.post(f"/api/tickets/{ticket['id']}/assign", json={"unit_id": 987654})

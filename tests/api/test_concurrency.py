@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import asyncpg
 
@@ -14,8 +15,11 @@ from tests.conftest import Login, ok
 async def second_handler(pool: asyncpg.Pool, unit_id: int) -> str:
     await pool.execute(
         "INSERT INTO users (username, display_name, role, unit_id, password_hash) VALUES ($1, $2, 'handler', $3, $4)",
-        "liuan-2", "柳岸社区承办人二", unit_id, hash_password("demo12345"),
-    )  # fmt: skip
+        "liuan-2",
+        "柳岸社区承办人二",
+        unit_id,
+        hash_password("demo12345"),
+    )
     return "liuan-2"
 
 
@@ -24,7 +28,9 @@ async def test_two_handlers_sign_at_once(city: dict[str, int], login: Login, poo
     first = await login("dh-s1-c1-handler")
     second = await login(await second_handler(pool, city["DH-S1-C1"]))
     for round_ in range(5):
-        ticket = ok(await operator.post("/api/tickets", json={**NOISE_CALL, "caller_phone": f"1381234000{round_}"}), 201)
+        ticket = ok(
+            await operator.post("/api/tickets", json={**NOISE_CALL, "caller_phone": f"1381234000{round_}"}), 201
+        )
         url = f"/api/tickets/{ticket['id']}/sign"
         responses = await asyncio.gather(first.post(url), second.post(url))
         assert sorted(r.status_code for r in responses) == [200, 409]
@@ -53,6 +59,6 @@ async def test_return_and_complete_race(city: dict[str, int], login: Login, pool
     winner = next(r for r in responses if r.status_code == 200).json()
     assert final["state"] == winner["state"] and final["version"] == winner["version"]
     rows = await pool.fetch("SELECT from_state, to_state FROM ticket_events WHERE ticket_id = $1 ORDER BY id", tid)
-    for before, after in zip(rows, rows[1:], strict=False):
+    for before, after in itertools.pairwise(rows):
         assert after["from_state"] == before["to_state"]  # an unbroken chain of states
     assert rows[-1]["to_state"] == final["state"]

@@ -28,16 +28,31 @@ def test_api_honours_its_schema(web_server: str, module_city: None, tmp_path: Pa
         assert created.status_code == 201, created.text
     result = subprocess.run(
         [
-            sys.executable, "-m", "schemathesis.cli", "run", f"{web_server}/openapi.json",
-            "--header", f"Authorization: Bearer {token}",
-            "--checks", CHECKS,
-            "--max-examples", str(MAX_EXAMPLES),
-            "--phases", "examples,coverage,fuzzing",
-            "--seed", "12345",
-            "--workers", "2",
-            "--exclude-path", "/api/auth/logout",  # it would end the token the rest of the run uses
-            "--report-dir", str(tmp_path),
+            sys.executable,
+            "-m",
+            "schemathesis.cli",
+            "run",
+            f"{web_server}/openapi.json",
+            "--header",
+            f"Authorization: Bearer {token}",
+            "--checks",
+            CHECKS,
+            "--max-examples",
+            str(MAX_EXAMPLES),
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--seed",
+            "12345",
+            "--workers",
+            "2",
+            "--exclude-path",
+            "/api/auth/logout",  # it would end the token the rest of the run uses
+            "--report-dir",
+            str(tmp_path),
         ],
-        capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

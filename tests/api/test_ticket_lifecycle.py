@@ -99,25 +99,37 @@ async def test_one_ticket_through_every_gate(city: dict[str, int], login: Login,
 
 async def test_return_is_rerouted_by_the_level_above(city: dict[str, int], login: Login) -> None:
     operator = await login("operator")
-    call = {**NOISE_CALL, "category_code": "WAGES", "content": "东风路一家装修公司拖欠我三个月工资一万二千元。",
-            "address": "东湖区东风路"}  # fmt: skip
+    call = {
+        **NOISE_CALL,
+        "category_code": "WAGES",
+        "content": "东风路一家装修公司拖欠我三个月工资一万二千元。",
+        "address": "东湖区东风路",
+    }
     ticket = ok(await operator.post("/api/tickets", json=call), 201)
     assert ticket["holder_unit_id"] == city["DH-RS"]  # 人社局 of 东湖区
     department = await login("dh-rs-handler")
     district = await login("dh-dispatcher")
-    returned = ok(await department.post(f"/api/tickets/{ticket['id']}/return", json={"reason": "属于建设领域，应由住建局处理"}))
+    returned = ok(
+        await department.post(f"/api/tickets/{ticket['id']}/return", json={"reason": "属于建设领域，应由住建局处理"})
+    )
     assert returned["state"] == "returned" and returned["return_count"] == 1
     # the department cannot review its own return
-    assert (await department.post(f"/api/tickets/{ticket['id']}/return-review", json={"approve": True})).status_code == 403
+    assert (
+        await department.post(f"/api/tickets/{ticket['id']}/return-review", json={"approve": True})
+    ).status_code == 403
     decision = {"approve": True, "note": "改派住建局", "reroute_to": city["DH-ZJ"]}
     rerouted = ok(await district.post(f"/api/tickets/{ticket['id']}/return-review", json=decision))
     assert rerouted["state"] == "assigned" and rerouted["holder_unit_id"] == city["DH-ZJ"]
     assert rerouted["reroute_count"] == 1
 
     # a rejected return goes back to the unit that returned it
-    again = ok(await (await login("dh-zj-handler")).post(f"/api/tickets/{ticket['id']}/return", json={"reason": "不是我们"}))
+    again = ok(
+        await (await login("dh-zj-handler")).post(f"/api/tickets/{ticket['id']}/return", json={"reason": "不是我们"})
+    )
     assert again["state"] == "returned"
-    rejected = ok(await district.post(f"/api/tickets/{ticket['id']}/return-review", json={"approve": False, "note": "职责明确"}))
+    rejected = ok(
+        await district.post(f"/api/tickets/{ticket['id']}/return-review", json={"approve": False, "note": "职责明确"})
+    )
     assert rejected["state"] == "assigned" and rejected["holder_unit_id"] == city["DH-ZJ"]
     actions = [e["action"] for e in ok(await operator.get(f"/api/tickets/{ticket['id']}/events"))["events"]]
     assert actions[-5:] == ["return", "approve_return", "assign", "return", "reject_return"]
@@ -127,15 +139,22 @@ async def test_appeal_approved_by_a_supervisor(city: dict[str, int], login: Logi
     operator = await login("operator")
     ticket = ok(await operator.post("/api/tickets", json=NOISE_CALL), 201)
     community = await login("dh-s1-c1-handler")
-    appeal = ok(await community.post(f"/api/tickets/{ticket['id']}/appeals",
-                                     json={"kind": "dissatisfied", "reason": "诉求人要求拆除合法经营店铺，不合理"}), 201)  # fmt: skip
+    appeal = ok(
+        await community.post(
+            f"/api/tickets/{ticket['id']}/appeals",
+            json={"kind": "dissatisfied", "reason": "诉求人要求拆除合法经营店铺，不合理"},
+        ),
+        201,
+    )
     assert appeal["status"] == "pending"
     # the same appeal twice is a conflict, and a handler cannot decide appeals
     dup = await community.post(f"/api/tickets/{ticket['id']}/appeals", json={"kind": "dissatisfied", "reason": "再次"})
     assert dup.status_code == 409
     assert (await community.post(f"/api/appeals/{appeal['id']}/decision", json={"approve": True})).status_code == 403
     supervisor = await login("dh-supervisor")
-    decided = ok(await supervisor.post(f"/api/appeals/{appeal['id']}/decision", json={"approve": True, "note": "诉求不合理"}))
+    decided = ok(
+        await supervisor.post(f"/api/appeals/{appeal['id']}/decision", json={"approve": True, "note": "诉求不合理"})
+    )
     assert decided["status"] == "approved" and decided["decided_by"] is not None
     assert (await supervisor.post(f"/api/appeals/{appeal['id']}/decision", json={"approve": False})).status_code == 409
     events = ok(await operator.get(f"/api/tickets/{ticket['id']}/events"))["events"]

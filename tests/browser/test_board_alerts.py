@@ -20,9 +20,12 @@ pytestmark = pytest.mark.browser
 
 REPLY_MINUTES = "0.05"  # 3 s, counted in natural time so the test does not depend on office hours
 NOISE_CALL = {
-    "type": "complaint", "content": "柳岸花园3栋楼下烧烤店凌晨两点还在营业，噪音很大。",
-    "address": "东湖区青山街道柳岸花园3栋", "category_code": "NOISE", "caller_phone": "13812341234",
-}  # fmt: skip
+    "type": "complaint",
+    "content": "柳岸花园3栋楼下烧烤店凌晨两点还在营业，噪音很大。",
+    "address": "东湖区青山街道柳岸花园3栋",
+    "category_code": "NOISE",
+    "caller_phone": "13812341234",
+}
 
 # Stamps, in the page, the moment each alert first appears in the feed.
 WATCH_FEED = """() => {

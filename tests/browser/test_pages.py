@@ -109,10 +109,17 @@ async def test_a_call_from_console_to_board(
 async def test_user_input_is_shown_as_text(city: dict[str, int], open_as: Open, api_as: ApiAs) -> None:
     payload = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>柳岸花园噪音'
     operator = await api_as("operator")
-    created = await operator.post("/api/tickets", json={
-        "type": "complaint", "content": payload, "address": "柳岸花园<b>3栋</b>", "category_code": "NOISE",
-        "caller_name": "<i>王</i>", "caller_phone": "13812341234",
-    })  # fmt: skip
+    created = await operator.post(
+        "/api/tickets",
+        json={
+            "type": "complaint",
+            "content": payload,
+            "address": "柳岸花园<b>3栋</b>",
+            "category_code": "NOISE",
+            "caller_name": "<i>王</i>",
+            "caller_phone": "13812341234",
+        },
+    )
     assert created.status_code == 201, created.text
 
     handler = await open_as("dh-s1-c1-handler")

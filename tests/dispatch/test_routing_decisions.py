@@ -20,9 +20,7 @@ from dispatch.routing import Place, ResponsibilityRule, RoutingError, check_rule
 RULES = (
     ResponsibilityRule("streetlight", Level.COMMUNITY),
     ResponsibilityRule("noise", Level.STREET),
-    ResponsibilityRule(
-        "illegal_building", Level.DEPARTMENT, owner_kind="城管局", co_handler_kinds=("住建局",)
-    ),
+    ResponsibilityRule("illegal_building", Level.DEPARTMENT, owner_kind="城管局", co_handler_kinds=("住建局",)),
     ResponsibilityRule("street_vendor", Level.DEPARTMENT, owner_kind="城管局"),
     ResponsibilityRule("food_safety", Level.DEPARTMENT, owner_unit_id=DONGHU_SHICHANG),
     ResponsibilityRule("stray_dog", Level.GRID),

@@ -20,9 +20,7 @@ from dispatch.sla import (
 from dispatch.ticket_types import TicketType
 
 SH = ZoneInfo("Asia/Shanghai")
-CAL = WorkingCalendar.from_config(
-    {"holidays": ["2026-10-01..2026-10-07"], "workdays": ["2026-09-20", "2026-10-10"]}
-)
+CAL = WorkingCalendar.from_config({"holidays": ["2026-10-01..2026-10-07"], "workdays": ["2026-09-20", "2026-10-10"]})
 REPLY = SlaRule("普通工单1小时回复", Track.REPLY, timedelta(hours=1))
 ACCEPT = SlaRule("复杂工单1天甄别受理", Track.ACCEPT, timedelta(days=1))
 CONSULT = SlaRule("咨询3个工作日", Track.COMPLETE, timedelta(days=3))

@@ -16,9 +16,12 @@ pytestmark = pytest.mark.usefixtures("clean")
 def seed(database_url: str, redis_url: str, var_dir: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "hotline", "demo", "seed"],
-        capture_output=True, text=True, cwd=ROOT, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
         env=service_environ(database_url, redis_url, var_dir),
-    )  # fmt: skip
+    )
 
 
 async def test_demo_city_has_the_whole_chain(database_url, redis_url, var_dir, pool: asyncpg.Pool) -> None:
@@ -58,7 +61,11 @@ def test_demo_is_refused_in_production(database_url, redis_url, var_dir) -> None
     env = service_environ(database_url, redis_url, var_dir, HOTLINE_APP_ENV="production")
     result = subprocess.run(
         [sys.executable, "-m", "hotline", "demo", "seed"],
-        capture_output=True, text=True, cwd=ROOT, check=False, env=env,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        env=env,
+    )
     assert result.returncode == 1
     assert "生产环境" in result.stderr and "不能写入演示数据" in result.stderr

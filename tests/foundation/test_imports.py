@@ -26,9 +26,12 @@ def hotline_cli(database_url: str, redis_url: str, var_dir: Path):
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "hotline", *args],
-            capture_output=True, text=True, cwd=ROOT, check=False,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
             env=service_environ(database_url, redis_url, var_dir),
-        )  # fmt: skip
+        )
 
     return run
 

@@ -86,7 +86,10 @@ def test_cli_reports_config_errors_in_chinese(tmp_path: Path) -> None:
     path = write_config(tmp_path, "[web]\nport = 'x'\n")
     result = subprocess.run(
         [sys.executable, "-m", "hotline", "--config", str(path), "migrate"],
-        capture_output=True, text=True, cwd=ROOT, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
     assert result.returncode == 2
     assert "配置错误" in result.stderr and "[web] port" in result.stderr

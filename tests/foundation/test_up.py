@@ -23,7 +23,8 @@ def laptop(tmp_path: Path):
     port = free_port()
     config = tmp_path / "config.toml"
     config.write_text(
-        (ROOT / "config.toml").read_text(encoding="utf-8")
+        (ROOT / "config.toml")
+        .read_text(encoding="utf-8")
         .replace('var_dir = "var"', f'var_dir = "{var}"')
         .replace("port = 8000", f"port = {port}"),
         encoding="utf-8",
@@ -68,9 +69,23 @@ def wait_all_gone(processes: list[psutil.Process], timeout: float = 20) -> list[
 def units_count(var: Path) -> int:
     port = (var / "postgres" / "port").read_text().strip()
     out = subprocess.run(
-        [str(postgres_bin_dir() / "psql"), "-h", "127.0.0.1", "-p", port, "-U", "postgres", "-d", "hotline", "-tAc", "SELECT count(*) FROM units"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        [
+            str(postgres_bin_dir() / "psql"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            port,
+            "-U",
+            "postgres",
+            "-d",
+            "hotline",
+            "-tAc",
+            "SELECT count(*) FROM units",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return int(out.stdout.strip())
 
 

@@ -95,9 +95,7 @@ async def test_resuming_after_a_disconnect_misses_nothing_and_repeats_nothing(
         assert await frame(ws) == {"type": "resumed", "last_event_id": live, "replayed": 0}
 
 
-async def test_an_id_the_stream_no_longer_holds_gets_a_fresh_snapshot(
-    board: Board, redis: aioredis.Redis
-) -> None:
+async def test_an_id_the_stream_no_longer_holds_gets_a_fresh_snapshot(board: Board, redis: aioredis.Redis) -> None:
     server = board()
     published = [await publish(redis, "ticket.created", [1, 5], {"n": n}) for n in range(5)]
     await redis.xtrim(DEFAULT_STREAM, maxlen=2, approximate=False)
@@ -118,9 +116,7 @@ async def test_an_id_the_stream_no_longer_holds_gets_a_fresh_snapshot(
         assert ids(await events(ws, 1)) == [live]
 
 
-async def test_a_long_absence_gets_a_snapshot_rather_than_a_long_replay(
-    board: Board, redis: aioredis.Redis
-) -> None:
+async def test_a_long_absence_gets_a_snapshot_rather_than_a_long_replay(board: Board, redis: aioredis.Redis) -> None:
     server = board(hub_options={"replay_limit": 3})
     last = await publish(redis, "ticket.created", [1, 5], {})
     for _ in range(4):
@@ -166,9 +162,7 @@ async def test_quiet_sockets_get_pings_that_carry_a_resumable_id(board: Board, r
         assert (await frame(ws))["type"] == "resumed"
 
 
-async def test_a_slow_client_is_dropped_without_delaying_a_fast_one(
-    board: Board, redis: aioredis.Redis
-) -> None:
+async def test_a_slow_client_is_dropped_without_delaying_a_fast_one(board: Board, redis: aioredis.Redis) -> None:
     server = board(hub_options={"queue_size": 32})
     # The slow client stops reading: a small receive buffer and a one-frame client queue let
     # the server's socket fill quickly, so its hub queue overflows after a few MB.
@@ -197,9 +191,7 @@ async def test_a_slow_client_is_dropped_without_delaying_a_fast_one(
         reader = asyncio.create_task(read_fast())
         while server.hub is not None and server.hub.dropped_slow == 0:
             assert len(published) < 3000, "the slow client was never dropped"
-            published.append(
-                await publish(redis, "ticket.created", [1, 5], {"blob": blob, "sent": time.time()})
-            )
+            published.append(await publish(redis, "ticket.created", [1, 5], {"blob": blob, "sent": time.time()}))
             await asyncio.sleep(0.002)  # a busy board, not a flood: a fast client keeps up
         published.append(await publish(redis, "ticket.created", [1, 5], {"sent": time.time(), "last": True}))
         await asyncio.wait_for(reader, 20)
@@ -216,9 +208,7 @@ async def test_a_slow_client_is_dropped_without_delaying_a_fast_one(
         assert slow_received < len(published)
 
 
-async def test_every_web_process_delivers_an_event_published_by_a_worker(
-    board: Board, redis_url: str
-) -> None:
+async def test_every_web_process_delivers_an_event_published_by_a_worker(board: Board, redis_url: str) -> None:
     first, second = board(), board()
     async with connect(first.url("unit-5")) as on_first, connect(second.url("unit-5")) as on_second:
         await frame(on_first), await frame(on_second)

@@ -27,9 +27,7 @@ async def next_event(queue: asyncio.Queue[Event]) -> Event:
 
 
 def test_an_event_round_trips_through_json() -> None:
-    event = Event(
-        "1700000000000-3", "sla.overdue", "2026-11-22T01:02:03.004+00:00", [1, 5], {"标题": "占道经营"}
-    )
+    event = Event("1700000000000-3", "sla.overdue", "2026-11-22T01:02:03.004+00:00", [1, 5], {"标题": "占道经营"})
     assert Event.from_json(event.to_json()) == event
     assert '"标题":"占道经营"' in event.to_json()  # readable Chinese, not \\u escapes
     assert id_key("1700000000000-3") < id_key("1700000000000-10") < id_key("1700000000001-0")
@@ -84,9 +82,7 @@ async def test_a_full_queue_drops_only_that_subscriber(redis: aioredis.Redis) ->
         assert [e.id for e in (slow.queue.get_nowait(), slow.queue.get_nowait())] == published[:2]
 
 
-async def test_a_broken_filter_or_a_foreign_entry_does_not_stop_the_reader(
-    hub: Hub, redis: aioredis.Redis
-) -> None:
+async def test_a_broken_filter_or_a_foreign_entry_does_not_stop_the_reader(hub: Hub, redis: aioredis.Redis) -> None:
     def broken(event: Event) -> bool:
         raise RuntimeError("bug in a filter")
 

@@ -32,9 +32,7 @@ class Valkey:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        aof = (
-            ["--appendonly", "yes", "--appendfsync", "always"] if self.persistent else ["--appendonly", "no"]
-        )
+        aof = ["--appendonly", "yes", "--appendfsync", "always"] if self.persistent else ["--appendonly", "no"]
         command = [str(valkey_server_binary()), "--port", str(self.port), "--bind", "127.0.0.1"]
         command += ["--dir", str(self.directory), "--save", "", *aof]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, start_new_session=True)

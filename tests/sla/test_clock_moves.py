@@ -31,9 +31,14 @@ CALL = NewTicket(type="complaint", content="柳岸花园楼下烧烤店深夜噪
 
 @pytest.fixture
 async def world(city: dict[str, int], settings: Settings, pool: asyncpg.Pool):
-    redis = ArqRedis(connection_pool=ConnectionPool.from_url(settings.redis_url),
-                     default_queue_name=settings.redis.queue_name, **JSON_SERIALIZERS)  # fmt: skip
-    intake = Intake(settings, SlaClock.from_settings(settings), TextServices(settings.path(settings.classifier.model_dir)))
+    redis = ArqRedis(
+        connection_pool=ConnectionPool.from_url(settings.redis_url),
+        default_queue_name=settings.redis.queue_name,
+        **JSON_SERIALIZERS,
+    )
+    intake = Intake(
+        settings, SlaClock.from_settings(settings), TextServices(settings.path(settings.classifier.model_dir))
+    )
     users = {r["username"]: User.from_row(r) for r in await pool.fetch("SELECT * FROM users")}
     yield intake, redis, CatalogCache(), users
     await redis.aclose()
@@ -50,8 +55,9 @@ async def act(pool, world, now: datetime, use_case, ticket_id: int | None = None
 async def deadlines(pool: asyncpg.Pool, ticket_id: int) -> dict[str, dict]:
     rows = await pool.fetch(
         "SELECT track, unit_id, due_at, warn_at, status FROM deadlines WHERE ticket_id = $1 "
-        "AND status IN ('running', 'paused')", ticket_id,
-    )  # fmt: skip
+        "AND status IN ('running', 'paused')",
+        ticket_id,
+    )
     return {r["track"]: dict(r) for r in rows}
 
 
@@ -94,11 +100,21 @@ async def test_extension_suspension_and_rerouting_move_the_clocks(pool, world, c
     first = await deadlines(pool, ticket_id)
     complete_due = first["complete"]["due_at"]
 
-    await act(pool, world, start + timedelta(minutes=20), lambda tx, it, t: flow.do_sign(tx, clock, handler, t), ticket_id)
+    await act(
+        pool, world, start + timedelta(minutes=20), lambda tx, it, t: flow.do_sign(tx, clock, handler, t), ticket_id
+    )
     # suspended for a whole working day: the completion clock stops meanwhile
-    await act(pool, world, local(2026, 11, 17, 9, 0), lambda tx, it, t: flow.do_suspend(tx, clock, handler, t, "等待材料"), ticket_id)
+    await act(
+        pool,
+        world,
+        local(2026, 11, 17, 9, 0),
+        lambda tx, it, t: flow.do_suspend(tx, clock, handler, t, "等待材料"),
+        ticket_id,
+    )
     assert (await deadlines(pool, ticket_id))["complete"]["status"] == "paused"
-    await act(pool, world, local(2026, 11, 18, 9, 0), lambda tx, it, t: flow.do_resume(tx, clock, handler, t), ticket_id)
+    await act(
+        pool, world, local(2026, 11, 18, 9, 0), lambda tx, it, t: flow.do_resume(tx, clock, handler, t), ticket_id
+    )
     resumed = (await deadlines(pool, ticket_id))["complete"]
     assert resumed["status"] == "running"
     calendar = clock.calendar
@@ -106,24 +122,42 @@ async def test_extension_suspension_and_rerouting_move_the_clocks(pool, world, c
     assert resumed["due_at"].astimezone(SHANGHAI).weekday() == 0  # Friday's deadline moved over the weekend
 
     # an approved 2-day extension adds two working days
-    await act(pool, world, local(2026, 11, 18, 10, 0),
-              lambda tx, it, t: flow.do_request_extension(tx, handler, t, 2, "需联合执法"), ticket_id)  # fmt: skip
+    await act(
+        pool,
+        world,
+        local(2026, 11, 18, 10, 0),
+        lambda tx, it, t: flow.do_request_extension(tx, handler, t, 2, "需联合执法"),
+        ticket_id,
+    )
     street = users["dh-s1-dispatcher"]
-    await act(pool, world, local(2026, 11, 18, 11, 0),
-              lambda tx, it, t: flow.do_decide_extension(tx, clock, street, t, True, "同意"), ticket_id)  # fmt: skip
+    await act(
+        pool,
+        world,
+        local(2026, 11, 18, 11, 0),
+        lambda tx, it, t: flow.do_decide_extension(tx, clock, street, t, True, "同意"),
+        ticket_id,
+    )
     extended = (await deadlines(pool, ticket_id))["complete"]["due_at"]
     assert extended.astimezone(SHANGHAI) - resumed["due_at"].astimezone(SHANGHAI) >= timedelta(days=2)
 
     # returned and re-routed: the reply clock is the new unit's, started when it was re-assigned
-    await act(pool, world, local(2026, 11, 18, 14, 0),
-              lambda tx, it, t: flow.do_return(tx, clock, handler, t, "不是本社区"), ticket_id)  # fmt: skip
+    await act(
+        pool,
+        world,
+        local(2026, 11, 18, 14, 0),
+        lambda tx, it, t: flow.do_return(tx, clock, handler, t, "不是本社区"),
+        ticket_id,
+    )
     assert "reply" not in await deadlines(pool, ticket_id)
     rerouted_at = local(2026, 11, 18, 15, 0)
-    await act(pool, world, rerouted_at,
-              lambda tx, it, t: flow.do_review_return(tx, clock, street, t, True, "改派", city["DH-S1-C2"]),
-              ticket_id)  # fmt: skip
+    await act(
+        pool,
+        world,
+        rerouted_at,
+        lambda tx, it, t: flow.do_review_return(tx, clock, street, t, True, "改派", city["DH-S1-C2"]),
+        ticket_id,
+    )
     reply = (await deadlines(pool, ticket_id))["reply"]
     assert reply["unit_id"] == city["DH-S1-C2"]
     assert reply["due_at"] == rerouted_at + timedelta(hours=1)
     assert (await deadlines(pool, ticket_id))["complete"]["due_at"] == extended  # the case's own clock runs on
-

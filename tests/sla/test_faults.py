@@ -76,12 +76,15 @@ class BoardClient:
 
 async def token_for(base: str, username: str = "supervisor") -> str:
     async with httpx.AsyncClient(base_url=base) as anon:
-        response = await anon.post("/api/auth/login", json={"username": username, "password": "demo12345",
-                                                             "kind": "api"})  # fmt: skip
+        response = await anon.post(
+            "/api/auth/login", json={"username": username, "password": "demo12345", "kind": "api"}
+        )
         return str(response.json()["token"])
 
 
-async def plant_deadlines(pool: asyncpg.Pool, count: int, due_in: float, spread: float) -> list[tuple[int, datetime, datetime]]:
+async def plant_deadlines(
+    pool: asyncpg.Pool, count: int, due_in: float, spread: float
+) -> list[tuple[int, datetime, datetime]]:
     """`count` open tickets at a community, each with a reply clock falling due within the window."""
     now = datetime.now(UTC)
     unit = await pool.fetchval("SELECT id FROM units WHERE code = 'DH-S1-C1'")
@@ -91,8 +94,10 @@ async def plant_deadlines(pool: asyncpg.Pool, count: int, due_in: float, spread:
                SELECT 'F' || g, 'complaint', 'phone', '测试工单' || g, 'new', $1, $2, $2 FROM generate_series(1, $3) g
                RETURNING id)
            SELECT id FROM t ORDER BY id""",
-        unit, now, count,
-    )  # fmt: skip
+        unit,
+        now,
+        count,
+    )
     await pool.execute("UPDATE tickets SET state = 'assigned' WHERE id = ANY($1::bigint[])", [r["id"] for r in rows])
     planted = []
     for i, row in enumerate(rows):
@@ -102,15 +107,22 @@ async def plant_deadlines(pool: asyncpg.Pool, count: int, due_in: float, spread:
             """INSERT INTO deadlines (ticket_id, unit_id, track, rule_name, duration_seconds, counts, warn_fraction,
                                       start_at, due_at, warn_at)
                VALUES ($1, $2, 'reply', '测试时限', 60, 'natural', 0.8, $3, $4, $5) RETURNING id""",
-            row["id"], unit, now, due, warn,
-        )  # fmt: skip
+            row["id"],
+            unit,
+            now,
+            due,
+            warn,
+        )
         planted.append((deadline_id, warn, due))
     return planted
 
 
 async def schedule(settings: Settings, planted: list[tuple[int, datetime, datetime]]) -> None:
-    queue = ArqRedis(connection_pool=ConnectionPool.from_url(settings.redis_url),
-                     default_queue_name=settings.redis.queue_name, **JSON_SERIALIZERS)  # fmt: skip
+    queue = ArqRedis(
+        connection_pool=ConnectionPool.from_url(settings.redis_url),
+        default_queue_name=settings.redis.queue_name,
+        **JSON_SERIALIZERS,
+    )
     for deadline_id, warn, due in planted:
         await schedule_timers(queue, deadline_id, warn, due)
     await queue.aclose()

@@ -51,8 +51,9 @@ async def test_warning_and_breach_fire_once_each(
 
     base = spawn("web", **SHORT_REPLY)
     async with httpx.AsyncClient(base_url=base) as anon:
-        token = ok(await anon.post("/api/auth/login", json={"username": "operator", "password": "demo12345",
-                                                             "kind": "api"}))["token"]  # fmt: skip
+        token = ok(
+            await anon.post("/api/auth/login", json={"username": "operator", "password": "demo12345", "kind": "api"})
+        )["token"]
         operator = httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"})
         ticket = ok(await operator.post("/api/tickets", json=NOISE_CALL), 201)
         await operator.aclose()
@@ -76,8 +77,11 @@ async def test_warning_and_breach_fire_once_each(
     assert len(await stream_events(redis, "sla.overdue")) == 1
 
     # the sweep, through the queue, finds nothing left to raise and announces nothing twice
-    queue = ArqRedis(connection_pool=ConnectionPool.from_url(settings.redis_url),
-                     default_queue_name=settings.redis.queue_name, **JSON_SERIALIZERS)  # fmt: skip
+    queue = ArqRedis(
+        connection_pool=ConnectionPool.from_url(settings.redis_url),
+        default_queue_name=settings.redis.queue_name,
+        **JSON_SERIALIZERS,
+    )
     job = await queue.enqueue_job("sweep")
     await queue.aclose()
 
