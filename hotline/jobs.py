@@ -6,7 +6,8 @@ from typing import Any
 
 from arq.cron import cron
 
-from hotline.sla_jobs import fire_deadline, sweep
+from hotline import early_warning
+from hotline.sla_jobs import fire_deadline, schedule_upcoming, sweep
 
 
 async def ping(ctx: dict[str, Any]) -> str:
@@ -15,7 +16,14 @@ async def ping(ctx: dict[str, Any]) -> str:
         return str(await conn.fetchval("SELECT 'pong'"))
 
 
-FUNCTIONS = [ping, fire_deadline, sweep]  # sweep is also enqueued by name by operators and tests
+# The cron functions are listed too, so operators and tests can enqueue them by name.
+FUNCTIONS = [ping, fire_deadline, sweep, schedule_upcoming, early_warning.scan]
 # Every 5 seconds: the sweep is the safety net under the timers, so its period bounds how late an
 # alert can be after Redis lost its jobs.
-CRON_JOBS = [cron(sweep, second=set(range(0, 60, 5)), unique=True, run_at_startup=True, timeout=120)]
+CRON_JOBS = [
+    cron(sweep, second=set(range(0, 60, 5)), unique=True, run_at_startup=True, timeout=120),
+    # Every minute: timers entering the 15-minute horizon (see hotline/sla_jobs.py TIMER_HORIZON).
+    cron(schedule_upcoming, second={30}, unique=True, run_at_startup=True, timeout=120),
+]
+# Every 10 minutes: early warning (未诉先办) looks at the last window for clusters above their usual level.
+CRON_JOBS.append(cron(early_warning.scan, minute=set(range(0, 60, 10)), unique=True, timeout=120))

@@ -118,6 +118,27 @@ class SupervisionSettings:
     urge_every_minutes: float = 60.0
 
 
+@dataclasses.dataclass(frozen=True)
+class ReportSettings:
+    weights: dict[str, float] = dataclasses.field(
+        default_factory=lambda: {
+            "sign_for": 15,
+            "completion": 25,
+            "contact": 10,
+            "resolution": 20,
+            "satisfaction": 20,
+            "return": 10,
+        }
+    )
+    min_sample: int = 30
+    top_keywords: int = 20
+    warning_window_hours: float = 6.0
+    warning_baseline_days: int = 14
+    warning_k: float = 3.0
+    warning_min_tickets: int = 5
+    warning_text_similarity: float = 0.8
+
+
 SECTIONS: dict[str, type] = {
     "app": AppSettings,
     "web": WebSettings,
@@ -131,6 +152,7 @@ SECTIONS: dict[str, type] = {
     "calendar": CalendarSettings,
     "intake": IntakeSettings,
     "supervision": SupervisionSettings,
+    "report": ReportSettings,
 }
 
 
@@ -148,6 +170,7 @@ class Settings:
     calendar: CalendarSettings
     intake: IntakeSettings
     supervision: SupervisionSettings
+    report: ReportSettings
     root: Path
     secret_key: str = dataclasses.field(repr=False)
     database_url: str | None = dataclasses.field(default=None, repr=False)

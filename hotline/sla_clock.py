@@ -17,6 +17,7 @@ from dispatch.calendar import Counting, WorkingCalendar
 from dispatch.sla import Extension, SlaPolicy, SlaRule, Track, compute_deadline
 from dispatch.ticket_types import TicketType
 from hotline.settings import Settings
+from hotline.sla_jobs import TIMER_HORIZON, schedule_timers
 from hotline.tickets.journal import Context
 from hotline.tickets.records import Ticket
 
@@ -217,7 +218,9 @@ class SlaClock:
                 self._schedule(ctx, _deadline(updated))
 
     def _schedule(self, ctx: Context, deadline: OpenDeadline) -> None:
-        from hotline.sla_jobs import schedule_timers
-
+        """Queue the timers now if they fall within the horizon; later ones are queued by the
+        worker's `schedule_upcoming` as they come near (Redis holds hours of timers, not weeks)."""
+        if deadline.warn_at > ctx.now + TIMER_HORIZON:
+            return
         redis = ctx.redis
         ctx.outbox.after_commit(lambda: schedule_timers(redis, deadline.id, deadline.warn_at, deadline.due_at))

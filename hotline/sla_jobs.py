@@ -19,6 +19,9 @@ from arq.connections import ArqRedis
 log = structlog.get_logger(__name__)
 
 SWEEP_BATCH = 500
+# Timers are queued once their moment is this close (by the use-case that starts the clock, or
+# by `schedule_upcoming`); keeping weeks of completion clocks out of Redis keeps intake cheap.
+TIMER_HORIZON = timedelta(minutes=15)
 # An alert not announced this long after it was raised is announced again by the sweep.
 REPUBLISH_AFTER = timedelta(seconds=5)
 
@@ -34,6 +37,24 @@ async def schedule_timers(redis: ArqRedis, deadline_id: int, warn_at: datetime, 
         await redis.enqueue_job(
             "fire_deadline", deadline_id, kind, _job_id=timer_job_id(deadline_id, kind, at), _defer_until=max(at, now)
         )
+
+
+async def schedule_upcoming(ctx: dict[str, Any]) -> int:
+    """arq cron: queue the timers of running clocks whose moments entered the horizon since the last
+    run (at start-up: the whole horizon). Job ids make a second queuing of the same moment a no-op."""
+    now = datetime.now(UTC)
+    since = ctx.get("scheduled_until", now)
+    until = now + TIMER_HORIZON
+    rows = await ctx["pool"].fetch(
+        """SELECT id, warn_at, due_at FROM deadlines
+           WHERE status = 'running' AND ((warn_at > $1 AND warn_at <= $2) OR (due_at > $1 AND due_at <= $2))""",
+        since,
+        until,
+    )
+    for row in rows:
+        await schedule_timers(ctx["redis"], row["id"], row["warn_at"], row["due_at"])
+    ctx["scheduled_until"] = until
+    return len(rows)
 
 
 async def fire_deadline(ctx: dict[str, Any], deadline_id: int, kind: str) -> bool:

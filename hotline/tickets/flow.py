@@ -17,7 +17,7 @@ from hotline.auth import User
 from hotline.errors import ApiError
 from hotline.roles import Role
 from hotline.sla_clock import SlaClock
-from hotline.tickets.journal import Actor, Context, apply, log_action
+from hotline.tickets.journal import Actor, Context, Hop, apply, apply_hops, log_action
 from hotline.tickets.records import Ticket
 
 RESPONSE_TRACKS = (Track.REPLY, Track.ACCEPT)
@@ -60,16 +60,13 @@ async def dispatch_along(
     first_changes: dict[str, Any] | None = None,
 ) -> Ticket:
     """Send the ticket down the chain one hop at a time, each hop its own event (later hops by the system)."""
-    for i, unit_id in enumerate(hops):
-        ticket = await apply(
-            ctx,
-            ticket,
-            first if i == 0 else Action.ASSIGN,
-            actor if i == 0 else Actor.system(),
-            to_unit_id=unit_id,
-            reason=reason if i == 0 else "逐级转派",
-            changes={"assigned_at": ctx.now, "lead_unit_id": hops[-1], **((first_changes or {}) if i == 0 else {})},
-        )
+    steps = [
+        Hop(first if i == 0 else Action.ASSIGN, actor if i == 0 else Actor.system(), unit_id,
+            reason if i == 0 else "逐级转派")
+        for i, unit_id in enumerate(hops)
+    ]  # fmt: skip
+    changes = {"assigned_at": ctx.now, "lead_unit_id": hops[-1], **(first_changes or {})}
+    ticket = await apply_hops(ctx, ticket, steps, changes=changes)
     await clock.start_response(ctx, ticket, hops[-1])
     started = await ctx.conn.fetchval(
         "SELECT EXISTS (SELECT 1 FROM deadlines WHERE ticket_id = $1 AND track = 'complete')", ticket.id

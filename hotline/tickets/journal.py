@@ -104,6 +104,16 @@ def check(state: TicketState, action: Action) -> TicketState:
         raise ApiError(409, str(exc), code="invalid_transition") from None
 
 
+@dataclass(frozen=True)
+class Hop:
+    """One step of a change: the action, who did it, and the unit the ticket went to (None: stays)."""
+
+    action: Action
+    actor: Actor
+    to_unit_id: int | None = None
+    reason: str = ""
+
+
 async def apply(
     ctx: Context,
     ticket: Ticket,
@@ -116,12 +126,27 @@ async def apply(
     changes: dict[str, Any] | None = None,
 ) -> Ticket:
     """Move `ticket` (locked by the caller) through `action`, record the event, queue the announcement."""
-    new_state = check(ticket.state, action)
+    return await apply_hops(ctx, ticket, [Hop(action, actor, to_unit_id, reason)], payload=payload, changes=changes)
+
+
+async def apply_hops(
+    ctx: Context,
+    ticket: Ticket,
+    hops: list[Hop],
+    *,
+    payload: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+) -> Ticket:
+    """Several steps at once (a dispatch down the chain): each is checked and recorded as its own
+    event, the ticket row is written once, and one announcement goes out for the last step."""
+    states, holders = [ticket.state], [ticket.holder_unit_id]
+    for hop in hops:
+        states.append(check(states[-1], hop.action))
+        holders.append(holders[-1] if hop.to_unit_id is None else hop.to_unit_id)
     changes = dict(changes or {})
     unknown = set(changes) - _SETTABLE
     assert not unknown, f"not settable: {unknown}"
-    holder = ticket.holder_unit_id if to_unit_id is None else to_unit_id
-    columns = {"state": new_state.value, "holder_unit_id": holder, **changes}
+    columns = {"state": states[-1].value, "holder_unit_id": holders[-1], **changes}
     assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(columns, start=4))
     row = await ctx.conn.fetchrow(
         f"UPDATE tickets SET version = version + 1, updated_at = $2, {assignments} "
@@ -134,16 +159,28 @@ async def apply(
     if row is None:  # only possible if the caller did not lock: fail loudly, never overwrite
         raise ApiError(409, code="stale_ticket")
     updated = Ticket.from_row(row)
-    await _append_event(ctx, updated, action.value, actor, ticket.state, ticket.holder_unit_id, reason, payload)
-    if holder is not None and holder != ticket.holder_unit_id:
+    await ctx.conn.executemany(
+        _INSERT_EVENT,
+        [
+            (
+                ticket.id, ctx.now, hop.actor.user_id, hop.actor.unit_id, hop.action.value, states[i].value,
+                states[i + 1].value, holders[i], holders[i + 1], hop.reason, payload or {},
+            )
+            for i, hop in enumerate(hops)
+        ],
+    )  # fmt: skip
+    new_units = [u for u in dict.fromkeys(holders[1:]) if u is not None and u != ticket.holder_unit_id]
+    if new_units:
         await ctx.conn.execute(
-            "INSERT INTO ticket_units (ticket_id, unit_id, first_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            """INSERT INTO ticket_units (ticket_id, unit_id, first_at) SELECT $1, u, $3 FROM unnest($2::bigint[]) u
+               ON CONFLICT DO NOTHING""",
             ticket.id,
-            holder,
+            new_units,
             ctx.now,
         )
-    if action in EVENT_TYPES:
-        announce(ctx, EVENT_TYPES[action], updated, {"action": action.value, "action_label": action.label})
+    last = hops[-1].action
+    if last in EVENT_TYPES:
+        announce(ctx, EVENT_TYPES[last], updated, {"action": last.value, "action_label": last.label})
     return updated
 
 
@@ -160,6 +197,11 @@ async def log_action(
     await _append_event(ctx, ticket, action, actor, ticket.state, ticket.holder_unit_id, reason, payload)
 
 
+_INSERT_EVENT = """INSERT INTO ticket_events (ticket_id, at, actor_id, actor_unit_id, action, from_state, to_state,
+                                            from_unit_id, to_unit_id, reason, payload)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"""
+
+
 async def _append_event(
     ctx: Context,
     ticket: Ticket,
@@ -171,9 +213,7 @@ async def _append_event(
     payload: dict[str, Any] | None,
 ) -> None:
     await ctx.conn.execute(
-        """INSERT INTO ticket_events (ticket_id, at, actor_id, actor_unit_id, action, from_state, to_state,
-                                      from_unit_id, to_unit_id, reason, payload)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
+        _INSERT_EVENT,
         ticket.id,
         ctx.now,
         actor.user_id,

@@ -1,0 +1,212 @@
+"""Early warning (未诉先办): clusters of tickets rising above their usual level in a sliding window.
+
+A place cluster is one category in one community. Its count in a window of W hours starting at
+hour h warns when it is at least `warning_min_tickets` and above mean + k * std of the counts of
+the same window on each of the previous `warning_baseline_days` days. A text cluster is a group of
+near-identical texts (classifier.similarity) in the last window; it has no history to compare
+with, so only the minimum count applies. Used by the monthly report and by the arq cron job.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from classifier.similarity import bigrams
+from hotline.queries import Q
+from hotline.settings import ReportSettings
+
+HOUR = timedelta(hours=1)
+EVENT_TYPE = "early.warning"
+
+
+@dataclass
+class EarlyWarning:
+    cluster_kind: str  # place or text
+    cluster_key: str
+    category_code: str | None
+    community_id: int | None
+    window_start: datetime
+    window_end: datetime
+    ticket_count: int
+    baseline_mean: float
+    baseline_std: float
+    tickets: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "cluster_kind": self.cluster_kind,
+            "cluster_key": self.cluster_key,
+            "category_code": self.category_code,
+            "community_id": self.community_id,
+            "window_start": self.window_start.isoformat(),
+            "window_end": self.window_end.isoformat(),
+            "ticket_count": self.ticket_count,
+            "baseline_mean": round(self.baseline_mean, 2),
+            "baseline_std": round(self.baseline_std, 2),
+            "tickets": self.tickets,
+        }
+
+
+def _floor_hour(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def detect(
+    hourly: dict[tuple[str, int], dict[datetime, int]], start: datetime, end: datetime, settings: ReportSettings
+) -> list[EarlyWarning]:
+    """Warnings whose window starts in [start, end), at most one per cluster per stretch of overlapping windows."""
+    width = max(1, math.ceil(settings.warning_window_hours))
+    found = []
+    for (category, community), counts in hourly.items():
+        candidates = []
+        for hour in sorted(h for h in counts if start <= h < end):
+            count = sum(counts.get(hour + i * HOUR, 0) for i in range(width))
+            if count < settings.warning_min_tickets:
+                continue
+            history = [
+                sum(counts.get(hour - timedelta(days=d) + i * HOUR, 0) for i in range(width))
+                for d in range(1, settings.warning_baseline_days + 1)
+            ]
+            mean = sum(history) / len(history)
+            std = math.sqrt(sum((x - mean) ** 2 for x in history) / len(history))
+            if count > mean + settings.warning_k * std:
+                candidates.append((count, hour, mean, std))
+        taken: list[datetime] = []
+        for count, hour, mean, std in sorted(candidates, key=lambda c: (-c[0], c[1])):
+            if any(abs(hour - other) < width * HOUR for other in taken):
+                continue
+            taken.append(hour)
+            found.append(
+                EarlyWarning(
+                    "place", f"{category}:{community}", category, community, hour, hour + width * HOUR, count, mean, std
+                )
+            )
+    found.sort(key=lambda w: (w.window_start, w.cluster_key))
+    return found
+
+
+async def place_warnings(
+    conn: asyncpg.Connection, start: datetime, end: datetime, settings: ReportSettings
+) -> list[EarlyWarning]:
+    """Place-cluster warnings with windows starting in [start, end), each naming its tickets."""
+    width = max(1, math.ceil(settings.warning_window_hours))
+    since = _floor_hour(start) - timedelta(days=settings.warning_baseline_days)
+    hourly: dict[tuple[str, int], dict[datetime, int]] = {}
+    for row in await conn.fetch(Q.warning_hourly_counts, since, end + width * HOUR):
+        hourly.setdefault((row["category_code"], row["community_id"]), {})[row["hour"]] = row["n"]
+    warnings = detect(hourly, _floor_hour(start), end, settings)
+    for w in warnings:
+        rows = await conn.fetch(
+            Q.warning_cluster_tickets, w.category_code, w.community_id, w.window_start, w.window_end
+        )
+        w.tickets = [{"id": r["id"], "number": r["number"], "content": r["content"]} for r in rows]
+    return warnings
+
+
+def text_clusters(rows: list[dict[str, Any]], settings: ReportSettings) -> list[list[dict[str, Any]]]:
+    """Greedy single pass: a ticket joins the first cluster whose first text it is similar enough to."""
+    clusters: list[tuple[frozenset[str], list[dict[str, Any]]]] = []
+    for row in rows:
+        grams = bigrams(row["content"])
+        if not grams:
+            continue
+        for first, members in clusters:
+            if 2 * len(grams & first) / (len(grams) + len(first)) >= settings.warning_text_similarity:
+                members.append(row)
+                break
+        else:
+            clusters.append((grams, [row]))
+    return [members for _, members in clusters if len(members) >= settings.warning_min_tickets]
+
+
+async def text_warnings(
+    conn: asyncpg.Connection, start: datetime, end: datetime, settings: ReportSettings
+) -> list[EarlyWarning]:
+    """Near-identical texts in [start, end) from more than one community: place clusters already cover one."""
+    rows = [dict(r) for r in await conn.fetch(Q.warning_recent_texts, start, end)]
+    warnings = []
+    for members in text_clusters(rows, settings):
+        if len({m["community_id"] for m in members}) < 2:
+            continue
+        first = members[0]
+        warnings.append(
+            EarlyWarning(
+                "text",
+                f"text:{first['id']}",
+                first["category_code"],
+                None,
+                _floor_hour(start),
+                end,
+                len(members),
+                0.0,
+                0.0,
+                [{"id": m["id"], "number": m["number"], "content": m["content"]} for m in members],
+            )
+        )
+    return warnings
+
+
+def describe(w: EarlyWarning, unit_names: dict[int, str], category_names: dict[str, str]) -> str:
+    """One line in Chinese, for the board's feed and the report."""
+    where = unit_names.get(w.community_id or 0, "多个社区")
+    what = category_names.get(w.category_code or "", w.category_code or "同类诉求")
+    hours = round((w.window_end - w.window_start).total_seconds() / 3600)
+    return f"{where}「{what}」{hours}小时内 {w.ticket_count} 件（常态 {w.baseline_mean:.1f} 件）"
+
+
+async def store_and_publish(ctx: dict[str, Any], warnings: list[EarlyWarning], now: datetime) -> int:
+    """Insert new warnings (unique per cluster and window start) and announce each new one."""
+    from realtime.stream import publish
+
+    pool: asyncpg.Pool = ctx["pool"]
+    async with pool.acquire() as conn:
+        catalog = await ctx["catalogs"].get(conn)
+        categories = {r["code"]: r["name"] for r in await conn.fetch("SELECT code, name FROM categories")}
+        new = 0
+        for w in warnings:
+            text = describe(w, catalog.unit_names, categories)
+            warning_id = await conn.fetchval(
+                Q.insert_early_warning, w.cluster_kind, w.cluster_key, w.category_code, w.community_id,
+                w.window_start, w.window_end, w.ticket_count, w.baseline_mean, w.baseline_std,
+                [t["id"] for t in w.tickets], w.tickets[0]["content"] if w.tickets else "", now,
+            )  # fmt: skip
+            if warning_id is None:
+                continue
+            new += 1
+            unit_path = catalog.unit_path(w.community_id) if w.community_id else [catalog.org.root.id]
+            payload = {
+                "alert_id": f"early-{warning_id}",
+                "warning_id": warning_id,
+                "kind": "early",
+                "cluster_kind": w.cluster_kind,
+                "category_code": w.category_code,
+                "community_id": w.community_id,
+                "unit_id": w.community_id,
+                "window_start": w.window_start.isoformat(),
+                "window_end": w.window_end.isoformat(),
+                "ticket_count": w.ticket_count,
+                "baseline_mean": round(w.baseline_mean, 2),
+                "ticket_ids": [t["id"] for t in w.tickets],
+                "ticket_id": w.tickets[0]["id"] if w.tickets else None,
+                "number": w.tickets[0]["number"] if w.tickets else None,
+                "rule_name": text,
+            }
+            await publish(ctx["redis"], EVENT_TYPE, unit_path, payload)
+            await conn.execute(Q.mark_early_warning_published, warning_id, now)
+    return new
+
+
+async def scan(ctx: dict[str, Any]) -> int:
+    """arq cron: look at the last window for clusters above their usual level; returns new warnings."""
+    settings: ReportSettings = ctx["settings"].report
+    now = datetime.now(UTC)
+    start = now - timedelta(hours=settings.warning_window_hours)
+    async with ctx["pool"].acquire() as conn:
+        warnings = await place_warnings(conn, start, now, settings)
+        warnings += await text_warnings(conn, start, now, settings)
+    return await store_and_publish(ctx, warnings, now)
