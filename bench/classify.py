@@ -2,6 +2,7 @@
 
     python bench/classify.py                       # train_seg.csv -> temp dir, evaluated on dev_raw.csv
     python bench/classify.py --data FILE.csv --model DIR [--eval FILE.csv]
+    python bench/classify.py --select               # the model selection table of docs/classifier.md
 
 Both models are trained on the same CSV (text,label) and scored on the same raw texts; the baseline
 gets the training texts with their spaces removed (see ``without_spaces``). The process
@@ -40,7 +41,7 @@ from classifier.artifact import MODEL_FILE, load_model, save_model  # noqa: E402
 from classifier.calibration import expected_calibration_error  # noqa: E402
 from classifier.cli import read_labelled_csv  # noqa: E402
 from classifier.evaluate import evaluate  # noqa: E402
-from classifier.model import train_model  # noqa: E402
+from classifier.model import FeatureConfig, train_model  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "teddy2020c"
 
@@ -86,12 +87,47 @@ def percentile_ms(samples: Sequence[float], q: float) -> float:
     return float(np.percentile(np.array(samples) * 1000, q))
 
 
+# Candidates compared by 5-fold cross-validation on the training data (the choice) and on the
+# evaluation data (a confirmation only): (name, config).
+CANDIDATES = [
+    ("char 1-3", FeatureConfig(head_chars=0, class_weight=None)),
+    ("char 1-3 + head", FeatureConfig(class_weight=None)),
+    ("char 1-3 + head, balanced (default)", FeatureConfig()),
+    ("char 1-3 + head x1.0, balanced", FeatureConfig(head_weight=1.0)),
+    ("char 1-4 + head, balanced", FeatureConfig(ngram_range=(1, 4))),
+    ("char 2-4 + head, balanced", FeatureConfig(ngram_range=(2, 4))),
+    ("char 1-3 + head, balanced, C=0.5", FeatureConfig(C=0.5)),
+    ("char 1-3 + head, balanced, C=2", FeatureConfig(C=2.0)),
+    ("char 1-3 + head, balanced, min_df=3", FeatureConfig(min_df=3)),
+]
+
+
+def select(train_texts: list[str], train_labels: list[str], eval_texts: list[str], eval_labels: list[str]) -> None:
+    rows = []
+    for name, config in CANDIDATES:
+        model = train_model(train_texts, train_labels, config=config)
+        cv = model.metadata["metrics"]["cv"]
+        predicted = [p.label for p in model.predict_batch(eval_texts)]
+        rows.append(
+            {
+                "candidate": name,
+                "cv_macro_f1": cv["macro_f1"],
+                "eval_macro_f1": round(evaluate(eval_labels, predicted, model.labels).macro_f1, 4),
+            }
+        )
+        print(
+            f"{name:40}  cv macro-F1 {cv['macro_f1']:.4f}   eval macro-F1 {rows[-1]['eval_macro_f1']:.4f}", flush=True
+        )
+    print(json.dumps({"bench": "classify-select", "rows": rows}, ensure_ascii=False))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=SHARED / "train_seg.csv", help="training CSV (text,label)")
     parser.add_argument("--model", type=Path, default=None, help="directory for our model (default: temporary)")
     parser.add_argument("--eval", type=Path, default=SHARED / "dev_raw.csv", help="evaluation CSV (text,label)")
     parser.add_argument("--repeat", type=int, default=5, help="batch timing runs (median reported)")
+    parser.add_argument("--select", action="store_true", help="compare feature configurations instead")
     args = parser.parse_args()
     for path in (args.data, args.eval):
         if not path.exists():
@@ -105,6 +141,9 @@ def main() -> None:
     print(
         f"pinned to core {core}; train {args.data.name} n={len(train_texts)}, eval {args.eval.name} n={len(eval_texts)}"
     )
+    if args.select:
+        select(train_texts, train_labels, eval_texts, eval_labels)
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = args.model or Path(tmp) / "model"
@@ -175,18 +214,16 @@ def main() -> None:
         "core": core,
     }
     print(f"{'':22}{'ours':>12}{'baseline':>12}")
-    print(
-        f"{'tickets/s (batch)':22}{result['ours_per_s']:>12}{result['baseline_per_s']:>12}   speedup x{result['speedup']}"
-    )
+    ours_rate, baseline_rate = result["ours_per_s"], result["baseline_per_s"]
+    print(f"{'tickets/s (batch)':22}{ours_rate:>12}{baseline_rate:>12}   speedup x{result['speedup']}")
     print(f"{'p50 latency ms':22}{result['p50_ms']:>12}{result['baseline_p50_ms']:>12}")
     print(f"{'p99 latency ms':22}{result['p99_ms']:>12}{result['baseline_p99_ms']:>12}")
     print(f"{'accuracy':22}{result['accuracy']:>12}{result['baseline_accuracy']:>12}")
     print(f"{'macro-F1':22}{result['macro_f1']:>12}{result['baseline_macro_f1']:>12}")
     print(f"{'peak traced MiB':22}{result['ours_peak_traced_mib']:>12}{result['baseline_peak_traced_mib']:>12}")
     print(f"{'training s':22}{result['ours_train_s']:>12}{result['baseline_train_s']:>12}")
-    print(
-        f"ours: ECE {result['ece']} on {args.eval.name} (cv {result['cv_ece']}), model file {result['model_file_mib']} MiB"
-    )
+    print(f"ours: ECE {result['ece']} on {args.eval.name} (cv {result['cv_ece']})")
+    print(f"ours: model file {result['model_file_mib']} MiB")
     print(f"process max RSS {result['max_rss_mib']} MiB")
     print(json.dumps(result, ensure_ascii=False))
 

@@ -81,12 +81,20 @@ class CharNgramVectorizer:
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         texts = self._view(texts)
-        blocks = [self._transform_block(texts[i : i + _BLOCK_DOCS]) for i in range(0, len(texts), _BLOCK_DOCS)]
+        blocks = []
+        for i in range(0, len(texts), _BLOCK_DOCS):
+            indptr, cols, data = self._transform_block(texts[i : i + _BLOCK_DOCS])
+            blocks.append(sp.csr_matrix((data, cols, indptr), shape=(len(indptr) - 1, self.n_features)))
         if len(blocks) == 1:
             return blocks[0]
         return sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((0, self.n_features))
 
-    def _transform_block(self, texts: list[str]) -> sp.csr_matrix:
+    def transform_arrays(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """CSR parts (indptr, column indices, values) without building a scipy matrix: the
+        per-ticket prediction path saves the matrix's construction and checks."""
+        return self._transform_block(self._view(texts))
+
+    def _transform_block(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         n_docs, n_features = len(texts), self.n_features
         codes, docs = self._codes(_codepoints(texts), texts)
         position = np.searchsorted(self.vocabulary, codes)
@@ -99,7 +107,7 @@ class CharNgramVectorizer:
         norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n_docs))
         data /= norms[rows]
         indptr = np.searchsorted(rows, np.arange(n_docs + 1))
-        return sp.csr_matrix((data, cols, indptr), shape=(n_docs, n_features))
+        return indptr, cols, data
 
     def _view(self, texts: Sequence[str]) -> list[str]:
         if self.max_chars is None:

@@ -1,4 +1,8 @@
-"""jieba segmentation: one tokenizer per process, a domain vocabulary, place names, stop words."""
+"""jieba segmentation: one tokenizer per process with the domain vocabulary, place names and stop words.
+
+The model does not need words (see classifier/model.py); the knowledge-base search, hot-topic
+keywords and the complexity rules do.
+"""
 
 from __future__ import annotations
 
@@ -11,22 +15,31 @@ from pathlib import Path
 
 import jieba
 
-from classifier.text import normalize
+from classifier.text import PLACEHOLDER_WORDS, clean
 
 DATA = Path(__file__).resolve().parent / "data"
-# A frequency high enough that a place name or domain term is kept whole against jieba's splits.
+# High enough that a place name or a domain term stays whole against jieba's own splits.
 USER_WORD_FREQ = 200_000
 
+# jieba logs "Building prefix dict ..." at DEBUG through its own stderr handler.
 jieba.setLogLevel(logging.WARNING)
 
 
-def _lines(path: Path) -> list[str]:
-    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def read_word_list(path: Path) -> list[tuple[str, int | None]]:
+    """(word, frequency or None) per non-empty, non-comment line of a word list."""
+    words: list[tuple[str, int | None]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        word, _, freq = line.partition(" ")
+        words.append((word, int(freq) if freq.strip().isdigit() else None))
+    return words
 
 
 class Segmenter:
-    """Wraps its own `jieba.Tokenizer` (not the global one), so user words added for one city's
-    places never leak into another tokenizer, and the dictionary loads once."""
+    """Wraps its own ``jieba.Tokenizer`` (never the global one), so words added for one city's places
+    stay in this tokenizer; its dictionary is loaded once, when the segmenter is built."""
 
     def __init__(self, domain_words: Iterable[str] = (), stopwords: Iterable[str] = ()):
         self._tokenizer = jieba.Tokenizer()
@@ -36,21 +49,26 @@ class Segmenter:
         self._lock = threading.Lock()
         self.add_words(domain_words)
 
-    def add_words(self, words: Iterable[str]) -> None:
-        new = [w for w in words if w and w not in self._added]
+    def add_words(self, words: Iterable[str], freq: int = USER_WORD_FREQ) -> int:
+        """Add user-dictionary words (place names, aliases, terms); returns how many were new."""
+        new = [w for w in dict.fromkeys(w.strip() for w in words) if w and w not in self._added]
         if not new:
-            return
+            return 0
         with self._lock:
             for word in new:
-                self._tokenizer.add_word(word, freq=USER_WORD_FREQ)
+                self._tokenizer.add_word(word, freq=freq)
                 self._added.add(word)
+        return len(new)
 
-    def cut(self, text: str) -> list[str]:
-        """Tokens of the normalised text, without stop words, punctuation and blanks."""
+    def cut(self, text: str, *, keep_stopwords: bool = False) -> list[str]:
+        """Words of the cleaned text, without punctuation, blanks, masked numbers and stop words."""
         return [
             token
-            for token in self._tokenizer.lcut(normalize(text), HMM=False)
-            if token.strip() and token not in self._stopwords and not _is_punctuation(token)
+            for token in self._tokenizer.lcut(clean(text), HMM=False)
+            if token.strip()
+            and not _is_punctuation(token)
+            and token not in PLACEHOLDER_WORDS
+            and (keep_stopwords or token not in self._stopwords)
         ]
 
 
@@ -60,5 +78,7 @@ def _is_punctuation(token: str) -> bool:
 
 @functools.cache
 def default_segmenter() -> Segmenter:
-    """The process-wide segmenter with the shipped domain vocabulary and stop words."""
-    return Segmenter(_lines(DATA / "domain_words.txt"), _lines(DATA / "stopwords.txt"))
+    """The process-wide segmenter with the shipped domain vocabulary and stop words (built once)."""
+    domain = [word for word, _ in read_word_list(DATA / "domain_words.txt")]
+    stopwords = [word for word, _ in read_word_list(DATA / "stopwords.txt")]
+    return Segmenter(domain, stopwords)

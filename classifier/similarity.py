@@ -3,14 +3,15 @@ how jieba happens to split two phrasings of the same complaint)."""
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 
-from classifier.text import normalize
+from classifier.text import clean
 
 
 def bigrams(text: str) -> frozenset[str]:
-    chars = [ch for ch in normalize(text) if unicodedata.category(ch)[0] in "LN"]
-    return frozenset(a + b for a, b in zip(chars, chars[1:], strict=False))
+    chars = [ch for ch in clean(text) if unicodedata.category(ch)[0] in "LN"]
+    return frozenset(a + b for a, b in itertools.pairwise(chars))
 
 
 def similarity(a: str, b: str) -> float:

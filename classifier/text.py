@@ -13,6 +13,8 @@ import unicodedata
 
 PHONE_TOKEN = "<PHONE>"
 ID_TOKEN = "<IDNO>"
+# what a segmenter makes of the tokens above, between the angle brackets
+PLACEHOLDER_WORDS = frozenset({"PHONE", "IDNO"})
 
 # openpyxl writes a carriage return inside an xlsx cell as this escape; exports from
 # the hotline's spreadsheets are full of it.
@@ -24,9 +26,7 @@ _ID_NUMBER = re.compile(
     # already partly masked by the caller or an upstream system: 430102********1234
     r"|(?<![0-9A-Za-z])\d{6}\*{6,8}\d{3}[\dXx*](?![0-9A-Za-z])"
 )
-_MOBILE = re.compile(
-    r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}[- ]?\d{4}|\*{4}\d{4})(?!\d)"
-)
+_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}[- ]?\d{4}|\*{4}\d{4})(?!\d)")
 # A landline needs its area code (0xx / 0xxx) or a telephone word before it; a bare
 # 7-8 digit number is more often an amount, a date or a case number.
 _LANDLINE = re.compile(

@@ -19,7 +19,7 @@ from starlette.templating import Jinja2Templates
 from starlette.websockets import WebSocket
 
 from hotline import pages
-from hotline.api import appeals, board, catalog, session, tickets
+from hotline.api import appeals, board, catalog, reports, session, tickets
 from hotline.api.common import routes
 from hotline.catalog import CatalogCache
 from hotline.db import create_pool
@@ -29,15 +29,20 @@ from hotline.metrics import MetricsMiddleware, metrics_view
 from hotline.openapi import build_spec
 from hotline.queries import Q
 from hotline.settings import Settings
-from hotline.sla_clock import SlaClock
-from hotline.text import TextServices
 from hotline.tickets.intake import Intake
 from hotline.worker import JSON_SERIALIZERS
 from realtime.endpoint import websocket_route
 from realtime.hub import Hub
 
 HERE = Path(__file__).resolve().parent
-API_ENDPOINTS = [*session.ENDPOINTS, *tickets.ENDPOINTS, *appeals.ENDPOINTS, *catalog.ENDPOINTS, *board.ENDPOINTS]
+API_ENDPOINTS = [
+    *session.ENDPOINTS,
+    *tickets.ENDPOINTS,
+    *appeals.ENDPOINTS,
+    *catalog.ENDPOINTS,
+    *board.ENDPOINTS,
+    *reports.ENDPOINTS,
+]
 templates = Jinja2Templates(directory=HERE / "templates")
 
 
@@ -62,8 +67,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
         state.settings = settings
         state.clock = clock
         state.catalogs = CatalogCache()
-        text = TextServices(settings.path(settings.classifier.model_dir))
-        state.intake = Intake(settings, SlaClock.from_settings(settings), text)
+        state.intake = Intake.from_settings(settings)
         state.pool = await create_pool(settings)
         async with state.pool.acquire() as conn:
             await Q.check(conn)

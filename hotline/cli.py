@@ -115,11 +115,42 @@ def cmd_demo_seed(settings: Settings, args: argparse.Namespace) -> int:
             print(exc, file=sys.stderr)
             return 1
         ensure_model(live)
-        if args.tickets:
+        if args.months:
+            from hotline.history import generate_history
+
+            counts = await generate_history(conn, live, args.tickets, args.months, datetime.now(UTC))
+            print(f"历史工单 {counts['tickets']} 件（{args.months} 个月，批量写入）")
+        elif args.tickets:
             outcomes = await seed_tickets(live, args.tickets, datetime.now(UTC))
             print(
                 f"演示工单 {sum(outcomes.values())} 件：" + "，".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
             )
+        return 0
+
+    return with_database(settings, run)
+
+
+def cmd_report_monthly(settings: Settings, args: argparse.Namespace) -> int:
+    from hotline.report import monthly, write_files
+    from hotline.scores import PeriodError, parse_period
+
+    try:
+        month = parse_period(args.month)
+    except PeriodError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if "Q" in month.label:
+        print("月度报告请用 YYYY-MM 格式的月份", file=sys.stderr)
+        return 2
+
+    async def run(conn: asyncpg.Connection, live: Settings) -> int:
+        try:
+            report = await monthly(conn, live, month, datetime.now(UTC), args.unit)
+        except LookupError:
+            print(f"单位 {args.unit} 不存在", file=sys.stderr)
+            return 1
+        for path in write_files(report, Path(args.out)):
+            print(f"已生成 {path}")
         return 0
 
     return with_database(settings, run)
@@ -147,15 +178,32 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.set_defaults(func=cmd_import)
 
+    # listed for --help only: main() hands `hotline classifier ...` to classifier/__main__.py
+    sub.add_parser("classifier", help="train | eval | predict the category model", add_help=False)
+
     demo = sub.add_parser("demo", help="demo data")
     demo_sub = demo.add_subparsers(dest="demo_command", required=True)
     seed = demo_sub.add_parser("seed", help="create the fictional demo city, its users and tickets")
     seed.add_argument("--tickets", type=int, default=300, help="demo tickets to play through the use-cases (0: none)")
+    seed.add_argument("--months", type=int, default=0, help="write --tickets of history over this many months (bulk)")
     seed.set_defaults(func=cmd_demo_seed)
+
+    report = sub.add_parser("report", help="analysis reports")
+    report_sub = report.add_subparsers(dest="report_command", required=True)
+    monthly = report_sub.add_parser("monthly", help="monthly report as HTML and Excel")
+    monthly.add_argument("--month", required=True, help="YYYY-MM, in the city's time zone")
+    monthly.add_argument("--unit", type=int, help="only this unit and its subtree (unit id)")
+    monthly.add_argument("--out", default=".", help="directory for report-YYYY-MM.html and .xlsx")
+    monthly.set_defaults(func=cmd_report_monthly)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["classifier"]:  # the text core has its own parser; it needs no settings
+        from classifier.__main__ import main as classifier_main
+
+        return classifier_main(argv[1:], prog="hotline classifier")
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings(args.config)

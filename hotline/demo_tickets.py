@@ -27,8 +27,6 @@ from hotline.errors import ApiError
 from hotline.roles import Role
 from hotline.schemas import NewTicket
 from hotline.settings import Settings
-from hotline.sla_clock import SlaClock
-from hotline.text import TextServices
 from hotline.tickets import flow
 from hotline.tickets.intake import Intake, create_ticket
 from hotline.tickets.journal import Context, lock, transaction
@@ -219,9 +217,7 @@ async def seed_tickets(settings: Settings, count: int, now: datetime) -> dict[st
         **JSON_SERIALIZERS,
     )  # type: ignore[arg-type]
     try:
-        intake = Intake(
-            settings, SlaClock.from_settings(settings), TextServices(settings.path(settings.classifier.model_dir))
-        )
+        intake = Intake.from_settings(settings)
         return await seed_demo_tickets(await load_world(pool, redis, intake), count, now)
     finally:
         await redis.aclose()

@@ -201,7 +201,7 @@ async def store_and_publish(ctx: dict[str, Any], warnings: list[EarlyWarning], n
     return new
 
 
-async def scan(ctx: dict[str, Any]) -> int:
+async def early_warning_scan(ctx: dict[str, Any]) -> int:
     """arq cron: look at the last window for clusters above their usual level; returns new warnings."""
     settings: ReportSettings = ctx["settings"].report
     now = datetime.now(UTC)

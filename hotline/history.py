@@ -13,6 +13,7 @@ import csv
 import json
 import math
 import random
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -94,12 +95,13 @@ async def load_city(conn: asyncpg.Connection) -> City:
 
 def lead_unit(city: City, category: str, community: Community) -> int:
     """The owning unit as routing would pick it from the responsibility table (highest priority rule)."""
-    level, kind, _co, _priority = max(RESPONSIBILITY[category], key=lambda rule: rule[3])
+    rules = typing.cast(list[tuple[str, str | None, tuple[str, ...], int]], RESPONSIBILITY[category])
+    level, kind, _co, _priority = max(rules, key=lambda rule: rule[3])
     if level == "community":
         return community.id
     if level == "street":
         return community.street_id
-    return city.departments[(community.district_id, kind)]
+    return city.departments[(community.district_id, kind or "")]
 
 
 def _month_weight(moment: datetime) -> float:
@@ -163,12 +165,13 @@ def _tickets(
     cum = list(_accumulate(w for _, w in days))
     hours = list(_accumulate(HOURS))
     callers = [f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}" for _ in range(max(10, count // 3))]
-    for n in range(count):
+    moments = []
+    for _ in range(count):
         day = rng.choices(days, cum_weights=cum)[0][0]
         hour = rng.choices(range(24), cum_weights=hours)[0]
-        created = day + timedelta(hours=hour, seconds=rng.uniform(0, 3600))
-        if created >= now:
-            created = now - timedelta(seconds=rng.uniform(60, 3600))
+        moments.append(min(day + timedelta(hours=hour, seconds=rng.uniform(0, 3600)), now - timedelta(seconds=60)))
+    moments.sort()  # written in the order calls came in, as the live system does
+    for n, created in enumerate(moments):
         summer = 1 if 6 <= created.month <= 8 else 0
         weights = [SUMMER.get(c, 1.0) if summer else 1.0 for c in city.categories]
         category = rng.choices(city.categories, weights)[0]
@@ -214,11 +217,13 @@ def _planted_rows(
 async def generate_history(
     conn: asyncpg.Connection, settings: Settings, count: int, months: int, now: datetime, seed: int = 2026
 ) -> dict[str, int]:
-    """Write `count` tickets spread over the last `months` months (ending at `now`) plus the planted
+    """Write `count` tickets from the start of the month `months` before `now`'s up to `now`, plus the planted
     clusters, with deadlines, contacts, alerts and appeals. Returns row counts per table."""
     rng = random.Random(seed)
     city = await load_city(conn)
-    start = (now - timedelta(days=round(months * 30.44))).replace(hour=0, minute=0, second=0, microsecond=0)
+    # from the first day of the month `months` back, so the oldest month (last year's) is whole
+    index = now.year * 12 + now.month - 1 - months
+    start = now.replace(year=index // 12, month=index % 12 + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
     planted = planted_clusters(city, start, now, rng)
     first_id = await conn.fetchval("SELECT coalesce(max(id), 0) + 1 FROM tickets")
     await _binary_jsonb(conn)  # COPY's binary format needs it
@@ -250,6 +255,7 @@ async def _write(
     now: datetime, planted: list[Planted], first_id: int,
 ) -> None:  # fmt: skip
     async with conn.transaction():
+        await conn.execute("SET LOCAL statement_timeout = 0")  # a year of a large city is one long write
         # history is written in its final state: the state machine's trigger guards live changes only
         await conn.execute("ALTER TABLE tickets DISABLE TRIGGER tickets_transition")
         rows = _tickets(rng, city, settings, count, start, now, first_id)

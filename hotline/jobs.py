@@ -17,7 +17,7 @@ async def ping(ctx: dict[str, Any]) -> str:
 
 
 # The cron functions are listed too, so operators and tests can enqueue them by name.
-FUNCTIONS = [ping, fire_deadline, sweep, schedule_upcoming, early_warning.scan]
+FUNCTIONS = [ping, fire_deadline, sweep, schedule_upcoming, early_warning.early_warning_scan]
 # Every 5 seconds: the sweep is the safety net under the timers, so its period bounds how late an
 # alert can be after Redis lost its jobs.
 CRON_JOBS = [
@@ -26,4 +26,4 @@ CRON_JOBS = [
     cron(schedule_upcoming, second={30}, unique=True, run_at_startup=True, timeout=120),
 ]
 # Every 10 minutes: early warning (未诉先办) looks at the last window for clusters above their usual level.
-CRON_JOBS.append(cron(early_warning.scan, minute=set(range(0, 60, 10)), unique=True, timeout=120))
+CRON_JOBS.append(cron(early_warning.early_warning_scan, minute=set(range(0, 60, 10)), unique=True, timeout=120))

@@ -112,6 +112,32 @@ RESPONSES: dict[str, dict[str, Any]] = {
         }
     ),
     "Created": _obj({"id": {"type": "integer"}}),
+    "MonthlyReport": _obj(
+        {
+            "month": {"type": "string"},
+            "title": {"type": "string"},
+            "summary": {"type": "string"},
+            "volumes": {"type": "object"},
+            "comparison": {"type": "object"},
+            "trend": {"type": "array"},
+            "hot_topics": {"type": "array"},
+            "sla": {"type": "array"},
+            "supervised": {"type": "object"},
+            "rankings": {"type": "object"},
+            "heat": {"type": "object"},
+            "early_warnings": {"type": "array"},
+            "weights": {"type": "object"},
+        }
+    ),
+    "Rankings": _obj(
+        {
+            "period": {"type": "string"},
+            "level": {"type": "string"},
+            "weights": {"type": "object"},
+            "min_sample": {"type": "integer"},
+            "items": {"type": "array", "items": {"type": "object"}},
+        }
+    ),
     "UnitList": _obj(
         {
             "items": {

@@ -21,6 +21,7 @@ from dispatch.sla import Track
 from dispatch.states import Action, TicketState, allowed_actions
 from dispatch.ticket_types import TicketType
 from hotline.auth import SESSION_COOKIE, User, user_for_token
+from hotline.report import views as report_views
 from hotline.roles import Role
 
 HERE = Path(__file__).resolve().parent
@@ -35,6 +36,7 @@ class Page:
     title: str
     roles: frozenset[Role]
     city_roles: frozenset[Role] = frozenset()  # allowed only to users of the hotline centre (the root unit)
+    extra: Callable[[Request, User], Awaitable[dict[str, Any]]] | None = None  # server-side data for the template
 
     def allows(self, user: User, at_city: bool) -> bool:
         return user.role in self.roles or (at_city and user.role in self.city_roles)
@@ -46,6 +48,20 @@ PAGES = (
     Page("/inbox", "inbox.html", "承办工单", frozenset({Role.HANDLER, Role.DISPATCHER})),
     Page("/board", "board.html", "督办大屏", frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN})),
     Page("/admin", "admin.html", "系统管理", frozenset({Role.ADMIN})),
+    Page(
+        "/reports/monthly",
+        "report_page.html",
+        "分析报告",
+        frozenset({Role.SUPERVISOR, Role.ADMIN}),
+        extra=report_views.report_context,
+    ),
+    Page(
+        "/rankings",
+        "rankings.html",
+        "考核排名",
+        frozenset({Role.SUPERVISOR, Role.ADMIN}),
+        extra=report_views.rankings_context,
+    ),
 )
 HOME_OF = {
     Role.OPERATOR: "/console",
@@ -132,7 +148,10 @@ def _page_view(page: Page) -> Callable[[Request], Awaitable[Response]]:
             context = _context(request, me, "无权访问", "")
             context["home"] = HOME_OF[user.role]
             return templates.TemplateResponse(request, "forbidden.html", context, status_code=403)
-        response = templates.TemplateResponse(request, page.template, _context(request, me, page.title, page.path))
+        context = _context(request, me, page.title, page.path)
+        if page.extra is not None:
+            context.update(await page.extra(request, user))
+        response = templates.TemplateResponse(request, page.template, context)
         response.headers["Cache-Control"] = "no-store"
         return response
 
@@ -158,4 +177,5 @@ PAGE_ROUTES: list[BaseRoute] = [
     Route("/login", login_page, name="login_page"),
     *(Route(p.path, _page_view(p), name=f"page_{p.path.strip('/')}") for p in PAGES),
     Route("/realtime/client.js", board_client, name="board_client"),
+    *report_views.ROUTES,
 ]

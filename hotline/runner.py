@@ -41,10 +41,17 @@ async def prepare_database(settings: Settings, *, seed_demo: bool) -> None:
 
 def ensure_model(settings: Settings) -> None:
     """The demo city classifies out of the box: train the shipped bootstrap model if none is configured."""
+    from classifier.artifact import METADATA_FILE, needs_training
     from classifier.bootstrap import train_default_model
 
     model_dir = settings.path(settings.classifier.model_dir)
-    if not (model_dir / "metadata.json").exists():
+    if needs_training(model_dir) and (model_dir / METADATA_FILE).exists():
+        # a model we cannot read may be the city's own: never overwrite it with the demo one
+        raise SystemExit(
+            f"{model_dir} 中的分类模型格式已过期，请重新训练"
+            f"（hotline classifier train --data 历史工单.csv --model {model_dir}），或删除该目录以使用内置演示模型"
+        )
+    if needs_training(model_dir):
         log.info("training the default classifier model", model_dir=str(model_dir))
         train_default_model(model_dir)
 

@@ -104,6 +104,7 @@ class CalendarSettings:
 class IntakeSettings:
     repeat_days: int = 30
     similar_min_score: float = 0.35
+    complex_categories: list[str] = dataclasses.field(default_factory=lambda: ["房地产市场", "劳资纠纷"])
     max_content_chars: int = 5000
 
 
@@ -116,6 +117,9 @@ class SupervisionSettings:
     auto_order_on_overdue: bool = True
     order_answer_hours: float = 24.0
     urge_every_minutes: float = 60.0
+
+
+SCORE_COMPONENTS = ("sign_for", "completion", "contact", "resolution", "satisfaction", "return")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -348,6 +352,14 @@ def _validate(sections: dict[str, object], path: Path) -> None:
             raise ConfigError(
                 f"{path}: [sla] completion_days.{ticket_type} must be a whole number of days > 0, got {days!r}"
             )
+    report = typing.cast(ReportSettings, sections["report"])
+    for key, weight in report.weights.items():
+        if key not in SCORE_COMPONENTS or isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
+            raise ConfigError(
+                f"{path}: [report] weights.{key} must be one of {', '.join(SCORE_COMPONENTS)} with a weight >= 0"
+            )
+    if report.min_sample < 1 or report.warning_min_tickets < 2 or report.warning_window_hours <= 0:
+        raise ConfigError(f"{path}: [report] min_sample >= 1, warning_min_tickets >= 2, warning_window_hours > 0")
     try:
         ZoneInfo(app.timezone)
     except (ZoneInfoNotFoundError, ValueError):

@@ -6,11 +6,12 @@ the places table, categories are mapped from the model's labels (Chinese names) 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from classifier.complexity import assess_complexity
+from classifier.complexity import DEFAULT_COMPLEX_CATEGORIES, assess_complexity
 from classifier.model import ModelHandle
 from classifier.places import PlaceIndex, PlaceRecord
 from classifier.segment import Segmenter, default_segmenter
@@ -65,7 +66,11 @@ class Analysis:
 class TextServices:
     """One per process: the jieba dictionary and the model are loaded once and shared."""
 
-    def __init__(self, model_dir: Path, segmenter: Segmenter | None = None):
+    def __init__(
+        self, model_dir: Path, complex_categories: Iterable[str] = DEFAULT_COMPLEX_CATEGORIES,
+        segmenter: Segmenter | None = None,
+    ):  # fmt: skip
+        self.complex_categories = frozenset(complex_categories)
         self.segmenter = segmenter or default_segmenter()
         self.model = ModelHandle(model_dir)
         self._places: tuple[int, PlaceIndex] | None = None
@@ -101,6 +106,7 @@ class TextServices:
     ) -> Analysis:
         text = f"{address} {content}".strip()
         top: list[dict[str, Any]] = []
+        prediction = None
         if category_code is not None:
             code, confidence, source = category_code, 1.0, "operator"
         elif content:
@@ -125,7 +131,9 @@ class TextServices:
         )
         details = {"reasons": list(match.reasons), "candidates": match.candidates_json()}
         category_name = catalog.categories[code].name if code in catalog.categories else None
-        assessed = assess_complexity(content, category_name, match)
+        assessed = assess_complexity(
+            content, category_name, match, complex_categories=self.complex_categories, prediction=prediction
+        )
         complex_flag = assessed.is_complex if is_complex is None else is_complex
         reasons = (
             list(assessed.reasons)

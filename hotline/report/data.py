@@ -21,6 +21,12 @@ CHANNELS = {"phone": "电话", "web": "网站", "app": "移动应用", "api": "�
 TEXTS_FOR_KEYWORDS = 20_000  # distinct texts, most frequent first: enough for the top words
 LIST_LIMIT = 20
 HEAT_UNITS = 12
+# Words every hotline call uses (greetings, requests, "the relevant department"): not topics.
+FILLER = frozenset(
+    "你好 您好 喂 请问 想问 反映 希望 尽快 处理 解决 麻烦 谢谢 相关 部门 管一管 问题 情况 已经 一直 现在 "
+    "还是 没有 什么 怎么 这个 那个 我们 你们 他们 居民 来电 市民 附近 一下 几次 好几 一个 每天 每个 "
+    "请求 要求 联系 反应 投诉 举报 咨询 建议 看看 到底 知道 不能 可以 需要 时间 上午 下午 晚上 昨天".split()
+)
 
 
 def _pct(value: float | None) -> str:
@@ -37,6 +43,13 @@ def _subtree(units: dict[int, UnitInfo], root: int) -> list[int]:
 
 async def monthly(
     conn: asyncpg.Connection, settings: Settings, month: Period, as_of: datetime, unit_id: int | None = None
+) -> dict[str, Any]:
+    async with scores.custom_plans(conn):
+        return await _monthly(conn, settings, month, as_of, unit_id)
+
+
+async def _monthly(
+    conn: asyncpg.Connection, settings: Settings, month: Period, as_of: datetime, unit_id: int | None
 ) -> dict[str, Any]:
     tz = settings.tz
     start, end = month.bounds(tz)
@@ -87,7 +100,11 @@ async def monthly(
         "rankings": rankings,
         "heat": await _heat(conn, start, end, scope, units, categories),
         "early_warnings": [
-            {**w.as_dict(), "text": early_warning.describe(w, {u.id: u.name for u in units.values()}, categories)}
+            {
+                **w.as_dict(),
+                "text": early_warning.describe(w, {u.id: u.name for u in units.values()}, categories),
+                "local_start": w.window_start.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            }
             for w in warnings
         ],
     }
@@ -113,7 +130,7 @@ async def _volumes(
         if r["channel"] is not None:
             channel[CHANNELS.get(r["channel"], r["channel"])] += r["n"]
         elif r["type"] is not None:
-            kind[TicketType(r["type"]).label] += r["n"]
+            kind[TicketType(r["type"]).label] += r["n"]  # type: ignore[call-arg]
         elif r["category_code"] is not None:
             category[categories.get(r["category_code"], r["category_code"])] += r["n"]
         elif r["community_id"] is not None and r["community_id"] in units:
@@ -152,7 +169,7 @@ async def _hot_topics(
     example: dict[str, dict[str, Any]] = {}
     for r in await conn.fetch(Q.report_texts, start, end, TEXTS_FOR_KEYWORDS, scope):
         for word in set(cut(r["content"])):
-            if len(word) < 2 or word.isdigit():
+            if len(word) < 2 or word.isdigit() or word in FILLER:
                 continue
             words[word] += r["n"]
             example.setdefault(word, {"id": r["example_id"], "number": r["example_number"], "content": r["content"]})
@@ -239,9 +256,12 @@ async def _heat(
     units: dict[int, UnitInfo],
     categories: dict[str, str],
 ) -> dict[str, Any]:
-    cells: dict[tuple[int, str], int] = {}
+    """Streets (by the caller's community) x categories: where which problems come from."""
+    cells: Counter[tuple[int, str]] = Counter()
     for r in await conn.fetch(Q.report_unit_category, start, end, scope):
-        cells[(r["unit_id"], r["category_code"] or "")] = r["n"]
+        street = scores.ancestor_at(units, r["community_id"], "street") if r["community_id"] in units else None
+        if street is not None:
+            cells[(street, r["category_code"] or "")] += r["n"]
     by_unit: Counter[int] = Counter()
     by_category: Counter[str] = Counter()
     for (u, c), n in cells.items():

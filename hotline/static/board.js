@@ -2,8 +2,8 @@
 // the rest of the board refetched from GET /api/board (throttled) after any event.
 import { api, boot, h, clear, run, ask, countdown, fmtDateTime, fmtTime, serverNow, stateLabel, loadUnits, toast, $ } from "./common.js";
 
-const ALERT_EVENTS = new Set(["sla.warning", "sla.overdue", "supervision.order"]);
-const ALERT_LABELS = { warning: "即将超期", overdue: "超期", order: "督办单" };
+const ALERT_EVENTS = new Set(["sla.warning", "sla.overdue", "supervision.order", "early.warning"]);
+const ALERT_LABELS = { warning: "即将超期", overdue: "超期", order: "督办单", early: "未诉先办预警" };
 const FEED_LIMIT = 60;
 const REFETCH_AFTER_MS = 300;
 

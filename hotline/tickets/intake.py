@@ -39,6 +39,11 @@ class Intake:
     clock: SlaClock
     text: TextServices
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Intake:
+        text = TextServices(settings.path(settings.classifier.model_dir), settings.intake.complex_categories)
+        return cls(settings, SlaClock.from_settings(settings), text)
+
 
 def _routing(ctx: Context, intake: Intake, analysis: Analysis, holder_id: int) -> Any:
     try:

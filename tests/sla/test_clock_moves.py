@@ -18,8 +18,6 @@ from hotline.auth import User
 from hotline.catalog import CatalogCache
 from hotline.schemas import NewTicket
 from hotline.settings import Settings
-from hotline.sla_clock import SlaClock
-from hotline.text import TextServices
 from hotline.tickets import flow
 from hotline.tickets.intake import Intake, create_ticket
 from hotline.tickets.journal import lock, transaction
@@ -36,9 +34,7 @@ async def world(city: dict[str, int], settings: Settings, pool: asyncpg.Pool):
         default_queue_name=settings.redis.queue_name,
         **JSON_SERIALIZERS,
     )
-    intake = Intake(
-        settings, SlaClock.from_settings(settings), TextServices(settings.path(settings.classifier.model_dir))
-    )
+    intake = Intake.from_settings(settings)
     users = {r["username"]: User.from_row(r) for r in await pool.fetch("SELECT * FROM users")}
     yield intake, redis, CatalogCache(), users
     await redis.aclose()

@@ -1,0 +1,96 @@
+"""The monthly report as a spreadsheet (openpyxl): one sheet per section, the same numbers as the page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+BOLD = Font(bold=True)
+SLA_HEADER = ["承办单位", "工单", "按时签收", "超时签收", "按时签收率", "按时办结", "超期办结", "按时办结率"]
+SLA_HEADER += ["预警", "超期告警"]
+
+
+def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> None:
+    sheet = book.create_sheet(title)
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = BOLD
+    for row in rows:
+        sheet.append(row)
+    for i, name in enumerate(header, start=1):
+        sheet.column_dimensions[sheet.cell(1, i).column_letter].width = max(10, min(40, len(name) * 2 + 4))
+
+
+def write_xlsx(report: dict[str, Any], path: Path | BinaryIO) -> None:
+    book = Workbook()
+    summary = book.active
+    summary.title = "概要"
+    c = report["comparison"]
+    for row in (
+        ["报告", report["title"]],
+        ["统计期间", f"{report['period']['start'][:10]} 至 {report['period']['end'][:10]}（不含）"],
+        ["受理量", report["volumes"]["total"]],
+        [f"上月（{c['previous_month']}）", c["previous_tickets"]],
+        ["环比", c["month_on_month"]],
+        [f"去年同月（{c['last_year_month']}）", c["last_year_tickets"]],
+        ["同比", c["year_on_year"]],
+        ["摘要", report["summary"]],
+    ):
+        summary.append(row)
+    summary.column_dimensions["A"].width = 20
+    summary.column_dimensions["B"].width = 100
+    v = report["volumes"]
+    dimensions = (("渠道", "by_channel"), ("类型", "by_type"), ("类别", "by_category"), ("区", "by_district"))
+    rows = [[dim, i["name"], i["tickets"]] for dim, key in (*dimensions, ("街道", "by_street")) for i in v[key]]
+    _sheet(book, "受理量", ["维度", "名称", "工单数"], [["合计", "全部", v["total"]], *rows])
+    _sheet(book, "月度趋势", ["月份", "工单数"], [[p["month"], p["tickets"]] for p in report["trend"]])
+    _sheet(
+        book,
+        "热点诉求",
+        ["热点词", "工单数", "典型工单", "内容"],
+        [[t["word"], t["tickets"], t["example"]["number"], t["example"]["content"]] for t in report["hot_topics"]],
+    )
+    _sheet(
+        book,
+        "办理时效",
+        SLA_HEADER,
+        [
+            [u["name"], u["tickets"], u["sign_for_on_time"], u["sign_for_late"], u["sign_for_rate"],
+             u["completion_on_time"], u["completion_late"], u["completion_rate"], u["warnings"], u["overdue_alerts"]]
+            for u in report["sla"]
+        ],
+    )  # fmt: skip
+    _sheet(
+        book,
+        "重点督办",
+        ["类型", "工单编号", "承办单位", "诉求摘要"],
+        [[k["label"], t["number"], t["unit"], t["summary"]] for k in report["supervised"].values() for t in k["items"]],
+    )
+    labels = list(report["components"].values())
+    rank_rows = [
+        [level["level_label"], e["rank"], e["name"], e["tickets"], *[e["rates"][k] for k in report["components"]],
+         e["total"], "是" if e["ranked"] else "样本不足"]
+        for level in report["rankings"].values() for e in level["items"]
+    ]  # fmt: skip
+    _sheet(book, "考核排名", ["层级", "名次", "单位", "工单", *labels, "综合得分", "参与排名"], rank_rows)
+    heat = report["heat"]
+    _sheet(book, "街道类别分布", ["街道（镇）", *heat["columns"]], [[r["name"], *r["cells"]] for r in heat["rows"]])
+    _sheet(
+        book,
+        "未诉先办预警",
+        ["预警", "窗口开始", "工单数", "常态均值", "涉及工单"],
+        [
+            [
+                w["text"],
+                w["local_start"],
+                w["ticket_count"],
+                w["baseline_mean"],
+                "、".join(t["number"] for t in w["tickets"]),
+            ]
+            for w in report["early_warnings"]
+        ],
+    )
+    book.save(path)

@@ -1,0 +1,31 @@
+import jieba
+
+from classifier.segment import Segmenter, default_segmenter
+
+
+def test_the_default_segmenter_is_built_once_per_process() -> None:
+    assert default_segmenter() is default_segmenter()
+
+
+def test_domain_terms_stay_whole_and_stop_words_go() -> None:
+    words = default_segmenter().cut("您好，我们小区的物业费太贵了，还有人私搭乱建。")
+    assert "物业费" in words
+    assert "私搭乱建" in words
+    assert not {"您好", "的", "了", "我们", "，", "。"} & set(words)
+    assert "的" in default_segmenter().cut("小区的物业费", keep_stopwords=True)
+
+
+def test_user_words_keep_place_names_whole_in_this_segmenter_only() -> None:
+    segmenter = Segmenter()
+    assert "柳岸社区" not in segmenter.cut("柳岸社区停水了")
+    assert segmenter.add_words(["柳岸社区", "翠湖苑", "柳岸社区", " "]) == 2
+    assert segmenter.add_words(["柳岸社区"]) == 0
+    assert segmenter.cut("柳岸社区停水了")[0] == "柳岸社区"
+    assert "翠湖苑" in segmenter.cut("我住翠湖苑三栋")
+    # neither jieba's global tokenizer nor another segmenter learnt the word
+    assert "柳岸社区" not in jieba.lcut("柳岸社区停水了")
+    assert "柳岸社区" not in Segmenter().cut("柳岸社区停水了")
+
+
+def test_personal_numbers_never_become_words() -> None:
+    assert default_segmenter().cut("我的电话13812345678，身份证430102199003071234") == ["电话", "身份证"]

@@ -1,0 +1,114 @@
+"""Early warning finds the planted clusters, names their tickets, and stores/announces each once."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import pytest
+from arq.connections import ArqRedis
+from redis.asyncio import ConnectionPool
+
+from hotline import early_warning, scores
+from hotline.history import PLANTED_TEXT
+from hotline.report import monthly
+from hotline.settings import ReportSettings, Settings
+from hotline.worker import JSON_SERIALIZERS, build_worker
+from tests.report.conftest import MONTH, NOW
+
+pytestmark = pytest.mark.usefixtures("history")
+
+
+async def _planted(pool: asyncpg.Pool) -> dict[int, set[int]]:
+    rows = await pool.fetch(
+        "SELECT (place->>'community_id')::bigint AS community, id FROM tickets WHERE content = $1", PLANTED_TEXT
+    )
+    found: dict[int, set[int]] = {}
+    for r in rows:
+        found.setdefault(r["community"], set()).add(r["id"])
+    return found
+
+
+async def test_every_planted_cluster_is_found_with_its_tickets(pool: asyncpg.Pool, settings: Settings) -> None:
+    planted = await _planted(pool)
+    assert len(planted) == 3
+    async with pool.acquire() as conn:
+        warnings = await early_warning.place_warnings(conn, NOW - timedelta(days=400), NOW, settings.report)
+    for community, ids in planted.items():
+        mine = [w for w in warnings if w.community_id == community and w.category_code == "UTILITIES"]
+        assert mine, f"planted cluster in community {community} not found"
+        named = {t["id"] for w in mine for t in w.tickets}
+        assert len(named & ids) >= settings.report.warning_min_tickets
+        assert all(w.ticket_count > w.baseline_mean + settings.report.warning_k * w.baseline_std for w in mine)
+    assert len(warnings) <= 3 * 3  # the background noise of the demo history stays quiet
+
+
+async def test_the_month_report_lists_the_planted_cluster(pool: asyncpg.Pool, settings: Settings) -> None:
+    async with pool.acquire() as conn:
+        report = await monthly(conn, settings, scores.parse_period(MONTH), NOW)
+    texts = [w for w in report["early_warnings"] if w["category_code"] == "UTILITIES"]
+    assert texts and "水电气暖" in texts[0]["text"]
+    assert any(t["content"] == PLANTED_TEXT for t in texts[0]["tickets"])
+
+
+def test_usual_level_suppresses_a_cluster_that_is_always_busy() -> None:
+    settings = ReportSettings()
+    start = datetime(2026, 10, 20, tzinfo=UTC)
+    busy = {start - timedelta(days=d) + timedelta(hours=h): 3 for d in range(0, 15) for h in range(6)}
+    quiet = {start + timedelta(hours=h): 3 for h in range(6)}
+    found = early_warning.detect({("NOISE", 1): busy, ("NOISE", 2): quiet}, start, start + timedelta(hours=1), settings)
+    assert [w.community_id for w in found] == [2]
+    assert found[0].ticket_count == 18 and found[0].baseline_mean == 0
+
+
+def test_near_identical_texts_cluster() -> None:
+    settings = ReportSettings()
+    rows = [{"id": i, "content": PLANTED_TEXT + ("！" * (i % 3)), "community_id": i % 4} for i in range(6)]
+    rows.append({"id": 99, "content": "公交车绕行不报站，希望整改", "community_id": 1})
+    clusters = early_warning.text_clusters(rows, settings)
+    assert [sorted(m["id"] for m in c) for c in clusters] == [list(range(6))]
+
+
+async def test_cron_job_stores_each_warning_once_and_announces_it(
+    pool: asyncpg.Pool, settings: Settings, redis
+) -> None:
+    """Through the real queue: tickets copied to the last hours form a cluster the job must report."""
+    now = datetime.now(UTC)
+    source = await pool.fetch("SELECT id FROM tickets WHERE content = $1 ORDER BY id LIMIT 7", PLANTED_TEXT)
+    await pool.execute("ALTER TABLE tickets DISABLE TRIGGER tickets_transition")  # history, not live changes
+    try:
+        for i, r in enumerate(source):
+            await pool.execute(
+                """INSERT INTO tickets (number, type, channel, content, category_code, place, state, lead_unit_id,
+                                        holder_unit_id, created_at, updated_at)
+                   SELECT 'EW' || $2::text, type, channel, content, category_code, place, 'assigned', lead_unit_id,
+                          holder_unit_id, $3, $3 FROM tickets WHERE id = $1""",
+                r["id"], f"{i}-{now.timestamp()}", now - timedelta(minutes=20 * i + 1),
+            )  # fmt: skip
+    finally:
+        await pool.execute("ALTER TABLE tickets ENABLE TRIGGER tickets_transition")
+    queue = ArqRedis(
+        connection_pool=ConnectionPool.from_url(settings.redis_url),
+        default_queue_name=settings.redis.queue_name,
+        **JSON_SERIALIZERS,
+    )
+    try:
+        results = []
+        for attempt in range(2):
+            job = await queue.enqueue_job("early_warning_scan", _job_id=f"ew-{attempt}")
+            assert job is not None
+            worker = build_worker(settings, burst=True)
+            await worker.main()
+            await worker.close()
+            results.append(await job.result(timeout=10))
+    finally:
+        await queue.aclose()
+    assert results[0] >= 1 and results[1] == 0  # the second run finds the same window: nothing new
+    stored = await pool.fetch("SELECT * FROM early_warnings WHERE window_start > $1", now - timedelta(hours=7))
+    assert stored and all(w["published_at"] is not None for w in stored)
+    assert len(stored[0]["ticket_ids"]) >= settings.report.warning_min_tickets
+    entries = await redis.xrange("realtime:events")
+    payloads = [json.loads(e[1][b"payload"]) for e in entries if e[1].get(b"type") == b"early.warning"]
+    assert len(payloads) == results[0]
+    assert payloads[0]["kind"] == "early" and payloads[0]["ticket_ids"] and payloads[0]["rule_name"]
