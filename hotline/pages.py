@@ -82,7 +82,7 @@ LABELS: dict[str, Any] = {
 }
 
 
-async def _user(request: Request) -> User | None:
+async def page_user(request: Request) -> User | None:
     state = request.app.state
     return await user_for_token(state.pool, request.cookies.get(SESSION_COOKIE), state.clock())
 
@@ -140,7 +140,7 @@ def _context(request: Request, me: Whoami, title: str, page: str) -> dict[str, A
 
 def _page_view(page: Page) -> Callable[[Request], Awaitable[Response]]:
     async def view(request: Request) -> Response:
-        user = await _user(request)
+        user = await page_user(request)
         if user is None:
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
         me = await _whoami(request, user)
@@ -159,7 +159,7 @@ def _page_view(page: Page) -> Callable[[Request], Awaitable[Response]]:
 
 
 async def login_page(request: Request) -> Response:
-    user = await _user(request)
+    user = await page_user(request)
     target = _safe_next(request.query_params.get("next"))
     if user is not None:
         return RedirectResponse(target or HOME_OF[user.role], status_code=303)

@@ -31,9 +31,9 @@ def _month(request: Request) -> scores.Period:
 
 async def _allowed(request: Request) -> tuple[User | None, int | None]:
     from hotline.api.reports import REPORT_ROLES, report_scope
-    from hotline.pages import _user
+    from hotline.pages import page_user
 
-    user = await _user(request)
+    user = await page_user(request)
     if user is None or user.role not in REPORT_ROLES:
         return None, None
     return user, await report_scope(request, user)

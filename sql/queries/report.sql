@@ -1,0 +1,150 @@
+-- Monthly report, unit scores and early warning. Periods are [$1, $2) in UTC, computed from the
+-- city's local month boundaries by the caller. See docs/report.md for the definitions.
+
+-- name: report_volumes
+SELECT channel, type, category_code, (place ->> 'community_id')::bigint AS community_id, count(*) AS n
+FROM tickets
+WHERE created_at >= $1 AND created_at < $2 AND state <> 'merged' AND ($3::bigint[] IS NULL OR lead_unit_id = ANY($3))
+GROUP BY GROUPING SETS ((channel), (type), (category_code), ((place ->> 'community_id')::bigint), ());
+
+-- name: report_monthly_counts
+SELECT to_char(created_at AT TIME ZONE $3, 'YYYY-MM') AS month, count(*) AS n
+FROM tickets
+WHERE created_at >= $1 AND created_at < $2 AND state <> 'merged' AND ($4::bigint[] IS NULL OR lead_unit_id = ANY($4))
+GROUP BY 1 ORDER BY 1;
+
+-- name: report_unit_category
+SELECT (place ->> 'community_id')::bigint AS community_id, category_code, count(*) AS n
+FROM tickets
+WHERE created_at >= $1 AND created_at < $2 AND state <> 'merged' AND ($3::bigint[] IS NULL OR lead_unit_id = ANY($3))
+  AND place ? 'community_id'
+GROUP BY 1, 2;
+
+-- name: report_texts
+SELECT content, count(*) AS n, min(id) AS example_id, min(number) AS example_number
+FROM tickets
+WHERE created_at >= $1 AND created_at < $2 AND state <> 'merged' AND ($4::bigint[] IS NULL OR lead_unit_id = ANY($4))
+GROUP BY content ORDER BY count(*) DESC, min(id) LIMIT $3;
+
+-- name: unit_score_facts
+WITH t AS (
+    SELECT id, lead_unit_id AS unit_id, first_contact_at, completed_at, satisfaction, resolved, return_count
+    FROM tickets
+    WHERE created_at >= $1 AND created_at < $2 AND lead_unit_id IS NOT NULL AND state <> 'merged'
+      AND ($4::bigint[] IS NULL OR lead_unit_id = ANY($4))
+), clock AS (
+    SELECT d.ticket_id, d.track,
+           bool_or((d.status = 'met' AND d.ended_at > d.due_at)
+                   OR (d.status IN ('running', 'paused') AND d.due_at < $3)) AS late,
+           bool_or(d.status = 'met' OR (d.status IN ('running', 'paused') AND d.due_at < $3)) AS decided
+    FROM deadlines d JOIN t ON t.id = d.ticket_id AND d.unit_id = t.unit_id
+    WHERE d.track IN ('reply', 'complete') AND d.status <> 'cancelled'
+      -- a prefilter only: ids grow with creation time, so this is a narrow index range
+      AND d.ticket_id BETWEEN (SELECT min(id) FROM t) AND (SELECT max(id) FROM t)
+    GROUP BY d.ticket_id, d.track
+), approved AS (
+    SELECT a.ticket_id, array_agg(a.kind) AS kinds
+    FROM appeals a JOIN t ON t.id = a.ticket_id AND a.unit_id = t.unit_id
+    WHERE a.status = 'approved'
+    GROUP BY a.ticket_id
+)
+SELECT t.unit_id,
+       count(*) AS tickets,
+       count(*) FILTER (WHERE r.decided AND NOT x.overdue) AS sign_for_n,
+       count(*) FILTER (WHERE r.decided AND NOT x.overdue AND NOT r.late) AS sign_for_ok,
+       count(*) FILTER (WHERE c.decided AND NOT x.overdue) AS completion_n,
+       count(*) FILTER (WHERE c.decided AND NOT x.overdue AND NOT c.late) AS completion_ok,
+       count(*) FILTER (WHERE t.completed_at IS NOT NULL) AS contact_n,
+       count(*) FILTER (WHERE t.completed_at IS NOT NULL AND t.first_contact_at IS NOT NULL) AS contact_ok,
+       count(*) FILTER (WHERE t.resolved IS NOT NULL AND NOT x.dissatisfied) AS resolution_n,
+       count(*) FILTER (WHERE t.resolved AND NOT x.dissatisfied) AS resolution_ok,
+       count(*) FILTER (WHERE t.satisfaction IS NOT NULL AND NOT x.dissatisfied) AS satisfaction_n,
+       count(*) FILTER (WHERE t.satisfaction IN ('satisfied', 'basically_satisfied') AND NOT x.dissatisfied)
+           AS satisfaction_ok,
+       count(*) FILTER (WHERE NOT x.returned) AS return_n,
+       count(*) FILTER (WHERE NOT x.returned AND t.return_count = 0) AS return_ok,
+       count(*) FILTER (WHERE x.overdue OR x.dissatisfied OR x.returned) AS appealed
+FROM t
+LEFT JOIN clock r ON r.ticket_id = t.id AND r.track = 'reply'
+LEFT JOIN clock c ON c.ticket_id = t.id AND c.track = 'complete'
+LEFT JOIN approved ap ON ap.ticket_id = t.id
+CROSS JOIN LATERAL (
+    SELECT coalesce('overdue' = ANY(ap.kinds), false) AS overdue,
+           coalesce('dissatisfied' = ANY(ap.kinds), false) AS dissatisfied,
+           coalesce('returned' = ANY(ap.kinds), false) AS returned
+) x
+GROUP BY t.unit_id;
+
+-- name: report_supervised
+WITH recent AS (
+    SELECT t.id, t.number, t.state, t.lead_unit_id, t.category_code, t.created_at, t.reopen_count,
+           t.return_count, left(t.content, 60) AS summary,
+           count(*) FILTER (WHERE t.caller_phone IS NOT NULL) OVER (
+               PARTITION BY t.caller_phone ORDER BY t.created_at RANGE BETWEEN $4::interval PRECEDING AND CURRENT ROW
+           ) AS same_caller,
+           count(*) OVER (
+               PARTITION BY t.category_code, t.place ->> 'community_id' ORDER BY t.created_at
+               RANGE BETWEEN $4::interval PRECEDING AND CURRENT ROW
+           ) AS same_place,
+           t.place ->> 'community_id' AS community_id
+    FROM tickets t
+    WHERE t.created_at >= $1::timestamptz - $4::interval AND t.created_at < $2 AND t.state <> 'merged'
+      AND ($8::bigint[] IS NULL OR t.lead_unit_id = ANY($8))
+), late AS (
+    SELECT DISTINCT d.ticket_id FROM deadlines d JOIN tickets t ON t.id = d.ticket_id
+    WHERE t.created_at >= $1 AND t.created_at < $2 AND d.track = 'complete'
+      AND ((d.status = 'met' AND d.ended_at > d.due_at) OR (d.status IN ('running', 'paused') AND d.due_at < $3))
+)
+SELECT r.id, r.number, r.state, r.lead_unit_id, r.category_code, r.created_at, r.summary, r.reopen_count,
+       r.return_count, r.id IN (SELECT ticket_id FROM late) AS overdue,
+       r.reopen_count >= $5 AS dissatisfied,
+       (r.same_caller >= $6 OR (r.community_id IS NOT NULL AND r.same_place >= $6)) AS repeat,
+       r.return_count >= $7 AS disputed
+FROM recent r
+WHERE r.created_at >= $1
+  AND (r.id IN (SELECT ticket_id FROM late) OR r.reopen_count >= $5 OR r.return_count >= $7
+       OR r.same_caller >= $6 OR (r.community_id IS NOT NULL AND r.same_place >= $6))
+ORDER BY r.created_at;
+
+-- name: warning_hourly_counts
+SELECT category_code, (place ->> 'community_id')::bigint AS community_id,
+       date_trunc('hour', created_at) AS hour, count(*) AS n
+FROM tickets
+WHERE created_at >= $1 AND created_at < $2 AND state <> 'merged'
+  AND category_code IS NOT NULL AND place ? 'community_id'
+GROUP BY 1, 2, 3;
+
+-- name: warning_cluster_tickets
+SELECT id, number, content, created_at
+FROM tickets
+WHERE category_code = $1 AND (place ->> 'community_id')::bigint = $2
+  AND created_at >= $3 AND created_at < $4 AND state <> 'merged'
+ORDER BY created_at, id;
+
+-- name: warning_recent_texts
+SELECT id, number, content, category_code, (place ->> 'community_id')::bigint AS community_id, created_at
+FROM tickets
+WHERE created_at >= $1 AND created_at < $2 AND state <> 'merged'
+ORDER BY created_at, id
+LIMIT 5000;
+
+-- name: insert_early_warning
+INSERT INTO early_warnings (cluster_kind, cluster_key, category_code, community_id, window_start, window_end,
+                            ticket_count, baseline_mean, baseline_std, ticket_ids, sample_text, raised_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+ON CONFLICT (cluster_key, window_start) DO NOTHING
+RETURNING id;
+
+-- name: mark_early_warning_published
+UPDATE early_warnings SET published_at = $2 WHERE id = $1;
+
+-- name: early_warnings_between
+SELECT id, cluster_kind, cluster_key, category_code, community_id, window_start, window_end, ticket_count,
+       baseline_mean, baseline_std, ticket_ids, sample_text, raised_at
+FROM early_warnings WHERE window_start >= $1 AND window_start < $2 ORDER BY window_start;
+
+-- name: report_sla_alerts
+SELECT unit_id, kind, count(*) AS n
+FROM sla_alerts
+WHERE raised_at >= $1 AND raised_at < $2 AND ($3::bigint[] IS NULL OR unit_id = ANY($3))
+GROUP BY 1, 2;
