@@ -102,26 +102,28 @@ async def suggest(request: Request) -> Response:
         return ok(await intake.suggest(tx, request.app.state.intake, user, draft))
 
 
+async def visible_ticket(tx: Context, user: User, ticket_id: int) -> Ticket:
+    """The ticket for reading (no lock), or the same 404 whether it is missing or not this user's."""
+    row = await tx.conn.fetchrow(f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1", ticket_id)
+    if row is None:
+        raise ApiError(404, "找不到该工单", code="ticket_not_found")
+    ticket = Ticket.from_row(row)
+    await access.require_view(tx.conn, user, ticket, tx.catalog)
+    return ticket
+
+
 async def get_ticket(request: Request) -> Response:
     user = await current_user(request)
     ticket_id = int_param(request, "id")
     async with _context(request) as tx:
-        row = await tx.conn.fetchrow(f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1", ticket_id)
-        if row is None:
-            raise ApiError(404, "找不到该工单", code="ticket_not_found")
-        ticket = Ticket.from_row(row)
-        await access.require_view(tx.conn, user, ticket, tx.catalog)
-        return ok(await present(tx, user, ticket))
+        return ok(await present(tx, user, await visible_ticket(tx, user, ticket_id)))
 
 
 async def ticket_events(request: Request) -> Response:
     user = await current_user(request)
     ticket_id = int_param(request, "id")
     async with _context(request) as tx:
-        row = await tx.conn.fetchrow(f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1", ticket_id)
-        if row is None:
-            raise ApiError(404, "找不到该工单", code="ticket_not_found")
-        await access.require_view(tx.conn, user, Ticket.from_row(row), tx.catalog)
+        await visible_ticket(tx, user, ticket_id)
         names = tx.catalog.unit_names
         events = [
             {
