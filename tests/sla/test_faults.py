@@ -171,9 +171,10 @@ async def test_redis_flushed_with_1000_timers_pending(
     board = BoardClient(base, await token_for(base))
     board.start()
     await asyncio.wait_for(board.connected.wait(), 10)
-    planted = await plant_deadlines(pool, 1000, due_in=3.0, spread=2.0)
+    planted = await plant_deadlines(pool, 1000, due_in=6.0, spread=2.0)
     await schedule(settings, planted)
-    assert await redis.zcard(settings.redis.queue_name) == 2000
+    # most timers still wait in Redis (the session's own worker may already have taken a few)
+    assert await redis.zcard(settings.redis.queue_name) > 1000
     await redis.flushdb()  # every pending timer is gone
     spawn("worker")  # its sweep re-derives them all from the database
     await wait_for_alerts(pool, [board], 2000, timeout=60)
