@@ -138,6 +138,14 @@ async def wait_for_alerts(pool: asyncpg.Pool, clients: list[BoardClient], expect
         await asyncio.sleep(0.2)
 
 
+async def connected_board(base: str, username: str = "supervisor") -> BoardClient:
+    """A board client on `base`, already past its snapshot."""
+    board = BoardClient(base, await token_for(base, username))
+    board.start()
+    await asyncio.wait_for(board.connected.wait(), 10)
+    return board
+
+
 def assert_exactly_once(client: BoardClient, expected: int) -> None:
     assert len(client.alerts) == expected, f"{len(client.alerts)} distinct alerts of {expected}"
     duplicates = {k: n for k, n in client.alerts.items() if n > 1}
@@ -146,9 +154,7 @@ def assert_exactly_once(client: BoardClient, expected: int) -> None:
 
 async def test_worker_killed_mid_run_and_restarted(spawn, settings: Settings, pool: asyncpg.Pool) -> None:
     base = spawn("web")
-    board = BoardClient(base, await token_for(base))
-    board.start()
-    await asyncio.wait_for(board.connected.wait(), 10)
+    board = await connected_board(base)
     planted = await plant_deadlines(pool, 200, due_in=2.0, spread=3.0)
     await schedule(settings, planted)
     worker = spawn("worker")
@@ -168,9 +174,7 @@ async def test_redis_flushed_with_1000_timers_pending(
     spawn, settings: Settings, pool: asyncpg.Pool, redis: aioredis.Redis
 ) -> None:
     base = spawn("web")
-    board = BoardClient(base, await token_for(base))
-    board.start()
-    await asyncio.wait_for(board.connected.wait(), 10)
+    board = await connected_board(base)
     planted = await plant_deadlines(pool, 1000, due_in=6.0, spread=2.0)
     await schedule(settings, planted)
     # most timers still wait in Redis (the session's own worker may already have taken a few)
@@ -185,9 +189,7 @@ async def test_redis_flushed_with_1000_timers_pending(
 
 async def test_web_process_restarted_while_clients_are_connected(spawn, settings: Settings, pool: asyncpg.Pool) -> None:
     port_base = spawn("web")
-    board = BoardClient(port_base, await token_for(port_base))
-    board.start()
-    await asyncio.wait_for(board.connected.wait(), 10)
+    board = await connected_board(port_base)
     planted = await plant_deadlines(pool, 100, due_in=1.0, spread=4.0)
     await schedule(settings, planted)
     spawn("worker")
@@ -208,12 +210,7 @@ async def test_web_process_restarted_while_clients_are_connected(spawn, settings
 
 async def test_two_web_processes_and_two_workers(spawn, settings: Settings, pool: asyncpg.Pool) -> None:
     bases = [spawn("web"), spawn("web")]
-    boards = [BoardClient(b, await token_for(b)) for b in bases]
-    boards += [BoardClient(bases[0], await token_for(bases[0], "dh-supervisor"))]
-    for board in boards:
-        board.start()
-    for board in boards:
-        await asyncio.wait_for(board.connected.wait(), 10)
+    boards = [await connected_board(b) for b in bases] + [await connected_board(bases[0], "dh-supervisor")]
     planted = await plant_deadlines(pool, 100, due_in=1.5, spread=2.0)
     await schedule(settings, planted)
     spawn("worker")
