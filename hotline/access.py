@@ -1,6 +1,6 @@
 """Every permission check, in one place, one condition per line.
 
-A unit sees the tickets it holds or held, and those of its subtree; the hotline centre (city
+A unit sees the tickets it holds, held or co-handles, and those of its subtree; the hotline centre (city
 operators, dispatchers, supervisors and admins) sees all. A ticket a user may not see is
 answered with 404, so its existence does not leak; a ticket the user sees but may not act on
 gets 403.
@@ -34,6 +34,7 @@ async def require_view(conn: asyncpg.Connection, user: User, ticket: Ticket, cat
     units = await held_by(conn, ticket.id)
     if ticket.holder_unit_id is not None:
         units.add(ticket.holder_unit_id)
+    units.update(ticket.co_unit_ids)  # co-handlers (协办) assist, so they read the ticket too
     if any(catalog.tree.is_within(unit, user.unit_id) for unit in units):
         return
     raise ApiError(404, "找不到该工单", code="ticket_not_found")

@@ -103,6 +103,25 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     return with_database(settings, run)
 
 
+def cmd_export_training(settings: Settings, args: argparse.Namespace) -> int:
+    from hotline.training_export import export_training_data
+
+    since = None
+    if args.since:
+        try:
+            since = datetime.strptime(args.since, "%Y-%m-%d").replace(tzinfo=settings.tz)
+        except ValueError:
+            print(f"--since “{args.since}” 应为 YYYY-MM-DD 格式的日期", file=sys.stderr)
+            return 2
+
+    async def run(conn: asyncpg.Connection, live: Settings) -> int:
+        count = await export_training_data(conn, Path(args.out), since)
+        print(f"已导出 {count} 条已定分类的工单到 {args.out}（可用 hotline classifier train --data 训练）")
+        return 0
+
+    return with_database(settings, run)
+
+
 def cmd_demo_seed(settings: Settings, args: argparse.Namespace) -> int:
     from hotline.demo import DemoRefused, seed_demo
     from hotline.demo_tickets import seed_tickets
@@ -173,10 +192,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="run one arq worker process").set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="apply pending database migrations").set_defaults(func=cmd_migrate)
 
-    imp = sub.add_parser("import", help="import units or users from CSV or Excel (all rows or none)")
-    imp.add_argument("kind", choices=["units", "users"])
+    imp = sub.add_parser(
+        "import", help="import units, users, categories, rules, places or kb from CSV or Excel (all rows or none)"
+    )
+    imp.add_argument("kind", choices=["units", "users", "categories", "rules", "places", "kb"])
     imp.add_argument("file")
     imp.set_defaults(func=cmd_import)
+
+    export = sub.add_parser("export", help="data out of the system")
+    export_sub = export.add_subparsers(dest="export_command", required=True)
+    training = export_sub.add_parser(
+        "training", help="tickets with the categories staff settled on, as text,label CSV for classifier train"
+    )
+    training.add_argument("--out", required=True, help="CSV file to write")
+    training.add_argument("--since", help="only tickets created on or after this date (YYYY-MM-DD, local time)")
+    training.set_defaults(func=cmd_export_training)
 
     # listed for --help only: main() hands `hotline classifier ...` to classifier/__main__.py
     sub.add_parser("classifier", help="train | eval | predict the category model", add_help=False)

@@ -1,4 +1,5 @@
 """Import the org tree and users from CSV or Excel: every row checked, all rows written or none.
+(The catalog, categories to knowledge base, is imported by hotline/catalog_imports.py.)
 
 Errors name the spreadsheet row (the header is row 1) and say what is wrong, in Chinese,
 because the people who fix the file are the hotline centre's administrators.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,13 +128,28 @@ def _require_columns(rows: list[Row], columns: Iterable[str], path: Path) -> Non
         raise ImportFailed([f"缺少列：{', '.join(missing)}（第 1 行是表头）"])
 
 
+Importer = Callable[[asyncpg.Connection, list[Row]], Awaitable[int]]
+
+
+def importers() -> dict[str, tuple[tuple[str, ...], Importer]]:
+    """What `hotline import KIND FILE` accepts: the required columns and the importer of each kind."""
+    from hotline import catalog_imports as catalog
+
+    return {
+        "units": (("code", "name", "level", "parent_code"), import_units),
+        "users": (("username", "display_name", "role", "unit_code", "password"), import_users),
+        "categories": (("code", "name", "level1"), catalog.import_categories),
+        "rules": (("category_code", "level"), catalog.import_rules),
+        "places": (("name", "kind", "unit_code"), catalog.import_places),
+        "kb": (("title", "answer"), catalog.import_kb),
+    }
+
+
 async def import_file(conn: asyncpg.Connection, kind: str, path: Path) -> int:
+    columns, importer = importers()[kind]
     rows = read_rows(path)
-    if kind == "units":
-        _require_columns(rows, ("code", "name", "level", "parent_code"), path)
-        return await import_units(conn, rows)
-    _require_columns(rows, ("username", "display_name", "role", "unit_code", "password"), path)
-    return await import_users(conn, rows)
+    _require_columns(rows, columns, path)
+    return await importer(conn, rows)
 
 
 async def import_units(conn: asyncpg.Connection, rows: list[Row]) -> int:

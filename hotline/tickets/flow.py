@@ -81,6 +81,7 @@ async def route_decision(ctx: Context, clock: SlaClock, ticket: Ticket, decision
     changes = {"routing": routing_json(decision, ctx)}
     reason = "；".join(decision.reasons)
     if decision.auto:
+        changes["co_unit_ids"] = list(decision.co_handler_ids)
         hops = decision.hops or (decision.destination_unit_id,)
         return await dispatch_along(ctx, clock, ticket, hops, Action.ROUTE_AUTO, Actor.system(), reason, changes)
     assert decision.queue_unit_id is not None

@@ -1,0 +1,30 @@
+"""Export the categories staff settled on, as the `text,label` CSV `hotline classifier train` reads.
+
+A ticket counts once it has left the dispatcher queue: its category was then chosen by the
+operator or a dispatcher, or the classifier's choice was carried down the chain unchanged.
+Phone and ID numbers are masked: the file leaves the system.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+from pathlib import Path
+
+import asyncpg
+
+from classifier.text import clean
+from hotline.queries import Q
+
+
+async def export_training_data(conn: asyncpg.Connection, path: Path, since: datetime | None) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["text", "label"])
+        async with conn.transaction():  # a server-side cursor: a city's history need not fit in memory
+            async for row in conn.cursor(Q.settled_categories, since):
+                writer.writerow([clean(row["content"]), row["label"]])
+                count += 1
+    return count
