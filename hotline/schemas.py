@@ -52,6 +52,8 @@ class NewTicket(Body):
 class Assign(Body):
     unit_id: Annotated[int, Field(ge=1, le=2**62)]
     reason: Text = ""
+    # the dispatcher's correction of the category; kept as the label the next training uses
+    category_code: Annotated[str, StringConstraints(max_length=32)] | None = None
 
 
 class ReasonOnly(Body):

@@ -225,7 +225,7 @@ def _bounded_int(request: Request, name: str, default: int, low: int, high: int)
 
 
 async def _assign(tx: Context, it: Any, user: User, t: Ticket, b: schemas.Assign) -> Any:
-    return await flow.do_assign(tx, it.clock, user, t, b.unit_id, b.reason)
+    return await flow.do_assign(tx, it.clock, user, t, b.unit_id, b.reason, b.category_code)
 
 
 async def _sign(tx: Context, it: Any, user: User, t: Ticket, b: None) -> Any:

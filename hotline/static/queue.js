@@ -74,6 +74,14 @@ async function act(button, path, body, done) {
   }
 }
 
+// The classifier's (or operator's) category, correctable: the corrected one trains the next model.
+function categorySelect(current) {
+  const select = h("select", { name: "category_code", id: "assign-category" },
+    h("option", { value: "", text: current ? "（保持不变）" : "（未分类）" }));
+  for (const [code, name] of categories) select.append(h("option", { value: code, text: name, selected: code === current }));
+  return select;
+}
+
 function noteInput(placeholder) {
   return h("textarea", { name: "note", rows: 2, maxlength: 2000, placeholder });
 }
@@ -83,13 +91,17 @@ function decisions(ticket, events) {
   if (ticket.state === "pending_dispatch" && ticket.holder_unit_id === me.unit_id && me.role === "dispatcher") {
     const r = ticket.routing || {};
     const picker = unitPicker(units, me.unit_id, "unit_id", r.suggested_unit_id || r.target_unit_id);
+    const category = categorySelect(ticket.category_code);
     const reason = h("input", { name: "reason", maxlength: 2000, placeholder: "派单说明（可不填）" });
     const send = h("button", { type: "submit", class: "primary", text: "派单", id: "assign" });
     send.addEventListener("click", () => {
       if (!picker.select.value) return;
-      act(send, "assign", { unit_id: Number(picker.select.value), reason: reason.value.trim() }, "已派单");
+      const body = { unit_id: Number(picker.select.value), reason: reason.value.trim() };
+      if (category.value) body.category_code = category.value;
+      act(send, "assign", body, "已派单");
     });
-    out.push(actionForm("派单", [h("label", {}, "派往单位", picker.node), h("label", {}, "说明", reason)], [send]));
+    out.push(actionForm("派单", [h("label", {}, "分类（可更正）", category), h("label", {}, "派往单位", picker.node),
+      h("label", {}, "说明", reason)], [send]));
   }
   if (ticket.state === "returned") {
     const ret = lastOf(events, "return");

@@ -96,11 +96,21 @@ async def route_decision(ctx: Context, clock: SlaClock, ticket: Ticket, decision
     )
 
 
-async def do_assign(ctx: Context, clock: SlaClock, user: User, ticket: Ticket, unit_id: int, reason: str) -> Ticket:
-    """A dispatcher sends a queued ticket into its subtree, or a handler passes a signed ticket down."""
+async def do_assign(
+    ctx: Context,
+    clock: SlaClock,
+    user: User,
+    ticket: Ticket,
+    unit_id: int,
+    reason: str,
+    category_code: str | None = None,
+) -> Ticket:
+    """A dispatcher sends a queued ticket into its subtree, or a handler passes a signed ticket down.
+    A dispatcher may correct the category on the way (`category_code`)."""
     tree = ctx.catalog.tree
     if unit_id not in tree:
         raise ApiError(422, "目标单位不存在", code="unknown_unit")
+    recategorised = _recategorisation(ctx, user, ticket, category_code)
     if ticket.state is TicketState.SIGNED:
         access.require_holder(user, ticket)
         if tree.parent(unit_id) is None or tree.parent(unit_id).id != ticket.holder_unit_id:  # type: ignore[union-attr]
@@ -126,7 +136,19 @@ async def do_assign(ctx: Context, clock: SlaClock, user: User, ticket: Ticket, u
             changes={"reroute_count": ticket.reroute_count + 1},
         )
     hops = tree.path(source, unit_id)
-    return await dispatch_along(ctx, clock, ticket, hops, Action.ASSIGN, Actor.of(user), reason or "人工派单")
+    return await dispatch_along(
+        ctx, clock, ticket, hops, Action.ASSIGN, Actor.of(user), reason or "人工派单", recategorised
+    )
+
+
+def _recategorisation(ctx: Context, user: User, ticket: Ticket, category_code: str | None) -> dict[str, Any]:
+    if category_code is None or category_code == ticket.category_code:
+        return {}
+    access.require_role(user, Role.DISPATCHER)
+    category = ctx.catalog.categories.get(category_code)
+    if category is None or not category.active:
+        raise ApiError(422, f"分类代码 {category_code} 不存在或已停用", code="unknown_category")
+    return {"category_code": category_code, "category_source": "dispatcher", "category_confidence": 1.0}
 
 
 async def do_sign(ctx: Context, clock: SlaClock, user: User, ticket: Ticket) -> Ticket:

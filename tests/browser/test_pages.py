@@ -206,10 +206,14 @@ async def test_dispatcher_decides_queue_and_extension(city: dict[str, int], open
     await expect(page.locator("#ticket-content")).to_have_text(queued["content"])  # the first one is opened
     await page.fill(".unit-filter", "东湖区")
     await page.select_option(".unit-select", label="东湖区（区）")
+    await expect(page.locator("#assign-category")).to_have_value("NOISE")
+    await page.select_option("#assign-category", label="环境污染")  # the dispatcher corrects the category
     await page.click("#assign")
     await expect(page.locator(".detail-head .badge").first).to_have_text("待签收")
     await expect(page.locator(".chain")).to_contain_text("东湖区")
     await expect(page.locator("#n-queue")).to_have_text("0")
+    corrected = (await operator.get(f"/api/tickets/{queued['id']}")).json()
+    assert (corrected["category_code"], corrected["category_source"]) == ("POLLUTION", "dispatcher")
 
     street = await open_as("dh-s1-dispatcher")
     page = street.page

@@ -155,11 +155,25 @@ async def test_export_keeps_the_categories_staff_settled_on(
     assert waiting["state"] == "pending_dispatch"
 
     out = tmp_path / "export" / "training.csv"
-    result = hotline_cli("export", "training", "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    with out.open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+
+    def exported() -> list[dict[str, str]]:
+        result = hotline_cli("export", "training", "--out", str(out))
+        assert result.returncode == 0, result.stderr
+        with out.open(encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+
+    rows = exported()
     assert [row["label"] for row in rows] == ["噪音扰民"]
     assert rows[0]["text"].startswith("柳岸花园 3 栋楼下的烧烤店")
+    assert "13812341234" not in out.read_text(encoding="utf-8")
+
+    # the dispatcher settles the category while dispatching; that label is what the export keeps
+    dispatcher = await login("dispatcher")
+    assign = f"/api/tickets/{waiting['id']}/assign"
+    bad = await dispatcher.post(assign, json={"unit_id": city["DH"], "category_code": "NOPE"})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "unknown_category"
+    assigned = ok(await dispatcher.post(assign, json={"unit_id": city["DH"], "category_code": "WAGES"}))
+    assert (assigned["category_code"], assigned["category_source"]) == ("WAGES", "dispatcher")
+    assert [row["label"] for row in exported()] == ["噪音扰民", "劳资纠纷"]
 
     assert hotline_cli("export", "training", "--out", str(out), "--since", "2026-13-01").returncode == 2
