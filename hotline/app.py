@@ -19,7 +19,7 @@ from starlette.templating import Jinja2Templates
 from starlette.websockets import WebSocket
 
 from hotline import pages
-from hotline.api import appeals, board, catalog, reports, session, tickets
+from hotline.api import appeals, board, catalog, open311, reports, session, tickets
 from hotline.api.common import routes
 from hotline.catalog import CatalogCache
 from hotline.db import create_pool
@@ -100,6 +100,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
             Route("/metrics", metrics_view, name="metrics"),
             Route("/openapi.json", openapi, name="openapi"),
             *routes(API_ENDPOINTS),
+            *open311.ROUTES,
             WebSocketRoute("/ws/board", board_socket, name="board_socket"),
             *pages.PAGE_ROUTES,
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

@@ -1,0 +1,202 @@
+"""Open311 GeoReport v2 for the web and app channels: services are categories, requests are tickets.
+
+https://wiki.open311.org/GeoReport_v2 — JSON format only. `service_request_id` is the ticket
+number a citizen is told; `expected_datetime` the completion deadline; `agency_responsible` the
+holder unit. The service list is public; reading and posting requests needs the API key (an API
+token) of a hotline-centre account, e.g. the one the city's app signs in with. Callers' names and
+numbers are never returned, and phone or ID numbers in descriptions are masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from classifier.text import clean
+from dispatch.states import TERMINAL_STATES, TicketState
+from hotline import access, schemas
+from hotline.api.common import FIELD_LABELS, now
+from hotline.auth import User, user_for_token
+from hotline.errors import ApiError
+from hotline.queries import Q
+from hotline.tickets import intake
+from hotline.tickets.journal import Context, transaction
+
+PREFIX = "/open311/v2"
+DEFAULT_WINDOW = timedelta(days=90)  # the spec's default when no dates are given
+MAX_REQUESTS = 1000
+CLOSED_STATES = [s.value for s in TERMINAL_STATES]
+View = Callable[[Request], Awaitable[Response]]
+OPEN311_FIELDS = {"description": "content", "address_string": "address", "phone": "caller_phone"}
+
+
+def _errors(view: View) -> View:
+    """Open311 answers errors as a list of {code, description}, with the same HTTP status."""
+
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await view(request)
+        except ApiError as exc:
+            return JSONResponse([{"code": exc.status, "description": exc.message}], status_code=exc.status)
+
+    return wrapped
+
+
+def _context(request: Request) -> Any:
+    state = request.app.state
+    return transaction(state.pool, state.catalogs, state.redis, now(request))
+
+
+async def _hotline_user(request: Request, form: dict[str, Any] | None = None) -> User:
+    key = (form or {}).get("api_key") or request.query_params.get("api_key")
+    header = request.headers.get("authorization", "")
+    token = key or (header[7:].strip() if header.lower().startswith("bearer ") else None)
+    user = await user_for_token(request.app.state.pool, token, now(request))
+    if user is None:
+        raise ApiError(401, "缺少或无效的 api_key")
+    return user
+
+
+async def services(request: Request) -> Response:
+    async with request.app.state.pool.acquire() as conn:
+        catalog = await request.app.state.catalogs.get(conn)
+    return JSONResponse(
+        [
+            {
+                "service_code": c.code,
+                "service_name": c.name,
+                "description": c.description,
+                "metadata": False,
+                "type": "realtime",
+                "keywords": "",
+                "group": c.level1,
+            }
+            for c in catalog.categories.values()
+            if c.active
+        ]
+    )
+
+
+async def post_request(request: Request) -> Response:
+    form = dict(await request.form())
+    user = await _hotline_user(request, form)
+    body = _new_ticket(form)
+    key = request.headers.get("idempotency-key")
+    async with _context(request) as tx:
+        access.require_hotline(user, tx.catalog)
+        if body.category_code not in tx.catalog.categories:
+            raise ApiError(400, f"service_code {body.category_code} 不存在", code="unknown_service")
+        ticket, created = await intake.create_ticket(tx, request.app.state.intake, user, body, key)
+    notice = f"已受理，工单编号 {ticket.number}" if created else f"该请求已受理过，工单编号 {ticket.number}"
+    return JSONResponse(
+        [{"service_request_id": ticket.number, "service_notice": notice, "account_id": None}],
+        status_code=201 if created else 200,
+    )
+
+
+def _new_ticket(form: dict[str, Any]) -> schemas.NewTicket:
+    name = "".join(str(form.get(k) or "").strip() for k in ("last_name", "first_name")) or None
+    data = {
+        "type": form.get("type") or "help_request",
+        "channel": "api",
+        "category_code": str(form.get("service_code") or "") or None,
+        "content": form.get("description") or "",
+        "address": form.get("address_string") or "",
+        "caller_name": name,
+        "caller_phone": form.get("phone") or None,
+    }
+    if data["category_code"] is None:
+        raise ApiError(400, "缺少必填项：service_code", code="invalid")
+    try:
+        return schemas.NewTicket.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = next((k for k, v in OPEN311_FIELDS.items() if v == err["loc"][0]), str(err["loc"][0]))
+            problems.append(f"{field}（{FIELD_LABELS.get(str(err['loc'][0]), field)}）无效或缺失")
+        raise ApiError(400, "；".join(problems), code="invalid") from None
+
+
+async def list_requests(request: Request) -> Response:
+    user = await _hotline_user(request)
+    params = request.query_params
+    numbers = [n.strip() for n in params.get("service_request_id", "").split(",") if n.strip()] or None
+    status = params.get("status") or None
+    if status not in (None, "open", "closed"):
+        raise ApiError(400, "status 只能是 open 或 closed")
+    end = _datetime(params.get("end_date"), "end_date") or now(request)
+    start = _datetime(params.get("start_date"), "start_date") or end - DEFAULT_WINDOW
+    window: tuple[datetime | None, datetime | None] = (None, None) if numbers else (start, end)
+    async with _context(request) as tx:
+        _require_centre(user, tx)
+        rows = await tx.conn.fetch(
+            Q.open311_requests, numbers, params.get("service_code") or None, status, CLOSED_STATES, *window,
+            MAX_REQUESTS,
+        )  # fmt: skip
+        return JSONResponse([_request_json(tx, row) for row in rows])
+
+
+async def get_request(request: Request) -> Response:
+    user = await _hotline_user(request)
+    number = request.path_params["number"]
+    async with _context(request) as tx:
+        _require_centre(user, tx)
+        rows = await tx.conn.fetch(Q.open311_requests, [number], None, None, CLOSED_STATES, None, None, 1)
+        if not rows:
+            raise ApiError(404, f"找不到服务请求 {number}")
+        return JSONResponse([_request_json(tx, rows[0])])
+
+
+def _require_centre(user: User, tx: Context) -> None:
+    if not access.sees_everything(user, tx.catalog):
+        raise ApiError(403, "只有热线中心的账号可以使用 Open311 接口")
+
+
+def _datetime(text: str | None, name: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ApiError(400, f"{name} 应为 ISO 8601 时间，例如 2026-12-01T08:00:00+08:00") from None
+    if value.tzinfo is None:
+        raise ApiError(400, f"{name} 须带时区，例如 2026-12-01T08:00:00+08:00")
+    return value
+
+
+def _request_json(tx: Context, row: Any) -> dict[str, Any]:
+    category = tx.catalog.categories.get(row["category_code"] or "")
+    holder, expected = row["holder_unit_id"], row["expected_at"]
+    return {
+        "service_request_id": row["number"],
+        "status": "closed" if row["state"] in CLOSED_STATES else "open",
+        "status_notes": TicketState(row["state"]).label,
+        "service_name": category.name if category else None,
+        "service_code": row["category_code"],
+        "description": clean(row["content"]),
+        "agency_responsible": tx.catalog.unit_names.get(holder) if holder else None,
+        "service_notice": None,
+        "requested_datetime": row["created_at"].isoformat(),
+        "updated_datetime": row["updated_at"].isoformat(),
+        "expected_datetime": expected.isoformat() if expected else None,
+        "address": row["address"] or None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": None,
+        "long": None,
+        "media_url": None,
+    }
+
+
+ROUTES = [
+    Route(f"{PREFIX}/services.json", _errors(services), methods=["GET"]),
+    Route(f"{PREFIX}/requests.json", _errors(list_requests), methods=["GET"]),
+    Route(f"{PREFIX}/requests.json", _errors(post_request), methods=["POST"]),
+    Route(f"{PREFIX}/requests/{{number}}.json", _errors(get_request), methods=["GET"]),
+]
