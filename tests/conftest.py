@@ -302,3 +302,20 @@ async def module_city(pool: asyncpg.Pool, redis, settings: Settings) -> AsyncIte
     yield
     await truncate_all(pool)
     await redis.flushdb()
+
+
+@pytest.fixture
+def hotline_cli(database_url: str, redis_url: str, var_dir: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """`hotline_cli("import", "units", path)` runs the command line against the test services."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "hotline", *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+            env=service_environ(database_url, redis_url, var_dir),
+        )
+
+    return run

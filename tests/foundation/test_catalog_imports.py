@@ -4,31 +4,13 @@ administrator keeps in spreadsheets, checked row by row, taking effect on the ru
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 from pathlib import Path
 
 import asyncpg
 import openpyxl
-import pytest
 
 from tests.api.test_ticket_lifecycle import NOISE_CALL
-from tests.conftest import ROOT, Login, ok, service_environ
-
-
-@pytest.fixture
-def hotline_cli(database_url: str, redis_url: str, var_dir: Path):
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "hotline", *args],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            check=False,
-            env=service_environ(database_url, redis_url, var_dir),
-        )
-
-    return run
+from tests.conftest import Login, ok
 
 
 def write_csv(path: Path, text: str) -> str:

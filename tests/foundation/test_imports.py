@@ -1,14 +1,10 @@
 """`hotline import units|users FILE`: row-numbered errors, and all rows or none."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import asyncpg
 import openpyxl
 import pytest
-
-from tests.conftest import ROOT, service_environ
 
 pytestmark = pytest.mark.usefixtures("clean")
 
@@ -19,21 +15,6 @@ D1-CG,东湖区城市管理局,区直部门,D1,城管局,,是
 S1,青山街道,街道,D1,,青山|青山街,
 S1-C1,柳岸社区,社区,S1,,柳岸,
 """
-
-
-@pytest.fixture
-def hotline_cli(database_url: str, redis_url: str, var_dir: Path):
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "hotline", *args],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            check=False,
-            env=service_environ(database_url, redis_url, var_dir),
-        )
-
-    return run
 
 
 async def unit_rows(pool: asyncpg.Pool) -> list[tuple[str, str, str | None]]:
