@@ -16,7 +16,7 @@ from typing import Any
 
 import asyncpg
 
-from classifier.similarity import bigrams
+from classifier.similarity import leader_groups
 from hotline.queries import Q
 from hotline.settings import ReportSettings
 
@@ -56,38 +56,50 @@ def _floor_hour(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
+def _busy_windows(
+    counts: dict[datetime, int], start: datetime, end: datetime, settings: ReportSettings
+) -> list[tuple[int, datetime, float, float]]:
+    """(count, window start, baseline mean, std) of one cluster's windows starting in [start, end) that are
+    above its usual level, at most one per stretch of overlapping windows (the busiest)."""
+    width = max(1, math.ceil(settings.warning_window_hours))
+    candidates = []
+    for hour in sorted(h for h in counts if start <= h < end):
+        count = sum(counts.get(hour + i * HOUR, 0) for i in range(width))
+        if count < settings.warning_min_tickets:
+            continue
+        history = [
+            sum(counts.get(hour - timedelta(days=d) + i * HOUR, 0) for i in range(width))
+            for d in range(1, settings.warning_baseline_days + 1)
+        ]
+        mean = sum(history) / len(history)
+        std = math.sqrt(sum((x - mean) ** 2 for x in history) / len(history))
+        if count > mean + settings.warning_k * std:
+            candidates.append((count, hour, mean, std))
+    taken: list[tuple[int, datetime, float, float]] = []
+    for candidate in sorted(candidates, key=lambda c: (-c[0], c[1])):
+        if all(abs(candidate[1] - other[1]) >= width * HOUR for other in taken):
+            taken.append(candidate)
+    return taken
+
+
 def detect(
     hourly: dict[tuple[str, int], dict[datetime, int]], start: datetime, end: datetime, settings: ReportSettings
 ) -> list[EarlyWarning]:
-    """Warnings whose window starts in [start, end), at most one per cluster per stretch of overlapping windows."""
+    """Place warnings with windows starting in [start, end), one per stretch of overlapping windows of a cluster."""
     width = max(1, math.ceil(settings.warning_window_hours))
-    found = []
-    for (category, community), counts in hourly.items():
-        candidates = []
-        for hour in sorted(h for h in counts if start <= h < end):
-            count = sum(counts.get(hour + i * HOUR, 0) for i in range(width))
-            if count < settings.warning_min_tickets:
-                continue
-            history = [
-                sum(counts.get(hour - timedelta(days=d) + i * HOUR, 0) for i in range(width))
-                for d in range(1, settings.warning_baseline_days + 1)
-            ]
-            mean = sum(history) / len(history)
-            std = math.sqrt(sum((x - mean) ** 2 for x in history) / len(history))
-            if count > mean + settings.warning_k * std:
-                candidates.append((count, hour, mean, std))
-        taken: list[datetime] = []
-        for count, hour, mean, std in sorted(candidates, key=lambda c: (-c[0], c[1])):
-            if any(abs(hour - other) < width * HOUR for other in taken):
-                continue
-            taken.append(hour)
-            found.append(
-                EarlyWarning(
-                    "place", f"{category}:{community}", category, community, hour, hour + width * HOUR, count, mean, std
-                )
-            )
+    found = [
+        EarlyWarning(
+            "place", f"{category}:{community}", category, community, hour, hour + width * HOUR, count, mean, std
+        )
+        for (category, community), counts in hourly.items()
+        for count, hour, mean, std in _busy_windows(counts, start, end, settings)
+    ]
     found.sort(key=lambda w: (w.window_start, w.cluster_key))
     return found
+
+
+def _ticket(row: asyncpg.Record | dict[str, Any]) -> dict[str, Any]:
+    return {"id": row["id"], "number": row["number"], "content": row["content"], "community_id": row["community_id"]}
 
 
 async def place_warnings(
@@ -104,24 +116,29 @@ async def place_warnings(
         rows = await conn.fetch(
             Q.warning_cluster_tickets, w.category_code, w.community_id, w.window_start, w.window_end
         )
-        w.tickets = [{"id": r["id"], "number": r["number"], "content": r["content"]} for r in rows]
+        w.tickets = [_ticket(r) for r in rows]
     return warnings
 
 
 def text_clusters(rows: list[dict[str, Any]], settings: ReportSettings) -> list[list[dict[str, Any]]]:
     """Greedy single pass: a ticket joins the first cluster whose first text it is similar enough to."""
-    clusters: list[tuple[frozenset[str], list[dict[str, Any]]]] = []
-    for row in rows:
-        grams = bigrams(row["content"])
-        if not grams:
-            continue
-        for first, members in clusters:
-            if 2 * len(grams & first) / (len(grams) + len(first)) >= settings.warning_text_similarity:
-                members.append(row)
-                break
-        else:
-            clusters.append((grams, [row]))
-    return [members for _, members in clusters if len(members) >= settings.warning_min_tickets]
+    groups: dict[int, list[dict[str, Any]]] = {}
+    for row, leader in zip(
+        rows, leader_groups([r["content"] for r in rows], settings.warning_text_similarity), strict=True
+    ):
+        if leader is not None:
+            groups.setdefault(leader, []).append(row)
+    return [members for members in groups.values() if len(members) >= settings.warning_min_tickets]
+
+
+def _text_warning(
+    members: list[dict[str, Any]], start: datetime, end: datetime, mean: float, std: float
+) -> EarlyWarning:
+    first = members[0]
+    return EarlyWarning(
+        "text", f"text:{first['id']}", first["category_code"], None, start, end, len(members), mean, std,
+        [_ticket(m) for m in members],
+    )  # fmt: skip
 
 
 async def text_warnings(
@@ -133,22 +150,46 @@ async def text_warnings(
     for members in text_clusters(rows, settings):
         if len({m["community_id"] for m in members}) < 2:
             continue
-        first = members[0]
-        warnings.append(
-            EarlyWarning(
-                "text",
-                f"text:{first['id']}",
-                first["category_code"],
-                None,
-                _floor_hour(start),
-                end,
-                len(members),
-                0.0,
-                0.0,
-                [{"id": m["id"], "number": m["number"], "content": m["content"]} for m in members],
-            )
-        )
+        warnings.append(_text_warning(members, _floor_hour(start), end, 0.0, 0.0))
     return warnings
+
+
+async def month_text_warnings(
+    conn: asyncpg.Connection, start: datetime, end: datetime, settings: ReportSettings
+) -> list[EarlyWarning]:
+    """Text warnings with windows starting in [start, end), for the report. Distinct texts since the
+    baseline began are grouped once (near-identical texts); each group is then a cluster with hourly counts,
+    judged like a place cluster against its usual level, and kept when its window spans two communities."""
+    width = max(1, math.ceil(settings.warning_window_hours))
+    since = _floor_hour(start) - timedelta(days=settings.warning_baseline_days)
+    rows = await conn.fetch(Q.warning_text_hours, since, end + width * HOUR)
+    texts = list(dict.fromkeys(r["content"] for r in rows))  # rows come in order of first appearance
+    leaders = dict(zip(texts, leader_groups(texts, settings.warning_text_similarity), strict=True))
+    hourly: dict[int, dict[datetime, int]] = {}
+    members: dict[int, dict[str, None]] = {}  # a dict keeps the texts in order, without repeats
+    for r in rows:
+        leader = leaders[r["content"]]
+        if leader is None:
+            continue
+        counts = hourly.setdefault(leader, {})
+        counts[r["hour"]] = counts.get(r["hour"], 0) + r["n"]
+        members.setdefault(leader, {})[r["content"]] = None
+    warnings = []
+    for leader, counts in hourly.items():
+        for _, hour, mean, std in _busy_windows(counts, _floor_hour(start), end, settings):
+            found = [
+                dict(r)
+                for r in await conn.fetch(Q.warning_text_tickets, list(members[leader]), hour, hour + width * HOUR)
+            ]
+            if len({t["community_id"] for t in found}) >= 2:
+                warnings.append(_text_warning(found, hour, hour + width * HOUR, mean, std))
+    warnings.sort(key=lambda w: (w.window_start, w.cluster_key))
+    return warnings
+
+
+def touches(w: EarlyWarning, units: set[int]) -> bool:
+    """Whether a warning concerns a unit subtree: its community, or for a text cluster any ticket's community."""
+    return w.community_id in units or any(t["community_id"] in units for t in w.tickets)
 
 
 def describe(w: EarlyWarning, unit_names: dict[int, str], category_names: dict[str, str]) -> str:

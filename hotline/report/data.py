@@ -72,8 +72,10 @@ async def _monthly(
     facts = await scores.unit_facts(conn, start, end, as_of, scope)
     rankings = {level: scores.rank(facts, units, level, settings.report) for level in scores.LEVELS}
     warnings = await early_warning.place_warnings(conn, start, end, settings.report)
+    warnings += await early_warning.month_text_warnings(conn, start, end, settings.report)
     if scope is not None:
-        warnings = [w for w in warnings if w.community_id in set(scope)]
+        warnings = [w for w in warnings if early_warning.touches(w, set(scope))]
+    warnings.sort(key=lambda w: (w.window_start, w.cluster_key))
     report = {
         "month": month.label,
         "title": f"{month.title}12345热线运行分析报告",

@@ -115,7 +115,7 @@ WHERE created_at >= $1 AND created_at < $2 AND state <> 'merged'
 GROUP BY 1, 2, 3;
 
 -- name: warning_cluster_tickets
-SELECT id, number, content, created_at
+SELECT id, number, content, (place ->> 'community_id')::bigint AS community_id, created_at
 FROM tickets
 WHERE category_code = $1 AND (place ->> 'community_id')::bigint = $2
   AND created_at >= $3 AND created_at < $4 AND state <> 'merged'
@@ -127,6 +127,20 @@ FROM tickets
 WHERE created_at >= $1 AND created_at < $2 AND state <> 'merged'
 ORDER BY created_at, id
 LIMIT 5000;
+
+-- name: warning_text_hours
+-- per text and hour; texts in the order they first appeared (the grouping of near-identical texts is greedy)
+SELECT content, date_trunc('hour', created_at) AS hour, count(*) AS n
+FROM tickets
+WHERE created_at >= $1 AND created_at < $2 AND state <> 'merged'
+GROUP BY 1, 2
+ORDER BY min(min(created_at)) OVER (PARTITION BY content), content, hour;
+
+-- name: warning_text_tickets
+SELECT id, number, content, category_code, (place ->> 'community_id')::bigint AS community_id, created_at
+FROM tickets
+WHERE content = ANY($1::text[]) AND created_at >= $2 AND created_at < $3 AND state <> 'merged'
+ORDER BY created_at, id;
 
 -- name: insert_early_warning
 INSERT INTO early_warnings (cluster_kind, cluster_key, category_code, community_id, window_start, window_end,
