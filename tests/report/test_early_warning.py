@@ -130,17 +130,16 @@ async def test_the_month_report_lists_a_near_identical_text_cluster(pool: asyncp
                 """SELECT DISTINCT ON (place->>'community_id') id FROM tickets
                    WHERE place ? 'community_id' ORDER BY place->>'community_id', id LIMIT 7"""
             )
-            planted = []
-            for i, r in enumerate(sources):
-                planted.append(
-                    await conn.fetchval(
-                        """INSERT INTO tickets (number, type, channel, content, category_code, place, state,
-                                                lead_unit_id, holder_unit_id, created_at, updated_at)
-                           SELECT 'TX' || $2::text, type, channel, $3, category_code, place, 'assigned', lead_unit_id,
-                                  holder_unit_id, $4, $4 FROM tickets WHERE id = $1 RETURNING id""",
-                        r["id"], str(i), TEXT_CLUSTER + "！" * (i % 2), moment + timedelta(minutes=25 * i),
-                    )  # fmt: skip
+            insert = """INSERT INTO tickets (number, type, channel, content, category_code, place, state,
+                                             lead_unit_id, holder_unit_id, created_at, updated_at)
+                        SELECT 'TX' || $2::text, type, channel, $3, category_code, place, 'assigned', lead_unit_id,
+                               holder_unit_id, $4, $4 FROM tickets WHERE id = $1 RETURNING id"""
+            planted = [
+                await conn.fetchval(
+                    insert, r["id"], str(i), TEXT_CLUSTER + "！" * (i % 2), moment + timedelta(minutes=25 * i)
                 )
+                for i, r in enumerate(sources)
+            ]
             report = await monthly(conn, settings, scores.parse_period(MONTH), NOW)
         finally:
             await tx.rollback()
