@@ -13,6 +13,7 @@ from classifier.segment import default_segmenter
 from dispatch.supervision import SupervisionKind
 from dispatch.ticket_types import TicketType
 from hotline import early_warning, scores
+from hotline.db import custom_plans
 from hotline.queries import Q
 from hotline.scores import Period, UnitInfo, month_period
 from hotline.settings import Settings
@@ -44,7 +45,7 @@ def _subtree(units: dict[int, UnitInfo], root: int) -> list[int]:
 async def monthly(
     conn: asyncpg.Connection, settings: Settings, month: Period, as_of: datetime, unit_id: int | None = None
 ) -> dict[str, Any]:
-    async with scores.custom_plans(conn):
+    async with custom_plans(conn):
         return await _monthly(conn, settings, month, as_of, unit_id)
 
 
@@ -183,7 +184,7 @@ async def _sla(
     start: datetime,
     end: datetime,
     scope: list[int] | None,
-    facts: list[asyncpg.Record],
+    facts: list[dict[str, Any]],
     units: dict[int, UnitInfo],
 ) -> list[dict[str, Any]]:
     alerts: dict[int, dict[str, int]] = {}
