@@ -139,3 +139,13 @@ async def fill(conn: asyncpg.Connection, start: datetime, end: datetime, as_of: 
     await unit_facts(conn, start, end, as_of)
     return int(await conn.fetchval("SELECT count(*) FROM score_days WHERE day_start >= $1 AND day_start < $2",
                                    start, end))  # fmt: skip
+
+
+async def score_days_refresh(ctx: dict[str, Any]) -> int:
+    """arq cron: store the settled days of the last 13 months, so a ranking reads stored facts only."""
+    settings = ctx["settings"]
+    now = datetime.now(settings.tz)
+    today = now.date()
+    first = date(today.year - 1, today.month, 1)
+    async with ctx["pool"].acquire() as conn:
+        return await fill(conn, _midnight(first, settings.tz), _midnight(today, settings.tz), now)
