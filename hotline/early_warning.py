@@ -17,6 +17,7 @@ from typing import Any
 import asyncpg
 
 from classifier.similarity import leader_groups
+from hotline.catalog import Catalog
 from hotline.queries import Q
 from hotline.settings import ReportSettings
 
@@ -200,6 +201,35 @@ def describe(w: EarlyWarning, unit_names: dict[int, str], category_names: dict[s
     return f"{where}「{what}」{hours}小时内 {w.ticket_count} 件（常态 {w.baseline_mean:.1f} 件）"
 
 
+def alert_payload(warning_id: int, w: EarlyWarning, rule_name: str) -> dict[str, Any]:
+    """What the board shows of a stored warning: the realtime event's payload and a snapshot item."""
+    first = w.tickets[0] if w.tickets else {}
+    return {
+        "alert_id": f"early-{warning_id}",
+        "warning_id": warning_id,
+        "kind": "early",
+        "cluster_kind": w.cluster_kind,
+        "category_code": w.category_code,
+        "community_id": w.community_id,
+        "unit_id": w.community_id,
+        "window_start": w.window_start.isoformat(),
+        "window_end": w.window_end.isoformat(),
+        "ticket_count": w.ticket_count,
+        "baseline_mean": round(w.baseline_mean, 2),
+        "ticket_ids": [t["id"] for t in w.tickets],
+        "ticket_id": first.get("id"),
+        "number": first.get("number"),
+        "rule_name": rule_name,
+    }
+
+
+def _unit_path(catalog: Catalog, w: EarlyWarning) -> list[int]:
+    """Who hears of a warning: its community and up; for a text cluster, every community it spans and up."""
+    communities = [w.community_id] if w.community_id else [t.get("community_id") for t in w.tickets]
+    path = {u for c in communities if c is not None and c in catalog.unit_names for u in catalog.unit_path(c)}
+    return sorted(path) if path else [catalog.tree.root.id]
+
+
 async def store_and_publish(ctx: dict[str, Any], warnings: list[EarlyWarning], now: datetime) -> int:
     """Insert new warnings (unique per cluster and window start) and announce each new one."""
     from realtime.stream import publish
@@ -207,7 +237,7 @@ async def store_and_publish(ctx: dict[str, Any], warnings: list[EarlyWarning], n
     pool: asyncpg.Pool = ctx["pool"]
     async with pool.acquire() as conn:
         catalog = await ctx["catalogs"].get(conn)
-        categories = {r["code"]: r["name"] for r in await conn.fetch("SELECT code, name FROM categories")}
+        categories = {code: c.name for code, c in catalog.categories.items()}
         new = 0
         for w in warnings:
             text = describe(w, catalog.unit_names, categories)
@@ -219,27 +249,28 @@ async def store_and_publish(ctx: dict[str, Any], warnings: list[EarlyWarning], n
             if warning_id is None:
                 continue
             new += 1
-            unit_path = catalog.unit_path(w.community_id) if w.community_id else [catalog.org.root.id]
-            payload = {
-                "alert_id": f"early-{warning_id}",
-                "warning_id": warning_id,
-                "kind": "early",
-                "cluster_kind": w.cluster_kind,
-                "category_code": w.category_code,
-                "community_id": w.community_id,
-                "unit_id": w.community_id,
-                "window_start": w.window_start.isoformat(),
-                "window_end": w.window_end.isoformat(),
-                "ticket_count": w.ticket_count,
-                "baseline_mean": round(w.baseline_mean, 2),
-                "ticket_ids": [t["id"] for t in w.tickets],
-                "ticket_id": w.tickets[0]["id"] if w.tickets else None,
-                "number": w.tickets[0]["number"] if w.tickets else None,
-                "rule_name": text,
-            }
-            await publish(ctx["redis"], EVENT_TYPE, unit_path, payload)
+            await publish(ctx["redis"], EVENT_TYPE, _unit_path(catalog, w), alert_payload(warning_id, w, text))
             await conn.execute(Q.mark_early_warning_published, warning_id, now)
     return new
+
+
+async def active(
+    conn: asyncpg.Connection, catalog: Catalog, units: list[int] | None, now: datetime, settings: ReportSettings
+) -> list[dict[str, Any]]:
+    """Stored warnings of a unit subtree (None: the city) whose window ended at most `warning_active_hours` ago."""
+    since = now - timedelta(hours=settings.warning_active_hours)
+    categories = {code: c.name for code, c in catalog.categories.items()}
+    items = []
+    for r in await conn.fetch(Q.board_early_warnings, units, since, now):
+        tickets = [{"id": i, "number": r["number"] if i == r["first_id"] else None} for i in r["ticket_ids"]]
+        w = EarlyWarning(
+            r["cluster_kind"], r["cluster_key"], r["category_code"], r["community_id"], r["window_start"],
+            r["window_end"], r["ticket_count"], r["baseline_mean"], r["baseline_std"], tickets,
+        )  # fmt: skip
+        text = describe(w, catalog.unit_names, categories)
+        items.append({**alert_payload(r["id"], w, text), "raised_at": r["raised_at"].isoformat(),
+                      "sample_text": r["sample_text"]})  # fmt: skip
+    return items
 
 
 async def early_warning_scan(ctx: dict[str, Any]) -> int:

@@ -170,6 +170,19 @@ RETURNING id;
 -- name: mark_early_warning_published
 UPDATE early_warnings SET published_at = $2 WHERE id = $1;
 
+-- name: board_early_warnings
+-- a unit's board: warnings in its communities, and text clusters with a ticket from one of them
+SELECT w.id, w.cluster_kind, w.cluster_key, w.category_code, w.community_id, w.window_start, w.window_end,
+       w.ticket_count, w.baseline_mean, w.baseline_std, w.ticket_ids, w.sample_text, w.raised_at,
+       t.id AS first_id, t.number
+FROM early_warnings w LEFT JOIN tickets t ON t.id = w.ticket_ids[1]
+WHERE w.window_end > $2 AND w.window_start <= $3
+  AND ($1::bigint[] IS NULL OR w.community_id = ANY($1)
+       OR (w.community_id IS NULL AND EXISTS (
+           SELECT 1 FROM tickets x WHERE x.id = ANY(w.ticket_ids) AND (x.place ->> 'community_id')::bigint = ANY($1))))
+ORDER BY w.window_start DESC, w.id DESC
+LIMIT 30;
+
 -- name: early_warnings_between
 SELECT id, cluster_kind, cluster_key, category_code, community_id, window_start, window_end, ticket_count,
        baseline_mean, baseline_std, ticket_ids, sample_text, raised_at
