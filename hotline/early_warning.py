@@ -3,8 +3,10 @@
 A place cluster is one category in one community. Its count in a window of W hours starting at
 hour h warns when it is at least `warning_min_tickets` and above mean + k * std of the counts of
 the same window on each of the previous `warning_baseline_days` days. A text cluster is a group of
-near-identical texts (classifier.similarity) in the last window; it has no history to compare
-with, so only the minimum count applies. Used by the monthly report and by the arq cron job.
+near-identical texts (classifier.similarity) from two communities or more. The cron job groups the
+last window's texts and has no history to compare with, so only the minimum count applies; the
+monthly report groups the month's texts once and judges each group like a place cluster. Stored
+warnings are pushed to the board and listed in its snapshot while active.
 """
 
 from __future__ import annotations
