@@ -26,7 +26,7 @@ CALLS = [
 ]
 
 
-async def _scan(settings: Settings) -> int:
+async def scan(settings: Settings) -> int:
     queue = ArqRedis(
         connection_pool=ConnectionPool.from_url(settings.redis_url),
         default_queue_name=settings.redis.queue_name,
@@ -52,7 +52,7 @@ async def test_board_lists_the_warnings_of_its_subtree(
             call = {"type": "complaint", "content": text, "address": address, "category_code": category,
                     "caller_phone": f"1381234{n}{i:03d}"}  # fmt: skip
             ok(await operator.post("/api/tickets", json=call), 201)
-    assert await _scan(settings) == 3
+    assert await scan(settings) == 3
 
     city = ok(await (await login("supervisor")).get("/api/board"))["early_warnings"]
     assert sorted(w["cluster_kind"] for w in city) == ["place", "place", "text"]
