@@ -10,7 +10,7 @@ from hotline.settings import Settings
 from tests.browser.conftest import ApiAs, Open
 from tests.report.test_board_warnings import CALLS, scan
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("city")]
 
 
 async def test_board_shows_early_warnings(open_as: Open, api_as: ApiAs, settings: Settings) -> None:
