@@ -1,7 +1,8 @@
 """The supervisor's live board: what a snapshot holds for one unit subtree.
 
 Counts by state and by unit, the clocks closest to their deadline, the four supervised lists
-(重点督办) and the latest alerts. Realtime events then keep the page current (realtime/).
+(重点督办), the latest alerts and the active early warnings (未诉先办). Realtime events then keep the
+page current (realtime/).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import asyncpg
 
 from dispatch.states import UNFINISHED_STATES, TicketState
 from dispatch.supervision import SupervisionKind
-from hotline import access
+from hotline import access, early_warning
 from hotline.auth import User
 from hotline.catalog import Catalog
 from hotline.settings import Settings, SupervisionSettings
@@ -136,4 +137,5 @@ async def snapshot(
         "countdown": [_row(r, names) for r in countdown],
         "supervised": supervised,
         "alerts": [_row(r, names) for r in alerts],
+        "early_warnings": await early_warning.active(conn, catalog, units, now, settings.report),
     }

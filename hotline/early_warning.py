@@ -3,8 +3,10 @@
 A place cluster is one category in one community. Its count in a window of W hours starting at
 hour h warns when it is at least `warning_min_tickets` and above mean + k * std of the counts of
 the same window on each of the previous `warning_baseline_days` days. A text cluster is a group of
-near-identical texts (classifier.similarity) in the last window; it has no history to compare
-with, so only the minimum count applies. Used by the monthly report and by the arq cron job.
+near-identical texts (classifier.similarity) from two communities or more. The cron job groups the
+last window's texts and has no history to compare with, so only the minimum count applies; the
+monthly report groups the month's texts once and judges each group like a place cluster. Stored
+warnings are pushed to the board and listed in its snapshot while active.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import Any
 
 import asyncpg
 
-from classifier.similarity import bigrams
+from classifier.similarity import leader_groups
+from hotline.catalog import Catalog
 from hotline.queries import Q
 from hotline.settings import ReportSettings
 
@@ -56,38 +59,50 @@ def _floor_hour(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
+def _busy_windows(
+    counts: dict[datetime, int], start: datetime, end: datetime, settings: ReportSettings
+) -> list[tuple[int, datetime, float, float]]:
+    """(count, window start, baseline mean, std) of one cluster's windows starting in [start, end) that are
+    above its usual level, at most one per stretch of overlapping windows (the busiest)."""
+    width = max(1, math.ceil(settings.warning_window_hours))
+    candidates = []
+    for hour in sorted(h for h in counts if start <= h < end):
+        count = sum(counts.get(hour + i * HOUR, 0) for i in range(width))
+        if count < settings.warning_min_tickets:
+            continue
+        history = [
+            sum(counts.get(hour - timedelta(days=d) + i * HOUR, 0) for i in range(width))
+            for d in range(1, settings.warning_baseline_days + 1)
+        ]
+        mean = sum(history) / len(history)
+        std = math.sqrt(sum((x - mean) ** 2 for x in history) / len(history))
+        if count > mean + settings.warning_k * std:
+            candidates.append((count, hour, mean, std))
+    taken: list[tuple[int, datetime, float, float]] = []
+    for candidate in sorted(candidates, key=lambda c: (-c[0], c[1])):
+        if all(abs(candidate[1] - other[1]) >= width * HOUR for other in taken):
+            taken.append(candidate)
+    return taken
+
+
 def detect(
     hourly: dict[tuple[str, int], dict[datetime, int]], start: datetime, end: datetime, settings: ReportSettings
 ) -> list[EarlyWarning]:
-    """Warnings whose window starts in [start, end), at most one per cluster per stretch of overlapping windows."""
+    """Place warnings with windows starting in [start, end), one per stretch of overlapping windows of a cluster."""
     width = max(1, math.ceil(settings.warning_window_hours))
-    found = []
-    for (category, community), counts in hourly.items():
-        candidates = []
-        for hour in sorted(h for h in counts if start <= h < end):
-            count = sum(counts.get(hour + i * HOUR, 0) for i in range(width))
-            if count < settings.warning_min_tickets:
-                continue
-            history = [
-                sum(counts.get(hour - timedelta(days=d) + i * HOUR, 0) for i in range(width))
-                for d in range(1, settings.warning_baseline_days + 1)
-            ]
-            mean = sum(history) / len(history)
-            std = math.sqrt(sum((x - mean) ** 2 for x in history) / len(history))
-            if count > mean + settings.warning_k * std:
-                candidates.append((count, hour, mean, std))
-        taken: list[datetime] = []
-        for count, hour, mean, std in sorted(candidates, key=lambda c: (-c[0], c[1])):
-            if any(abs(hour - other) < width * HOUR for other in taken):
-                continue
-            taken.append(hour)
-            found.append(
-                EarlyWarning(
-                    "place", f"{category}:{community}", category, community, hour, hour + width * HOUR, count, mean, std
-                )
-            )
+    found = [
+        EarlyWarning(
+            "place", f"{category}:{community}", category, community, hour, hour + width * HOUR, count, mean, std
+        )
+        for (category, community), counts in hourly.items()
+        for count, hour, mean, std in _busy_windows(counts, start, end, settings)
+    ]
     found.sort(key=lambda w: (w.window_start, w.cluster_key))
     return found
+
+
+def _ticket(row: asyncpg.Record | dict[str, Any]) -> dict[str, Any]:
+    return {"id": row["id"], "number": row["number"], "content": row["content"], "community_id": row["community_id"]}
 
 
 async def place_warnings(
@@ -104,24 +119,29 @@ async def place_warnings(
         rows = await conn.fetch(
             Q.warning_cluster_tickets, w.category_code, w.community_id, w.window_start, w.window_end
         )
-        w.tickets = [{"id": r["id"], "number": r["number"], "content": r["content"]} for r in rows]
+        w.tickets = [_ticket(r) for r in rows]
     return warnings
 
 
 def text_clusters(rows: list[dict[str, Any]], settings: ReportSettings) -> list[list[dict[str, Any]]]:
     """Greedy single pass: a ticket joins the first cluster whose first text it is similar enough to."""
-    clusters: list[tuple[frozenset[str], list[dict[str, Any]]]] = []
-    for row in rows:
-        grams = bigrams(row["content"])
-        if not grams:
-            continue
-        for first, members in clusters:
-            if 2 * len(grams & first) / (len(grams) + len(first)) >= settings.warning_text_similarity:
-                members.append(row)
-                break
-        else:
-            clusters.append((grams, [row]))
-    return [members for _, members in clusters if len(members) >= settings.warning_min_tickets]
+    groups: dict[int, list[dict[str, Any]]] = {}
+    for row, leader in zip(
+        rows, leader_groups([r["content"] for r in rows], settings.warning_text_similarity), strict=True
+    ):
+        if leader is not None:
+            groups.setdefault(leader, []).append(row)
+    return [members for members in groups.values() if len(members) >= settings.warning_min_tickets]
+
+
+def _text_warning(
+    members: list[dict[str, Any]], start: datetime, end: datetime, mean: float, std: float
+) -> EarlyWarning:
+    first = members[0]
+    return EarlyWarning(
+        "text", f"text:{first['id']}", first["category_code"], None, start, end, len(members), mean, std,
+        [_ticket(m) for m in members],
+    )  # fmt: skip
 
 
 async def text_warnings(
@@ -133,22 +153,46 @@ async def text_warnings(
     for members in text_clusters(rows, settings):
         if len({m["community_id"] for m in members}) < 2:
             continue
-        first = members[0]
-        warnings.append(
-            EarlyWarning(
-                "text",
-                f"text:{first['id']}",
-                first["category_code"],
-                None,
-                _floor_hour(start),
-                end,
-                len(members),
-                0.0,
-                0.0,
-                [{"id": m["id"], "number": m["number"], "content": m["content"]} for m in members],
-            )
-        )
+        warnings.append(_text_warning(members, _floor_hour(start), end, 0.0, 0.0))
     return warnings
+
+
+async def month_text_warnings(
+    conn: asyncpg.Connection, start: datetime, end: datetime, settings: ReportSettings
+) -> list[EarlyWarning]:
+    """Text warnings with windows starting in [start, end), for the report. Distinct texts since the
+    baseline began are grouped once (near-identical texts); each group is then a cluster with hourly counts,
+    judged like a place cluster against its usual level, and kept when its window spans two communities."""
+    width = max(1, math.ceil(settings.warning_window_hours))
+    since = _floor_hour(start) - timedelta(days=settings.warning_baseline_days)
+    rows = await conn.fetch(Q.warning_text_hours, since, end + width * HOUR)
+    texts = list(dict.fromkeys(r["content"] for r in rows))  # rows come in order of first appearance
+    leaders = dict(zip(texts, leader_groups(texts, settings.warning_text_similarity), strict=True))
+    hourly: dict[int, dict[datetime, int]] = {}
+    members: dict[int, dict[str, None]] = {}  # a dict keeps the texts in order, without repeats
+    for r in rows:
+        leader = leaders[r["content"]]
+        if leader is None:
+            continue
+        counts = hourly.setdefault(leader, {})
+        counts[r["hour"]] = counts.get(r["hour"], 0) + r["n"]
+        members.setdefault(leader, {})[r["content"]] = None
+    warnings = []
+    for leader, counts in hourly.items():
+        for _, hour, mean, std in _busy_windows(counts, _floor_hour(start), end, settings):
+            found = [
+                dict(r)
+                for r in await conn.fetch(Q.warning_text_tickets, list(members[leader]), hour, hour + width * HOUR)
+            ]
+            if len({t["community_id"] for t in found}) >= 2:
+                warnings.append(_text_warning(found, hour, hour + width * HOUR, mean, std))
+    warnings.sort(key=lambda w: (w.window_start, w.cluster_key))
+    return warnings
+
+
+def touches(w: EarlyWarning, units: set[int]) -> bool:
+    """Whether a warning concerns a unit subtree: its community, or for a text cluster any ticket's community."""
+    return w.community_id in units or any(t["community_id"] in units for t in w.tickets)
 
 
 def describe(w: EarlyWarning, unit_names: dict[int, str], category_names: dict[str, str]) -> str:
@@ -159,6 +203,35 @@ def describe(w: EarlyWarning, unit_names: dict[int, str], category_names: dict[s
     return f"{where}「{what}」{hours}小时内 {w.ticket_count} 件（常态 {w.baseline_mean:.1f} 件）"
 
 
+def alert_payload(warning_id: int, w: EarlyWarning, rule_name: str) -> dict[str, Any]:
+    """What the board shows of a stored warning: the realtime event's payload and a snapshot item."""
+    first = w.tickets[0] if w.tickets else {}
+    return {
+        "alert_id": f"early-{warning_id}",
+        "warning_id": warning_id,
+        "kind": "early",
+        "cluster_kind": w.cluster_kind,
+        "category_code": w.category_code,
+        "community_id": w.community_id,
+        "unit_id": w.community_id,
+        "window_start": w.window_start.isoformat(),
+        "window_end": w.window_end.isoformat(),
+        "ticket_count": w.ticket_count,
+        "baseline_mean": round(w.baseline_mean, 2),
+        "ticket_ids": [t["id"] for t in w.tickets],
+        "ticket_id": first.get("id"),
+        "number": first.get("number"),
+        "rule_name": rule_name,
+    }
+
+
+def _unit_path(catalog: Catalog, w: EarlyWarning) -> list[int]:
+    """Who hears of a warning: its community and up; for a text cluster, every community it spans and up."""
+    communities = [w.community_id] if w.community_id else [t.get("community_id") for t in w.tickets]
+    path = {u for c in communities if c is not None and c in catalog.unit_names for u in catalog.unit_path(c)}
+    return sorted(path) if path else [catalog.tree.root.id]
+
+
 async def store_and_publish(ctx: dict[str, Any], warnings: list[EarlyWarning], now: datetime) -> int:
     """Insert new warnings (unique per cluster and window start) and announce each new one."""
     from realtime.stream import publish
@@ -166,7 +239,7 @@ async def store_and_publish(ctx: dict[str, Any], warnings: list[EarlyWarning], n
     pool: asyncpg.Pool = ctx["pool"]
     async with pool.acquire() as conn:
         catalog = await ctx["catalogs"].get(conn)
-        categories = {r["code"]: r["name"] for r in await conn.fetch("SELECT code, name FROM categories")}
+        categories = {code: c.name for code, c in catalog.categories.items()}
         new = 0
         for w in warnings:
             text = describe(w, catalog.unit_names, categories)
@@ -178,27 +251,28 @@ async def store_and_publish(ctx: dict[str, Any], warnings: list[EarlyWarning], n
             if warning_id is None:
                 continue
             new += 1
-            unit_path = catalog.unit_path(w.community_id) if w.community_id else [catalog.org.root.id]
-            payload = {
-                "alert_id": f"early-{warning_id}",
-                "warning_id": warning_id,
-                "kind": "early",
-                "cluster_kind": w.cluster_kind,
-                "category_code": w.category_code,
-                "community_id": w.community_id,
-                "unit_id": w.community_id,
-                "window_start": w.window_start.isoformat(),
-                "window_end": w.window_end.isoformat(),
-                "ticket_count": w.ticket_count,
-                "baseline_mean": round(w.baseline_mean, 2),
-                "ticket_ids": [t["id"] for t in w.tickets],
-                "ticket_id": w.tickets[0]["id"] if w.tickets else None,
-                "number": w.tickets[0]["number"] if w.tickets else None,
-                "rule_name": text,
-            }
-            await publish(ctx["redis"], EVENT_TYPE, unit_path, payload)
+            await publish(ctx["redis"], EVENT_TYPE, _unit_path(catalog, w), alert_payload(warning_id, w, text))
             await conn.execute(Q.mark_early_warning_published, warning_id, now)
     return new
+
+
+async def active(
+    conn: asyncpg.Connection, catalog: Catalog, units: list[int] | None, now: datetime, settings: ReportSettings
+) -> list[dict[str, Any]]:
+    """Stored warnings of a unit subtree (None: the city) whose window ended at most `warning_active_hours` ago."""
+    since = now - timedelta(hours=settings.warning_active_hours)
+    categories = {code: c.name for code, c in catalog.categories.items()}
+    items = []
+    for r in await conn.fetch(Q.board_early_warnings, units, since, now):
+        tickets = [{"id": i, "number": r["number"] if i == r["first_id"] else None} for i in r["ticket_ids"]]
+        w = EarlyWarning(
+            r["cluster_kind"], r["cluster_key"], r["category_code"], r["community_id"], r["window_start"],
+            r["window_end"], r["ticket_count"], r["baseline_mean"], r["baseline_std"], tickets,
+        )  # fmt: skip
+        text = describe(w, catalog.unit_names, categories)
+        items.append({**alert_payload(r["id"], w, text), "raised_at": r["raised_at"].isoformat(),
+                      "sample_text": r["sample_text"]})  # fmt: skip
+    return items
 
 
 async def early_warning_scan(ctx: dict[str, Any]) -> int:

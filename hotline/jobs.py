@@ -6,7 +6,7 @@ from typing import Any
 
 from arq.cron import cron
 
-from hotline import early_warning
+from hotline import early_warning, score_days
 from hotline.sla_jobs import fire_deadline, schedule_upcoming, sweep
 
 
@@ -17,7 +17,14 @@ async def ping(ctx: dict[str, Any]) -> str:
 
 
 # The cron functions are listed too, so operators and tests can enqueue them by name.
-FUNCTIONS = [ping, fire_deadline, sweep, schedule_upcoming, early_warning.early_warning_scan]
+FUNCTIONS = [
+    ping,
+    fire_deadline,
+    sweep,
+    schedule_upcoming,
+    early_warning.early_warning_scan,
+    score_days.score_days_refresh,
+]
 # Every 5 seconds: the sweep is the safety net under the timers, so its period bounds how late an
 # alert can be after Redis lost its jobs.
 CRON_JOBS = [
@@ -27,3 +34,5 @@ CRON_JOBS = [
 ]
 # Every 10 minutes: early warning (未诉先办) looks at the last window for clusters above their usual level.
 CRON_JOBS.append(cron(early_warning.early_warning_scan, minute=set(range(0, 60, 10)), unique=True, timeout=120))
+# Twice an hour: per-day score facts of days that settled since (rankings then read stored days only).
+CRON_JOBS.append(cron(score_days.score_days_refresh, minute={5, 35}, unique=True, timeout=600))

@@ -7,9 +7,7 @@ docs/report.md.
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from hotline.queries import Q
+from hotline import score_days
 from hotline.settings import ReportSettings
 
 COMPONENTS = {
@@ -136,24 +134,13 @@ def ancestor_at(units: dict[int, UnitInfo], unit_id: int, level: str) -> int | N
 
 async def unit_facts(
     conn: asyncpg.Connection, start: datetime, end: datetime, as_of: datetime, scope: list[int] | None = None
-) -> list[asyncpg.Record]:
+) -> list[dict[str, Any]]:
     """Per lead unit, the counts behind the six rates; `scope` limits to those lead units."""
-    async with custom_plans(conn):
-        return list(await conn.fetch(Q.unit_score_facts, start, end, as_of, scope))
-
-
-@contextlib.asynccontextmanager
-async def custom_plans(conn: asyncpg.Connection) -> AsyncIterator[None]:
-    """Plan each report query for its actual period and scope. After five runs PostgreSQL may switch a
-    prepared statement to a generic plan, which for `$n IS NULL OR ...` filters and period joins is
-    measured orders of magnitude slower (a rankings query went from 0.3 s to past the 30 s timeout)."""
-    async with conn.transaction():
-        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-        yield
+    return await score_days.unit_facts(conn, start, end, as_of, scope)
 
 
 def rank(
-    rows: list[asyncpg.Record], units: dict[int, UnitInfo], level: str, settings: ReportSettings
+    rows: list[dict[str, Any]], units: dict[int, UnitInfo], level: str, settings: ReportSettings
 ) -> dict[str, Any]:
     """Roll the per-lead-unit facts up to `level` and rank; units under the minimum sample are listed unranked."""
     grouped: dict[int, Facts] = {}

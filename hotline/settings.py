@@ -141,6 +141,7 @@ class ReportSettings:
     warning_k: float = 3.0
     warning_min_tickets: int = 5
     warning_text_similarity: float = 0.8
+    warning_active_hours: float = 24.0
 
 
 SECTIONS: dict[str, type] = {

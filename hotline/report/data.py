@@ -13,6 +13,7 @@ from classifier.segment import default_segmenter
 from dispatch.supervision import SupervisionKind
 from dispatch.ticket_types import TicketType
 from hotline import early_warning, scores
+from hotline.db import custom_plans
 from hotline.queries import Q
 from hotline.scores import Period, UnitInfo, month_period
 from hotline.settings import Settings
@@ -44,7 +45,7 @@ def _subtree(units: dict[int, UnitInfo], root: int) -> list[int]:
 async def monthly(
     conn: asyncpg.Connection, settings: Settings, month: Period, as_of: datetime, unit_id: int | None = None
 ) -> dict[str, Any]:
-    async with scores.custom_plans(conn):
+    async with custom_plans(conn):
         return await _monthly(conn, settings, month, as_of, unit_id)
 
 
@@ -72,8 +73,10 @@ async def _monthly(
     facts = await scores.unit_facts(conn, start, end, as_of, scope)
     rankings = {level: scores.rank(facts, units, level, settings.report) for level in scores.LEVELS}
     warnings = await early_warning.place_warnings(conn, start, end, settings.report)
+    warnings += await early_warning.month_text_warnings(conn, start, end, settings.report)
     if scope is not None:
-        warnings = [w for w in warnings if w.community_id in set(scope)]
+        warnings = [w for w in warnings if early_warning.touches(w, set(scope))]
+    warnings.sort(key=lambda w: (w.window_start, w.cluster_key))
     report = {
         "month": month.label,
         "title": f"{month.title}12345热线运行分析报告",
@@ -181,7 +184,7 @@ async def _sla(
     start: datetime,
     end: datetime,
     scope: list[int] | None,
-    facts: list[asyncpg.Record],
+    facts: list[dict[str, Any]],
     units: dict[int, UnitInfo],
 ) -> list[dict[str, Any]]:
     alerts: dict[int, dict[str, int]] = {}

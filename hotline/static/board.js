@@ -44,7 +44,20 @@ function renderBoard(data) {
       h("span", { class: "ops" }, ticketButtons(t.id, t.number)),
       h("div", { class: "summary", text: t.summary }))) : h("li", { class: "muted", text: "无" })))));
 
-  mergeSnapshotAlerts(data.alerts);
+  renderEarly(data.early_warnings);
+  mergeSnapshotAlerts([...data.alerts.map(alertFromSnapshot), ...data.early_warnings.map(alertFromWarning)]);
+}
+
+// Active early warnings (未诉先办) of this subtree: clusters still in or just past their window.
+function renderEarly(warnings) {
+  $("#n-early").textContent = String(warnings.length);
+  clear($("#early tbody"), warnings.length ? warnings.map((w) => h("tr", { dataset: { warning: w.warning_id, kind: w.cluster_kind } },
+    h("td", { class: "wrap", text: w.rule_name, title: w.sample_text || "" }),
+    h("td", { text: `${fmtDateTime(w.window_start)} – ${fmtTime(w.window_end)}` }),
+    h("td", { class: "figure", text: `${w.ticket_count} 件` }),
+    h("td", { class: "mono", text: w.number || "" }),
+    h("td", { class: "ops" }, w.ticket_id ? ticketButtons(w.ticket_id, w.number) : null))) :
+    h("tr", {}, h("td", { colspan: 5, class: "muted", text: "暂无未诉先办预警" })));
 }
 
 // Within a district's board, "东湖区住房和城乡建设局" reads better as "住房和城乡建设局".
@@ -115,9 +128,17 @@ function addAlert(item, fresh) {
   return true;
 }
 
-function mergeSnapshotAlerts(alerts) {
+// The same warning as its live event (same key), so it is shown once whichever arrives first.
+function alertFromWarning(w) {
+  return {
+    key: `alert:${w.alert_id}`, at: w.raised_at, kind: "early", ticketId: w.ticket_id, number: w.number,
+    rule: w.rule_name, unit: unitName(w.unit_id) || "多个社区", reason: "",
+  };
+}
+
+function mergeSnapshotAlerts(items) {
   let changed = false;
-  for (const a of alerts) changed = addAlert(alertFromSnapshot(a), false) || changed;
+  for (const item of items) changed = addAlert(item, false) || changed;
   if (changed || !feed.length) renderFeed();
 }
 

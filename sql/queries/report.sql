@@ -27,8 +27,10 @@ WHERE created_at >= $1 AND created_at < $2 AND state <> 'merged' AND ($4::bigint
 GROUP BY content ORDER BY count(*) DESC, min(id) LIMIT $3;
 
 -- name: unit_score_facts
+-- per local day ($5 the time zone) and lead unit; `open` counts tickets with a running or paused clock,
+-- whose facts still depend on $3 (a day without any can be stored in score_days)
 WITH t AS (
-    SELECT id, lead_unit_id AS unit_id, first_contact_at, completed_at, satisfaction, resolved, return_count
+    SELECT id, (created_at AT TIME ZONE $5)::date AS day, lead_unit_id AS unit_id, first_contact_at, completed_at, satisfaction, resolved, return_count
     FROM tickets
     WHERE created_at >= $1 AND created_at < $2 AND lead_unit_id IS NOT NULL AND state <> 'merged'
       AND ($4::bigint[] IS NULL OR lead_unit_id = ANY($4))
@@ -36,7 +38,8 @@ WITH t AS (
     SELECT d.ticket_id, d.track,
            bool_or((d.status = 'met' AND d.ended_at > d.due_at)
                    OR (d.status IN ('running', 'paused') AND d.due_at < $3)) AS late,
-           bool_or(d.status = 'met' OR (d.status IN ('running', 'paused') AND d.due_at < $3)) AS decided
+           bool_or(d.status = 'met' OR (d.status IN ('running', 'paused') AND d.due_at < $3)) AS decided,
+           bool_or(d.status IN ('running', 'paused')) AS open
     FROM deadlines d JOIN t ON t.id = d.ticket_id AND d.unit_id = t.unit_id
     WHERE d.track IN ('reply', 'complete') AND d.status <> 'cancelled'
       -- a prefilter only: ids grow with creation time, so this is a narrow index range
@@ -48,7 +51,7 @@ WITH t AS (
     WHERE a.status = 'approved'
     GROUP BY a.ticket_id
 )
-SELECT t.unit_id,
+SELECT t.day, t.unit_id,
        count(*) AS tickets,
        count(*) FILTER (WHERE r.decided AND NOT x.overdue) AS sign_for_n,
        count(*) FILTER (WHERE r.decided AND NOT x.overdue AND NOT r.late) AS sign_for_ok,
@@ -63,7 +66,8 @@ SELECT t.unit_id,
            AS satisfaction_ok,
        count(*) FILTER (WHERE NOT x.returned) AS return_n,
        count(*) FILTER (WHERE NOT x.returned AND t.return_count = 0) AS return_ok,
-       count(*) FILTER (WHERE x.overdue OR x.dissatisfied OR x.returned) AS appealed
+       count(*) FILTER (WHERE x.overdue OR x.dissatisfied OR x.returned) AS appealed,
+       count(*) FILTER (WHERE r.open OR c.open) AS open
 FROM t
 LEFT JOIN clock r ON r.ticket_id = t.id AND r.track = 'reply'
 LEFT JOIN clock c ON c.ticket_id = t.id AND c.track = 'complete'
@@ -73,7 +77,21 @@ CROSS JOIN LATERAL (
            coalesce('dissatisfied' = ANY(ap.kinds), false) AS dissatisfied,
            coalesce('returned' = ANY(ap.kinds), false) AS returned
 ) x
-GROUP BY t.unit_id;
+GROUP BY t.day, t.unit_id;
+
+-- name: score_days_stored
+-- one statement, so the days and their facts are read from one snapshot
+SELECT d.day_start, f.*
+FROM score_days d LEFT JOIN score_day_facts f ON f.day_start = d.day_start
+WHERE d.day_start >= $1 AND d.day_start < $2;
+
+-- name: score_days_lock
+SELECT k, pg_try_advisory_xact_lock(12345, k) AS locked FROM unnest($1::integer[]) k ORDER BY k;
+
+-- name: score_days_insert
+INSERT INTO score_days (day_start, day_end) SELECT * FROM unnest($1::timestamptz[], $2::timestamptz[])
+ON CONFLICT DO NOTHING
+RETURNING day_start;
 
 -- name: report_supervised
 WITH recent AS (
@@ -115,7 +133,7 @@ WHERE created_at >= $1 AND created_at < $2 AND state <> 'merged'
 GROUP BY 1, 2, 3;
 
 -- name: warning_cluster_tickets
-SELECT id, number, content, created_at
+SELECT id, number, content, (place ->> 'community_id')::bigint AS community_id, created_at
 FROM tickets
 WHERE category_code = $1 AND (place ->> 'community_id')::bigint = $2
   AND created_at >= $3 AND created_at < $4 AND state <> 'merged'
@@ -128,6 +146,20 @@ WHERE created_at >= $1 AND created_at < $2 AND state <> 'merged'
 ORDER BY created_at, id
 LIMIT 5000;
 
+-- name: warning_text_hours
+-- per text and hour; texts in the order they first appeared (the grouping of near-identical texts is greedy)
+SELECT content, date_trunc('hour', created_at) AS hour, count(*) AS n
+FROM tickets
+WHERE created_at >= $1 AND created_at < $2 AND state <> 'merged'
+GROUP BY 1, 2
+ORDER BY min(min(created_at)) OVER (PARTITION BY content), content, hour;
+
+-- name: warning_text_tickets
+SELECT id, number, content, category_code, (place ->> 'community_id')::bigint AS community_id, created_at
+FROM tickets
+WHERE content = ANY($1::text[]) AND created_at >= $2 AND created_at < $3 AND state <> 'merged'
+ORDER BY created_at, id;
+
 -- name: insert_early_warning
 INSERT INTO early_warnings (cluster_kind, cluster_key, category_code, community_id, window_start, window_end,
                             ticket_count, baseline_mean, baseline_std, ticket_ids, sample_text, raised_at)
@@ -137,6 +169,19 @@ RETURNING id;
 
 -- name: mark_early_warning_published
 UPDATE early_warnings SET published_at = $2 WHERE id = $1;
+
+-- name: board_early_warnings
+-- a unit's board: warnings in its communities, and text clusters with a ticket from one of them
+SELECT w.id, w.cluster_kind, w.cluster_key, w.category_code, w.community_id, w.window_start, w.window_end,
+       w.ticket_count, w.baseline_mean, w.baseline_std, w.ticket_ids, w.sample_text, w.raised_at,
+       t.id AS first_id, t.number
+FROM early_warnings w LEFT JOIN tickets t ON t.id = w.ticket_ids[1]
+WHERE w.window_end > $2 AND w.window_start <= $3
+  AND ($1::bigint[] IS NULL OR w.community_id = ANY($1)
+       OR (w.community_id IS NULL AND EXISTS (
+           SELECT 1 FROM tickets x WHERE x.id = ANY(w.ticket_ids) AND (x.place ->> 'community_id')::bigint = ANY($1))))
+ORDER BY w.window_start DESC, w.id DESC
+LIMIT 30;
 
 -- name: early_warnings_between
 SELECT id, cluster_kind, cluster_key, category_code, community_id, window_start, window_end, ticket_count,

@@ -112,3 +112,39 @@ async def test_cron_job_stores_each_warning_once_and_announces_it(
     payloads = [json.loads(e[1][b"payload"]) for e in entries if e[1].get(b"type") == b"early.warning"]
     assert len(payloads) == results[0]
     assert payloads[0]["kind"] == "early" and payloads[0]["ticket_ids"] and payloads[0]["rule_name"]
+
+
+TEXT_CLUSTER = "地铁三号线施工围挡占用人行道，行人只能走机动车道，非常危险，请尽快整改"
+
+
+async def test_the_month_report_lists_a_near_identical_text_cluster(pool: asyncpg.Pool, settings: Settings) -> None:
+    """Seven near-identical texts from seven communities in one afternoon: no place cluster, one text cluster."""
+    start, _ = scores.parse_period(MONTH).bounds(settings.tz)
+    moment = start + timedelta(days=12, hours=2)
+    async with pool.acquire() as conn:
+        tx = conn.transaction()
+        await tx.start()
+        try:
+            await conn.execute("ALTER TABLE tickets DISABLE TRIGGER tickets_transition")  # history, not live changes
+            sources = await conn.fetch(
+                """SELECT DISTINCT ON (place->>'community_id') id FROM tickets
+                   WHERE place ? 'community_id' ORDER BY place->>'community_id', id LIMIT 7"""
+            )
+            insert = """INSERT INTO tickets (number, type, channel, content, category_code, place, state,
+                                             lead_unit_id, holder_unit_id, created_at, updated_at)
+                        SELECT 'TX' || $2::text, type, channel, $3, category_code, place, 'assigned', lead_unit_id,
+                               holder_unit_id, $4, $4 FROM tickets WHERE id = $1 RETURNING id"""
+            planted = [
+                await conn.fetchval(
+                    insert, r["id"], str(i), TEXT_CLUSTER + "！" * (i % 2), moment + timedelta(minutes=25 * i)
+                )
+                for i, r in enumerate(sources)
+            ]
+            report = await monthly(conn, settings, scores.parse_period(MONTH), NOW)
+        finally:
+            await tx.rollback()
+    texts = [w for w in report["early_warnings"] if w["cluster_kind"] == "text"]
+    assert len(texts) == 1, texts
+    assert {t["id"] for t in texts[0]["tickets"]} == set(planted)
+    assert texts[0]["ticket_count"] == 7 and "多个社区" in texts[0]["text"]
+    assert any(w["cluster_kind"] == "place" for w in report["early_warnings"])  # the planted 停水 afternoon

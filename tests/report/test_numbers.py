@@ -7,10 +7,13 @@ from datetime import datetime
 
 import asyncpg
 import pytest
+from arq.connections import ArqRedis
+from redis.asyncio import ConnectionPool
 
 from hotline import scores
 from hotline.report import monthly
 from hotline.settings import Settings
+from hotline.worker import JSON_SERIALIZERS, build_worker
 from tests.report.conftest import MONTH, NOW
 
 pytestmark = pytest.mark.usefixtures("history")
@@ -172,3 +175,61 @@ def test_periods() -> None:
     for bad in ("2026-13", "2026-Q5", "26-01", "", "0000-01", "9999-12"):
         with pytest.raises(scores.PeriodError):
             scores.parse_period(bad)
+
+
+async def test_stored_days_give_the_same_numbers_and_a_write_deletes_its_day(
+    pool: asyncpg.Pool, redis, settings: Settings
+) -> None:
+    """Through the real queue: the refresh job stores settled days; rankings read them and still equal the
+    independent SQL; a later write to a ticket of a stored day deletes that day and the numbers follow it."""
+    await pool.execute("TRUNCATE score_days CASCADE")
+    queue = ArqRedis(
+        connection_pool=ConnectionPool.from_url(settings.redis_url),
+        default_queue_name=settings.redis.queue_name,
+        **JSON_SERIALIZERS,
+    )
+    try:
+        job = await queue.enqueue_job("score_days_refresh", _job_id="score-days-test")
+        assert job is not None
+        worker = build_worker(settings, burst=True)
+        await worker.main()
+        await worker.close()
+        assert await job.result(timeout=10) > 300  # most of 13 months have settled by now
+    finally:
+        await queue.aclose()
+    period = scores.parse_period(MONTH)
+    start, end = period.bounds(settings.tz)
+    assert await pool.fetchval("SELECT count(*) FROM score_days WHERE day_start >= $1 AND day_start < $2", start, end)
+
+    async def check() -> dict[int, dict]:
+        expected = await _independent_rates(pool, NOW)
+        async with pool.acquire() as conn:
+            result = await scores.rankings(conn, period, "department", settings.report, settings.tz, NOW)
+        for entry in result["items"]:
+            mine = expected[entry["unit_id"]]
+            assert entry["tickets"] == mine["tickets"][1]
+            for key in ("completion", "satisfaction"):
+                ok, n = mine[key]
+                assert entry["rates"][key] == (round(ok / n, 4) if n else None), key
+        return {e["unit_id"]: e for e in result["items"]}
+
+    await check()
+    ticket = await pool.fetchrow(
+        """SELECT t.id, t.created_at FROM tickets t JOIN score_days d
+             ON t.created_at >= d.day_start AND t.created_at < d.day_end
+           WHERE t.created_at >= $1 AND t.created_at < $2 AND t.satisfaction = 'satisfied' ORDER BY t.id LIMIT 1""",
+        start,
+        end,
+    )
+    old = await pool.fetchval("SELECT satisfaction FROM tickets WHERE id = $1", ticket["id"])
+    await pool.execute("ALTER TABLE tickets DISABLE TRIGGER tickets_transition")  # a data fix, not a live change
+    try:
+        await pool.execute("UPDATE tickets SET satisfaction = 'dissatisfied' WHERE id = $1", ticket["id"])
+        assert not await pool.fetchval(
+            "SELECT count(*) FROM score_days WHERE day_start <= $1 AND day_end > $1", ticket["created_at"]
+        )
+        await check()
+    finally:
+        await pool.execute("UPDATE tickets SET satisfaction = $2 WHERE id = $1", ticket["id"], old)
+        await pool.execute("ALTER TABLE tickets ENABLE TRIGGER tickets_transition")
+    await check()

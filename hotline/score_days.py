@@ -1,0 +1,151 @@
+"""Score facts per lead unit and local day, stored for settled days (table score_days, migration 0007).
+
+A month or quarter is the sum of its days: stored days are read, the others computed from the tickets
+(and stored when settled: no ticket of the day has a running or paused clock, and the day ended at least
+a day before `as_of`). Writes to a stored day's tickets, deadlines or appeals delete it (a trigger), so the
+sum always equals the facts computed from the tickets; docs/report.md says how writers and readers lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from hotline.db import custom_plans
+from hotline.queries import Q
+
+COUNTS = (
+    "tickets", "appealed", "sign_for_ok", "sign_for_n", "completion_ok", "completion_n", "contact_ok", "contact_n",
+    "resolution_ok", "resolution_n", "satisfaction_ok", "satisfaction_n", "return_ok", "return_n",
+)  # fmt: skip
+DAY = timedelta(days=1)
+
+
+def local_days(start: datetime, end: datetime) -> list[tuple[datetime, datetime]] | None:
+    """[start, end) cut at local midnights of start's time zone; None when the bounds are not midnights."""
+    tz = start.tzinfo
+    if not isinstance(tz, ZoneInfo) or start.astimezone(tz).time() != datetime.min.time():
+        return None
+    days, day = [], start.astimezone(tz).date()
+    while (begin := _midnight(day, tz)) < end:
+        days.append((begin, _midnight(day + DAY, tz)))
+        day += DAY
+    return days if days and days[-1][1] == end else None
+
+
+def _midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=tz)
+
+
+def _utc_day_keys(begin: datetime, end: datetime) -> list[int]:
+    """The advisory lock keys writers take for tickets created in [begin, end): their UTC day numbers."""
+    first = int(begin.timestamp() // 86400)
+    last = int((end.timestamp() - 1e-6) // 86400)
+    return list(range(first, last + 1))
+
+
+def _add(totals: dict[int, dict[str, int]], unit_id: int, row: asyncpg.Record | dict[str, Any]) -> None:
+    mine = totals.setdefault(unit_id, dict.fromkeys(COUNTS, 0))
+    for key in COUNTS:
+        mine[key] += row[key]
+
+
+def _runs(days: Iterable[tuple[datetime, datetime]]) -> list[list[tuple[datetime, datetime]]]:
+    runs: list[list[tuple[datetime, datetime]]] = []
+    for day in days:
+        if runs and runs[-1][-1][1] == day[0]:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return runs
+
+
+async def unit_facts(
+    conn: asyncpg.Connection, start: datetime, end: datetime, as_of: datetime, scope: list[int] | None = None
+) -> list[dict[str, Any]]:
+    """Per lead unit, the counts behind the six rates for tickets created in [start, end)."""
+    days = local_days(start, end)
+    tz = start.tzinfo
+    if days is None or not isinstance(tz, ZoneInfo):
+        async with custom_plans(conn):
+            rows = await conn.fetch(Q.unit_score_facts, start, end, as_of, scope, "UTC")
+        totals: dict[int, dict[str, int]] = {}
+        for r in rows:
+            _add(totals, r["unit_id"], r)
+        return _result(totals)
+    totals, stored = {}, set()
+    for r in await conn.fetch(Q.score_days_stored, start, end):
+        stored.add(r["day_start"])
+        if r["unit_id"] is not None and (scope is None or r["unit_id"] in scope):
+            _add(totals, r["unit_id"], r)
+    for run in _runs(d for d in days if d[0] not in stored):
+        await _compute(conn, run, as_of, tz, scope, totals)
+    return _result(totals)
+
+
+async def _compute(
+    conn: asyncpg.Connection,
+    run: list[tuple[datetime, datetime]],
+    as_of: datetime,
+    tz: ZoneInfo,
+    scope: list[int] | None,
+    totals: dict[int, dict[str, int]],
+) -> None:
+    """Facts of consecutive days not stored, added to `totals`; settled days are stored on the way, in a
+    transaction of their own (the locks must be held until the stored rows commit), so never inside the
+    caller's transaction."""
+    storable = not conn.is_in_transaction()
+    async with custom_plans(conn):
+        locked: set[int] = set()
+        if storable:
+            keys = sorted({k for b, e in run if e + DAY <= as_of for k in _utc_day_keys(b, e)})
+            locked = {r["k"] for r in await conn.fetch(Q.score_days_lock, keys) if r["locked"]}
+        rows = await conn.fetch(Q.unit_score_facts, run[0][0], run[-1][1], as_of, None if locked else scope, str(tz))
+        by_day: dict[date, list[asyncpg.Record]] = {}
+        for r in rows:
+            by_day.setdefault(r["day"], []).append(r)
+            if scope is None or r["unit_id"] in scope:
+                _add(totals, r["unit_id"], r)
+        settled = [
+            (b, e) for b, e in run
+            if set(_utc_day_keys(b, e)) <= locked and not any(r["open"] for r in by_day.get(b.date(), []))
+        ]  # fmt: skip
+        if settled:
+            await _store(conn, settled, by_day)
+
+
+async def _store(
+    conn: asyncpg.Connection, days: list[tuple[datetime, datetime]], by_day: dict[date, list[asyncpg.Record]]
+) -> None:
+    inserted = await conn.fetch(Q.score_days_insert, [b for b, _ in days], [e for _, e in days])
+    new = {r["day_start"] for r in inserted}
+    records = [
+        (b, r["unit_id"], *(r[k] for k in COUNTS)) for b, _ in days if b in new for r in by_day.get(b.date(), [])
+    ]
+    if records:
+        await conn.copy_records_to_table("score_day_facts", records=records, columns=["day_start", "unit_id", *COUNTS])
+
+
+def _result(totals: dict[int, dict[str, int]]) -> list[dict[str, Any]]:
+    return [{"unit_id": unit_id, **counts} for unit_id, counts in sorted(totals.items())]
+
+
+async def fill(conn: asyncpg.Connection, start: datetime, end: datetime, as_of: datetime) -> int:
+    """Store the settled days of [start, end) not stored yet (the cron job); returns the days now stored."""
+    await unit_facts(conn, start, end, as_of)
+    return int(await conn.fetchval("SELECT count(*) FROM score_days WHERE day_start >= $1 AND day_start < $2",
+                                   start, end))  # fmt: skip
+
+
+async def score_days_refresh(ctx: dict[str, Any]) -> int:
+    """arq cron: store the settled days of the last 13 months, so a ranking reads stored facts only."""
+    settings = ctx["settings"]
+    now = datetime.now(settings.tz)
+    today = now.date()
+    first = date(today.year - 1, today.month, 1)
+    async with ctx["pool"].acquire() as conn:
+        return await fill(conn, _midnight(first, settings.tz), _midnight(today, settings.tz), now)

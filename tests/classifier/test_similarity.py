@@ -1,0 +1,45 @@
+"""Near-duplicate grouping: the prefix-filtered pass gives exactly the naive greedy's groups."""
+
+from __future__ import annotations
+
+import csv
+import random
+
+from classifier.similarity import bigrams, dice, leader_groups, similarity
+from hotline.history import CORPUS
+
+
+def _naive(texts: list[str], threshold: float) -> list[int | None]:
+    leaders: list[int] = []
+    out: list[int | None] = []
+    for i, text in enumerate(texts):
+        grams = bigrams(text)
+        if not grams:
+            out.append(None)
+            continue
+        leader = next((j for j in leaders if dice(grams, bigrams(texts[j])) >= threshold), None)
+        if leader is None:
+            leaders.append(i)
+            leader = i
+        out.append(leader)
+    return out
+
+
+def test_prefix_filter_matches_naive_greedy() -> None:
+    rng = random.Random(7)
+    corpus = [row["text"] for row in csv.DictReader(CORPUS.read_text(encoding="utf-8").splitlines())][:300]
+    texts = []
+    for _ in range(600):
+        text = list(rng.choice(corpus))
+        for _ in range(rng.randint(0, 4)):  # small edits: near-identical, some just under the threshold
+            text[rng.randrange(len(text))] = rng.choice("水电气路灯噪音停")
+        texts.append("".join(text))
+    texts += ["", "！！", "停水"]
+    for threshold in (0.6, 0.8, 0.95):
+        assert leader_groups(texts, threshold) == _naive(texts, threshold)
+
+
+def test_similarity_is_symmetric_and_bounded() -> None:
+    assert similarity("小区停水了", "小区停水了！") == 1.0
+    assert similarity("", "停水") == 0.0
+    assert 0 < similarity("小区停水了", "停水了小区") < 1
