@@ -29,7 +29,7 @@ class Counting(StrEnum):
 
     label: str
 
-    def __new__(cls, value: str, label: str) -> Counting:
+    def __new__(cls, value: str, label: str = "") -> Counting:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label

@@ -21,7 +21,7 @@ class Level(StrEnum):
     label: str
     rank: int
 
-    def __new__(cls, value: str, label: str, rank: int) -> Level:
+    def __new__(cls, value: str, label: str = "", rank: int = 0) -> Level:  # defaults: see states.py
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label
@@ -86,9 +86,7 @@ class OrgTree:
         expected = PARENT_LEVEL[unit.level]
         if unit.parent_id is None:
             if expected is not None:
-                raise OrgError(
-                    f"{unit.describe()} 没有上级单位，{unit.level.label}必须挂在{expected.label}下"
-                )
+                raise OrgError(f"{unit.describe()} 没有上级单位，{unit.level.label}必须挂在{expected.label}下")
             return
         if expected is None:
             raise OrgError(f"{unit.describe()} 是根节点，不能有上级单位")
@@ -96,9 +94,7 @@ class OrgTree:
         if parent is None:
             raise OrgError(f"{unit.describe()} 的上级单位 id={unit.parent_id} 不存在")
         if parent.level is not expected:
-            raise OrgError(
-                f"{unit.describe()} 挂在{parent.describe()}下，{unit.level.label}只能挂在{expected.label}下"
-            )
+            raise OrgError(f"{unit.describe()} 挂在{parent.describe()}下，{unit.level.label}只能挂在{expected.label}下")
 
     def __contains__(self, unit_id: object) -> bool:
         return unit_id in self._units

@@ -270,9 +270,7 @@ def _owner(
     if rule.owner_unit_id is not None:
         lead = _unit(tree, rule.owner_unit_id, f"责任规则「{rule.category_code}」指向的单位")
         if lead.level is not rule.level:
-            raise RoutingError(
-                f"责任规则「{rule.category_code}」指向{lead.describe()}，级别应为{rule.level.label}"
-            )
+            raise RoutingError(f"责任规则「{rule.category_code}」指向{lead.describe()}，级别应为{rule.level.label}")
     elif rule.owner_kind is not None:
         district = resolved.get(Level.DISTRICT)
         if district is None:
@@ -298,9 +296,7 @@ def _department(tree: OrgTree, district: Unit, kind: str, rule: ResponsibilityRu
     except OrgError as error:
         raise RoutingError(str(error)) from None
     if unit is None or unit.level is not Level.DEPARTMENT:
-        raise RoutingError(
-            f"{district.describe()} 下没有区直部门「{kind}」（责任规则「{rule.category_code}」）"
-        )
+        raise RoutingError(f"{district.describe()} 下没有区直部门「{kind}」（责任规则「{rule.category_code}」）")
     return unit
 
 

@@ -26,7 +26,7 @@ class Track(StrEnum):
 
     label: str
 
-    def __new__(cls, value: str, label: str) -> Track:
+    def __new__(cls, value: str, label: str = "") -> Track:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label
@@ -40,7 +40,7 @@ class SlaStatus(StrEnum):
 
     label: str
 
-    def __new__(cls, value: str, label: str) -> SlaStatus:
+    def __new__(cls, value: str, label: str = "") -> SlaStatus:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label
@@ -160,9 +160,7 @@ def _merge_pauses(start: datetime, pauses: Sequence[Pause]) -> list[Pause]:
     return merged
 
 
-def _warn_at(
-    rule: SlaRule, start: datetime, due: datetime, pauses: list[Pause], calendar: WorkingCalendar
-) -> datetime:
+def _warn_at(rule: SlaRule, start: datetime, due: datetime, pauses: list[Pause], calendar: WorkingCalendar) -> datetime:
     counts = rule.counts
     paused = sum((calendar.elapsed(b, e, counts) for b, e in pauses), timedelta(0))
     running = calendar.elapsed(start, due, counts) - paused
@@ -243,9 +241,7 @@ def default_policy() -> SlaPolicy:
         reply=SlaRule("普通工单1小时回复", Track.REPLY, timedelta(hours=1)),
         accept=SlaRule("复杂工单1天内甄别受理", Track.ACCEPT, timedelta(days=1)),
         completion={
-            (ticket_type, None): SlaRule(
-                f"{ticket_type.label}{n}个工作日办结", Track.COMPLETE, timedelta(days=n)
-            )
+            (ticket_type, None): SlaRule(f"{ticket_type.label}{n}个工作日办结", Track.COMPLETE, timedelta(days=n))
             for ticket_type, n in days.items()
         },
     )

@@ -48,7 +48,8 @@ class TicketState(StrEnum):
     label: str
     colour: str
 
-    def __new__(cls, value: str, label: str, colour: str) -> TicketState:
+    # Defaults only so a type checker accepts a lookup by value, TicketState("new"), as a call.
+    def __new__(cls, value: str, label: str = "", colour: str = "") -> TicketState:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label
@@ -88,7 +89,7 @@ class Action(StrEnum):
 
     label: str
 
-    def __new__(cls, value: str, label: str) -> Action:
+    def __new__(cls, value: str, label: str = "") -> Action:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label

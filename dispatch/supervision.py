@@ -21,7 +21,7 @@ class SupervisionKind(StrEnum):
 
     label: str
 
-    def __new__(cls, value: str, label: str) -> SupervisionKind:
+    def __new__(cls, value: str, label: str = "") -> SupervisionKind:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label

@@ -15,7 +15,7 @@ class TicketType(StrEnum):
 
     label: str
 
-    def __new__(cls, value: str, label: str) -> TicketType:
+    def __new__(cls, value: str, label: str = "") -> TicketType:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label

@@ -79,7 +79,9 @@ async def load_catalog(conn: asyncpg.Connection) -> Catalog:
         org=OrgTree(units) if units else None,
         codes={r["code"]: r["id"] for r in unit_rows},
         sees_phone=frozenset(r["id"] for r in unit_rows if r["sees_phone"]),
-        categories={r["code"]: Category(r["code"], r["name"], r["level1"], r["active"], r["description"]) for r in category_rows},
+        categories={
+            r["code"]: Category(r["code"], r["name"], r["level1"], r["active"], r["description"]) for r in category_rows
+        },
         rules=tuple(
             ResponsibilityRule(
                 category_code=r["category_code"],

@@ -9,6 +9,7 @@ imported responsibility table routes the next ticket without a restart.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import asyncpg
 
@@ -33,7 +34,7 @@ def _row_errors(row: Row, problems: list[str]) -> list[str]:
     return [f"第 {row.number} 行：{p}" for p in problems]
 
 
-async def _write_all(conn: asyncpg.Connection, writes: list[tuple[Row, str, tuple[object, ...]]]) -> None:
+async def _write_all(conn: asyncpg.Connection, writes: Sequence[tuple[Row, str, tuple[object, ...]]]) -> None:
     """Run (row, sql, args) writes in one transaction; a refusal names its row and undoes the rest."""
     async with conn.transaction():
         for row, sql, args in writes:

@@ -81,7 +81,7 @@ class DemoRefused(Exception):
 
 # 民生问题办理责任分解表 of the demo city: category code -> rules (level, owner kind, co-handler kinds, priority).
 # A community-level rule needs the caller's community; the lower-priority rule is the fallback.
-RESPONSIBILITY = {
+RESPONSIBILITY: dict[str, list[tuple[str, str | None, tuple[str, ...], int]]] = {
     "PROPERTY": [("community", None, ("住建局",), 10), ("street", None, ("住建局",), 0)],
     "ILLEGAL_BUILD": [("street", None, ("城管局",), 0)],
     "MUNICIPAL": [("department", "城管局", (), 0)],

@@ -214,8 +214,8 @@ async def seed_tickets(settings: Settings, count: int, now: datetime) -> dict[st
     redis = ArqRedis(
         connection_pool=ConnectionPool.from_url(settings.redis_url),
         default_queue_name=settings.redis.queue_name,
-        **JSON_SERIALIZERS,
-    )  # type: ignore[arg-type]
+        **JSON_SERIALIZERS,  # type: ignore[arg-type]
+    )
     try:
         intake = Intake.from_settings(settings)
         return await seed_demo_tickets(await load_world(pool, redis, intake), count, now)

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -222,7 +223,18 @@ class EmbeddedServices:
         return result.returncode == 0
 
     def _ensure_database(self, bindir: Path, port: int, run_as: pwd.struct_passwd | None) -> None:
-        psql = [bindir / "psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d", "postgres", "-tAc"]
+        psql: list[str | Path] = [
+            bindir / "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-tAc",
+        ]
         found = subprocess.run(
             [*psql, f"SELECT 1 FROM pg_database WHERE datname = '{PG_DATABASE}'"],
             check=True,
@@ -268,15 +280,15 @@ class EmbeddedServices:
     def _spawn(
         self,
         name: str,
-        command: list[object],
+        command: list[Any],
         run_as: pwd.struct_passwd | None,
-        log: object,
+        log: Any,
         stop_signal: int,
     ) -> None:
         proc = subprocess.Popen(
             [str(c) for c in command],
             stdin=subprocess.DEVNULL,
-            stdout=log,  # type: ignore[arg-type]
+            stdout=log,
             stderr=subprocess.STDOUT,
             user=run_as.pw_uid if run_as else None,
             group=run_as.pw_gid if run_as else None,

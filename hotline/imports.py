@@ -86,6 +86,7 @@ def read_rows(path: Path) -> list[Row]:
     if not path.exists():
         raise ImportFailed([f"找不到文件 {path}"])
     suffix = path.suffix.lower()
+    table: list[list[object]]
     if suffix in (".xlsx", ".xlsm"):
         table = _xlsx_table(path)
     elif suffix == ".csv":
@@ -93,12 +94,12 @@ def read_rows(path: Path) -> list[Row]:
             text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
             raise ImportFailed(["文件不是 UTF-8 编码；请在 Excel 中另存为“CSV UTF-8”或直接导入 .xlsx"]) from None
-        table = list(csv.reader(io.StringIO(text)))
+        table = [list(row) for row in csv.reader(io.StringIO(text))]
     else:
         raise ImportFailed([f"不支持的文件类型 {suffix or '(无扩展名)'}：请使用 .csv 或 .xlsx"])
     if not table:
         raise ImportFailed(["文件是空的"])
-    header = [h.strip().lower() for h in table[0]]
+    header = [str(h).strip().lower() for h in table[0]]
     rows = []
     for number, cells in enumerate(table[1:], start=2):
         if not any(str(c).strip() for c in cells):

@@ -11,6 +11,7 @@ import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ENVIRONMENTS = ("development", "test", "production")
@@ -220,7 +221,9 @@ def load_settings(config_path: Path | str | None = None, environ: Mapping[str, s
     unknown = set(raw) - set(SECTIONS)
     if unknown:
         raise ConfigError(f"{path}: unknown section [{sorted(unknown)[0]}]")
-    sections = {name: _build_section(name, cls, raw.get(name, {}), env, path) for name, cls in SECTIONS.items()}
+    sections: dict[str, Any] = {
+        name: _build_section(name, cls, raw.get(name, {}), env, path) for name, cls in SECTIONS.items()
+    }
     _validate(sections, path)
 
     root = path.resolve().parent

@@ -107,6 +107,8 @@ class TextServices:
         text = f"{address} {content}".strip()
         top: list[dict[str, Any]] = []
         prediction = None
+        code: str | None
+        source: str | None
         if category_code is not None:
             code, confidence, source = category_code, 1.0, "operator"
         elif content:

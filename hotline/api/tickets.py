@@ -164,6 +164,8 @@ async def list_tickets(request: Request) -> Response:
     offset = _bounded_int(request, "offset", 0, 0, 1_000_000)
     async with _context(request) as tx:
         units = access.visible_units(user, tx.catalog)
+        where: list[str]
+        args: list[Any]
         where, args = (
             [
                 "($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = t.id "

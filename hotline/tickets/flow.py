@@ -78,7 +78,7 @@ async def dispatch_along(
 
 async def route_decision(ctx: Context, clock: SlaClock, ticket: Ticket, decision: RoutingDecision) -> Ticket:
     """Apply a routing decision made for a new ticket: auto-dispatch, or park it in a dispatcher queue."""
-    changes = {"routing": routing_json(decision, ctx)}
+    changes: dict[str, Any] = {"routing": routing_json(decision, ctx)}
     reason = "；".join(decision.reasons)
     if decision.auto:
         changes["co_unit_ids"] = list(decision.co_handler_ids)
