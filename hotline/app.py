@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
@@ -35,6 +36,17 @@ from realtime.endpoint import websocket_route
 from realtime.hub import Hub
 
 HERE = Path(__file__).resolve().parent
+
+
+class PageAssets(StaticFiles):
+    """The pages' scripts and styles, revalidated on every load (a 304 when unchanged): ES modules
+    import each other by plain relative URLs, so a version query on the entry script would not
+    reach the modules it imports, and after an upgrade a browser must not run yesterday's code."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
 API_ENDPOINTS = [
     *session.ENDPOINTS,
     *tickets.ENDPOINTS,
@@ -103,7 +115,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
             *open311.ROUTES,
             WebSocketRoute("/ws/board", board_socket, name="board_socket"),
             *pages.PAGE_ROUTES,
-            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+            Mount("/static", PageAssets(directory=HERE / "static"), name="static"),
         ],
         middleware=[Middleware(MetricsMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
