@@ -71,8 +71,8 @@ async def queue_timers(bench: System, deadlines: dict[int, datetime]) -> None:
     queue = ArqRedis(
         connection_pool=ConnectionPool.from_url(bench.redis_url), default_queue_name="hotline:queue", **JSON_SERIALIZERS
     )
-    for deadline_id, due in deadlines.items():
-        await schedule_timers(queue, deadline_id, due - timedelta(seconds=1), due)
+    for due in deadlines.values():  # one call per deadline, as each clock's use-case queues its own
+        await schedule_timers(queue, (due - timedelta(seconds=1), due))
     await queue.aclose()
 
 
