@@ -64,9 +64,13 @@ def timer_job_id(start: datetime, end: datetime) -> str:
 
 
 async def schedule_timers(redis: ArqRedis, moments: Iterable[datetime]) -> None:
-    """Queue the window jobs covering `moments` (one enqueue per distinct window)."""
+    """Queue the window jobs covering `moments`: one per window, passed moments in one catch-up window."""
     now = datetime.now(UTC)
-    for start, end in sorted({timer_window(at, now) for at in moments}):
+    starts: dict[datetime, datetime] = {}  # window end -> earliest start ending there
+    for at in moments:
+        start, end = timer_window(at, now)
+        starts[end] = min(start, starts.get(end, start))
+    for end, start in sorted(starts.items()):
         await redis.enqueue_job("fire_timers", _ms(start), _ms(end), _job_id=timer_job_id(start, end), _defer_until=end)
 
 
