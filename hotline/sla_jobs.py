@@ -22,6 +22,8 @@ import structlog
 from arq.connections import ArqRedis
 
 from hotline.queries import Q
+from hotline.sla_alerts import publish_pending_alerts, raise_due_alerts
+from hotline.supervision import urge_overdue
 
 log = structlog.get_logger(__name__)
 
@@ -88,17 +90,12 @@ async def schedule_upcoming(ctx: dict[str, Any]) -> int:
 
 async def fire_timers(ctx: dict[str, Any], start_ms: int, end_ms: int) -> int:
     """arq job: raise the alerts of the moments in [start, end) still due in the database; how many."""
-    from hotline.sla_alerts import raise_due_alerts
-
     start, end = _EPOCH + start_ms * _MS, _EPOCH + end_ms * _MS
     return await raise_due_alerts(ctx, start, end, datetime.now(UTC))
 
 
 async def sweep(ctx: dict[str, Any]) -> int:
     """arq cron: every passed, unalerted moment gets its alert; unannounced alerts are announced."""
-    from hotline.sla_alerts import publish_pending_alerts, raise_due_alerts
-    from hotline.supervision import urge_overdue
-
     now = datetime.now(UTC)
     raised = await raise_due_alerts(ctx, _SINCE_EVER, now - SWEEP_GRACE, now, SWEEP_BATCH)
     await publish_pending_alerts(ctx, now - REPUBLISH_AFTER)
