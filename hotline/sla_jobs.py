@@ -43,7 +43,7 @@ REPUBLISH_AFTER = timedelta(seconds=5)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
-_SINCE_EVER = datetime(2000, 1, 1, tzinfo=UTC)
+_SINCE_EVER = datetime(2000, 1, 1, tzinfo=UTC)  # before any clock: the sweep looks at all of them
 
 
 def timer_window(at: datetime, now: datetime) -> tuple[datetime, datetime]:
