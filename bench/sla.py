@@ -6,7 +6,7 @@ overdue alert reach a connected board client?
 Deadlines are planted directly in the database (with their timer jobs queued as the system
 queues them), arq worker processes fire them, a supervisor's board client on a web process
 receives the alerts over a websocket. Delay = arrival at the client - the deadline's due_at.
-Duplicates count alert ids that arrived more than once.
+Duplicates count alert ids (overdue or warning) that arrived more than once.
 """
 
 from __future__ import annotations
@@ -71,16 +71,18 @@ async def queue_timers(bench: System, deadlines: dict[int, datetime]) -> None:
     queue = ArqRedis(
         connection_pool=ConnectionPool.from_url(bench.redis_url), default_queue_name="hotline:queue", **JSON_SERIALIZERS
     )
-    for deadline_id, due in deadlines.items():
-        await schedule_timers(queue, deadline_id, due - timedelta(seconds=1), due)
+    for due in deadlines.values():  # one call per deadline, as each clock's use-case queues its own
+        await schedule_timers(queue, (due - timedelta(seconds=1), due))
     await queue.aclose()
 
 
-async def watch(base: str, expected: int, timeout: float, connected: asyncio.Event) -> tuple[list[float], int]:
+async def watch(base: str, expected: int, timeout: float, connected: asyncio.Event) -> tuple[list[float], int, int]:
+    """(overdue delays, duplicate alerts of either kind, distinct warnings) until every overdue alert arrived."""
     async with httpx.AsyncClient(base_url=base) as http:
         login = {"username": "supervisor", "password": "demo12345", "kind": "api"}
         token = (await http.post("/api/auth/login", json=login)).json()["token"]
     seen: Counter[int] = Counter()
+    warnings: Counter[int] = Counter()
     delays: list[float] = []
     url = base.replace("http://", "ws://") + f"/ws/board?token={token}"
     async with connect(url, compression=None, max_size=None) as ws:
@@ -91,6 +93,8 @@ async def watch(base: str, expected: int, timeout: float, connected: asyncio.Eve
                 frame = json.loads(raw)
                 if not ready.done():
                     ready.set_result(True)
+                if frame["type"] == "event" and frame["event_type"] == "sla.warning":
+                    warnings[frame["payload"]["alert_id"]] += 1
                 if frame["type"] == "event" and frame["event_type"] == "sla.overdue":
                     arrived = datetime.now(UTC)
                     payload = frame["payload"]
@@ -108,7 +112,18 @@ async def watch(base: str, expected: int, timeout: float, connected: asyncio.Eve
             await asyncio.wait_for(task, timeout)
         except TimeoutError:
             task.cancel()
-    return delays, sum(n - 1 for n in seen.values())
+    duplicates = sum(n - 1 for counter in (seen, warnings) for n in counter.values())
+    return delays, duplicates, len(warnings)
+
+
+async def raised(bench: System) -> tuple[int, int]:
+    """(alerts, supervision orders) in the database: each at most once by its unique key."""
+    conn = await asyncpg.connect(bench.database_url)
+    try:
+        alerts = await conn.fetchval("SELECT count(*) FROM sla_alerts")
+        return alerts, await conn.fetchval("SELECT count(*) FROM supervision_orders")
+    finally:
+        await conn.close()
 
 
 def main() -> None:
@@ -125,7 +140,7 @@ def main() -> None:
         try:
             wait_for_http(f"{base}/healthz")
 
-            async def run() -> tuple[list[float], int, float]:
+            async def run() -> tuple[list[float], int, int, tuple[int, int]]:
                 lead = 15.0 + args.timers / 2000  # time to plant and queue before the first one is due
                 deadlines = await plant(bench, args.timers, lead, args.window)
                 started = time.perf_counter()
@@ -136,10 +151,10 @@ def main() -> None:
                 await connected.wait()
                 for _ in range(args.workers):
                     workers.append(bench.start("worker"))
-                delays, duplicates = await watcher
-                return delays, duplicates, lead
+                delays, duplicates, warnings = await watcher
+                return delays, duplicates, warnings, await raised(bench)
 
-            delays, duplicates, _ = asyncio.run(run())
+            delays, duplicates, warnings, (db_alerts, orders) = asyncio.run(run())
         finally:
             for proc in [*workers, web]:
                 stop(proc)
@@ -147,6 +162,9 @@ def main() -> None:
     result = {
         "timers": args.timers,
         "alerts": len(delays),
+        "warnings": warnings,
+        "db_alerts": db_alerts,
+        "orders": orders,
         "duplicates": duplicates,
         "p50_ms": round(q[49], 1),
         "p99_ms": round(q[98], 1),
@@ -155,7 +173,8 @@ def main() -> None:
         "workers": args.workers,
     }
     print(
-        f"{result['alerts']}/{args.timers} overdue alerts at the board; delay after the deadline: "
+        f"{result['alerts']}/{args.timers} overdue alerts ({warnings} warnings) at the board; "
+        f"{result['db_alerts']} alerts and {result['orders']} supervision orders in the database; delay: "
         f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, max {result['max_ms']} ms; "
         f"duplicates {duplicates}"
     )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from arq.cron import cron
+from arq.worker import func
 
 from hotline import early_warning, score_days
-from hotline.sla_jobs import fire_deadline, schedule_upcoming, sweep
+from hotline.sla_jobs import fire_timers, schedule_upcoming, sweep
 
 
 async def ping(ctx: dict[str, Any]) -> str:
@@ -16,10 +17,11 @@ async def ping(ctx: dict[str, Any]) -> str:
         return str(await conn.fetchval("SELECT 'pong'"))
 
 
-# The cron functions are listed too, so operators and tests can enqueue them by name.
+# The cron functions are listed too, so operators and tests can enqueue them by name. A timer
+# window's result is kept by nobody, so its job id is free again as soon as it has run.
 FUNCTIONS = [
     ping,
-    fire_deadline,
+    func(fire_timers, keep_result=0, timeout=120),
     sweep,
     schedule_upcoming,
     early_warning.early_warning_scan,

@@ -223,4 +223,4 @@ class SlaClock:
         if deadline.warn_at > ctx.now + TIMER_HORIZON:
             return
         redis = ctx.redis
-        ctx.outbox.after_commit(lambda: schedule_timers(redis, deadline.id, deadline.warn_at, deadline.due_at))
+        ctx.outbox.after_commit(lambda: schedule_timers(redis, (deadline.warn_at, deadline.due_at)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from hotline import access
 from hotline.auth import User
 from hotline.errors import ApiError
 from hotline.settings import SupervisionSettings
-from hotline.tickets.journal import Actor, Context, announce, lock, log_action, transaction
+from hotline.tickets.journal import Actor, AnyTicket, Context, announce, lock, log_action, log_actions, transaction
 from hotline.tickets.records import Ticket
 
 
@@ -29,25 +30,43 @@ async def issue_order(
     ctx: Context, actor: Actor, ticket: Ticket, reason: str, answer_hours: float, deadline_id: int | None = None
 ) -> int | None:
     """A supervision order to the ticket's holder; None when this deadline already has its order."""
-    unit_id = ticket.holder_unit_id
-    if unit_id is None:
+    if ticket.holder_unit_id is None:
         raise ApiError(409, "工单当前没有承办单位", code="no_holder")
-    order_id = await ctx.conn.fetchval(
+    orders = await issue_orders(ctx, actor, [(ticket, reason, deadline_id)], answer_hours)
+    return orders[0] if orders else None
+
+
+async def issue_orders(
+    ctx: Context, actor: Actor, items: Sequence[tuple[AnyTicket, str, int | None]], answer_hours: float
+) -> list[int]:
+    """Orders for many (ticket, reason, deadline id) at once, each to its ticket's holder, skipping
+    tickets without one and deadlines that already have their order; the ids of those issued."""
+    items = [item for item in items if item[0].holder_unit_id is not None]
+    if not items:
+        return []
+    rows = await ctx.conn.fetch(
         """INSERT INTO supervision_orders (ticket_id, unit_id, deadline_id, issued_by, issued_at, reason, due_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (deadline_id) DO NOTHING RETURNING id""",
-        ticket.id,
-        unit_id,
-        deadline_id,
+           SELECT t, u, d, $5, $6, r, $7
+           FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]) AS x (t, u, d, r)
+           ON CONFLICT (deadline_id) DO NOTHING RETURNING id, ticket_id, deadline_id""",
+        [ticket.id for ticket, _, _ in items],
+        [ticket.holder_unit_id for ticket, _, _ in items],
+        [deadline_id for _, _, deadline_id in items],
+        [reason for _, reason, _ in items],
         actor.user_id,
         ctx.now,
-        reason,
         ctx.now + timedelta(hours=answer_hours),
     )
-    if order_id is None:
-        return None
-    await log_action(ctx, ticket, "supervision_order", actor, reason=reason, payload={"order_id": order_id})
-    announce(ctx, "supervision.order", ticket, {"order_id": order_id, "reason": reason, "unit_id": unit_id})
-    return int(order_id)
+    issued = {(r["ticket_id"], r["deadline_id"]): r["id"] for r in rows}
+    done = [(ticket, reason, issued[(ticket.id, d)]) for ticket, reason, d in items if (ticket.id, d) in issued]
+    await log_actions(
+        ctx, actor, [(ticket, "supervision_order", reason, {"order_id": order_id}) for ticket, reason, order_id in done]
+    )
+    for ticket, reason, order_id in done:
+        announce(
+            ctx, "supervision.order", ticket, {"order_id": order_id, "reason": reason, "unit_id": ticket.holder_unit_id}
+        )
+    return [order_id for _, _, order_id in done]
 
 
 async def urge(ctx: Context, actor: Actor, ticket: Ticket, note: str) -> None:

@@ -15,6 +15,9 @@ from typing import Any
 
 import asyncpg
 import structlog
+from redis.asyncio import Redis
+
+from realtime.stream import BoardEvent, publish_many
 
 log = structlog.get_logger(__name__)
 
@@ -24,9 +27,16 @@ AfterCommit = Callable[[], Awaitable[Any]]
 @dataclass
 class Outbox:
     actions: list[AfterCommit] = field(default_factory=list)
+    events: list[BoardEvent] = field(default_factory=list)
 
     def after_commit(self, action: AfterCommit) -> None:
         self.actions.append(action)
+
+    def announce(self, redis: Redis, event: BoardEvent) -> None:
+        """Queue a board event; a transaction's events go out together, in one round trip."""
+        if not self.events:
+            self.after_commit(lambda: publish_many(redis, self.events))
+        self.events.append(event)
 
     async def flush(self) -> None:
         for action in self.actions:
@@ -35,6 +45,7 @@ class Outbox:
             except Exception:  # the transaction is committed; the sweep repairs what did not get out
                 log.exception("after-commit action failed")
         self.actions.clear()
+        self.events = []
 
 
 @contextlib.asynccontextmanager

@@ -15,6 +15,7 @@ from hotline.catalog import CatalogCache
 from hotline.db import create_pool
 from hotline.logs import configure_logging
 from hotline.settings import Settings
+from hotline.sla_jobs import WORKER_POLL_DELAY
 
 
 def _dumps(value: Any) -> bytes:
@@ -62,6 +63,8 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
         on_startup=on_startup,
         on_shutdown=on_shutdown,
         max_jobs=settings.worker.max_jobs,
+        # arq's default (0.5 s) would add up to half a second to every SLA alert
+        poll_delay=WORKER_POLL_DELAY,
         burst=burst,
         handle_signals=not burst,
         **JSON_SERIALIZERS,  # type: ignore[arg-type]

@@ -44,6 +44,28 @@ async def publish(
     return _text(event_id)
 
 
+BoardEvent = tuple[str, list[int], dict[str, Any]]
+
+
+async def publish_many(
+    redis: Redis, events: list[BoardEvent], *, stream: str = DEFAULT_STREAM, maxlen: int = DEFAULT_MAXLEN
+) -> list[str]:
+    """Append (type, unit_path, payload) events in order, in one pipelined round trip; their ids.
+
+    A timer firing raises hundreds of alerts at once: one XADD round trip each would be most
+    of its time. Not a transaction, so a Redis failure part-way may leave a prefix published.
+    """
+    if not events:
+        return []
+    at = utc_now_iso()
+    async with redis.pipeline(transaction=False) as pipe:
+        for event_type, unit_path, payload in events:
+            fields = entry_fields(event_type, unit_path, payload, at)
+            pipe.xadd(stream, fields, maxlen=maxlen, approximate=True)  # type: ignore[arg-type]
+        ids = await pipe.execute()
+    return [_text(i) for i in ids]
+
+
 async def last_id(redis: Redis, stream: str) -> str | None:
     """The id of the newest entry, or None when the stream is empty or missing."""
     entries = await redis.xrevrange(stream, count=1)

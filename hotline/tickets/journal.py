@@ -8,7 +8,7 @@ finds the ticket already changed under its row lock and gets a 409.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,9 +20,12 @@ from dispatch.states import Action, InvalidTransition, TicketState, next_state
 from hotline.auth import User
 from hotline.catalog import Catalog, CatalogCache
 from hotline.errors import ApiError
-from hotline.tickets.records import TICKET_COLUMNS, Ticket
+from hotline.tickets.records import TICKET_COLUMNS, Ticket, TicketHead
 from hotline.uow import Outbox, unit_of_work
-from realtime.stream import publish
+from realtime.stream import BoardEvent
+
+# A whole locked ticket, or the head of one read in bulk (timers raising many alerts at once).
+AnyTicket = Ticket | TicketHead
 
 # Columns a use-case may set besides state, holder, version and updated_at.
 _SETTABLE = frozenset(
@@ -186,7 +189,7 @@ async def apply_hops(
 
 async def log_action(
     ctx: Context,
-    ticket: Ticket,
+    ticket: AnyTicket,
     action: str,
     actor: Actor,
     *,
@@ -194,7 +197,23 @@ async def log_action(
     payload: dict[str, Any] | None = None,
 ) -> None:
     """Record an action that does not change the state (a note, an urge, an appeal, a read of personal data)."""
-    await _append_event(ctx, ticket, action, actor, ticket.state, ticket.holder_unit_id, reason, payload)
+    await log_actions(ctx, actor, [(ticket, action, reason, payload)])
+
+
+async def log_actions(
+    ctx: Context, actor: Actor, entries: Sequence[tuple[AnyTicket, str, str, dict[str, Any] | None]]
+) -> None:
+    """`log_action` for many (ticket, action, reason, payload) at once, in one round trip."""
+    await ctx.conn.executemany(
+        _INSERT_EVENT,
+        [
+            (
+                ticket.id, ctx.now, actor.user_id, actor.unit_id, action, ticket.state.value, ticket.state.value,
+                ticket.holder_unit_id, ticket.holder_unit_id, reason, payload or {},
+            )
+            for ticket, action, reason, payload in entries
+        ],
+    )  # fmt: skip
 
 
 _INSERT_EVENT = """INSERT INTO ticket_events (ticket_id, at, actor_id, actor_unit_id, action, from_state, to_state,
@@ -202,38 +221,23 @@ _INSERT_EVENT = """INSERT INTO ticket_events (ticket_id, at, actor_id, actor_uni
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"""
 
 
-async def _append_event(
-    ctx: Context,
-    ticket: Ticket,
-    action: str,
-    actor: Actor,
-    from_state: TicketState | None,
-    from_unit_id: int | None,
-    reason: str,
-    payload: dict[str, Any] | None,
-) -> None:
-    await ctx.conn.execute(
-        _INSERT_EVENT,
-        ticket.id,
-        ctx.now,
-        actor.user_id,
-        actor.unit_id,
-        action,
-        from_state.value if from_state else None,
-        ticket.state.value,
-        from_unit_id,
-        ticket.holder_unit_id,
-        reason,
-        payload or {},
-    )
-
-
-def announce(ctx: Context, event_type: str, ticket: Ticket, extra: dict[str, Any] | None = None) -> None:
+def announce(ctx: Context, event_type: str, ticket: AnyTicket, extra: dict[str, Any] | None = None) -> None:
     """Push an event about `ticket` to the boards of its holder's chain, once the transaction commits."""
-    units = {u for u in (ticket.holder_unit_id, ticket.lead_unit_id) if u is not None}
-    unit_path = sorted({uid for u in units for uid in ctx.catalog.unit_path(u)})
+    ctx.outbox.announce(ctx.redis, board_event(ctx.catalog, event_type, ticket, extra))
+
+
+def board_event(
+    catalog: Catalog,
+    event_type: str,
+    ticket: AnyTicket,
+    extra: dict[str, Any] | None = None,
+    units: tuple[int, ...] = (),
+) -> BoardEvent:
+    """The event about `ticket` for the boards of its holder's and lead unit's chains (and of `units`)."""
+    concerned = {u for u in (ticket.holder_unit_id, ticket.lead_unit_id, *units) if u is not None}
+    unit_path = sorted({uid for u in concerned for uid in catalog.unit_path(u)})
     if not unit_path:
-        unit_path = [ctx.catalog.tree.root.id]
+        unit_path = [catalog.tree.root.id]
     payload = {
         "ticket_id": ticket.id,
         "number": ticket.number,
@@ -243,5 +247,4 @@ def announce(ctx: Context, event_type: str, ticket: Ticket, extra: dict[str, Any
         "category_code": ticket.category_code,
         **(extra or {}),
     }
-    redis = ctx.redis
-    ctx.outbox.after_commit(lambda: publish(redis, event_type, unit_path, payload))
+    return event_type, unit_path, payload

@@ -70,6 +70,29 @@ class Ticket:
         return cls(**values)
 
 
+@dataclass(frozen=True)
+class TicketHead:
+    """What the event log and the board need of a ticket; read in bulk where whole rows are not."""
+
+    id: int
+    number: str
+    state: TicketState
+    holder_unit_id: int | None
+    lead_unit_id: int | None
+    category_code: str | None
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> TicketHead:
+        return cls(
+            row["ticket_id"],
+            row["number"],
+            TicketState(row["state"]),
+            row["holder_unit_id"],
+            row["lead_unit_id"],
+            row["category_code"],
+        )
+
+
 def mask_phone(phone: str | None) -> str | None:
     """138****1234: enough for a handler to recognise a call-back, not to collect numbers."""
     if not phone:
