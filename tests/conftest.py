@@ -319,3 +319,26 @@ def hotline_cli(database_url: str, redis_url: str, var_dir: Path) -> Callable[..
         )
 
     return run
+
+
+async def run_through_queue(settings: Settings, function: str, job_id: str) -> Any:
+    """Queue `function` as the system does and run it on a real arq worker (burst); its result."""
+    from arq.connections import ArqRedis
+    from redis.asyncio import ConnectionPool
+
+    from hotline.worker import JSON_SERIALIZERS, build_worker
+
+    queue = ArqRedis(
+        connection_pool=ConnectionPool.from_url(settings.redis_url),
+        default_queue_name=settings.redis.queue_name,
+        **JSON_SERIALIZERS,
+    )
+    try:
+        job = await queue.enqueue_job(function, _job_id=job_id)
+        assert job is not None
+        worker = build_worker(settings, burst=True)
+        await worker.main()
+        await worker.close()
+        return await job.result(timeout=10)
+    finally:
+        await queue.aclose()

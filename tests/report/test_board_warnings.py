@@ -6,13 +6,10 @@ import json
 
 import asyncpg
 import pytest
-from arq.connections import ArqRedis
-from redis.asyncio import ConnectionPool
 from websockets.asyncio.client import connect
 
 from hotline.settings import Settings
-from hotline.worker import JSON_SERIALIZERS, build_worker
-from tests.conftest import Login, ok
+from tests.conftest import Login, ok, run_through_queue
 
 pytestmark = pytest.mark.usefixtures("city")
 
@@ -27,20 +24,7 @@ CALLS = [
 
 
 async def scan(settings: Settings) -> int:
-    queue = ArqRedis(
-        connection_pool=ConnectionPool.from_url(settings.redis_url),
-        default_queue_name=settings.redis.queue_name,
-        **JSON_SERIALIZERS,
-    )
-    try:
-        job = await queue.enqueue_job("early_warning_scan", _job_id="board-warnings")
-        assert job is not None
-        worker = build_worker(settings, burst=True)
-        await worker.main()
-        await worker.close()
-        return int(await job.result(timeout=10))
-    finally:
-        await queue.aclose()
+    return int(await run_through_queue(settings, "early_warning_scan", "board-warnings"))
 
 
 async def test_board_lists_the_warnings_of_its_subtree(

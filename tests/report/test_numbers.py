@@ -7,13 +7,11 @@ from datetime import datetime
 
 import asyncpg
 import pytest
-from arq.connections import ArqRedis
-from redis.asyncio import ConnectionPool
 
 from hotline import scores
 from hotline.report import monthly
 from hotline.settings import Settings
-from hotline.worker import JSON_SERIALIZERS, build_worker
+from tests.conftest import run_through_queue
 from tests.report.conftest import MONTH, NOW
 
 pytestmark = pytest.mark.usefixtures("history")
@@ -183,20 +181,8 @@ async def test_stored_days_give_the_same_numbers_and_a_write_deletes_its_day(
     """Through the real queue: the refresh job stores settled days; rankings read them and still equal the
     independent SQL; a later write to a ticket of a stored day deletes that day and the numbers follow it."""
     await pool.execute("TRUNCATE score_days CASCADE")
-    queue = ArqRedis(
-        connection_pool=ConnectionPool.from_url(settings.redis_url),
-        default_queue_name=settings.redis.queue_name,
-        **JSON_SERIALIZERS,
-    )
-    try:
-        job = await queue.enqueue_job("score_days_refresh", _job_id="score-days-test")
-        assert job is not None
-        worker = build_worker(settings, burst=True)
-        await worker.main()
-        await worker.close()
-        assert await job.result(timeout=10) > 300  # most of 13 months have settled by now
-    finally:
-        await queue.aclose()
+    # most of 13 months have settled by now
+    assert await run_through_queue(settings, "score_days_refresh", "score-days-test") > 300
     period = scores.parse_period(MONTH)
     start, end = period.bounds(settings.tz)
     assert await pool.fetchval("SELECT count(*) FROM score_days WHERE day_start >= $1 AND day_start < $2", start, end)
