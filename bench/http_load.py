@@ -17,6 +17,9 @@ from urllib.parse import urlsplit
 
 import uvloop
 
+# Well below uvicorn's 5 s keep-alive timeout, so a reused connection is never one the server is closing.
+IDLE_REUSE_S = 2.0
+
 
 class Connection:
     """One keep-alive connection; one request at a time, as a browser tab or an operator's client sends them."""
@@ -87,25 +90,30 @@ async def closed_loop(base: str, make: Callable[[int], bytes], clients: int, sec
 async def open_loop(base: str, make: Callable[[int], bytes], rate: float, seconds: float) -> tuple[list[float], int]:
     """Requests sent at a fixed rate whatever the answers do, each timed from send to answer in ms;
     a request finding no idle connection opens one (so slow answers cannot slow the sender)."""
-    idle: list[Connection] = list(await asyncio.gather(*(Connection.open(base) for _ in range(8))))
+    idle: list[tuple[Connection, float]] = [
+        (conn, time.perf_counter()) for conn in await asyncio.gather(*(Connection.open(base) for _ in range(8)))
+    ]
     latencies: list[float] = []
     errors = 0
 
     async def one(i: int) -> None:
         nonlocal errors
         started = time.perf_counter()
-        conn = idle.pop() if idle else await Connection.open(base)
+        conn, used = idle.pop() if idle else (await Connection.open(base), started)
+        if started - used > IDLE_REUSE_S:  # the server may be closing it (keep-alive timeout): a new one
+            conn.close()
+            conn = await Connection.open(base)
         status, _ = await conn.send(make(i))
         latencies.append((time.perf_counter() - started) * 1000)
         errors += not 200 <= status < 300
-        idle.append(conn)
+        idle.append((conn, time.perf_counter()))
 
     tasks, start = [], time.perf_counter()
     for i in range(int(rate * seconds)):
         await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
         tasks.append(asyncio.create_task(one(i)))
     await asyncio.gather(*tasks)
-    for conn in idle:
+    for conn, _ in idle:
         conn.close()
     return latencies, errors
 

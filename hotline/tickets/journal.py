@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from hotline.catalog import Catalog, CatalogCache
 from hotline.errors import ApiError
 from hotline.tickets.records import TICKET_COLUMNS, Ticket
 from hotline.uow import Outbox, unit_of_work
-from realtime.stream import publish
+from realtime.stream import publish_many
 
 # Columns a use-case may set besides state, holder, version and updated_at.
 _SETTABLE = frozenset(
@@ -79,6 +79,7 @@ class Context:
     catalog: Catalog
     redis: Redis
     now: datetime
+    announcements: list[tuple[str, list[int], dict[str, Any]]] = field(default_factory=list)
 
 
 @contextlib.asynccontextmanager
@@ -259,5 +260,7 @@ def announce(ctx: Context, event_type: str, ticket: Ticket, extra: dict[str, Any
         "category_code": ticket.category_code,
         **(extra or {}),
     }
-    redis = ctx.redis
-    ctx.outbox.after_commit(lambda: publish(redis, event_type, unit_path, payload))
+    if not ctx.announcements:  # the first queues the sending of all of them: one round trip after commit
+        redis, pending = ctx.redis, ctx.announcements
+        ctx.outbox.after_commit(lambda: publish_many(redis, pending))
+    ctx.announcements.append((event_type, unit_path, payload))
