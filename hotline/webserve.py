@@ -12,19 +12,21 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import socket
+import sys
 import time
 from multiprocessing.process import BaseProcess
 from typing import Any
 
 import structlog
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
 
 from hotline.embedded import die_with_parent
 
 log = structlog.get_logger(__name__)
 
-# A worker that exits this soon after it started is broken (bad app, port taken): restarting it
-# would only fail again, so everything stops.
+# A worker that exits with an error this soon after it started is broken (bad app, port taken):
+# restarting it would only fail again, so everything stops. One killed by a signal is replaced.
 STARTUP_GRACE_S = 10.0
 STOP_TIMEOUT_S = 20.0
 
@@ -58,11 +60,12 @@ def serve(processes: int, **config: Any) -> int:
         for i, (worker, started) in enumerate(workers):
             if worker.is_alive() or stopping:
                 continue
-            if time.monotonic() - started < STARTUP_GRACE_S:
-                log.error("web process failed to start; stopping", code=worker.exitcode)
+            code = worker.exitcode or 0
+            if code == STARTUP_FAILURE or (code > 0 and time.monotonic() - started < STARTUP_GRACE_S):
+                log.error("web process failed to start; stopping", code=code)
                 stopping, exit_code = True, 1
                 break
-            log.warning("web process died; restarting", code=worker.exitcode)
+            log.warning("web process died; restarting", code=code)
             workers[i] = start()
     for worker, _ in workers:
         if worker.is_alive():
@@ -77,8 +80,12 @@ def serve(processes: int, **config: Any) -> int:
 
 def _worker(**config: Any) -> None:
     die_with_parent(signal.SIGTERM)()  # no orphaned workers if the supervisor is killed
-    server = uvicorn.Server(uvicorn.Config(**config))
-    server.run(sockets=[_reuseport_socket(config.get("host", "127.0.0.1"), config["port"])])
+    try:
+        sock = _reuseport_socket(config.get("host", "127.0.0.1"), config["port"])
+    except OSError as exc:
+        log.error("cannot listen", port=config["port"], error=str(exc))
+        sys.exit(STARTUP_FAILURE)
+    uvicorn.Server(uvicorn.Config(**config)).run(sockets=[sock])
 
 
 def _reuseport_socket(host: str, port: int) -> socket.socket:
