@@ -166,6 +166,7 @@ class SlaClock:
             [d.due_at for d in deadlines],
             [d.warn_at for d in deadlines],
         )
+        ctx.clocks_started.extend(rows)
         for row in rows:
             self._schedule(ctx, _deadline(row))
 

@@ -80,6 +80,8 @@ class Context:
     redis: Redis
     now: datetime
     announcements: list[tuple[str, list[int], dict[str, Any]]] = field(default_factory=list)
+    # the SLA clocks this transaction started: all a ticket created in it has, so its answer needs no re-read
+    clocks_started: list[asyncpg.Record] = field(default_factory=list)
 
 
 @contextlib.asynccontextmanager

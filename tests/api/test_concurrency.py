@@ -83,3 +83,7 @@ async def test_retried_submits_at_once_make_one_ticket(city: dict[str, int], log
     assert [(e["from_state"], e["to_state"]) for e in trail][:2] == [(None, "new"), ("new", "assigned")]
     clocks = await pool.fetch("SELECT track FROM deadlines WHERE ticket_id = $1 AND status = 'running'", tid)
     assert sorted(c["track"] for c in clocks) == ["complete", "reply"]
+    # the first answer (its clocks as just started) and the retries (clocks read) say the same as a later read
+    created = next(r.json() for r in responses if r.status_code == 201)
+    later = ok(await operator.get(f"/api/tickets/{tid}"))
+    assert created["deadlines"] == later["deadlines"] == responses[-1].json()["deadlines"]
