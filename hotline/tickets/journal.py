@@ -22,7 +22,7 @@ from hotline.catalog import Catalog, CatalogCache
 from hotline.errors import ApiError
 from hotline.tickets.records import TICKET_COLUMNS, Ticket
 from hotline.uow import Outbox, unit_of_work
-from realtime.stream import publish_many
+from realtime import publish_many
 
 # Columns a use-case may set besides state, holder, version and updated_at.
 _SETTABLE = frozenset(
