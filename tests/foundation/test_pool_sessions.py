@@ -8,8 +8,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent.parent
 OWN_CONNECTION = {"hotline/migrate.py"}
 SESSION_STATE = re.compile(
-    r"""\bLISTEN\b|add_listener|pg_(try_)?advisory_lock|set_config\([^)]*false|CREATE\s+TEMP|WITH\s+HOLD
-    |(?-i:\bPREPARE\s)
+    r"""add_listener|pg_(try_)?advisory_lock|set_config\([^)]*false|CREATE\s+TEMP|WITH\s+HOLD
+    |(?-i:\bLISTEN\s|\bPREPARE\s)  # SQL keywords are upper case here; "cannot listen" in a log is not SQL
     |(\A|["';(]|--[^\n]*\n)\s*SET\s+(?!LOCAL\b)(SESSION\s+)?[a-z_]+\s*(=|\bTO\b)  # a SET statement, not UPDATE's""",
     re.IGNORECASE | re.VERBOSE,
 )
