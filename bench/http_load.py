@@ -63,9 +63,9 @@ def post_json(base: str, path: str, body: dict[str, Any], headers: dict[str, str
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
 
 
-async def closed_loop(base: str, make: Callable[[int], bytes], clients: int, seconds: float) -> tuple[float, int]:
+async def closed_loop(base: str, make: Callable[[int], bytes], clients: int, seconds: float) -> tuple[float, int, int]:
     """`clients` connections, each sending its next request as soon as the last one is answered:
-    (requests per second, non-2xx answers)."""
+    (requests per second, answers, non-2xx answers)."""
     connections = await asyncio.gather(*(Connection.open(base) for _ in range(clients)))
     done = errors = 0
     stop_at = time.perf_counter() + seconds
@@ -84,7 +84,7 @@ async def closed_loop(base: str, make: Callable[[int], bytes], clients: int, sec
     finally:
         for conn in connections:
             conn.close()
-    return done / (time.perf_counter() - started), errors
+    return done / (time.perf_counter() - started), done, errors
 
 
 async def open_loop(base: str, make: Callable[[int], bytes], rate: float, seconds: float) -> tuple[list[float], int]:

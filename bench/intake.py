@@ -19,6 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -54,15 +55,32 @@ def pct(values: list[float], q: float) -> float:
     return round(statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1], 1) if values else 0.0
 
 
-def measure(base: str, headers: dict[str, str], clients: int, seconds: float) -> dict[str, float]:
+def measure(bench: System, base: str, headers: dict[str, str], clients: int, seconds: float) -> dict[str, float]:
     def request(i: int) -> bytes:
         return http_load.post_json(base, "/api/tickets", body(i), headers)
 
-    http_load.run(http_load.closed_loop(base, request, 4, 2))  # warm-up: model, pools, caches
-    per_s, errors = http_load.run(http_load.closed_loop(base, request, clients, seconds))
+    before = tickets_in_database(bench)
+    _, warm_up, warm_up_errors = http_load.run(http_load.closed_loop(base, request, 4, 2))  # model, pools, caches
+    per_s, answered, errors = http_load.run(http_load.closed_loop(base, request, clients, seconds))
     latencies, lat_errors = http_load.run(http_load.open_loop(base, request, 100, seconds))
+    # every answer was a ticket really stored (the fast client must not count what never happened)
+    made = tickets_in_database(bench) - before
+    created = warm_up + answered + len(latencies) - warm_up_errors - errors - lat_errors
+    if made != created:
+        raise RuntimeError(f"{made} tickets stored for {created} answers 2xx")
     p50, p99 = pct(latencies, 50), pct(latencies, 99)
     return {"per_s": round(per_s, 1), "errors": errors + lat_errors, "p50": p50, "p99": p99}
+
+
+def tickets_in_database(bench: System) -> int:
+    async def count() -> int:
+        conn = await asyncpg.connect(bench.database_url)
+        try:
+            return int(await conn.fetchval("SELECT count(*) FROM tickets"))
+        finally:
+            await conn.close()
+
+    return http_load.run(count())
 
 
 def run_server(bench: System, ours: bool, processes: int) -> tuple[subprocess.Popen[bytes], str]:
@@ -101,7 +119,7 @@ def main() -> None:
                         f"{base}/api/auth/login", json={"username": "operator", "password": "demo12345", "kind": "api"}
                     ).json()["token"]
                     headers = {"Authorization": f"Bearer {token}"}
-                results[name] = measure(base, headers, args.clients, args.seconds)
+                results[name] = measure(bench, base, headers, args.clients, args.seconds)
                 print(
                     f"{name:9s} {results[name]['per_s']:8.1f} tickets/s   at 100/s: p50 {results[name]['p50']} ms, "
                     f"p99 {results[name]['p99']} ms, errors {results[name]['errors']}"
