@@ -1,11 +1,16 @@
 """The bare baseline for bench/intake.py: a minimal Starlette + asyncpg endpoint inserting the same row,
-with no validation, classification, routing, events or clocks. Run by the benchmark under uvicorn."""
+with no validation, classification, routing, events or clocks. Run by the benchmark as our web
+processes are run (hotline/webserve.py):
+
+    python -m bench.baseline_app PORT PROCESSES
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import sys
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -42,3 +47,9 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
 
 
 app = Starlette(routes=[Route("/api/tickets", create, methods=["POST"])], lifespan=lifespan)
+
+
+if __name__ == "__main__":
+    from hotline.webserve import serve
+
+    sys.exit(serve(int(sys.argv[2]), app="bench.baseline_app:app", port=int(sys.argv[1]), log_level="warning"))

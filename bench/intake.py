@@ -3,26 +3,28 @@ routing down the chain, events, SLA clocks) beside a bare Starlette + asyncpg in
 
     python bench/intake.py        # ends with one JSON line
 
-Throughput: as many tickets as the clients can push for --seconds. Latency: a fixed rate of
-100 tickets/s for --seconds, each request timed from send to response.
+Throughput: as many tickets as --clients keep-alive connections can push for --seconds. Latency:
+a fixed rate of 100 tickets/s for --seconds, each request timed from send to response. Both
+servers run as the same number of web processes, each with its own socket (hotline/webserve.py),
+and are driven by the same lean client (bench/http_load.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import random
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import http_load
 from bench.system import ROOT, System, free_port, stop, system, wait_for_http
 
 CALLS = [
@@ -49,67 +51,46 @@ def body(i: int) -> dict:
     }
 
 
-async def throughput(base: str, headers: dict, clients: int, seconds: float) -> tuple[float, int]:
-    done = errors = 0
-    stop_at = time.perf_counter() + seconds
-
-    async def client(http: httpx.AsyncClient, n: int) -> None:
-        nonlocal done, errors
-        i = n
-        while time.perf_counter() < stop_at:
-            response = await http.post("/api/tickets", json=body(i), headers=headers)
-            done, errors = done + 1, errors + (response.status_code != 201)
-            i += clients
-
-    limits = httpx.Limits(max_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
-        started = time.perf_counter()
-        await asyncio.gather(*(client(http, n) for n in range(clients)))
-        return done / (time.perf_counter() - started), errors
-
-
-async def latency_at(base: str, headers: dict, rate: float, seconds: float) -> tuple[list[float], int]:
-    latencies: list[float] = []
-    errors = 0
-
-    async def one(http: httpx.AsyncClient, i: int) -> None:
-        nonlocal errors
-        started = time.perf_counter()
-        response = await http.post("/api/tickets", json=body(i), headers=headers)
-        latencies.append((time.perf_counter() - started) * 1000)
-        errors += response.status_code != 201
-
-    async with httpx.AsyncClient(base_url=base, limits=httpx.Limits(max_connections=200), timeout=30) as http:
-        tasks, start = [], time.perf_counter()
-        for i in range(int(rate * seconds)):
-            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
-            tasks.append(asyncio.create_task(one(http, i)))
-        await asyncio.gather(*tasks)
-    return latencies, errors
-
-
 def pct(values: list[float], q: float) -> float:
     return round(statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1], 1) if values else 0.0
 
 
+def measure(bench: System, base: str, headers: dict[str, str], clients: int, seconds: float) -> dict[str, float]:
+    def request(i: int) -> bytes:
+        return http_load.post_json(base, "/api/tickets", body(i), headers)
+
+    before = tickets_in_database(bench)
+    _, warm_up, warm_up_errors = http_load.run(http_load.closed_loop(base, request, 4, 2))  # model, pools, caches
+    per_s, answered, errors = http_load.run(http_load.closed_loop(base, request, clients, seconds))
+    latencies, lat_errors = http_load.run(http_load.open_loop(base, request, 100, seconds))
+    # every answer was a ticket really stored (the fast client must not count what never happened)
+    made = tickets_in_database(bench) - before
+    created = warm_up + answered + len(latencies) - warm_up_errors - errors - lat_errors
+    if made != created:
+        raise RuntimeError(f"{made} tickets stored for {created} answers 2xx")
+    p50, p99 = pct(latencies, 50), pct(latencies, 99)
+    return {"per_s": round(per_s, 1), "errors": errors + lat_errors, "p50": p50, "p99": p99}
+
+
+def tickets_in_database(bench: System) -> int:
+    async def count() -> int:
+        conn = await asyncpg.connect(bench.database_url)
+        try:
+            return int(await conn.fetchval("SELECT count(*) FROM tickets"))
+        finally:
+            await conn.close()
+
+    return http_load.run(count())
+
+
 def run_server(bench: System, ours: bool, processes: int) -> tuple[subprocess.Popen[bytes], str]:
+    """Either server behind the same web process machinery (hotline/webserve.py: one socket per process)."""
     port = free_port()
     if ours:
         proc = bench.start("web", "--port", str(port), HOTLINE_WEB_PROCESSES=str(processes))
     else:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "bench.baseline_app:app",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-                "--workers",
-                str(processes),
-            ],
+            [sys.executable, "-m", "bench.baseline_app", str(port), str(processes)],
             env=bench.environ(),
             cwd=ROOT,
             start_new_session=True,
@@ -138,17 +119,9 @@ def main() -> None:
                         f"{base}/api/auth/login", json={"username": "operator", "password": "demo12345", "kind": "api"}
                     ).json()["token"]
                     headers = {"Authorization": f"Bearer {token}"}
-                asyncio.run(throughput(base, headers, 4, 2))  # warm-up: model, pools, caches
-                per_s, errors = asyncio.run(throughput(base, headers, args.clients, args.seconds))
-                latencies, lat_errors = asyncio.run(latency_at(base, headers, 100, args.seconds))
-                results[name] = {
-                    "per_s": round(per_s, 1),
-                    "errors": errors + lat_errors,
-                    "p50": pct(latencies, 50),
-                    "p99": pct(latencies, 99),
-                }
+                results[name] = measure(bench, base, headers, args.clients, args.seconds)
                 print(
-                    f"{name:9s} {per_s:8.1f} tickets/s   at 100/s: p50 {results[name]['p50']} ms, "
+                    f"{name:9s} {results[name]['per_s']:8.1f} tickets/s   at 100/s: p50 {results[name]['p50']} ms, "
                     f"p99 {results[name]['p99']} ms, errors {results[name]['errors']}"
                 )
             finally:

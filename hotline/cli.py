@@ -42,29 +42,27 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
-
     from hotline.logs import configure_logging
     from hotline.services import running_services
+    from hotline.webserve import serve
 
     configure_logging(settings.logging, "web")
     with running_services(settings) as live:
-        # uvicorn's worker processes build their own settings from the environment
+        # the web processes build their own settings from the environment
         assert live.database_url and live.redis_url
         os.environ["HOTLINE_DATABASE_URL"] = live.database_url
         os.environ["HOTLINE_REDIS_URL"] = live.redis_url
         os.environ["HOTLINE_SECRET_KEY"] = live.secret_key
-        uvicorn.run(
-            "hotline.asgi:make_app",
+        return serve(
+            live.web.processes,
+            app="hotline.asgi:make_app",
             factory=True,
             host=args.host or live.web.host,
             port=args.port or live.web.port,
-            workers=live.web.processes if live.web.processes > 1 else None,
             log_config=None,
             ws="websockets-sansio",
             ws_per_message_deflate=False,  # measured: halves board fan-out latency and memory per client
         )
-    return 0
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:

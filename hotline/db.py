@@ -18,6 +18,14 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Release without asyncpg's reset query (RESET ALL, UNLISTEN *, CLOSE ALL, unlock all): a round
+    trip on every release, for session state our pooled connections never hold — events go through
+    Redis, settings are SET LOCAL, advisory locks are taken by the migration runner on its own
+    connection (tests/foundation/test_pool_sessions.py keeps it so). asyncpg still rolls back an
+    open transaction before calling this."""
+
+
 def _server_settings(settings: Settings) -> dict[str, str]:
     return {
         "timezone": "UTC",
@@ -33,6 +41,7 @@ async def create_pool(settings: Settings, *, min_size: int | None = None, max_si
         min_size=min_size or settings.database.pool_min,
         max_size=max_size or settings.database.pool_max,
         init=_init_connection,
+        reset=_keep_session,
         server_settings=_server_settings(settings),
     )
     assert pool is not None

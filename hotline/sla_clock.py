@@ -8,6 +8,7 @@ Whenever a running clock's due date is (re)computed, timer jobs are queued after
 from __future__ import annotations
 
 import dataclasses
+import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,7 +29,7 @@ def build_calendar(settings: Settings) -> WorkingCalendar:
 
 def build_policy(settings: Settings) -> SlaPolicy:
     sla = settings.sla
-    completion = {
+    completion: dict[tuple[str | None, str | None], SlaRule] = {
         (ticket_type, None): SlaRule(
             f"{TicketType(ticket_type).label}{days}日办结",
             Track.COMPLETE,
@@ -105,6 +106,33 @@ def _deadline(row: asyncpg.Record) -> OpenDeadline:
     )
 
 
+class Completion(enum.Enum):
+    """What a new holder means for the completion clock."""
+
+    KEEP = "keep"  # it runs on (a rejected return: the same unit again)
+    FIRST = "first"  # it starts with the first assignment and then runs on through re-dispatches
+    RESTART = "restart"  # it starts anew (重办 after a dissatisfied callback)
+
+
+# Ending the old clocks and starting the new ones in one statement (one round trip). The new rows
+# wait for the ended ones (the sub-select over `ended` runs first), because one clock per track may
+# be open (deadlines_one_open_per_track). With $5 a completion clock starts only if none ever ran.
+_START = f"""WITH ended AS (
+    UPDATE deadlines SET status = 'cancelled', ended_at = $3
+    WHERE ticket_id = $1 AND track = ANY($4::text[]) AND status IN ('running', 'paused')
+    RETURNING id
+)
+INSERT INTO deadlines (ticket_id, unit_id, track, rule_name, duration_seconds, counts, warn_fraction, start_at, due_at,
+                       warn_at)
+SELECT $1, $2, r.track, r.rule_name, r.duration_seconds, r.counts, r.warn_fraction, $3, r.due_at, r.warn_at
+FROM unnest($6::text[], $7::text[], $8::float8[], $9::text[], $10::float8[], $11::timestamptz[], $12::timestamptz[])
+     AS r (track, rule_name, duration_seconds, counts, warn_fraction, due_at, warn_at)
+WHERE (SELECT count(*) FROM ended) >= 0
+  AND NOT ($5 AND r.track = 'complete'
+           AND EXISTS (SELECT 1 FROM deadlines d WHERE d.ticket_id = $1 AND d.track = 'complete'))
+RETURNING {_OPEN_COLUMNS}"""
+
+
 class SlaClock:
     def __init__(self, policy: SlaPolicy, calendar: WorkingCalendar):
         self.policy = policy
@@ -114,34 +142,33 @@ class SlaClock:
     def from_settings(cls, settings: Settings) -> SlaClock:
         return cls(build_policy(settings), build_calendar(settings))
 
-    async def start_response(self, ctx: Context, ticket: Ticket, unit_id: int) -> None:
-        """The unit that just received the ticket must reply (ordinary) or accept (complex) in time."""
-        await self.cancel(ctx, ticket.id, (Track.REPLY, Track.ACCEPT))
-        await self._start(ctx, ticket, unit_id, self.policy.response_rule(ticket.is_complex))
-
-    async def start_completion(self, ctx: Context, ticket: Ticket, unit_id: int) -> None:
-        await self.cancel(ctx, ticket.id, (Track.COMPLETE,))
-        rule = self.policy.completion_rule(ticket.type.value, ticket.category_code or "")
-        await self._start(ctx, ticket, unit_id, rule)
-
-    async def _start(self, ctx: Context, ticket: Ticket, unit_id: int, rule: SlaRule) -> None:
-        deadline = compute_deadline(rule, ctx.now, self.calendar)
-        row = await ctx.conn.fetchrow(
-            f"""INSERT INTO deadlines (ticket_id, unit_id, track, rule_name, duration_seconds, counts, warn_fraction,
-                                      start_at, due_at, warn_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {_OPEN_COLUMNS}""",
+    async def start(self, ctx: Context, ticket: Ticket, unit_id: int, completion: Completion) -> None:
+        """Clocks for the unit that just received the ticket: it must reply (ordinary) or accept (complex)
+        in time, so that clock starts anew; the completion clock as `completion` says."""
+        response = self.policy.response_rule(ticket.is_complex)
+        rules = [response]
+        if completion is not Completion.KEEP:
+            rules.append(self.policy.completion_rule(ticket.type.value, ticket.category_code or ""))
+        ending = [Track.REPLY, Track.ACCEPT, *([Track.COMPLETE] if completion is Completion.RESTART else [])]
+        deadlines = [compute_deadline(rule, ctx.now, self.calendar) for rule in rules]
+        rows = await ctx.conn.fetch(
+            _START,
             ticket.id,
             unit_id,
-            rule.track.value,
-            rule.name,
-            rule.duration.total_seconds(),
-            rule.counts.value,
-            rule.warn_fraction,
             ctx.now,
-            deadline.due_at,
-            deadline.warn_at,
+            [t.value for t in ending],
+            completion is Completion.FIRST,
+            [r.track.value for r in rules],
+            [r.name for r in rules],
+            [r.duration.total_seconds() for r in rules],
+            [r.counts.value for r in rules],
+            [r.warn_fraction for r in rules],
+            [d.due_at for d in deadlines],
+            [d.warn_at for d in deadlines],
         )
-        self._schedule(ctx, _deadline(row))
+        ctx.clocks_started.extend(rows)
+        for row in rows:
+            self._schedule(ctx, _deadline(row))
 
     async def meet(self, ctx: Context, ticket_id: int, tracks: tuple[Track, ...]) -> None:
         await self._end(ctx, ticket_id, tracks, "met")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,8 +24,11 @@ from hotline.tickets.records import TICKET_COLUMNS, Ticket, ticket_json
 UseCase = Callable[[Context, Any, User, Ticket, Any], Awaitable[Any]]
 
 
-async def present(tx: Context, user: User, ticket: Ticket) -> dict[str, Any]:
-    """The ticket as this user may see it; a handler's read of personal data is logged."""
+async def present(
+    tx: Context, user: User, ticket: Ticket, deadlines: list[asyncpg.Record] | None = None
+) -> dict[str, Any]:
+    """The ticket as this user may see it; a handler's read of personal data is logged. `deadlines`:
+    its open clocks when the caller knows them (else they are read)."""
     show = access.shows_personal_data(user, tx.catalog)
     if show and user.role is Role.HANDLER and (ticket.caller_phone or ticket.caller_name):
         await tx.conn.execute(
@@ -47,7 +51,7 @@ async def present(tx: Context, user: User, ticket: Ticket) -> dict[str, Any]:
             "warn_at": d["warn_at"].isoformat(),
             "status": d["status"],
         }
-        for d in await tx.conn.fetch(Q.open_deadlines, ticket.id)
+        for d in (await tx.conn.fetch(Q.open_deadlines, ticket.id) if deadlines is None else deadlines)
     ]
     return data
 
@@ -90,7 +94,7 @@ async def create(request: Request) -> Response:
     async with _context(request) as tx:
         access.require_hotline(user, tx.catalog)
         ticket, created = await intake.create_ticket(tx, request.app.state.intake, user, body, key)
-        result = await present(tx, user, ticket)
+        result = await present(tx, user, ticket, tx.clocks_started if created else None)
     return ok(result, 201 if created else 200)
 
 

@@ -16,7 +16,7 @@ from hotline import access
 from hotline.auth import User
 from hotline.errors import ApiError
 from hotline.roles import Role
-from hotline.sla_clock import SlaClock
+from hotline.sla_clock import Completion, SlaClock
 from hotline.tickets.journal import Actor, Context, Hop, apply, apply_hops, log_action
 from hotline.tickets.records import Ticket
 
@@ -67,12 +67,7 @@ async def dispatch_along(
     ]  # fmt: skip
     changes = {"assigned_at": ctx.now, "lead_unit_id": hops[-1], **(first_changes or {})}
     ticket = await apply_hops(ctx, ticket, steps, changes=changes)
-    await clock.start_response(ctx, ticket, hops[-1])
-    started = await ctx.conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM deadlines WHERE ticket_id = $1 AND track = 'complete')", ticket.id
-    )
-    if not started:
-        await clock.start_completion(ctx, ticket, hops[-1])
+    await clock.start(ctx, ticket, hops[-1], Completion.FIRST)
     return ticket
 
 
@@ -176,7 +171,7 @@ async def do_review_return(
     access.require_reviewer(user, returning_unit, ctx.catalog)
     if not approve:
         ticket = await apply(ctx, ticket, Action.REJECT_RETURN, Actor.of(user), reason=note)
-        await clock.start_response(ctx, ticket, returning_unit)  # type: ignore[arg-type]
+        await clock.start(ctx, ticket, returning_unit, Completion.KEEP)  # type: ignore[arg-type]
         return ticket
     ticket = await apply(
         ctx,
@@ -363,8 +358,7 @@ async def do_callback(
         payload=payload,
         changes=changes,
     )
-    await clock.start_response(ctx, ticket, unit_id)
-    await clock.start_completion(ctx, ticket, unit_id)
+    await clock.start(ctx, ticket, unit_id, Completion.RESTART)
     return ticket
 
 

@@ -26,7 +26,7 @@ from hotline.sla_clock import SlaClock
 from hotline.text import Analysis, TextServices
 from hotline.tickets import flow
 from hotline.tickets.journal import Context, announce, lock
-from hotline.tickets.records import Ticket
+from hotline.tickets.records import TICKET_COLUMNS, Ticket
 
 log = structlog.get_logger(__name__)
 
@@ -130,6 +130,28 @@ async def merge_candidates(
     return scored[:10]
 
 
+# The ticket, the centre as its first holder, and its creation event in one statement. The number
+# is the local date and the sequence, at least 7 digits. A retried submit (same idempotency key)
+# waits for the first one to commit, then inserts nothing and returns no row.
+_INSERT_TICKET = f"""WITH ticket AS (
+    INSERT INTO tickets (number, idempotency_key, type, channel, caller_phone, caller_name, address, content,
+                         category_code, category_confidence, category_source, urgency, is_complex, complexity, place,
+                         state, holder_unit_id, created_by, created_at, updated_at)
+    VALUES ((SELECT $1::text || CASE WHEN n < 10000000 THEN lpad(n::text, 7, '0') ELSE n::text END
+             FROM nextval('ticket_number_seq') AS n),
+            $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'new', $16, $17, $18, $18)
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING {TICKET_COLUMNS}
+), held AS (
+    INSERT INTO ticket_units (ticket_id, unit_id, first_at) SELECT id, holder_unit_id, created_at FROM ticket
+), created AS (
+    INSERT INTO ticket_events (ticket_id, at, actor_id, actor_unit_id, action, from_state, to_state, to_unit_id,
+                               payload)
+    SELECT id, created_at, created_by, $19::bigint, $20::text, NULL, 'new', holder_unit_id, $21::jsonb FROM ticket
+)
+SELECT * FROM ticket"""
+
+
 async def create_ticket(
     ctx: Context, intake: Intake, user: User, body: NewTicket, idempotency_key: str | None
 ) -> tuple[Ticket, bool]:
@@ -139,10 +161,9 @@ async def create_ticket(
         raise ApiError(422, f"分类代码 {body.category_code} 不存在", code="unknown_category")
     analysis = intake.text.analyse(catalog, body.content, body.address, body.category_code, body.is_complex)
     root = catalog.tree.root.id
-    number = f"{ctx.now.astimezone(intake.settings.tz):%Y%m%d}{await ctx.conn.fetchval(Q.next_ticket_number):07d}"
-    ticket_id = await ctx.conn.fetchval(
-        Q.insert_ticket,
-        number,
+    row = await ctx.conn.fetchrow(
+        _INSERT_TICKET,
+        f"{ctx.now.astimezone(intake.settings.tz):%Y%m%d}",
         idempotency_key,
         body.type,
         body.channel,
@@ -160,26 +181,14 @@ async def create_ticket(
         root,
         user.id,
         ctx.now,
-    )
-    if ticket_id is None:  # the same submit again: answer with what the first one made
-        existing = await ctx.conn.fetchval(Q.ticket_id_by_idempotency_key, idempotency_key)
-        return await lock(ctx.conn, existing), False
-    await ctx.conn.execute(
-        "INSERT INTO ticket_units (ticket_id, unit_id, first_at) VALUES ($1, $2, $3)", ticket_id, root, ctx.now
-    )
-    ticket = await lock(ctx.conn, ticket_id)
-    await ctx.conn.execute(
-        """INSERT INTO ticket_events (ticket_id, at, actor_id, actor_unit_id, action, from_state, to_state, to_unit_id,
-                                      payload)
-           VALUES ($1, $2, $3, $4, $5, NULL, 'new', $6, $7)""",
-        ticket.id,
-        ctx.now,
-        user.id,
         user.unit_id,
         Action.CREATE.value,
-        root,
         {"channel": body.channel, "analysis": analysis.to_json(catalog)},
     )
+    if row is None:  # the same submit again: answer with what the first one made
+        existing = await ctx.conn.fetchval(Q.ticket_id_by_idempotency_key, idempotency_key)
+        return await lock(ctx.conn, existing), False
+    ticket = Ticket.from_row(row)  # ours alone until commit: no lock needed
     announce(ctx, "ticket.created", ticket, {"type_label": ticket.type.label})
     if body.close_on_spot:
         ticket = await flow.do_close_on_spot(ctx, user, ticket, body.kb_entry_id, body.answer or "")

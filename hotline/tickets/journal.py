@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import asyncpg
-from redis.asyncio import Redis
+from arq.connections import ArqRedis
 
 from dispatch.states import Action, InvalidTransition, TicketState, next_state
 from hotline.auth import User
@@ -80,13 +80,15 @@ class Context:
     conn: asyncpg.Connection
     outbox: Outbox
     catalog: Catalog
-    redis: Redis
+    redis: ArqRedis  # also queues the SLA timer jobs
     now: datetime
+    # the SLA clocks this transaction started: all a ticket created in it has, so its answer needs no re-read
+    clocks_started: list[asyncpg.Record] = field(default_factory=list)
 
 
 @contextlib.asynccontextmanager
 async def transaction(
-    pool: asyncpg.Pool, catalogs: CatalogCache, redis: Redis, now: datetime
+    pool: asyncpg.Pool, catalogs: CatalogCache, redis: ArqRedis, now: datetime
 ) -> AsyncIterator[Context]:
     """One ticket use-case: a transaction whose announcements go out after it commits."""
     async with unit_of_work(pool) as (conn, outbox):
@@ -150,37 +152,31 @@ async def apply_hops(
     unknown = set(changes) - _SETTABLE
     assert not unknown, f"not settable: {unknown}"
     columns = {"state": states[-1].value, "holder_unit_id": holders[-1], **changes}
-    assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(columns, start=4))
+    assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(columns, start=_FIRST_COLUMN_PARAM))
+    hop_columns = [
+        [hop.actor.user_id for hop in hops],
+        [hop.actor.unit_id for hop in hops],
+        [hop.action.value for hop in hops],
+        [s.value for s in states[:-1]],
+        [s.value for s in states[1:]],
+        holders[:-1],
+        holders[1:],
+        [hop.reason for hop in hops],
+    ]
+    new_units = [u for u in dict.fromkeys(holders[1:]) if u is not None and u != ticket.holder_unit_id]
     row = await ctx.conn.fetchrow(
-        f"UPDATE tickets SET version = version + 1, updated_at = $2, {assignments} "
-        f"WHERE id = $1 AND version = $3 RETURNING {TICKET_COLUMNS}",
+        _APPLY_HOPS.format(assignments=assignments),
         ticket.id,
         ctx.now,
         ticket.version,
+        payload or {},
+        new_units,
+        *hop_columns,
         *columns.values(),
     )
     if row is None:  # only possible if the caller did not lock: fail loudly, never overwrite
         raise ApiError(409, code="stale_ticket")
     updated = Ticket.from_row(row)
-    await ctx.conn.executemany(
-        _INSERT_EVENT,
-        [
-            (
-                ticket.id, ctx.now, hop.actor.user_id, hop.actor.unit_id, hop.action.value, states[i].value,
-                states[i + 1].value, holders[i], holders[i + 1], hop.reason, payload or {},
-            )
-            for i, hop in enumerate(hops)
-        ],
-    )  # fmt: skip
-    new_units = [u for u in dict.fromkeys(holders[1:]) if u is not None and u != ticket.holder_unit_id]
-    if new_units:
-        await ctx.conn.execute(
-            """INSERT INTO ticket_units (ticket_id, unit_id, first_at) SELECT $1, u, $3 FROM unnest($2::bigint[]) u
-               ON CONFLICT DO NOTHING""",
-            ticket.id,
-            new_units,
-            ctx.now,
-        )
     last = hops[-1].action
     if last in EVENT_TYPES:
         announce(ctx, EVENT_TYPES[last], updated, {"action": last.value, "action_label": last.label})
@@ -215,6 +211,28 @@ async def log_actions(
         ],
     )  # fmt: skip
 
+
+# The row, its events (one per hop) and the units it reached in one statement, one round trip.
+# Events and units hang off `moved`, so a stale version writes nothing; ORDER BY keeps event ids in hop order.
+_APPLY_HOPS = f"""WITH moved AS (
+    UPDATE tickets SET version = version + 1, updated_at = $2, {{assignments}}
+    WHERE id = $1 AND version = $3 RETURNING {TICKET_COLUMNS}
+), logged AS (
+    INSERT INTO ticket_events (ticket_id, at, actor_id, actor_unit_id, action, from_state, to_state, from_unit_id,
+                               to_unit_id, reason, payload)
+    SELECT moved.id, $2, e.actor_id, e.actor_unit_id, e.action, e.from_state, e.to_state, e.from_unit_id,
+           e.to_unit_id, e.reason, $4::jsonb
+    FROM moved, unnest($6::bigint[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[],
+                       $13::text[])
+         WITH ORDINALITY AS e (actor_id, actor_unit_id, action, from_state, to_state, from_unit_id, to_unit_id,
+                               reason, n)
+    ORDER BY e.n
+), reached AS (
+    INSERT INTO ticket_units (ticket_id, unit_id, first_at) SELECT moved.id, u, $2 FROM moved, unnest($5::bigint[]) u
+    ON CONFLICT DO NOTHING
+)
+SELECT * FROM moved"""
+_FIRST_COLUMN_PARAM = 14
 
 _INSERT_EVENT = """INSERT INTO ticket_events (ticket_id, at, actor_id, actor_unit_id, action, from_state, to_state,
                                             from_unit_id, to_unit_id, reason, payload)

@@ -1,14 +1,3 @@
--- name: next_ticket_number
-SELECT nextval('ticket_number_seq');
-
--- name: insert_ticket
-INSERT INTO tickets (number, idempotency_key, type, channel, caller_phone, caller_name, address, content,
-                     category_code, category_confidence, category_source, urgency, is_complex, complexity, place,
-                     state, holder_unit_id, created_by, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'new', $16, $17, $18, $18)
-ON CONFLICT (idempotency_key) DO NOTHING
-RETURNING id;
-
 -- name: ticket_id_by_idempotency_key
 SELECT id FROM tickets WHERE idempotency_key = $1;
 

@@ -20,6 +20,7 @@ CASES = [
     ({**NOISE_CALL, "category_code": "NOPE"}, 422, "分类代码 NOPE 不存在"),
     ({**NOISE_CALL, "surprise": 1}, 422, "不认识的字段：surprise"),
     ({**NOISE_CALL, "merge_into": 99999}, 404, "找不到该工单"),
+    ({**NOISE_CALL, "caller_name": "王\u0000"}, 422, "提交的内容含有空字符"),
 ]
 
 

@@ -62,3 +62,28 @@ async def test_return_and_complete_race(city: dict[str, int], login: Login, pool
     for before, after in itertools.pairwise(rows):
         assert after["from_state"] == before["to_state"]  # an unbroken chain of states
     assert rows[-1]["to_state"] == final["state"]
+
+
+async def test_retried_submits_at_once_make_one_ticket(city: dict[str, int], login: Login, pool: asyncpg.Pool) -> None:
+    """A client retrying a submit that has not answered yet: the retries wait for the first and return its ticket."""
+    operator = await login("operator")
+    headers = {"Idempotency-Key": "call-retried-at-once"}
+    submits = (operator.post("/api/tickets", json=NOISE_CALL, headers=headers) for _ in range(8))
+    responses = await asyncio.gather(*submits)
+    assert sorted(r.status_code for r in responses) == [200] * 7 + [201]
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert len({r.json()["number"] for r in responses}) == 1
+    tid = responses[0].json()["id"]
+    assert await pool.fetchval("SELECT count(*) FROM tickets") == 1
+    trail = await pool.fetch(
+        "SELECT action, from_state, to_state FROM ticket_events WHERE ticket_id = $1 ORDER BY id", tid
+    )
+    # one creation, then the hops city → district → street → community, in order
+    assert [e["action"] for e in trail] == ["create", "route_auto", "assign", "assign"]
+    assert [(e["from_state"], e["to_state"]) for e in trail][:2] == [(None, "new"), ("new", "assigned")]
+    clocks = await pool.fetch("SELECT track FROM deadlines WHERE ticket_id = $1 AND status = 'running'", tid)
+    assert sorted(c["track"] for c in clocks) == ["complete", "reply"]
+    # the first answer (its clocks as just started) and the retries (clocks read) say the same as a later read
+    created = next(r.json() for r in responses if r.status_code == 201)
+    later = ok(await operator.get(f"/api/tickets/{tid}"))
+    assert created["deadlines"] == later["deadlines"] == responses[-1].json()["deadlines"]

@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 
 from realtime import Event, Hub, publish
 from realtime.events import ORIGIN, id_key
-from realtime.stream import DEFAULT_STREAM
+from realtime.stream import DEFAULT_STREAM, publish_many
 
 pytestmark = pytest.mark.usefixtures("clean")
 
@@ -48,6 +48,17 @@ async def test_publish_returns_the_stream_id_and_keeps_times_in_utc(redis: aiore
     assert event == Event(first, "ticket.created", "2026-11-22T01:30:00.000+00:00", [1, 5], {"ticket": 1})
     with pytest.raises(ValueError, match="timezone-aware"):
         await publish(redis, "ticket.created", [1], at=datetime(2026, 11, 22, 9, 30))  # noqa: DTZ001
+
+
+async def test_publish_many_appends_in_order_in_one_go(hub: Hub, redis: aioredis.Redis) -> None:
+    queue = hub.subscribe(lambda event: True).queue
+    ids = await publish_many(redis, [("ticket.created", [1], {"n": 1}), ("ticket.dispatched", [1, 5], {"n": 2})])
+    assert id_key(ids[0]) < id_key(ids[1])
+    received = [await next_event(queue), await next_event(queue)]
+    assert [(e.id, e.type, e.unit_path, e.payload) for e in received] == [
+        (ids[0], "ticket.created", [1], {"n": 1}),
+        (ids[1], "ticket.dispatched", [1, 5], {"n": 2}),
+    ]
 
 
 async def test_publish_trims_the_stream_approximately(redis: aioredis.Redis) -> None:
