@@ -47,6 +47,8 @@ class PageAssets(StaticFiles):
         response = super().file_response(*args, **kwargs)
         response.headers["Cache-Control"] = "no-cache"
         return response
+
+
 API_ENDPOINTS = [
     *session.ENDPOINTS,
     *tickets.ENDPOINTS,

@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 
 from classifier.similarity import leader_groups
+from classifier.text import clean
 from hotline.catalog import Catalog
 from hotline.queries import Q
 from hotline.settings import ReportSettings
@@ -271,7 +272,7 @@ async def active(
         )  # fmt: skip
         text = describe(w, catalog.unit_names, categories)
         items.append({**alert_payload(r["id"], w, text), "raised_at": r["raised_at"].isoformat(),
-                      "sample_text": r["sample_text"]})  # fmt: skip
+                      "sample_text": clean(r["sample_text"] or "")})  # fmt: skip
     return items
 
 

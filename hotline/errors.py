@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 import structlog
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -60,8 +61,17 @@ async def handle_unexpected(request: Request, exc: Exception) -> Response:
     return error_response(500, code, message)
 
 
+async def handle_lock_conflict(request: Request, exc: Exception) -> Response:
+    """Two transactions locked the same tickets in opposite orders (a merge against a timer window,
+    say); PostgreSQL cancelled this one, which changed nothing, so the caller may simply retry."""
+    log.warning("lock conflict", path=request.url.path, error=str(exc))
+    return error_response(409, "conflict", "该工单正被同时处理，请稍后重试")
+
+
 EXCEPTION_HANDLERS = {
     ApiError: handle_api_error,
+    asyncpg.exceptions.DeadlockDetectedError: handle_lock_conflict,
+    asyncpg.exceptions.SerializationError: handle_lock_conflict,
     HTTPException: handle_http_exception,
     Exception: handle_unexpected,
 }

@@ -1,7 +1,8 @@
 """Export the categories staff settled on, as the `text,label` CSV `hotline classifier train` reads.
 
-A ticket counts once it has left the dispatcher queue: its category was then chosen by the
-operator or a dispatcher, or the classifier's choice was carried down the chain unchanged.
+A ticket counts when a person chose its category (the operator, or a dispatcher correcting it), or
+when the classifier's choice carried it to a close with no return or re-route: the model's own
+unconfirmed guesses are not fed back as labels.
 Phone and ID numbers are masked: the file leaves the system.
 """
 

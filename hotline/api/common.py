@@ -90,7 +90,7 @@ async def parse_body(request: Request, model: type[ModelT]) -> ModelT:
         raise ApiError(400, "请求体不是有效的 JSON", code="bad_json") from None
     if not isinstance(data, dict):
         raise ApiError(422, "请求体应为 JSON 对象", code="invalid")
-    if _has_nul(data):  # valid JSON, but PostgreSQL text cannot hold U+0000 (it was a 500)
+    if has_nul(data):  # valid JSON, but PostgreSQL text cannot hold U+0000 (it was a 500)
         raise ApiError(422, "提交的内容含有空字符（\\u0000），请删除后重试", code="invalid")
     try:
         return model.model_validate(data)
@@ -99,13 +99,13 @@ async def parse_body(request: Request, model: type[ModelT]) -> ModelT:
         raise ApiError(422, "；".join(problems[:5]), code="invalid", fields=problems) from None
 
 
-def _has_nul(value: Any) -> bool:
+def has_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+        return any(has_nul(v) for v in value)
     return False
 
 

@@ -21,7 +21,7 @@ from starlette.routing import Route
 from classifier.text import clean
 from dispatch.states import TERMINAL_STATES, TicketState
 from hotline import access, schemas
-from hotline.api.common import FIELD_LABELS, now
+from hotline.api.common import FIELD_LABELS, has_nul, now
 from hotline.auth import User, user_for_token
 from hotline.errors import ApiError
 from hotline.queries import Q
@@ -41,6 +41,8 @@ def _errors(view: View) -> View:
 
     async def wrapped(request: Request) -> Response:
         try:
+            if has_nul(dict(request.query_params)):  # PostgreSQL text cannot hold U+0000
+                raise ApiError(400, "参数含有空字符（\\u0000），请删除后重试")
             return await view(request)
         except ApiError as exc:
             return JSONResponse([{"code": exc.status, "description": exc.message}], status_code=exc.status)
@@ -85,6 +87,8 @@ async def services(request: Request) -> Response:
 
 async def post_request(request: Request) -> Response:
     form = dict(await request.form())
+    if has_nul({k: v for k, v in form.items() if isinstance(v, str)}):
+        raise ApiError(400, "提交的内容含有空字符（\\u0000），请删除后重试")
     user = await _hotline_user(request, form)
     body = _new_ticket(form)
     key = request.headers.get("idempotency-key")

@@ -43,5 +43,7 @@ SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM replaced);
 -- name: settled_categories
 SELECT t.content, c.name AS label
 FROM tickets t JOIN categories c ON c.code = t.category_code
-WHERE t.state NOT IN ('new', 'pending_dispatch', 'merged') AND ($1::timestamptz IS NULL OR t.created_at >= $1)
+WHERE (t.category_source IN ('operator', 'dispatcher')
+       OR (t.state IN ('closed', 'closed_on_spot') AND t.return_count = 0 AND t.reroute_count = 0))
+  AND t.state <> 'merged' AND ($1::timestamptz IS NULL OR t.created_at >= $1)
 ORDER BY t.id;

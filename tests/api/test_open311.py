@@ -76,5 +76,7 @@ async def test_open311_errors_are_lists_with_a_reason(
     naive = {"api_key": key, "start_date": "2026-12-01T08:00:00"}
     assert "时区" in await error(await http.get(post, params=naive), 400)
     await error(await http.get("/open311/v2/requests/20991231000001.json", params={"api_key": key}), 404)
+    assert "空字符" in await error(await http.post(post, data={**CALL, "api_key": key, "description": "噪音\x00"}), 400)
+    assert "空字符" in await error(await http.get(post, params={"api_key": key, "service_code": "N\x00"}), 400)
     operator = await login("operator")
     assert ok(await operator.get("/api/tickets"))["items"] == []  # nothing was half-written
