@@ -18,7 +18,7 @@ from dispatch.org import Level
 from dispatch.routing import ResponsibilityRule, check_rules
 from hotline import kb
 from hotline.catalog import load_catalog
-from hotline.imports import FALSE_INPUTS, LEVEL_INPUTS, TRUE_INPUTS, ImportFailed, Row
+from hotline.imports import FALSE_INPUTS, LEVEL_INPUTS, TRUE_INPUTS, ImportFailed, Row, level_problem
 from hotline.queries import Q
 
 _LIST_SPLIT = re.compile(r"[|、;；,，/\s]+")
@@ -98,7 +98,7 @@ async def import_rules(conn: asyncpg.Connection, rows: list[Row]) -> int:
         if category not in categories:
             problems.append(f"分类编码 {category or '(空)'} 不存在；请先导入分类")
         if level is None:
-            problems.append(f"层级(level) “{level_text}” 无效，应为：市、区、区直部门、街道、社区、网格之一")
+            problems.append(level_problem(level_text))
         if owner_kind and owner_kind not in kinds:
             problems.append(f"没有类型(kind)为「{owner_kind}」的区直部门")
         if owner_code and owner_code not in units:

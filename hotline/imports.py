@@ -65,6 +65,10 @@ _ALIAS_SPLIT = re.compile(r"[|、;；,，/]")
 MAX_ROWS = 100_000
 
 
+def level_problem(text: str) -> str:
+    return f"层级(level) “{text}” 无效，应为：市、区、区直部门、街道、社区、网格之一"
+
+
 class ImportFailed(Exception):
     def __init__(self, errors: list[str]):
         self.errors = errors
@@ -169,7 +173,7 @@ async def import_units(conn: asyncpg.Connection, rows: list[Row]) -> int:
         if not name or len(name) > 100:
             problems.append("名称(name)必填且不超过 100 个字符")
         if level is None:
-            problems.append(f"层级(level) “{level_text}” 无效，应为：市、区、区直部门、街道、社区、网格之一")
+            problems.append(level_problem(level_text))
         sees_phone_text = row.get("sees_phone").lower()
         if sees_phone_text not in TRUE_INPUTS | FALSE_INPUTS:
             problems.append(f"sees_phone “{row.get('sees_phone')}” 应为 是 或 否")
