@@ -5,7 +5,7 @@
     .venv/bin/python bench/report.py --tickets 200000     # a smaller run
 
 Goals: monthly report <= 60 s, rankings <= 2 s. Rankings add up per-day facts of settled days
-(hotline/score_days.py): the first ranking of the quarter is timed before anything is stored (cold), then
+(hotline/report/score_days.py): the first ranking of the quarter is timed before anything is stored (cold), then
 the settled days of the 13 months are stored as the cron job does, then report and rankings are timed.
 The last line is one JSON object with the figures.
 """
@@ -24,11 +24,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.system import System, system
-from hotline import score_days, scores
 from hotline.db import connect
-from hotline.history import generate_history
-from hotline.report import monthly, write_files
-from hotline.report.data import previous_month
+from hotline.demo.history import generate_history
+from hotline.report import score_days, scores
+from hotline.report.data import monthly, previous_month
+from hotline.report.files import write_files
 from hotline.settings import load_settings
 
 NOW = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)

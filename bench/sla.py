@@ -30,7 +30,7 @@ from websockets.asyncio.client import connect
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.system import System, free_port, stop, system, wait_for_http
-from hotline.sla_jobs import schedule_timers
+from hotline.sla.timers import schedule_timers
 from hotline.worker import JSON_SERIALIZERS
 
 

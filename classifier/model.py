@@ -254,7 +254,7 @@ def _fit_linear(prepared: list[str], truth: np.ndarray, n_labels: int, config: F
 
 
 def __getattr__(name: str) -> Any:
-    # hotline/text.py imported ModelHandle from here before the artefact code had its own module.
+    # hotline/analysis.py imported ModelHandle from here before the artefact code had its own module.
     if name in {"ModelHandle", "save_model", "load_model"}:
         from classifier import artifact
 

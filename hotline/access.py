@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncpg
 
 from hotline.auth import User
-from hotline.catalog import Catalog
+from hotline.catalog_cache import Catalog
 from hotline.errors import ApiError
 from hotline.roles import Role
 from hotline.tickets.records import Ticket

@@ -20,9 +20,9 @@ from starlette.templating import Jinja2Templates
 from starlette.websockets import WebSocket
 
 from hotline import pages
-from hotline.api import appeals, board, catalog, open311, reports, session, tickets
+from hotline.api import appeals, board, open311, reference, reports, session, tickets
 from hotline.api.common import routes
-from hotline.catalog import CatalogCache
+from hotline.catalog_cache import CatalogCache
 from hotline.db import create_pool
 from hotline.errors import EXCEPTION_HANDLERS
 from hotline.health import healthz
@@ -53,7 +53,7 @@ API_ENDPOINTS = [
     *session.ENDPOINTS,
     *tickets.ENDPOINTS,
     *appeals.ENDPOINTS,
-    *catalog.ENDPOINTS,
+    *reference.ENDPOINTS,
     *board.ENDPOINTS,
     *reports.ENDPOINTS,
 ]

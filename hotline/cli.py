@@ -85,7 +85,8 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
-    from hotline.imports import ImportFailed, import_file
+    from hotline.imports import import_file
+    from hotline.imports.rows import ImportFailed
 
     async def run(conn: asyncpg.Connection, live: Settings) -> int:
         try:
@@ -121,8 +122,8 @@ def cmd_export_training(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_demo_seed(settings: Settings, args: argparse.Namespace) -> int:
-    from hotline.demo import DemoRefused, seed_demo
-    from hotline.demo_tickets import seed_tickets
+    from hotline.demo.city import DemoRefused, seed_demo
+    from hotline.demo.tickets import seed_tickets
     from hotline.runner import ensure_model
 
     async def run(conn: asyncpg.Connection, live: Settings) -> int:
@@ -133,7 +134,7 @@ def cmd_demo_seed(settings: Settings, args: argparse.Namespace) -> int:
             return 1
         ensure_model(live)
         if args.months:
-            from hotline.history import generate_history
+            from hotline.demo.history import generate_history
 
             counts = await generate_history(conn, live, args.tickets, args.months, datetime.now(UTC))
             print(f"历史工单 {counts['tickets']} 件（{args.months} 个月，批量写入）")
@@ -148,8 +149,9 @@ def cmd_demo_seed(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_report_monthly(settings: Settings, args: argparse.Namespace) -> int:
-    from hotline.report import monthly, write_files
-    from hotline.scores import PeriodError, parse_period
+    from hotline.report.data import monthly
+    from hotline.report.files import write_files
+    from hotline.report.scores import PeriodError, parse_period
 
     try:
         month = parse_period(args.month)

@@ -7,8 +7,8 @@ from typing import Any
 from arq.cron import cron
 from arq.worker import func
 
-from hotline import early_warning, score_days
-from hotline.sla_jobs import fire_timers, schedule_upcoming, sweep
+from hotline.report import early_warning, score_days
+from hotline.sla.timers import fire_timers, schedule_upcoming, sweep
 
 
 async def ping(ctx: dict[str, Any]) -> str:
@@ -31,7 +31,7 @@ FUNCTIONS = [
 # alert can be after Redis lost its jobs.
 CRON_JOBS = [
     cron(sweep, second=set(range(0, 60, 5)), unique=True, run_at_startup=True, timeout=120),
-    # Every minute: timers entering the 15-minute horizon (see hotline/sla_jobs.py TIMER_HORIZON).
+    # Every minute: timers entering the 15-minute horizon (see hotline/sla/timers.py TIMER_HORIZON).
     cron(schedule_upcoming, second={30}, unique=True, run_at_startup=True, timeout=120),
 ]
 # Every 10 minutes: early warning (未诉先办) looks at the last window for clusters above their usual level.

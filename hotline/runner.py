@@ -22,8 +22,8 @@ log = structlog.get_logger("hotline.up")
 
 
 async def prepare_database(settings: Settings, *, seed_demo: bool) -> None:
-    from hotline.demo import DEMO_TICKETS, seed_demo_if_empty
-    from hotline.demo_tickets import seed_tickets
+    from hotline.demo.city import DEMO_TICKETS, seed_demo_if_empty
+    from hotline.demo.tickets import seed_tickets
 
     ensure_model(settings)
     conn = await connect(settings)

@@ -3,7 +3,7 @@
 Realtime events and SLA timer jobs must never announce something that was rolled back, so
 use-cases queue them on the outbox and `unit_of_work` sends them after COMMIT. A crash between
 commit and send loses nothing for good: the SLA sweep re-derives timers and alerts from the
-database (see hotline/sla_jobs.py).
+database (see hotline/sla/timers.py).
 """
 
 from __future__ import annotations

@@ -11,11 +11,11 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 
 from hotline import heartbeat, jobs
-from hotline.catalog import CatalogCache
+from hotline.catalog_cache import CatalogCache
 from hotline.db import create_pool
 from hotline.logs import configure_logging
 from hotline.settings import Settings
-from hotline.sla_jobs import WORKER_POLL_DELAY
+from hotline.sla.timers import WORKER_POLL_DELAY
 
 
 def _dumps(value: Any) -> bytes:

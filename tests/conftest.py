@@ -26,7 +26,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from hotline.demo import seed_demo
+from hotline.demo.city import seed_demo
 from hotline.embedded import EmbeddedServices
 from hotline.migrate import migrate
 from hotline.settings import Settings, load_settings

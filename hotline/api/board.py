@@ -8,23 +8,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
-from hotline import board, schemas, supervision
+from hotline import board_snapshot, schemas
 from hotline.api.common import Endpoint, now, ok
 from hotline.api.tickets import action
-from hotline.auth import User, request_token, user_for_token
+from hotline.auth import User, current_user, request_token, user_for_token
+from hotline.tickets import supervision
 from hotline.tickets.journal import Context
 from hotline.tickets.records import Ticket
 from realtime.events import Event
 
 
-async def board_snapshot(request: Request) -> Response:
-    from hotline.auth import current_user
-
+async def board_view(request: Request) -> Response:
     user = await current_user(request)
     state = request.app.state
     async with state.pool.acquire() as conn:
         catalog = await state.catalogs.get(conn)
-        return ok(await board.snapshot(conn, catalog, state.settings, user, now(request)))
+        return ok(await board_snapshot.snapshot(conn, catalog, state.settings, user, now(request)))
 
 
 async def authenticate_socket(websocket: WebSocket) -> User | None:
@@ -36,7 +35,7 @@ def socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
     async def make(user: User) -> dict[str, Any]:
         async with app.state.pool.acquire() as conn:
             catalog = await app.state.catalogs.get(conn)
-            return await board.snapshot(conn, catalog, app.state.settings, user, app.state.clock())
+            return await board_snapshot.snapshot(conn, catalog, app.state.settings, user, app.state.clock())
 
     return make
 
@@ -63,7 +62,7 @@ ENDPOINTS = [
     Endpoint(
         "GET",
         "/api/board",
-        board_snapshot,
+        board_view,
         "督办大屏：统计、倒计时、重点督办、预警",
         "board",
         None,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hotline import scores
 from hotline.api.common import Endpoint, now, ok
 from hotline.auth import User, current_user
 from hotline.errors import ApiError
-from hotline.report import monthly
+from hotline.report import scores
+from hotline.report.data import monthly
 from hotline.roles import Role
 
 REPORT_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})

@@ -1,22 +1,2 @@
-"""The monthly analysis report (月度分析报告): data (one dict), HTML with inline SVG, and a spreadsheet."""
-
-from __future__ import annotations
-
-from pathlib import Path
-from typing import Any
-
-from hotline.report.data import monthly
-from hotline.report.render import render_html
-from hotline.report.workbook import write_xlsx
-
-__all__ = ["monthly", "render_html", "write_files", "write_xlsx"]
-
-
-def write_files(report: dict[str, Any], out: Path) -> tuple[Path, Path]:
-    """Write report-YYYY-MM.html and .xlsx into `out`; returns both paths."""
-    out.mkdir(parents=True, exist_ok=True)
-    html = out / f"report-{report['month']}.html"
-    xlsx = out / f"report-{report['month']}.xlsx"
-    html.write_text(render_html(report), encoding="utf-8")
-    write_xlsx(report, xlsx)
-    return html, xlsx
+"""The monthly analysis report (月度分析报告): data (one dict), HTML with inline SVG, a spreadsheet,
+and the unit scores, rankings and early warnings it reports."""

@@ -12,10 +12,10 @@ import asyncpg
 from classifier.segment import default_segmenter
 from dispatch.supervision import SupervisionKind
 from dispatch.ticket_types import TicketType
-from hotline import early_warning, scores
 from hotline.db import custom_plans
 from hotline.queries import Q
-from hotline.scores import Period, UnitInfo, month_period
+from hotline.report import early_warning, scores
+from hotline.report.scores import Period, UnitInfo, month_period
 from hotline.settings import Settings
 
 CHANNELS = {"phone": "电话", "web": "网站", "app": "移动应用", "api": "接口"}

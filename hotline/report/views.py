@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from hotline import scores
 from hotline.auth import User
+from hotline.report import scores
 from hotline.report.data import monthly, previous_month
 from hotline.report.render import render_html
 from hotline.report.workbook import write_xlsx

@@ -16,7 +16,7 @@ from hotline import access
 from hotline.auth import User
 from hotline.errors import ApiError
 from hotline.roles import Role
-from hotline.sla_clock import Completion, SlaClock
+from hotline.sla.clock import Completion, SlaClock
 from hotline.tickets.journal import Actor, Context, Hop, apply, apply_hops, log_action
 from hotline.tickets.records import Ticket
 

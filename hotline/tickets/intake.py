@@ -17,13 +17,13 @@ import structlog
 from dispatch.routing import Place, RoutingError, route
 from dispatch.states import Action, TicketState
 from hotline import kb
+from hotline.analysis import Analysis, TextServices
 from hotline.auth import User
 from hotline.errors import ApiError
 from hotline.queries import Q
 from hotline.schemas import IntakeDraft, NewTicket
 from hotline.settings import Settings
-from hotline.sla_clock import SlaClock
-from hotline.text import Analysis, TextServices
+from hotline.sla.clock import SlaClock
 from hotline.tickets import flow
 from hotline.tickets.journal import Context, announce, lock
 from hotline.tickets.records import TICKET_COLUMNS, Ticket

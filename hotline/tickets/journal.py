@@ -18,7 +18,7 @@ from arq.connections import ArqRedis
 
 from dispatch.states import Action, InvalidTransition, TicketState, next_state
 from hotline.auth import User
-from hotline.catalog import Catalog, CatalogCache
+from hotline.catalog_cache import Catalog, CatalogCache
 from hotline.errors import ApiError
 from hotline.tickets.records import TICKET_COLUMNS, Ticket, TicketHead
 from hotline.uow import Outbox, unit_of_work

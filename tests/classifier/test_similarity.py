@@ -6,7 +6,7 @@ import csv
 import random
 
 from classifier.similarity import bigrams, dice, leader_groups, similarity
-from hotline.history import CORPUS
+from hotline.demo.history import CORPUS
 
 
 def _naive(texts: list[str], threshold: float) -> list[int | None]:

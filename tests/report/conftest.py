@@ -1,5 +1,5 @@
 """A seeded demo history shared by the report tests: the demo city plus 3,000 tickets over 13
-months written by hotline.history, ending at a fixed moment so every number is reproducible."""
+months written by hotline.demo.history, ending at a fixed moment so every number is reproducible."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
-from hotline.demo import seed_demo
-from hotline.history import generate_history
+from hotline.demo.city import seed_demo
+from hotline.demo.history import generate_history
 from hotline.settings import Settings
 from tests.conftest import truncate_all
 

@@ -10,9 +10,8 @@ import pytest
 from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
 
-from hotline import early_warning, scores
-from hotline.history import PLANTED_TEXT
-from hotline.report import monthly
+from hotline.demo.history import PLANTED_TEXT
+from hotline.report import early_warning, monthly, scores
 from hotline.settings import ReportSettings, Settings
 from hotline.worker import JSON_SERIALIZERS, build_worker
 from tests.report.conftest import MONTH, NOW

@@ -8,8 +8,8 @@ from datetime import datetime
 import asyncpg
 import pytest
 
-from hotline import scores
-from hotline.report import monthly
+from hotline.report import scores
+from hotline.report.data import monthly
 from hotline.settings import Settings
 from tests.conftest import run_through_queue
 from tests.report.conftest import MONTH, NOW

@@ -12,8 +12,9 @@ import pytest
 from openpyxl import load_workbook
 from playwright.async_api import Browser
 
-from hotline import scores
-from hotline.report import monthly, write_files
+from hotline.report import scores
+from hotline.report.data import monthly
+from hotline.report.files import write_files
 from hotline.settings import Settings
 from tests.browser.conftest import ARTIFACTS, browser  # noqa: F401  (the shared Chromium fixture)
 from tests.conftest import ROOT, service_environ

@@ -15,7 +15,7 @@ from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
 
 from hotline.auth import User
-from hotline.catalog import CatalogCache
+from hotline.catalog_cache import CatalogCache
 from hotline.schemas import NewTicket
 from hotline.settings import Settings
 from hotline.tickets import flow

@@ -27,7 +27,7 @@ from redis.asyncio import ConnectionPool
 from websockets.asyncio.client import connect
 
 from hotline.settings import Settings
-from hotline.sla_jobs import schedule_timers, timer_job_id, timer_window
+from hotline.sla.timers import schedule_timers, timer_job_id, timer_window
 from hotline.worker import JSON_SERIALIZERS
 from tests.conftest import service_environ, start_process, stop_process, wait_for_http
 

@@ -15,7 +15,7 @@ from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
 
 from hotline.settings import Settings
-from hotline.sla_jobs import schedule_timers, timer_job_id, timer_window
+from hotline.sla.timers import schedule_timers, timer_job_id, timer_window
 from hotline.worker import JSON_SERIALIZERS, build_worker
 from tests.api.test_ticket_lifecycle import NOISE_CALL
 from tests.conftest import ok

@@ -20,9 +20,9 @@ from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
 
 from hotline.auth import User
-from hotline.catalog import CatalogCache
+from hotline.catalog_cache import CatalogCache
 from hotline.db import create_pool
-from hotline.demo import ESTATES
+from hotline.demo.city import ESTATES
 from hotline.errors import ApiError
 from hotline.roles import Role
 from hotline.schemas import NewTicket
@@ -33,7 +33,7 @@ from hotline.tickets.journal import Context, lock, transaction
 from hotline.tickets.records import Ticket
 from hotline.worker import JSON_SERIALIZERS
 
-CORPUS = Path(__file__).resolve().parent.parent / "classifier" / "bootstrap" / "corpus.csv"
+CORPUS = Path(__file__).resolve().parents[2] / "classifier" / "bootstrap" / "corpus.csv"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 # How far each demo ticket gets, with weights: every state of the machine appears.
 OUTCOMES = [

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from hotline import score_days
+from hotline.report import score_days
 from hotline.settings import ReportSettings
 
 COMPONENTS = {

@@ -2,7 +2,7 @@
 
 A clock's two moments (warning, due) each fall into a window of TIMER_WINDOW. The window's job
 runs at its end and raises, in a few set-based statements, the alert of every moment in the
-window that is still due in the database (hotline/sla_alerts.py): 10,000 deadlines falling due
+window that is still due in the database (hotline/sla/alerts.py): 10,000 deadlines falling due
 within seconds cost a few dozen jobs, not 20,000 transactions. Job ids name the window, so
 queuing a moment whose window already has a job is a no-op, and a job that runs twice finds its
 alerts raised (unique per deadline and kind). A clock that moves queues its new moments; its old
@@ -22,8 +22,8 @@ import structlog
 from arq.connections import ArqRedis
 
 from hotline.queries import Q
-from hotline.sla_alerts import publish_pending_alerts, raise_due_alerts
-from hotline.supervision import urge_overdue
+from hotline.sla.alerts import publish_pending_alerts, raise_due_alerts
+from hotline.tickets.supervision import urge_overdue
 
 log = structlog.get_logger(__name__)
 

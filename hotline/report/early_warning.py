@@ -20,7 +20,7 @@ import asyncpg
 
 from classifier.similarity import leader_groups
 from classifier.text import clean
-from hotline.catalog import Catalog
+from hotline.catalog_cache import Catalog
 from hotline.queries import Q
 from hotline.settings import ReportSettings
 

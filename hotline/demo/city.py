@@ -19,7 +19,7 @@ from hotline.settings import Settings
 
 DEMO_PASSWORD = "demo12345"
 DEMO_TICKETS = 300
-CATEGORIES_CSV = Path(__file__).resolve().parent.parent / "classifier" / "bootstrap" / "categories.csv"
+CATEGORIES_CSV = Path(__file__).resolve().parents[2] / "classifier" / "bootstrap" / "categories.csv"
 CITY = ("YC", "云川市", ["云川"])
 
 # (code, name) of the departments every district has, with the kind routing rules refer to.

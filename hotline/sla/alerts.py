@@ -14,11 +14,11 @@ from typing import Any
 import asyncpg
 from redis.asyncio import Redis
 
-from hotline.catalog import Catalog
+from hotline.catalog_cache import Catalog
 from hotline.queries import Q
-from hotline.supervision import issue_orders
 from hotline.tickets.journal import Actor, board_event, log_actions, transaction
 from hotline.tickets.records import TicketHead
+from hotline.tickets.supervision import issue_orders
 from realtime.stream import BoardEvent, publish_many
 
 KIND_LABELS = {"warning": "即将超期预警", "overdue": "超期"}

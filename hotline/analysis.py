@@ -17,7 +17,7 @@ from classifier.places import PlaceIndex, PlaceRecord
 from classifier.segment import Segmenter, default_segmenter
 from classifier.similarity import similarity
 from dispatch.routing import Place
-from hotline.catalog import Catalog
+from hotline.catalog_cache import Catalog
 
 PLACE_LEVELS = ("district", "street", "community", "grid")
 

@@ -14,9 +14,10 @@ import asyncpg
 
 from dispatch.states import UNFINISHED_STATES, TicketState
 from dispatch.supervision import SupervisionKind
-from hotline import access, early_warning
+from hotline import access
 from hotline.auth import User
-from hotline.catalog import Catalog
+from hotline.catalog_cache import Catalog
+from hotline.report import early_warning
 from hotline.settings import Settings, SupervisionSettings
 
 OPEN = sorted(s.value for s in UNFINISHED_STATES | {TicketState.COMPLETED, TicketState.REVIEWED})

@@ -17,8 +17,8 @@ from classifier.segment import default_segmenter
 from dispatch.org import Level
 from dispatch.routing import ResponsibilityRule, check_rules
 from hotline import kb
-from hotline.catalog import load_catalog
-from hotline.imports import FALSE_INPUTS, LEVEL_INPUTS, TRUE_INPUTS, ImportFailed, Row, level_problem
+from hotline.catalog_cache import load_catalog
+from hotline.imports.rows import FALSE_INPUTS, LEVEL_INPUTS, TRUE_INPUTS, ImportFailed, Row, level_problem
 from hotline.queries import Q
 
 _LIST_SPLIT = re.compile(r"[|、;；,，/\s]+")

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import asyncpg
 
-from hotline.demo import RESPONSIBILITY
+from hotline.demo.city import RESPONSIBILITY
 from hotline.settings import Settings
 
-CORPUS = Path(__file__).resolve().parent.parent / "classifier" / "bootstrap" / "corpus.csv"
+CORPUS = Path(__file__).resolve().parents[2] / "classifier" / "bootstrap" / "corpus.csv"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 TYPES = [
     ("complaint", 30),

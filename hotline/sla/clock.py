@@ -2,7 +2,7 @@
 
 The rules come from [sla] and [calendar] in config.toml; the arithmetic is dispatch/sla.py.
 Whenever a running clock's due date is (re)computed, timer jobs are queued after commit
-(hotline/sla_jobs.py); a job that finds the clock moved or stopped does nothing.
+(hotline/sla/timers.py); a job that finds the clock moved or stopped does nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dispatch.calendar import Counting, WorkingCalendar
 from dispatch.sla import Extension, SlaPolicy, SlaRule, Track, compute_deadline
 from dispatch.ticket_types import TicketType
 from hotline.settings import Settings
-from hotline.sla_jobs import TIMER_HORIZON, schedule_timers
+from hotline.sla.timers import TIMER_HORIZON, schedule_timers
 from hotline.tickets.journal import Context
 from hotline.tickets.records import Ticket
 

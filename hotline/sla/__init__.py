@@ -1,0 +1,1 @@
+"""SLA clocks, their timer jobs and the alerts they raise."""
