@@ -11,7 +11,8 @@ from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
 
 from hotline.demo.history import PLANTED_TEXT
-from hotline.report import early_warning, monthly, scores
+from hotline.report import early_warning, scores
+from hotline.report.data import monthly
 from hotline.settings import ReportSettings, Settings
 from hotline.worker import JSON_SERIALIZERS, build_worker
 from tests.report.conftest import MONTH, NOW
