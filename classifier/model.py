@@ -252,11 +252,3 @@ def _fit_linear(prepared: list[str], truth: np.ndarray, n_labels: int, config: F
         intercept=intercept,
     )
 
-
-def __getattr__(name: str) -> Any:
-    # hotline/analysis.py imported ModelHandle from here before the artefact code had its own module.
-    if name in {"ModelHandle", "save_model", "load_model"}:
-        from classifier import artifact
-
-        return getattr(artifact, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from classifier.artifact import ModelHandle
 from classifier.complexity import DEFAULT_COMPLEX_CATEGORIES, assess_complexity
-from classifier.model import ModelHandle
 from classifier.places import PlaceIndex, PlaceRecord
 from classifier.segment import Segmenter, default_segmenter
 from classifier.similarity import similarity

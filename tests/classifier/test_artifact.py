@@ -69,12 +69,6 @@ def test_no_model_yet(tmp_path: Path) -> None:
         ModelHandle(tmp_path / "missing", check_s=0).predict_one("停水")
 
 
-def test_old_import_path_of_the_handle_still_works() -> None:
-    from classifier.model import ModelHandle as Legacy
-
-    assert Legacy is ModelHandle
-
-
 def test_a_model_of_another_format_is_refused_with_a_clear_message(tmp_path: Path) -> None:
     save_model(small_model("v1"), tmp_path)
     assert not needs_training(tmp_path)
