@@ -23,15 +23,13 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-from arq.connections import ArqRedis
-from redis.asyncio import ConnectionPool
 from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.system import System, free_port, stop, system, wait_for_http
+from hotline.queue import connect_queue
 from hotline.sla.timers import schedule_timers
-from hotline.worker import JSON_SERIALIZERS
 
 
 async def plant(bench: System, timers: int, lead: float, window: float) -> dict[int, datetime]:
@@ -68,9 +66,7 @@ async def plant(bench: System, timers: int, lead: float, window: float) -> dict[
 
 
 async def queue_timers(bench: System, deadlines: dict[int, datetime]) -> None:
-    queue = ArqRedis(
-        connection_pool=ConnectionPool.from_url(bench.redis_url), default_queue_name="hotline:queue", **JSON_SERIALIZERS
-    )
+    queue = connect_queue(bench.settings())
     for due in deadlines.values():  # one call per deadline, as each clock's use-case queues its own
         await schedule_timers(queue, (due - timedelta(seconds=1), due))
     await queue.aclose()

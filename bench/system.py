@@ -22,6 +22,7 @@ import asyncpg
 import httpx
 
 from hotline.embedded import EmbeddedServices
+from hotline.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,6 +45,10 @@ class System:
         )
         env.update(extra)
         return env
+
+    def settings(self) -> Settings:
+        """The settings a process of the system under test would build."""
+        return load_settings(environ=self.environ())
 
     def hotline(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from arq.connections import ArqRedis
-from redis.asyncio import ConnectionPool
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -29,9 +27,9 @@ from hotline.health import healthz
 from hotline.metrics import MetricsMiddleware, metrics_view
 from hotline.openapi import build_spec
 from hotline.queries import Q
+from hotline.queue import connect_queue
 from hotline.settings import Settings
 from hotline.tickets.intake import Intake
-from hotline.worker import JSON_SERIALIZERS
 from realtime.endpoint import websocket_route
 from realtime.hub import Hub
 
@@ -85,11 +83,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
         state.pool = await create_pool(settings)
         async with state.pool.acquire() as conn:
             await Q.check(conn)
-        state.redis = ArqRedis(
-            connection_pool=ConnectionPool.from_url(settings.redis_url),
-            default_queue_name=settings.redis.queue_name,
-            **JSON_SERIALIZERS,  # type: ignore[arg-type]
-        )
+        state.redis = connect_queue(settings)
         async with Hub(state.redis) as hub:
             state.hub = hub
             try:

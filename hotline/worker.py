@@ -4,34 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from typing import Any
 
-from arq.connections import RedisSettings
 from arq.worker import Worker
 
 from hotline import heartbeat, jobs
 from hotline.catalog_cache import CatalogCache
 from hotline.db import create_pool
 from hotline.logs import configure_logging
+from hotline.queue import JSON_SERIALIZERS, redis_settings
 from hotline.settings import Settings
 from hotline.sla.timers import WORKER_POLL_DELAY
-
-
-def _dumps(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, default=str).encode()
-
-
-def _loads(data: bytes) -> Any:
-    return json.loads(data)
-
-
-def redis_settings(settings: Settings) -> RedisSettings:
-    assert settings.redis_url, "services must be started before the worker"
-    return RedisSettings.from_dsn(settings.redis_url)
-
-
-JSON_SERIALIZERS = {"job_serializer": _dumps, "job_deserializer": _loads}
 
 
 def build_worker(settings: Settings, *, burst: bool = False) -> Worker:

@@ -323,16 +323,11 @@ def hotline_cli(database_url: str, redis_url: str, var_dir: Path) -> Callable[..
 
 async def run_through_queue(settings: Settings, function: str, job_id: str) -> Any:
     """Queue `function` as the system does and run it on a real arq worker (burst); its result."""
-    from arq.connections import ArqRedis
-    from redis.asyncio import ConnectionPool
 
-    from hotline.worker import JSON_SERIALIZERS, build_worker
+    from hotline.queue import connect_queue
+    from hotline.worker import build_worker
 
-    queue = ArqRedis(
-        connection_pool=ConnectionPool.from_url(settings.redis_url),
-        default_queue_name=settings.redis.queue_name,
-        **JSON_SERIALIZERS,
-    )
+    queue = connect_queue(settings)
     try:
         job = await queue.enqueue_job(function, _job_id=job_id)
         assert job is not None

@@ -17,13 +17,13 @@ from typing import Any
 
 import asyncpg
 from arq.connections import ArqRedis
-from redis.asyncio import ConnectionPool
 
 from hotline.auth import User
 from hotline.catalog_cache import CatalogCache
 from hotline.db import create_pool
 from hotline.demo.city import ESTATES
 from hotline.errors import ApiError
+from hotline.queue import connect_queue
 from hotline.roles import Role
 from hotline.schemas import NewTicket
 from hotline.settings import Settings
@@ -31,7 +31,6 @@ from hotline.tickets import flow
 from hotline.tickets.intake import Intake, create_ticket
 from hotline.tickets.journal import Context, lock, transaction
 from hotline.tickets.records import Ticket
-from hotline.worker import JSON_SERIALIZERS
 
 CORPUS = Path(__file__).resolve().parents[2] / "classifier" / "bootstrap" / "corpus.csv"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
@@ -210,12 +209,7 @@ async def _play(world: DemoWorld, body: NewTicket, outcome: str, at: datetime, r
 async def seed_tickets(settings: Settings, count: int, now: datetime) -> dict[str, int]:
     """Open what the demo needs (pool, queue, classifier) and play `count` tickets."""
     pool = await create_pool(settings)
-    assert settings.redis_url
-    redis = ArqRedis(
-        connection_pool=ConnectionPool.from_url(settings.redis_url),
-        default_queue_name=settings.redis.queue_name,
-        **JSON_SERIALIZERS,  # type: ignore[arg-type]
-    )
+    redis = connect_queue(settings)
     try:
         intake = Intake.from_settings(settings)
         return await seed_demo_tickets(await load_world(pool, redis, intake), count, now)

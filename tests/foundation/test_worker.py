@@ -4,11 +4,10 @@ import dataclasses
 import json
 
 import pytest
-from arq.connections import ArqRedis
-from redis.asyncio import ConnectionPool
 
+from hotline.queue import connect_queue
 from hotline.settings import Settings
-from hotline.worker import JSON_SERIALIZERS, build_worker
+from hotline.worker import build_worker
 
 pytestmark = pytest.mark.usefixtures("clean")
 
@@ -17,11 +16,7 @@ async def test_a_job_runs_once_through_the_queue(settings: Settings, redis) -> N
     # a queue of its own: the session's worker process (see test_health.py) polls the default one
     # every 100 ms and would take the job before this burst worker has started
     settings = dataclasses.replace(settings, redis=dataclasses.replace(settings.redis, queue_name="test:run-once"))
-    queue = ArqRedis(
-        connection_pool=ConnectionPool.from_url(settings.redis_url),
-        default_queue_name=settings.redis.queue_name,
-        **JSON_SERIALIZERS,
-    )
+    queue = connect_queue(settings)
     try:
         job = await queue.enqueue_job("ping", _job_id="ping-1")
         assert job is not None

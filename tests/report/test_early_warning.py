@@ -7,14 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
-from arq.connections import ArqRedis
-from redis.asyncio import ConnectionPool
 
 from hotline.demo.history import PLANTED_TEXT
+from hotline.queue import connect_queue
 from hotline.report import early_warning, scores
 from hotline.report.data import monthly
 from hotline.settings import ReportSettings, Settings
-from hotline.worker import JSON_SERIALIZERS, build_worker
+from hotline.worker import build_worker
 from tests.report.conftest import MONTH, NOW
 
 pytestmark = pytest.mark.usefixtures("history")
@@ -88,11 +87,7 @@ async def test_cron_job_stores_each_warning_once_and_announces_it(
             )  # fmt: skip
     finally:
         await pool.execute("ALTER TABLE tickets ENABLE TRIGGER tickets_transition")
-    queue = ArqRedis(
-        connection_pool=ConnectionPool.from_url(settings.redis_url),
-        default_queue_name=settings.redis.queue_name,
-        **JSON_SERIALIZERS,
-    )
+    queue = connect_queue(settings)
     try:
         results = []
         for attempt in range(2):

@@ -11,17 +11,15 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
-from arq.connections import ArqRedis
-from redis.asyncio import ConnectionPool
 
 from hotline.auth import User
 from hotline.catalog_cache import CatalogCache
+from hotline.queue import connect_queue
 from hotline.schemas import NewTicket
 from hotline.settings import Settings
 from hotline.tickets import flow
 from hotline.tickets.intake import Intake, create_ticket
 from hotline.tickets.journal import lock, transaction
-from hotline.worker import JSON_SERIALIZERS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CALL = NewTicket(type="complaint", content="柳岸花园楼下烧烤店深夜噪音扰民", address="柳岸花园", category_code="NOISE")
@@ -29,11 +27,7 @@ CALL = NewTicket(type="complaint", content="柳岸花园楼下烧烤店深夜噪
 
 @pytest.fixture
 async def world(city: dict[str, int], settings: Settings, pool: asyncpg.Pool):
-    redis = ArqRedis(
-        connection_pool=ConnectionPool.from_url(settings.redis_url),
-        default_queue_name=settings.redis.queue_name,
-        **JSON_SERIALIZERS,
-    )
+    redis = connect_queue(settings)
     intake = Intake.from_settings(settings)
     users = {r["username"]: User.from_row(r) for r in await pool.fetch("SELECT * FROM users")}
     yield intake, redis, CatalogCache(), users

@@ -22,13 +22,11 @@ import asyncpg
 import httpx
 import pytest
 import redis.asyncio as aioredis
-from arq.connections import ArqRedis
-from redis.asyncio import ConnectionPool
 from websockets.asyncio.client import connect
 
+from hotline.queue import connect_queue
 from hotline.settings import Settings
 from hotline.sla.timers import schedule_timers, timer_job_id, timer_window
-from hotline.worker import JSON_SERIALIZERS
 from tests.conftest import service_environ, start_process, stop_process, wait_for_http
 
 pytestmark = pytest.mark.usefixtures("city")
@@ -118,11 +116,7 @@ async def plant_deadlines(
 
 
 async def schedule(settings: Settings, planted: list[tuple[int, datetime, datetime]]) -> None:
-    queue = ArqRedis(
-        connection_pool=ConnectionPool.from_url(settings.redis_url),
-        default_queue_name=settings.redis.queue_name,
-        **JSON_SERIALIZERS,
-    )
+    queue = connect_queue(settings)
     for _, warn, due in planted:
         await schedule_timers(queue, (warn, due))
     await queue.aclose()

@@ -8,11 +8,10 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 import redis.asyncio as aioredis
-from arq.connections import ArqRedis
-from redis.asyncio import ConnectionPool
 
+from hotline.queue import connect_queue
 from hotline.settings import Settings
-from hotline.worker import JSON_SERIALIZERS, build_worker
+from hotline.worker import build_worker
 from realtime.events import Event
 from realtime.stream import DEFAULT_STREAM
 from tests.api.test_ticket_lifecycle import NOISE_CALL
@@ -77,11 +76,7 @@ async def test_warning_and_breach_fire_once_each(
     assert len(await stream_events(redis, "sla.overdue")) == 1
 
     # the sweep, through the queue, finds nothing left to raise and announces nothing twice
-    queue = ArqRedis(
-        connection_pool=ConnectionPool.from_url(settings.redis_url),
-        default_queue_name=settings.redis.queue_name,
-        **JSON_SERIALIZERS,
-    )
+    queue = connect_queue(settings)
     job = await queue.enqueue_job("sweep")
     await queue.aclose()
 

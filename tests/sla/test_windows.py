@@ -12,11 +12,11 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 from arq.connections import ArqRedis
-from redis.asyncio import ConnectionPool
 
+from hotline.queue import connect_queue
 from hotline.settings import Settings
 from hotline.sla.timers import schedule_timers, timer_job_id, timer_window
-from hotline.worker import JSON_SERIALIZERS, build_worker
+from hotline.worker import build_worker
 from tests.api.test_ticket_lifecycle import NOISE_CALL
 from tests.conftest import ok
 from tests.sla.test_faults import plant_deadlines, schedule
@@ -26,11 +26,7 @@ pytestmark = pytest.mark.usefixtures("city")
 
 
 def queue_for(settings: Settings) -> ArqRedis:
-    return ArqRedis(
-        connection_pool=ConnectionPool.from_url(settings.redis_url),
-        default_queue_name=settings.redis.queue_name,
-        **JSON_SERIALIZERS,
-    )
+    return connect_queue(settings)
 
 
 async def drain(settings: Settings, workers: int = 1, timeout: float = 30) -> None:
