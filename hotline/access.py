@@ -18,10 +18,13 @@ from hotline.tickets.records import Ticket
 
 HANDLING_ROLES = frozenset({Role.HANDLER, Role.DISPATCHER})
 REVIEWING_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR})
+REPORT_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 
-def sees_everything(user: User, catalog: Catalog) -> bool:
-    return user.unit_id == catalog.tree.root.id
+def at_hotline_centre(user: User, catalog: Catalog) -> bool:
+    """The hotline centre is the root unit (the city); its staff see every ticket. False while no
+    org tree is imported, so this never raises (the websocket filter calls it without I/O)."""
+    return catalog.org is not None and user.unit_id == catalog.org.root.id
 
 
 async def held_by(conn: asyncpg.Connection, ticket_id: int) -> set[int]:
@@ -29,7 +32,7 @@ async def held_by(conn: asyncpg.Connection, ticket_id: int) -> set[int]:
 
 
 async def require_view(conn: asyncpg.Connection, user: User, ticket: Ticket, catalog: Catalog) -> None:
-    if sees_everything(user, catalog):
+    if at_hotline_centre(user, catalog):
         return
     units = await held_by(conn, ticket.id)
     if ticket.holder_unit_id is not None:
@@ -44,7 +47,7 @@ def shows_personal_data(user: User, catalog: Catalog) -> bool:
     """Callers' names and numbers: the hotline centre, and units configured to need them."""
     if user.role in (Role.OPERATOR, Role.ADMIN):
         return True
-    if sees_everything(user, catalog):
+    if at_hotline_centre(user, catalog):
         return True
     return user.unit_id in catalog.sees_phone
 
@@ -89,12 +92,23 @@ def require_supervisor_over(user: User, unit_id: int, catalog: Catalog) -> None:
 def require_hotline(user: User, catalog: Catalog) -> None:
     """Intake, callbacks, closing on the spot and merging: the hotline centre's operators."""
     require_role(user, Role.OPERATOR, Role.DISPATCHER)
-    if not sees_everything(user, catalog):
+    if not at_hotline_centre(user, catalog):
         raise ApiError(403, "只有热线中心可以执行此操作", code="not_hotline")
 
 
 def visible_units(user: User, catalog: Catalog) -> frozenset[int] | None:
     """The units whose tickets a user may list; None means all."""
-    if sees_everything(user, catalog):
+    if at_hotline_centre(user, catalog):
         return None
     return catalog.tree.subtree_ids(user.unit_id)
+
+
+def require_report_role(user: User) -> None:
+    """The monthly report and the rankings: supervisors and administrators."""
+    if user.role not in REPORT_ROLES:
+        raise ApiError(403, "仅督办人和管理员可查看分析报告与排名", code="wrong_role")
+
+
+def report_scope(user: User, catalog: Catalog) -> int | None:
+    """The unit whose subtree a user's report covers: None (the whole city) at the hotline centre."""
+    return None if at_hotline_centre(user, catalog) else user.unit_id

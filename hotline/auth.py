@@ -34,6 +34,19 @@ class User:
         return cls(row["id"], row["username"], row["display_name"], Role(row["role"]), row["unit_id"])
 
 
+def user_json(user: User, unit_name: str) -> dict[str, object]:
+    """Who is signed in, for the API (`/api/me`, login) and the pages alike."""
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role.value,
+        "role_label": user.role.label,
+        "unit_id": user.unit_id,
+        "unit_name": unit_name,
+    }
+
+
 def _digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
@@ -66,6 +79,12 @@ async def user_for_token(pool: asyncpg.Pool, token: str | None, now: datetime) -
         return None
     row = await pool.fetchrow(Q.user_by_token, _digest(token), now)
     return User.from_row(row) if row else None
+
+
+async def session_user(connection: HTTPConnection) -> User | None:
+    """The user of a page request's session cookie, or None (the page then asks to log in)."""
+    state = connection.app.state
+    return await user_for_token(state.pool, connection.cookies.get(SESSION_COOKIE), state.clock())
 
 
 async def current_user(connection: HTTPConnection) -> User:

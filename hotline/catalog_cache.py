@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import asyncpg
 
@@ -37,7 +36,6 @@ class Catalog:
     categories: dict[str, Category]
     rules: tuple[ResponsibilityRule, ...]
     places: tuple[tuple[str, str, int], ...]  # (name, kind, unit id)
-    extras: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def tree(self) -> OrgTree:

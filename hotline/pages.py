@@ -20,9 +20,11 @@ from starlette.templating import Jinja2Templates
 from dispatch.sla import Track
 from dispatch.states import Action, TicketState, allowed_actions
 from dispatch.ticket_types import TicketType
-from hotline.auth import SESSION_COOKIE, User, user_for_token
+from hotline.access import REPORT_ROLES, at_hotline_centre
+from hotline.auth import User, session_user, user_json
 from hotline.report import views as report_views
 from hotline.roles import Role
+from realtime.events import ALERT_EVENTS, EventType
 
 HERE = Path(__file__).resolve().parent
 BOARD_CLIENT = HERE.parent / "realtime" / "client.js"
@@ -52,14 +54,14 @@ PAGES = (
         "/reports/monthly",
         "report_page.html",
         "分析报告",
-        frozenset({Role.SUPERVISOR, Role.ADMIN}),
+        REPORT_ROLES,
         extra=report_views.report_context,
     ),
     Page(
         "/rankings",
         "rankings.html",
         "考核排名",
-        frozenset({Role.SUPERVISOR, Role.ADMIN}),
+        REPORT_ROLES,
         extra=report_views.rankings_context,
     ),
 )
@@ -79,12 +81,9 @@ LABELS: dict[str, Any] = {
     "types": {t.value: t.label for t in TicketType},
     "tracks": {t.value: t.label for t in Track},
     "allowed": {s.value: [a.value for a in allowed_actions(s)] for s in TicketState},
+    "events": {e.name: e.value for e in EventType},
+    "alert_events": sorted(ALERT_EVENTS),
 }
-
-
-async def page_user(request: Request) -> User | None:
-    state = request.app.state
-    return await user_for_token(state.pool, request.cookies.get(SESSION_COOKIE), state.clock())
 
 
 @dataclass(frozen=True)
@@ -100,7 +99,7 @@ async def _whoami(request: Request, user: User) -> Whoami:
     org = catalog.org
     if org is None or user.unit_id not in org:
         return Whoami(user, "", False)
-    return Whoami(user, org.unit(user.unit_id).name, org.root.id == user.unit_id)
+    return Whoami(user, org.unit(user.unit_id).name, at_hotline_centre(user, catalog))
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -117,20 +116,12 @@ def _context(request: Request, me: Whoami, title: str, page: str) -> dict[str, A
     return {
         "title": title,
         "page": page,
-        "user": {
-            "id": user.id,
-            "username": user.username,
-            "display_name": user.display_name,
-            "role": user.role.value,
-            "role_label": user.role.label,
-            "unit_id": user.unit_id,
-            "unit_name": unit_name,
-        },
+        "user": user_json(user, unit_name),
         "nav": [
             {"path": p.path, "title": p.title, "current": p.path == page} for p in PAGES if p.allows(user, me.at_city)
         ],
         "boot": {
-            "user": {"id": user.id, "role": user.role.value, "unit_id": user.unit_id, "unit_name": unit_name},
+            "user": user_json(user, unit_name),
             "timezone": settings.app.timezone,
             "server_now_ms": int(request.app.state.clock().timestamp() * 1000),
             "labels": LABELS,
@@ -140,7 +131,7 @@ def _context(request: Request, me: Whoami, title: str, page: str) -> dict[str, A
 
 def _page_view(page: Page) -> Callable[[Request], Awaitable[Response]]:
     async def view(request: Request) -> Response:
-        user = await page_user(request)
+        user = await session_user(request)
         if user is None:
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
         me = await _whoami(request, user)
@@ -159,7 +150,7 @@ def _page_view(page: Page) -> Callable[[Request], Awaitable[Response]]:
 
 
 async def login_page(request: Request) -> Response:
-    user = await page_user(request)
+    user = await session_user(request)
     target = _safe_next(request.query_params.get("next"))
     if user is not None:
         return RedirectResponse(target or HOME_OF[user.role], status_code=303)

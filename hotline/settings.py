@@ -106,7 +106,6 @@ class IntakeSettings:
     repeat_days: int = 30
     similar_min_score: float = 0.35
     complex_categories: list[str] = dataclasses.field(default_factory=lambda: ["房地产市场", "劳资纠纷"])
-    max_content_chars: int = 5000
 
 
 @dataclasses.dataclass(frozen=True)

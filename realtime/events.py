@@ -10,19 +10,39 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from functools import cached_property
 from typing import Any, Final
 
-# The event types the system publishes; any other string is allowed too.
-TICKET_CREATED: Final = "ticket.created"
-TICKET_DISPATCHED: Final = "ticket.dispatched"
-TICKET_SIGNED: Final = "ticket.signed"
-TICKET_RETURNED: Final = "ticket.returned"
-SLA_WARNING: Final = "sla.warning"
-SLA_OVERDUE: Final = "sla.overdue"
-TICKET_COMPLETED: Final = "ticket.completed"
-TICKET_REOPENED: Final = "ticket.reopened"
-SUPERVISION_ORDER: Final = "supervision.order"
+
+class EventType(StrEnum):
+    """Every event type the system publishes: the shell announces these, and the pages receive the
+    list (hotline/pages.py LABELS), so neither side spells one by hand."""
+
+    TICKET_CREATED = "ticket.created"
+    TICKET_DISPATCHED = "ticket.dispatched"
+    TICKET_QUEUED = "ticket.queued"
+    TICKET_SIGNED = "ticket.signed"
+    TICKET_RETURNED = "ticket.returned"
+    TICKET_COMPLETED = "ticket.completed"
+    TICKET_REVIEWED = "ticket.reviewed"
+    TICKET_SENT_BACK = "ticket.sent_back"
+    TICKET_CLOSED = "ticket.closed"
+    TICKET_REOPENED = "ticket.reopened"
+    TICKET_MERGED = "ticket.merged"
+    TICKET_SUSPENDED = "ticket.suspended"
+    TICKET_RESUMED = "ticket.resumed"
+    TICKET_URGED = "ticket.urged"
+    SLA_WARNING = "sla.warning"
+    SLA_OVERDUE = "sla.overdue"
+    SUPERVISION_ORDER = "supervision.order"
+    EARLY_WARNING = "early.warning"
+
+
+# What a board shows in its alert feed the moment it arrives.
+ALERT_EVENTS: Final = frozenset(
+    {EventType.SLA_WARNING, EventType.SLA_OVERDUE, EventType.SUPERVISION_ORDER, EventType.EARLY_WARNING}
+)
 
 # Types under this prefix are the hub's own bookkeeping and never reach a client.
 INTERNAL_PREFIX: Final = "realtime."

@@ -161,9 +161,7 @@ class Hub:
         at: datetime | None = None,
     ) -> str:
         """`publish` to this hub's stream."""
-        return await publish(
-            self.redis, event_type, unit_path, payload, at=at, stream=self.stream, maxlen=self.maxlen
-        )
+        return await publish(self.redis, event_type, unit_path, payload, at=at, stream=self.stream, maxlen=self.maxlen)
 
     async def tail_id(self) -> str:
         """The id a snapshot taken now is current to: the newest entry's (written if none)."""
@@ -179,9 +177,7 @@ class Hub:
         """
         if not is_event_id(last_id):
             return None
-        found, entries = await stream.range_after(
-            self.redis, self.stream, last_id, count=self.replay_limit + 1
-        )
+        found, entries = await stream.range_after(self.redis, self.stream, last_id, count=self.replay_limit + 1)
         if not found or len(entries) > self.replay_limit:
             return None
         _position, events = stream.decode(entries, last_id)

@@ -81,9 +81,7 @@ async def contains(redis: Redis, stream: str, event_id: str) -> bool:
     return bool(await redis.xrange(stream, min=event_id, max=event_id, count=1))
 
 
-async def read_after(
-    redis: Redis, stream: str, after: str, *, count: int, block_ms: int
-) -> tuple[str, list[Event]]:
+async def read_after(redis: Redis, stream: str, after: str, *, count: int, block_ms: int) -> tuple[str, list[Event]]:
     """XREAD BLOCK: (the id to read after next time, the events that arrived)."""
     reply = await redis.xread({stream: after}, count=count, block=block_ms)
     if isinstance(reply, dict):  # RESP3 replies map stream name to entries

@@ -1,6 +1,7 @@
 """The dependency direction of the house: hotline -> dispatch, classifier, realtime; never back."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,102 @@ def test_core_packages_do_not_import_the_shell(package: str) -> None:
         for path in (ROOT / package).rglob("*.py")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def our_modules() -> dict[str, Path]:
+    return {module_name(p): p for package in sorted(OURS) for p in (ROOT / package).rglob("*.py")}
+
+
+def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """Every module of ours that `path` imports, at the top or inside a function (lazy imports count)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            # `from package import module` names a module; `from module import name` names the module
+            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
+        else:
+            continue
+        for target in targets:
+            while target and target not in modules:
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                found.add(target)
+    return found
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for succ in sorted(graph[node]):
+            if succ not in index:
+                visit(succ)
+                low[node] = min(low[node], low[succ])
+            elif succ in on_stack:
+                low[node] = min(low[node], index[succ])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycle_anywhere_lazy_imports_included() -> None:
+    modules = our_modules()
+    graph = {name: imports_of(name, path, modules) for name, path in modules.items()}
+    assert cycles(graph) == []
+
+
+def test_the_cycle_finder_finds_a_cycle_through_a_lazy_import() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c"]]
+
+
+DOCUMENTED_PATH = re.compile(r"`((?:hotline|dispatch|classifier|realtime)/[\w/]*(?:\.py)?)`")
+
+
+def test_architecture_doc_names_every_module_and_only_existing_ones() -> None:
+    """docs/architecture.md is where a newcomer looks for where a file goes; it must stay true."""
+    named = set(DOCUMENTED_PATH.findall((ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")))
+    missing_files = sorted(p for p in named if not (ROOT / p).exists())
+    assert missing_files == [], "docs/architecture.md names paths that do not exist"
+    modules = {
+        str(p.relative_to(ROOT)) for package in sorted(OURS) for p in (ROOT / package).rglob("*.py")
+        if p.name != "__init__.py"
+    }  # fmt: skip
+    covered = {m for m in modules if m in named}
+    assert sorted(modules - covered) == [], "docs/architecture.md does not name these modules"
+
+
+def test_hotline_keeps_its_top_level_small() -> None:
+    """Concepts get a package of their own (sla/, report/, imports/, demo/, tickets/ ...)."""
+    assert len(list((ROOT / "hotline").glob("*.py"))) <= 34

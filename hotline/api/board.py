@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
-from hotline import board_snapshot, schemas
+from hotline import access, board_snapshot, schemas
 from hotline.api.common import Endpoint, now, ok
 from hotline.api.tickets import action
 from hotline.auth import User, current_user, request_token, user_for_token
@@ -44,8 +44,7 @@ def socket_filter(app: Any):  # type: ignore[no-untyped-def]
     def accepts(user: User, event: Event) -> bool:
         """Cheap and I/O-free: the board of a unit gets what concerns its subtree (city: everything)."""
         catalog = app.state.catalogs.last
-        is_city = catalog is not None and catalog.org is not None and catalog.org.root.id == user.unit_id
-        return is_city or user.unit_id in event.unit_path
+        return (catalog is not None and access.at_hotline_centre(user, catalog)) or user.unit_id in event.unit_path
 
     return accepts
 

@@ -158,7 +158,7 @@ async def get_request(request: Request) -> Response:
 
 
 def _require_centre(user: User, tx: Context) -> None:
-    if not access.sees_everything(user, tx.catalog):
+    if not access.at_hotline_centre(user, tx.catalog):
         raise ApiError(403, "只有热线中心的账号可以使用 Open311 接口")
 
 

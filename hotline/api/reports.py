@@ -5,27 +5,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hotline import access
 from hotline.api.common import Endpoint, now, ok
-from hotline.auth import User, current_user
+from hotline.auth import current_user
 from hotline.errors import ApiError
 from hotline.report import scores
 from hotline.report.data import monthly
-from hotline.roles import Role
-
-REPORT_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
-
-
-def require_report_role(user: User) -> None:
-    if user.role not in REPORT_ROLES:
-        raise ApiError(403, "仅督办人和管理员可查看分析报告与排名")
-
-
-async def report_scope(request: Request, user: User) -> int | None:
-    """The hotline centre sees the whole city; anyone else the report of their own unit's subtree."""
-    async with request.app.state.pool.acquire() as conn:
-        catalog = await request.app.state.catalogs.get(conn)
-    is_city = catalog.org is not None and catalog.org.root.id == user.unit_id
-    return None if is_city else user.unit_id
 
 
 def month_param(request: Request) -> scores.Period:
@@ -40,17 +25,17 @@ def month_param(request: Request) -> scores.Period:
 
 async def monthly_report(request: Request) -> Response:
     user = await current_user(request)
-    require_report_role(user)
+    access.require_report_role(user)
     month = month_param(request)
-    scope = await report_scope(request, user)
     state = request.app.state
     async with state.pool.acquire() as conn:
+        scope = access.report_scope(user, await state.catalogs.get(conn))
         return ok(await monthly(conn, state.settings, month, now(request), scope))
 
 
 async def rankings(request: Request) -> Response:
     user = await current_user(request)
-    require_report_role(user)
+    access.require_report_role(user)
     try:
         period = scores.parse_period(request.query_params.get("period", ""))
     except scores.PeriodError as exc:

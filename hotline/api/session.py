@@ -10,24 +10,12 @@ from hotline.api.common import Endpoint, now, ok, parse_body
 from hotline.errors import ApiError
 
 
-def user_json(user: auth.User, unit_name: str) -> dict[str, object]:
-    return {
-        "id": user.id,
-        "username": user.username,
-        "display_name": user.display_name,
-        "role": user.role.value,
-        "role_label": user.role.label,
-        "unit_id": user.unit_id,
-        "unit_name": unit_name,
-    }
-
-
 async def login(request: Request) -> Response:
     body = await parse_body(request, schemas.Login)
     async with request.app.state.pool.acquire() as conn:
         token, user = await auth.login(conn, body.username, body.password, body.kind, now(request))
         catalog = await request.app.state.catalogs.get(conn)
-    response = ok({"token": token, "user": user_json(user, catalog.tree.unit(user.unit_id).name)})
+    response = ok({"token": token, "user": auth.user_json(user, catalog.tree.unit(user.unit_id).name)})
     if body.kind == "session":
         response.set_cookie(
             auth.SESSION_COOKIE,
@@ -55,7 +43,7 @@ async def me(request: Request) -> Response:
     user = await auth.current_user(request)
     async with request.app.state.pool.acquire() as conn:
         catalog = await request.app.state.catalogs.get(conn)
-    return ok(user_json(user, catalog.tree.unit(user.unit_id).name))
+    return ok(auth.user_json(user, catalog.tree.unit(user.unit_id).name))
 
 
 ENDPOINTS = [

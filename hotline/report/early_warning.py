@@ -23,9 +23,9 @@ from classifier.text import clean
 from hotline.catalog_cache import Catalog
 from hotline.queries import Q
 from hotline.settings import ReportSettings
+from realtime.events import EventType
 
 HOUR = timedelta(hours=1)
-EVENT_TYPE = "early.warning"
 
 
 @dataclass
@@ -252,7 +252,9 @@ async def store_and_publish(ctx: dict[str, Any], warnings: list[EarlyWarning], n
             if warning_id is None:
                 continue
             new += 1
-            await publish(ctx["redis"], EVENT_TYPE, _unit_path(catalog, w), alert_payload(warning_id, w, text))
+            await publish(
+                ctx["redis"], EventType.EARLY_WARNING, _unit_path(catalog, w), alert_payload(warning_id, w, text)
+            )
             await conn.execute(Q.mark_early_warning_published, warning_id, now)
     return new
 

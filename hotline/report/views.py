@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from hotline.auth import User
+from hotline import access
+from hotline.auth import User, session_user
 from hotline.report import scores
 from hotline.report.data import monthly, previous_month
 from hotline.report.render import render_html
@@ -30,13 +31,12 @@ def _month(request: Request) -> scores.Period:
 
 
 async def _allowed(request: Request) -> tuple[User | None, int | None]:
-    from hotline.api.reports import REPORT_ROLES, report_scope
-    from hotline.pages import page_user
-
-    user = await page_user(request)
-    if user is None or user.role not in REPORT_ROLES:
+    user = await session_user(request)
+    if user is None or user.role not in access.REPORT_ROLES:
         return None, None
-    return user, await report_scope(request, user)
+    async with request.app.state.pool.acquire() as conn:
+        catalog = await request.app.state.catalogs.get(conn)
+    return user, access.report_scope(user, catalog)
 
 
 async def report_context(request: Request, user: User) -> dict[str, Any]:

@@ -19,10 +19,11 @@ from hotline.queries import Q
 from hotline.tickets.journal import Actor, board_event, log_actions, transaction
 from hotline.tickets.records import TicketHead
 from hotline.tickets.supervision import issue_orders
+from realtime.events import EventType
 from realtime.stream import BoardEvent, publish_many
 
 KIND_LABELS = {"warning": "即将超期预警", "overdue": "超期"}
-EVENT_TYPES = {"warning": "sla.warning", "overdue": "sla.overdue"}
+EVENT_TYPES = {"warning": EventType.SLA_WARNING, "overdue": EventType.SLA_OVERDUE}
 ORDER_REASON = "「{rule_name}」已超期，请说明原因并限时办理"
 REPUBLISH_BATCH = 500
 

@@ -2,7 +2,8 @@
 // the rest of the board refetched from GET /api/board (throttled) after any event.
 import { api, boot, h, clear, run, ask, countdown, fmtDateTime, fmtTime, serverNow, stateLabel, loadUnits, toast, $ } from "./common.js";
 
-const ALERT_EVENTS = new Set(["sla.warning", "sla.overdue", "supervision.order", "early.warning"]);
+const EVENTS = boot.labels.events;
+const ALERT_EVENTS = new Set(boot.labels.alert_events);
 const ALERT_LABELS = { warning: "即将超期", overdue: "超期", order: "督办单", early: "未诉先办预警" };
 const FEED_LIMIT = 60;
 const REFETCH_AFTER_MS = 300;
@@ -99,7 +100,7 @@ async function urge(button, id, number) {
 
 function alertFromEvent(frame) {
   const p = frame.payload || {};
-  const order = frame.event_type === "supervision.order";
+  const order = frame.event_type === EVENTS.SUPERVISION_ORDER;
   return {
     key: order ? `order:${p.order_id}` : `alert:${p.alert_id}`,
     at: frame.at,

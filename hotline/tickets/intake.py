@@ -27,6 +27,7 @@ from hotline.sla.clock import SlaClock
 from hotline.tickets import flow
 from hotline.tickets.journal import Context, announce, lock
 from hotline.tickets.records import TICKET_COLUMNS, Ticket
+from realtime.events import EventType
 
 log = structlog.get_logger(__name__)
 
@@ -189,7 +190,7 @@ async def create_ticket(
         existing = await ctx.conn.fetchval(Q.ticket_id_by_idempotency_key, idempotency_key)
         return await lock(ctx.conn, existing), False
     ticket = Ticket.from_row(row)  # ours alone until commit: no lock needed
-    announce(ctx, "ticket.created", ticket, {"type_label": ticket.type.label})
+    announce(ctx, EventType.TICKET_CREATED, ticket, {"type_label": ticket.type.label})
     if body.close_on_spot:
         ticket = await flow.do_close_on_spot(ctx, user, ticket, body.kb_entry_id, body.answer or "")
     elif body.merge_into is not None:

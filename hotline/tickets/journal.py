@@ -22,6 +22,7 @@ from hotline.catalog_cache import Catalog, CatalogCache
 from hotline.errors import ApiError
 from hotline.tickets.records import TICKET_COLUMNS, Ticket, TicketHead
 from hotline.uow import Outbox, unit_of_work
+from realtime.events import EventType
 from realtime.stream import BoardEvent
 
 # A whole locked ticket, or the head of one read in bulk (timers raising many alerts at once).
@@ -35,24 +36,24 @@ _SETTABLE = frozenset(
 )
 
 # Realtime event type announced for an action (others are logged but not pushed).
-EVENT_TYPES = {
-    Action.ROUTE_AUTO: "ticket.dispatched",
-    Action.ASSIGN: "ticket.dispatched",
-    Action.QUEUE_FOR_DISPATCHER: "ticket.queued",
-    Action.SIGN: "ticket.signed",
-    Action.RETURN: "ticket.returned",
-    Action.APPROVE_RETURN: "ticket.queued",
-    Action.REJECT_RETURN: "ticket.dispatched",
-    Action.SUBMIT_COMPLETION: "ticket.completed",
-    Action.ACCEPT_COMPLETION: "ticket.reviewed",
-    Action.SEND_BACK: "ticket.sent_back",
-    Action.CALLBACK_SATISFIED: "ticket.closed",
-    Action.CLOSE_WITHOUT_CALLBACK: "ticket.closed",
-    Action.CALLBACK_DISSATISFIED: "ticket.reopened",
-    Action.CLOSE_ON_SPOT: "ticket.closed",
-    Action.MERGE: "ticket.merged",
-    Action.SUSPEND: "ticket.suspended",
-    Action.RESUME: "ticket.resumed",
+EVENT_TYPES: dict[Action, EventType] = {
+    Action.ROUTE_AUTO: EventType.TICKET_DISPATCHED,
+    Action.ASSIGN: EventType.TICKET_DISPATCHED,
+    Action.QUEUE_FOR_DISPATCHER: EventType.TICKET_QUEUED,
+    Action.SIGN: EventType.TICKET_SIGNED,
+    Action.RETURN: EventType.TICKET_RETURNED,
+    Action.APPROVE_RETURN: EventType.TICKET_QUEUED,
+    Action.REJECT_RETURN: EventType.TICKET_DISPATCHED,
+    Action.SUBMIT_COMPLETION: EventType.TICKET_COMPLETED,
+    Action.ACCEPT_COMPLETION: EventType.TICKET_REVIEWED,
+    Action.SEND_BACK: EventType.TICKET_SENT_BACK,
+    Action.CALLBACK_SATISFIED: EventType.TICKET_CLOSED,
+    Action.CLOSE_WITHOUT_CALLBACK: EventType.TICKET_CLOSED,
+    Action.CALLBACK_DISSATISFIED: EventType.TICKET_REOPENED,
+    Action.CLOSE_ON_SPOT: EventType.TICKET_CLOSED,
+    Action.MERGE: EventType.TICKET_MERGED,
+    Action.SUSPEND: EventType.TICKET_SUSPENDED,
+    Action.RESUME: EventType.TICKET_RESUMED,
 }
 
 

@@ -13,8 +13,6 @@ from dispatch.states import TicketState
 from dispatch.ticket_types import TicketType
 
 CHANNEL_LABELS = {"phone": "电话", "web": "网站", "app": "APP/小程序", "api": "接口"}
-URGENCY_LABELS = {"normal": "一般", "urgent": "紧急"}
-SATISFACTION_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 TICKET_COLUMNS = """id, number, type, channel, caller_phone, caller_name, address, content, category_code,
     category_confidence, category_source, urgency, is_complex, complexity, place, state, holder_unit_id,
     lead_unit_id, co_unit_ids, master_ticket_id, kb_entry_id, routing, created_by, created_at, updated_at,

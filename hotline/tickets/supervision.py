@@ -15,6 +15,7 @@ from hotline.errors import ApiError
 from hotline.settings import SupervisionSettings
 from hotline.tickets.journal import Actor, AnyTicket, Context, announce, lock, log_action, log_actions, transaction
 from hotline.tickets.records import Ticket
+from realtime.events import EventType
 
 
 def thresholds(settings: SupervisionSettings) -> SupervisionThresholds:
@@ -64,14 +65,17 @@ async def issue_orders(
     )
     for ticket, reason, order_id in done:
         announce(
-            ctx, "supervision.order", ticket, {"order_id": order_id, "reason": reason, "unit_id": ticket.holder_unit_id}
+            ctx,
+            EventType.SUPERVISION_ORDER,
+            ticket,
+            {"order_id": order_id, "reason": reason, "unit_id": ticket.holder_unit_id},
         )
     return [order_id for _, _, order_id in done]
 
 
 async def urge(ctx: Context, actor: Actor, ticket: Ticket, note: str) -> None:
     await log_action(ctx, ticket, "urge", actor, reason=note)
-    announce(ctx, "ticket.urged", ticket, {"note": note})
+    announce(ctx, EventType.TICKET_URGED, ticket, {"note": note})
 
 
 async def do_issue_order(ctx: Context, user: User, ticket: Ticket, reason: str, answer_hours: float) -> int:
