@@ -13,6 +13,7 @@ import asyncpg
 from hotline.auth import User
 from hotline.catalog_cache import Catalog
 from hotline.errors import ApiError
+from hotline.queries import Q
 from hotline.roles import Role
 from hotline.tickets.records import Ticket
 
@@ -28,7 +29,7 @@ def at_hotline_centre(user: User, catalog: Catalog) -> bool:
 
 
 async def held_by(conn: asyncpg.Connection, ticket_id: int) -> set[int]:
-    return {r["unit_id"] for r in await conn.fetch("SELECT unit_id FROM ticket_units WHERE ticket_id = $1", ticket_id)}
+    return {r["unit_id"] for r in await conn.fetch(Q.ticket_unit_ids, ticket_id)}
 
 
 async def require_view(conn: asyncpg.Connection, user: User, ticket: Ticket, catalog: Catalog) -> None:

@@ -12,20 +12,9 @@ from typing import Any
 
 import asyncpg
 
-Cut = Callable[[str], list[str]]
+from hotline.queries import Q
 
-SEARCH_SQL = """
-WITH q AS (
-    SELECT to_tsquery('simple', string_agg(quote_literal(lower(t)), ' | ')) AS query
-    FROM unnest($1::text[]) AS t
-)
-SELECT e.id, e.title, e.answer, e.category_code, e.keywords,
-       ts_rank(e.search, q.query) + CASE WHEN e.category_code = $2 THEN 0.2 ELSE 0 END AS score
-FROM kb_entries e, q
-WHERE e.active AND e.search @@ q.query
-ORDER BY score DESC, e.id
-LIMIT $3
-"""
+Cut = Callable[[str], list[str]]
 
 
 async def search(
@@ -34,7 +23,7 @@ async def search(
     tokens = sorted(set(cut(query)))[:64]
     if not tokens:
         return []
-    rows = await conn.fetch(SEARCH_SQL, tokens, category_code, limit)
+    rows = await conn.fetch(Q.kb_search, tokens, category_code, limit)
     return [
         {
             "id": r["id"],
@@ -62,8 +51,7 @@ async def add_entry(
 ) -> int:
     return int(
         await conn.fetchval(
-            """INSERT INTO kb_entries (title, answer, category_code, keywords, tokens)
-               VALUES ($1, $2, $3, $4, $5) RETURNING id""",
+            Q.insert_kb_entry,
             title,
             answer,
             category_code,

@@ -24,14 +24,22 @@ class QueryError(Exception):
 class Queries:
     """Attribute access to named queries: `Q.insert_unit` is the SQL text."""
 
-    def __init__(self, queries: dict[str, str]):
+    def __init__(self, queries: dict[str, str], fragments: dict[str, str] | None = None):
         self._queries = queries
+        self._fragments = fragments or {}
 
     def __getattr__(self, name: str) -> str:
         try:
             return self._queries[name]
         except KeyError:
             raise AttributeError(f"no SQL query named {name!r} in {QUERIES_DIR}") from None
+
+    def fragment(self, name: str) -> str:
+        """A fragment's text, for the few truly dynamic statements that cannot be named queries."""
+        try:
+            return self._fragments[name]
+        except KeyError:
+            raise AttributeError(f"no SQL fragment named {name!r} in {QUERIES_DIR}") from None
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self._queries.items())
@@ -76,7 +84,7 @@ def load_queries(directory: Path = QUERIES_DIR) -> Queries:
     for name, sql in fragments.items():
         if _INCLUDE.search(sql):
             raise QueryError(f"fragment {name!r} includes another fragment; keep fragments flat")
-    return Queries({name: _include(name, sql, fragments) for name, sql in queries.items()})
+    return Queries({name: _include(name, sql, fragments) for name, sql in queries.items()}, fragments)
 
 
 Q = load_queries()

@@ -8,7 +8,8 @@ from starlette.responses import Response
 from hotline import access, schemas
 from hotline.api.common import Endpoint, int_param, now, ok, parse_body
 from hotline.auth import current_user
-from hotline.tickets.appeals import APPEALS, appeal_json, do_decide_appeal, do_file_appeal
+from hotline.queries import Q
+from hotline.tickets.appeals import appeal_json, do_decide_appeal, do_file_appeal
 from hotline.tickets.journal import lock, transaction
 
 
@@ -21,7 +22,7 @@ async def file_appeal(request: Request) -> Response:
         ticket = await lock(tx.conn, ticket_id)
         await access.require_view(tx.conn, user, ticket, tx.catalog)
         appeal_id = await do_file_appeal(tx, user, ticket, body.kind, body.reason)
-        row = await tx.conn.fetchrow(f"{APPEALS} WHERE a.id = $1", appeal_id)
+        row = await tx.conn.fetchrow(Q.appeal_with_number_by_id, appeal_id)
         names = tx.catalog.unit_names
     return ok(appeal_json(row, names), 201)
 
@@ -42,11 +43,7 @@ async def list_appeals(request: Request) -> Response:
     state = request.app.state
     async with transaction(state.pool, state.catalogs, state.redis, now(request)) as tx:
         units = access.visible_units(user, tx.catalog)
-        rows = await tx.conn.fetch(
-            f"""{APPEALS} WHERE ($1::bigint[] IS NULL OR a.unit_id = ANY($1::bigint[]))
-                ORDER BY (a.status = 'pending') DESC, a.id DESC LIMIT 200""",
-            None if units is None else sorted(units),
-        )
+        rows = await tx.conn.fetch(Q.list_appeals, None if units is None else sorted(units))
         names = tx.catalog.unit_names
     return ok({"items": [appeal_json(r, names) for r in rows]})
 

@@ -19,7 +19,7 @@ from hotline.queries import Q
 from hotline.roles import Role
 from hotline.tickets import flow, intake
 from hotline.tickets.journal import Context, lock, transaction
-from hotline.tickets.records import TICKET_COLUMNS, Ticket, ticket_json
+from hotline.tickets.records import Ticket, ticket_json
 
 UseCase = Callable[[Context, Any, User, Ticket, Any], Awaitable[Any]]
 
@@ -31,13 +31,7 @@ async def present(
     its open clocks when the caller knows them (else they are read)."""
     show = access.shows_personal_data(user, tx.catalog)
     if show and user.role is Role.HANDLER and (ticket.caller_phone or ticket.caller_name):
-        await tx.conn.execute(
-            "INSERT INTO pii_reads (user_id, ticket_id, at, fields) VALUES ($1, $2, $3, $4)",
-            user.id,
-            ticket.id,
-            tx.now,
-            ["caller_phone", "caller_name"],
-        )
+        await tx.conn.execute(Q.insert_pii_read, user.id, ticket.id, tx.now, ["caller_phone", "caller_name"])
     names = tx.catalog.unit_names
     data = ticket_json(ticket, unit_names=names, show_personal=show)
     data["deadlines"] = [
@@ -108,7 +102,7 @@ async def suggest(request: Request) -> Response:
 
 async def visible_ticket(tx: Context, user: User, ticket_id: int) -> Ticket:
     """The ticket for reading (no lock), or the same 404 whether it is missing or not this user's."""
-    row = await tx.conn.fetchrow(f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1", ticket_id)
+    row = await tx.conn.fetchrow(Q.ticket_by_id, ticket_id)
     if row is None:
         raise ApiError(404, "找不到该工单", code="ticket_not_found")
     ticket = Ticket.from_row(row)
@@ -150,7 +144,15 @@ async def ticket_events(request: Request) -> Response:
         return ok({"ticket_id": ticket_id, "events": events})
 
 
-LIST_SCOPES = ("inbox", "queue", "reviews", "extensions", "all")
+# One query per scope: $1 the units the user may see, $2 a state or NULL, $3 limit, $4 offset, $5 the scope's units.
+LIST_QUERIES = {
+    "inbox": Q.list_tickets_inbox,
+    "queue": Q.list_tickets_queue,
+    "reviews": Q.list_tickets_reviews,
+    "extensions": Q.list_tickets_extensions,
+    "all": Q.list_tickets_all,
+}
+LIST_SCOPES = tuple(LIST_QUERIES)
 
 
 async def list_tickets(request: Request) -> Response:
@@ -168,43 +170,10 @@ async def list_tickets(request: Request) -> Response:
     offset = _bounded_int(request, "offset", 0, 0, 1_000_000)
     async with _context(request) as tx:
         units = access.visible_units(user, tx.catalog)
-        where: list[str]
-        args: list[Any]
-        where, args = (
-            [
-                "($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = t.id "
-                "AND tu.unit_id = ANY($1::bigint[])))"
-            ],
-            [None if units is None else sorted(units)],
+        visible = None if units is None else sorted(units)
+        rows = await tx.conn.fetch(
+            LIST_QUERIES[scope], visible, state or None, limit, offset, *_scope_args(scope, user, tx)
         )
-        if scope == "inbox":
-            where.append(f"t.holder_unit_id = ${len(args) + 1} AND t.state IN ('assigned', 'signed', 'suspended')")
-            args.append(user.unit_id)
-        elif scope == "queue":
-            where.append(f"t.holder_unit_id = ${len(args) + 1} AND t.state = 'pending_dispatch'")
-            args.append(user.unit_id)
-        elif scope == "reviews":
-            children = [c.id for c in tx.catalog.tree.children(user.unit_id)]
-            where.append(f"t.holder_unit_id = ANY(${len(args) + 1}::bigint[]) AND t.state IN ('returned', 'completed')")
-            args.append(children)
-        elif scope == "extensions":
-            below = sorted(tx.catalog.tree.subtree_ids(user.unit_id) - {user.unit_id})
-            where.append(
-                f"EXISTS (SELECT 1 FROM extension_requests x WHERE x.ticket_id = t.id AND x.status = 'pending' "
-                f"AND x.unit_id = ANY(${len(args) + 1}::bigint[]))"
-            )
-            args.append(below)
-        if state:
-            where.append(f"t.state = ${len(args) + 1}")
-            args.append(state)
-        sql = (
-            f"SELECT {', '.join('t.' + c.strip() for c in TICKET_COLUMNS.split(','))}, "
-            "(SELECT min(d.due_at) FROM deadlines d WHERE d.ticket_id = t.id AND d.status = 'running') AS next_due "
-            f"FROM tickets t WHERE {' AND '.join(where)} "
-            f"ORDER BY next_due NULLS LAST, t.id DESC LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}"
-        )
-        args.extend([limit, offset])
-        rows = await tx.conn.fetch(sql, *args)
         show = access.shows_personal_data(user, tx.catalog)
         names = tx.catalog.unit_names
         items = []
@@ -215,6 +184,17 @@ async def list_tickets(request: Request) -> Response:
             item["next_due_at"] = next_due.isoformat() if next_due else None
             items.append(item)
         return ok({"items": items, "limit": limit, "offset": offset})
+
+
+def _scope_args(scope: str, user: User, tx: Context) -> tuple[Any, ...]:
+    """The units a scope's own filter takes ($5): mine, the ones directly below, or all below."""
+    if scope in ("inbox", "queue"):
+        return (user.unit_id,)
+    if scope == "reviews":
+        return ([c.id for c in tx.catalog.tree.children(user.unit_id)],)
+    if scope == "extensions":
+        return (sorted(tx.catalog.tree.subtree_ids(user.unit_id) - {user.unit_id}),)
+    return ()
 
 
 def _bounded_int(request: Request, name: str, default: int, low: int, high: int) -> int:

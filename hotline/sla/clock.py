@@ -17,6 +17,7 @@ import asyncpg
 from dispatch.calendar import Counting, WorkingCalendar
 from dispatch.sla import Extension, SlaPolicy, SlaRule, Track, compute_deadline
 from dispatch.ticket_types import TicketType
+from hotline.queries import Q
 from hotline.settings import Settings
 from hotline.sla.timers import TIMER_HORIZON, schedule_timers
 from hotline.tickets.journal import Context
@@ -81,10 +82,6 @@ class OpenDeadline:
     status: str
 
 
-_OPEN_COLUMNS = """id, ticket_id, unit_id, track, rule_name, duration_seconds, counts, warn_fraction, start_at,
-    due_at, warn_at, status"""
-
-
 def _deadline(row: asyncpg.Record) -> OpenDeadline:
     rule = SlaRule(
         row["rule_name"],
@@ -114,25 +111,6 @@ class Completion(enum.Enum):
     RESTART = "restart"  # it starts anew (重办 after a dissatisfied callback)
 
 
-# Ending the old clocks and starting the new ones in one statement (one round trip). The new rows
-# wait for the ended ones (the sub-select over `ended` runs first), because one clock per track may
-# be open (deadlines_one_open_per_track). With $5 a completion clock starts only if none ever ran.
-_START = f"""WITH ended AS (
-    UPDATE deadlines SET status = 'cancelled', ended_at = $3
-    WHERE ticket_id = $1 AND track = ANY($4::text[]) AND status IN ('running', 'paused')
-    RETURNING id
-)
-INSERT INTO deadlines (ticket_id, unit_id, track, rule_name, duration_seconds, counts, warn_fraction, start_at, due_at,
-                       warn_at)
-SELECT $1, $2, r.track, r.rule_name, r.duration_seconds, r.counts, r.warn_fraction, $3, r.due_at, r.warn_at
-FROM unnest($6::text[], $7::text[], $8::float8[], $9::text[], $10::float8[], $11::timestamptz[], $12::timestamptz[])
-     AS r (track, rule_name, duration_seconds, counts, warn_fraction, due_at, warn_at)
-WHERE (SELECT count(*) FROM ended) >= 0
-  AND NOT ($5 AND r.track = 'complete'
-           AND EXISTS (SELECT 1 FROM deadlines d WHERE d.ticket_id = $1 AND d.track = 'complete'))
-RETURNING {_OPEN_COLUMNS}"""
-
-
 class SlaClock:
     def __init__(self, policy: SlaPolicy, calendar: WorkingCalendar):
         self.policy = policy
@@ -152,7 +130,7 @@ class SlaClock:
         ending = [Track.REPLY, Track.ACCEPT, *([Track.COMPLETE] if completion is Completion.RESTART else [])]
         deadlines = [compute_deadline(rule, ctx.now, self.calendar) for rule in rules]
         rows = await ctx.conn.fetch(
-            _START,
+            Q.start_clocks,
             ticket.id,
             unit_id,
             ctx.now,
@@ -177,53 +155,27 @@ class SlaClock:
         await self._end(ctx, ticket_id, tracks or tuple(Track), "cancelled")
 
     async def _end(self, ctx: Context, ticket_id: int, tracks: tuple[Track, ...], status: str) -> None:
-        await ctx.conn.execute(
-            """UPDATE deadlines SET status = $3, ended_at = $4
-               WHERE ticket_id = $1 AND track = ANY($2::text[]) AND status IN ('running', 'paused')""",
-            ticket_id,
-            [t.value for t in tracks],
-            status,
-            ctx.now,
-        )
+        await ctx.conn.execute(Q.end_clocks, ticket_id, [t.value for t in tracks], status, ctx.now)
 
     async def reopen_completion(self, ctx: Context, ticket_id: int) -> None:
         """A completion sent back: its clock runs on from where it was (the facts did not change)."""
-        await ctx.conn.execute(
-            """UPDATE deadlines SET status = 'running', ended_at = NULL
-               WHERE id = (SELECT id FROM deadlines WHERE ticket_id = $1 AND track = 'complete'
-                           ORDER BY id DESC LIMIT 1) AND status = 'met'""",
-            ticket_id,
-        )
+        await ctx.conn.execute(Q.reopen_completion_clock, ticket_id)
         await self.recompute(ctx, ticket_id)
 
     async def pause(self, ctx: Context, ticket_id: int) -> None:
-        await ctx.conn.execute(
-            "UPDATE deadlines SET status = 'paused' WHERE ticket_id = $1 AND status = 'running'", ticket_id
-        )
+        await ctx.conn.execute(Q.pause_clocks, ticket_id)
 
     async def recompute(self, ctx: Context, ticket_id: int) -> None:
         """Re-derive the open clocks of a ticket from its suspensions and approved extensions."""
         pauses = [
-            (r["started_at"], r["ended_at"] or ctx.now)
-            for r in await ctx.conn.fetch(
-                "SELECT started_at, ended_at FROM suspensions WHERE ticket_id = $1 ORDER BY started_at", ticket_id
-            )
+            (r["started_at"], r["ended_at"] or ctx.now) for r in await ctx.conn.fetch(Q.ticket_suspensions, ticket_id)
         ]
-        suspended_now = await ctx.conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM suspensions WHERE ticket_id = $1 AND ended_at IS NULL)", ticket_id
-        )
+        suspended_now = await ctx.conn.fetchval(Q.ticket_suspended_now, ticket_id)
         extensions = [
             Extension(approved_at=r["decided_at"], by=timedelta(days=r["extra_days"]))
-            for r in await ctx.conn.fetch(
-                """SELECT decided_at, extra_days FROM extension_requests
-                   WHERE ticket_id = $1 AND status = 'approved' ORDER BY decided_at""",
-                ticket_id,
-            )
+            for r in await ctx.conn.fetch(Q.approved_extensions, ticket_id)
         ]
-        rows = await ctx.conn.fetch(
-            f"SELECT {_OPEN_COLUMNS} FROM deadlines WHERE ticket_id = $1 AND status IN ('running', 'paused')",
-            ticket_id,
-        )
+        rows = await ctx.conn.fetch(Q.open_clocks, ticket_id)
         for row in rows:
             open_deadline = _deadline(row)
             computed = compute_deadline(
@@ -235,7 +187,7 @@ class SlaClock:
             )
             status = "paused" if suspended_now else "running"
             updated = await ctx.conn.fetchrow(
-                f"UPDATE deadlines SET due_at = $2, warn_at = $3, status = $4 WHERE id = $1 RETURNING {_OPEN_COLUMNS}",
+                Q.set_clock_due,
                 open_deadline.id,
                 computed.due_at,
                 computed.warn_at,

@@ -10,11 +10,11 @@ import asyncpg
 from hotline import access
 from hotline.auth import User
 from hotline.errors import ApiError
+from hotline.queries import Q
 from hotline.roles import Role
 from hotline.tickets.journal import Actor, Context, lock, log_action
 from hotline.tickets.records import Ticket
 
-APPEALS = "SELECT a.*, t.number AS ticket_number FROM appeals a JOIN tickets t ON t.id = a.ticket_id"
 KIND_LABELS = {"overdue": "超期", "dissatisfied": "不满意", "returned": "退单", "other": "其他"}
 
 
@@ -24,8 +24,7 @@ async def do_file_appeal(ctx: Context, user: User, ticket: Ticket, kind: str, re
         raise ApiError(403, "只有办理过该工单的单位可以申诉", code="not_involved")
     access.require_role(user, *access.HANDLING_ROLES, Role.SUPERVISOR)
     appeal_id = await ctx.conn.fetchval(
-        """INSERT INTO appeals (ticket_id, unit_id, kind, reason, filed_by, filed_at)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id""",
+        Q.insert_appeal,
         ticket.id,
         user.unit_id,
         kind,
@@ -42,18 +41,17 @@ async def do_file_appeal(ctx: Context, user: User, ticket: Ticket, kind: str, re
 
 
 async def do_decide_appeal(ctx: Context, user: User, appeal_id: int, approve: bool, note: str) -> asyncpg.Record:
-    appeal = await ctx.conn.fetchrow("SELECT * FROM appeals WHERE id = $1", appeal_id)
+    appeal = await ctx.conn.fetchrow(Q.appeal_by_id, appeal_id)
     if appeal is None:
         raise ApiError(404, "找不到该申诉", code="appeal_not_found")
     ticket = await lock(ctx.conn, appeal["ticket_id"])
-    appeal = await ctx.conn.fetchrow("SELECT * FROM appeals WHERE id = $1 FOR UPDATE", appeal_id)
+    appeal = await ctx.conn.fetchrow(Q.lock_appeal, appeal_id)
     await access.require_view(ctx.conn, user, ticket, ctx.catalog)
     access.require_supervisor_over(user, appeal["unit_id"], ctx.catalog)
     if appeal["status"] != "pending":
         raise ApiError(409, "该申诉已经处理过", code="appeal_decided")
     decided = await ctx.conn.fetchrow(
-        """UPDATE appeals SET status = $2, decided_by = $3, decided_at = $4, decision_note = $5
-           WHERE id = $1 RETURNING *, $6::text AS ticket_number""",
+        Q.decide_appeal,
         appeal_id,
         "approved" if approve else "rejected",
         user.id,

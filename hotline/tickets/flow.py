@@ -15,6 +15,7 @@ from dispatch.states import Action, TicketState
 from hotline import access
 from hotline.auth import User
 from hotline.errors import ApiError
+from hotline.queries import Q
 from hotline.roles import Role
 from hotline.sla.clock import Completion, SlaClock
 from hotline.tickets.journal import Actor, Context, Hop, apply, apply_hops, log_action
@@ -79,7 +80,8 @@ async def route_decision(ctx: Context, clock: SlaClock, ticket: Ticket, decision
         changes["co_unit_ids"] = list(decision.co_handler_ids)
         hops = decision.hops or (decision.destination_unit_id,)
         return await dispatch_along(ctx, clock, ticket, hops, Action.ROUTE_AUTO, Actor.system(), reason, changes)
-    assert decision.queue_unit_id is not None
+    if decision.queue_unit_id is None:
+        raise RuntimeError("a routing decision that is not automatic must name the queue the ticket waits in")
     return await apply(
         ctx,
         ticket,
@@ -117,7 +119,8 @@ async def do_assign(
     else:
         access.require_queue_dispatcher(user, ticket)
     source = ticket.holder_unit_id if ticket.state is not TicketState.ASSIGNED else user.unit_id
-    assert source is not None
+    if source is None:
+        raise ApiError(409, "工单当前没有承办单位", code="no_holder")
     if unit_id == source or not tree.is_within(unit_id, source):
         raise ApiError(422, "只能派给本单位辖区内的下级单位", code="outside_subtree")
     if ticket.state is TicketState.ASSIGNED:
@@ -193,7 +196,7 @@ async def do_record_contact(
 ) -> Ticket:
     access.require_holder(user, ticket)
     await ctx.conn.execute(
-        "INSERT INTO contacts (ticket_id, unit_id, user_id, at, method, outcome, note) VALUES ($1,$2,$3,$4,$5,$6,$7)",
+        Q.insert_contact,
         ticket.id,
         user.unit_id,
         user.id,
@@ -227,8 +230,7 @@ async def do_request_extension(ctx: Context, user: User, ticket: Ticket, extra_d
         ctx, ticket, Action.REQUEST_EXTENSION, Actor.of(user), reason=reason, payload={"extra_days": extra_days}
     )
     request_id = await ctx.conn.fetchval(
-        """INSERT INTO extension_requests (ticket_id, unit_id, requested_by, requested_at, extra_days, reason)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id""",
+        Q.insert_extension_request,
         ticket.id,
         user.unit_id,
         user.id,
@@ -244,10 +246,7 @@ async def do_request_extension(ctx: Context, user: User, ticket: Ticket, extra_d
 async def do_decide_extension(
     ctx: Context, clock: SlaClock, user: User, ticket: Ticket, approve: bool, note: str
 ) -> Ticket:
-    request = await ctx.conn.fetchrow(
-        "SELECT id, unit_id, extra_days FROM extension_requests WHERE ticket_id = $1 AND status = 'pending'",
-        ticket.id,
-    )
+    request = await ctx.conn.fetchrow(Q.pending_extension_request, ticket.id)
     if request is None:
         raise ApiError(409, "没有待审核的延期申请", code="no_pending_extension")
     access.require_reviewer(user, request["unit_id"], ctx.catalog)
@@ -261,8 +260,7 @@ async def do_decide_extension(
         payload={"request_id": request["id"], "extra_days": request["extra_days"]},
     )
     await ctx.conn.execute(
-        """UPDATE extension_requests SET status = $2, decided_by = $3, decided_at = $4, decision_note = $5
-           WHERE id = $1""",
+        Q.decide_extension_request,
         request["id"],
         "approved" if approve else "rejected",
         user.id,
@@ -277,9 +275,7 @@ async def do_decide_extension(
 async def do_suspend(ctx: Context, clock: SlaClock, user: User, ticket: Ticket, reason: str) -> Ticket:
     access.require_holder(user, ticket)
     ticket = await apply(ctx, ticket, Action.SUSPEND, Actor.of(user), reason=reason)
-    await ctx.conn.execute(
-        "INSERT INTO suspensions (ticket_id, started_at, reason) VALUES ($1, $2, $3)", ticket.id, ctx.now, reason
-    )
+    await ctx.conn.execute(Q.insert_suspension, ticket.id, ctx.now, reason)
     await clock.pause(ctx, ticket.id)
     return ticket
 
@@ -287,9 +283,7 @@ async def do_suspend(ctx: Context, clock: SlaClock, user: User, ticket: Ticket, 
 async def do_resume(ctx: Context, clock: SlaClock, user: User, ticket: Ticket) -> Ticket:
     access.require_holder(user, ticket)
     ticket = await apply(ctx, ticket, Action.RESUME, Actor.of(user))
-    await ctx.conn.execute(
-        "UPDATE suspensions SET ended_at = $2 WHERE ticket_id = $1 AND ended_at IS NULL", ticket.id, ctx.now
-    )
+    await ctx.conn.execute(Q.end_suspension, ticket.id, ctx.now)
     await clock.recompute(ctx, ticket.id)
     return ticket
 
@@ -346,7 +340,8 @@ async def do_callback(
         changes["closed_at"] = ctx.now
         return await apply(ctx, ticket, Action.CALLBACK_SATISFIED, actor, reason=note, payload=payload, changes=changes)
     unit_id = ticket.holder_unit_id
-    assert unit_id is not None
+    if unit_id is None:
+        raise ApiError(409, "工单当前没有承办单位", code="no_holder")
     changes.update(reopen_count=ticket.reopen_count + 1, assigned_at=ctx.now, signed_at=None, completed_at=None)
     ticket = await apply(
         ctx,
@@ -364,9 +359,7 @@ async def do_callback(
 
 async def do_close_on_spot(ctx: Context, user: User, ticket: Ticket, kb_entry_id: int | None, note: str) -> Ticket:
     access.require_hotline(user, ctx.catalog)
-    if kb_entry_id is not None and not await ctx.conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM kb_entries WHERE id = $1 AND active)", kb_entry_id
-    ):
+    if kb_entry_id is not None and not await ctx.conn.fetchval(Q.kb_entry_active, kb_entry_id):
         raise ApiError(422, "知识库条目不存在", code="unknown_kb_entry")
     return await apply(
         ctx,

@@ -26,7 +26,7 @@ from hotline.settings import Settings
 from hotline.sla.clock import SlaClock
 from hotline.tickets import flow
 from hotline.tickets.journal import Context, announce, lock
-from hotline.tickets.records import TICKET_COLUMNS, Ticket
+from hotline.tickets.records import Ticket
 from realtime.events import EventType
 
 log = structlog.get_logger(__name__)
@@ -131,28 +131,6 @@ async def merge_candidates(
     return scored[:10]
 
 
-# The ticket, the centre as its first holder, and its creation event in one statement. The number
-# is the local date and the sequence, at least 7 digits. A retried submit (same idempotency key)
-# waits for the first one to commit, then inserts nothing and returns no row.
-_INSERT_TICKET = f"""WITH ticket AS (
-    INSERT INTO tickets (number, idempotency_key, type, channel, caller_phone, caller_name, address, content,
-                         category_code, category_confidence, category_source, urgency, is_complex, complexity, place,
-                         state, holder_unit_id, created_by, created_at, updated_at)
-    VALUES ((SELECT $1::text || CASE WHEN n < 10000000 THEN lpad(n::text, 7, '0') ELSE n::text END
-             FROM nextval('ticket_number_seq') AS n),
-            $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'new', $16, $17, $18, $18)
-    ON CONFLICT (idempotency_key) DO NOTHING
-    RETURNING {TICKET_COLUMNS}
-), held AS (
-    INSERT INTO ticket_units (ticket_id, unit_id, first_at) SELECT id, holder_unit_id, created_at FROM ticket
-), created AS (
-    INSERT INTO ticket_events (ticket_id, at, actor_id, actor_unit_id, action, from_state, to_state, to_unit_id,
-                               payload)
-    SELECT id, created_at, created_by, $19::bigint, $20::text, NULL, 'new', holder_unit_id, $21::jsonb FROM ticket
-)
-SELECT * FROM ticket"""
-
-
 async def create_ticket(
     ctx: Context, intake: Intake, user: User, body: NewTicket, idempotency_key: str | None
 ) -> tuple[Ticket, bool]:
@@ -163,7 +141,7 @@ async def create_ticket(
     analysis = intake.text.analyse(catalog, body.content, body.address, body.category_code, body.is_complex)
     root = catalog.tree.root.id
     row = await ctx.conn.fetchrow(
-        _INSERT_TICKET,
+        Q.insert_ticket,
         f"{ctx.now.astimezone(intake.settings.tz):%Y%m%d}",
         idempotency_key,
         body.type,

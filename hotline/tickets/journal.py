@@ -20,7 +20,8 @@ from dispatch.states import Action, InvalidTransition, TicketState, next_state
 from hotline.auth import User
 from hotline.catalog_cache import Catalog, CatalogCache
 from hotline.errors import ApiError
-from hotline.tickets.records import TICKET_COLUMNS, Ticket, TicketHead
+from hotline.queries import Q
+from hotline.tickets.records import Ticket, TicketHead
 from hotline.uow import Outbox, unit_of_work
 from realtime.events import EventType
 from realtime.stream import BoardEvent
@@ -97,7 +98,7 @@ async def transaction(
 
 
 async def lock(conn: asyncpg.Connection, ticket_id: int) -> Ticket:
-    row = await conn.fetchrow(f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1 FOR UPDATE", ticket_id)
+    row = await conn.fetchrow(Q.lock_ticket, ticket_id)
     if row is None:
         raise ApiError(404, "找不到该工单", code="ticket_not_found")
     return Ticket.from_row(row)
@@ -151,7 +152,8 @@ async def apply_hops(
         holders.append(holders[-1] if hop.to_unit_id is None else hop.to_unit_id)
     changes = dict(changes or {})
     unknown = set(changes) - _SETTABLE
-    assert not unknown, f"not settable: {unknown}"
+    if unknown:  # column names go into the statement's text: only the whitelisted ones, even under python -O
+        raise ValueError(f"not settable: {sorted(unknown)}")
     columns = {"state": states[-1].value, "holder_unit_id": holders[-1], **changes}
     assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(columns, start=_FIRST_COLUMN_PARAM))
     hop_columns = [
@@ -202,7 +204,7 @@ async def log_actions(
 ) -> None:
     """`log_action` for many (ticket, action, reason, payload) at once, in one round trip."""
     await ctx.conn.executemany(
-        _INSERT_EVENT,
+        Q.insert_event,
         [
             (
                 ticket.id, ctx.now, actor.user_id, actor.unit_id, action, ticket.state.value, ticket.state.value,
@@ -215,9 +217,10 @@ async def log_actions(
 
 # The row, its events (one per hop) and the units it reached in one statement, one round trip.
 # Events and units hang off `moved`, so a stale version writes nothing; ORDER BY keeps event ids in hop order.
+# Inline, not a named query: the SET list names the columns each use-case changes (from _SETTABLE).
 _APPLY_HOPS = f"""WITH moved AS (
     UPDATE tickets SET version = version + 1, updated_at = $2, {{assignments}}
-    WHERE id = $1 AND version = $3 RETURNING {TICKET_COLUMNS}
+    WHERE id = $1 AND version = $3 RETURNING {Q.fragment("ticket_columns")}
 ), logged AS (
     INSERT INTO ticket_events (ticket_id, at, actor_id, actor_unit_id, action, from_state, to_state, from_unit_id,
                                to_unit_id, reason, payload)
@@ -234,10 +237,6 @@ _APPLY_HOPS = f"""WITH moved AS (
 )
 SELECT * FROM moved"""
 _FIRST_COLUMN_PARAM = 14
-
-_INSERT_EVENT = """INSERT INTO ticket_events (ticket_id, at, actor_id, actor_unit_id, action, from_state, to_state,
-                                            from_unit_id, to_unit_id, reason, payload)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"""
 
 
 def announce(ctx: Context, event_type: str, ticket: AnyTicket, extra: dict[str, Any] | None = None) -> None:

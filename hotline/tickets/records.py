@@ -13,15 +13,12 @@ from dispatch.states import TicketState
 from dispatch.ticket_types import TicketType
 
 CHANNEL_LABELS = {"phone": "电话", "web": "网站", "app": "APP/小程序", "api": "接口"}
-TICKET_COLUMNS = """id, number, type, channel, caller_phone, caller_name, address, content, category_code,
-    category_confidence, category_source, urgency, is_complex, complexity, place, state, holder_unit_id,
-    lead_unit_id, co_unit_ids, master_ticket_id, kb_entry_id, routing, created_by, created_at, updated_at,
-    assigned_at, signed_at, first_contact_at, completed_at, closed_at, satisfaction, resolved,
-    return_count, reroute_count, reopen_count, version"""
 
 
 @dataclass(frozen=True)
 class Ticket:
+    """A whole ticket row: its fields are the ticket_columns fragment of sql/queries/tickets.sql, in order."""
+
     id: int
     number: str
     type: TicketType

@@ -12,6 +12,7 @@ from dispatch.supervision import SupervisionThresholds
 from hotline import access
 from hotline.auth import User
 from hotline.errors import ApiError
+from hotline.queries import Q
 from hotline.settings import SupervisionSettings
 from hotline.tickets.journal import Actor, AnyTicket, Context, announce, lock, log_action, log_actions, transaction
 from hotline.tickets.records import Ticket
@@ -46,10 +47,7 @@ async def issue_orders(
     if not items:
         return []
     rows = await ctx.conn.fetch(
-        """INSERT INTO supervision_orders (ticket_id, unit_id, deadline_id, issued_by, issued_at, reason, due_at)
-           SELECT t, u, d, $5, $6, r, $7
-           FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]) AS x (t, u, d, r)
-           ON CONFLICT (deadline_id) DO NOTHING RETURNING id, ticket_id, deadline_id""",
+        Q.insert_supervision_orders,
         [ticket.id for ticket, _, _ in items],
         [ticket.holder_unit_id for ticket, _, _ in items],
         [deadline_id for _, _, deadline_id in items],
@@ -79,12 +77,14 @@ async def urge(ctx: Context, actor: Actor, ticket: Ticket, note: str) -> None:
 
 
 async def do_issue_order(ctx: Context, user: User, ticket: Ticket, reason: str, answer_hours: float) -> int:
-    assert ticket.holder_unit_id is not None
+    if ticket.holder_unit_id is None:
+        raise ApiError(409, "工单当前没有承办单位", code="no_holder")
     access.require_supervisor_over(user, ticket.holder_unit_id, ctx.catalog)
     if ticket.state.is_terminal:
         raise ApiError(409, f"工单已「{ticket.state.label}」，无需督办", code="ticket_finished")
     order_id = await issue_order(ctx, Actor.of(user), ticket, reason, answer_hours)
-    assert order_id is not None
+    if order_id is None:  # only an order for a deadline can find one already issued
+        raise RuntimeError("a supervisor's order was not issued")
     return order_id
 
 
@@ -100,16 +100,7 @@ async def urge_overdue(ctx: dict[str, Any], now: datetime) -> int:
     settings: SupervisionSettings = ctx["settings"].supervision
     every = timedelta(minutes=settings.urge_every_minutes)
     pool: asyncpg.Pool = ctx["pool"]
-    rows = await pool.fetch(
-        """SELECT DISTINCT d.ticket_id FROM deadlines d
-           WHERE d.status = 'running' AND d.due_at <= $1
-             AND NOT EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = d.ticket_id AND e.action = 'urge'
-                             AND e.at > $1 - $2::interval)
-             AND d.due_at <= $1 - $2::interval
-           LIMIT 500""",
-        now,
-        every,
-    )
+    rows = await pool.fetch(Q.overdue_tickets_to_urge, now, every)
     for row in rows:
         async with transaction(pool, ctx["catalogs"], ctx["redis"], now) as tx:
             ticket = await lock(tx.conn, row["ticket_id"])

@@ -1,5 +1,64 @@
--- SLA timers and alerts (hotline/sla_jobs.py, hotline/sla_alerts.py). A moment is a running
--- clock's warning (warn_at) or due time (due_at); each raises one alert, unique per deadline and kind.
+-- SLA clocks, timers and alerts (hotline/sla/clock.py, timers.py, alerts.py). A deadline row keeps
+-- a clock's facts (rule, start); its due and warning times are derived and stored. A moment is a
+-- running clock's warning (warn_at) or due time (due_at); each raises one alert, unique per
+-- deadline and kind.
+--
+-- deadline_columns: what hotline.sla.clock.OpenDeadline is built from.
+
+-- fragment: deadline_columns
+id, ticket_id, unit_id, track, rule_name, duration_seconds, counts, warn_fraction, start_at,
+    due_at, warn_at, status
+
+-- name: start_clocks
+-- Ending the old clocks ($4 the tracks) and starting the new ones in one statement (one round trip).
+-- The new rows wait for the ended ones (the sub-select over `ended` runs first), because one clock per
+-- track may be open (deadlines_one_open_per_track). With $5 a completion clock starts only if none
+-- ever ran.
+WITH ended AS (
+    UPDATE deadlines SET status = 'cancelled', ended_at = $3
+    WHERE ticket_id = $1 AND track = ANY($4::text[]) AND status IN ('running', 'paused')
+    RETURNING id
+)
+INSERT INTO deadlines (ticket_id, unit_id, track, rule_name, duration_seconds, counts, warn_fraction, start_at, due_at,
+                       warn_at)
+SELECT $1, $2, r.track, r.rule_name, r.duration_seconds, r.counts, r.warn_fraction, $3, r.due_at, r.warn_at
+FROM unnest($6::text[], $7::text[], $8::float8[], $9::text[], $10::float8[], $11::timestamptz[], $12::timestamptz[])
+     AS r (track, rule_name, duration_seconds, counts, warn_fraction, due_at, warn_at)
+WHERE (SELECT count(*) FROM ended) >= 0
+  AND NOT ($5 AND r.track = 'complete'
+           AND EXISTS (SELECT 1 FROM deadlines d WHERE d.ticket_id = $1 AND d.track = 'complete'))
+RETURNING {{deadline_columns}};
+
+-- name: end_clocks
+-- The open clocks of the tracks $2 end as met or cancelled ($3).
+UPDATE deadlines SET status = $3, ended_at = $4
+WHERE ticket_id = $1 AND track = ANY($2::text[]) AND status IN ('running', 'paused');
+
+-- name: reopen_completion_clock
+-- A completion sent back: its last completion clock, met, runs again.
+UPDATE deadlines SET status = 'running', ended_at = NULL
+WHERE id = (SELECT id FROM deadlines WHERE ticket_id = $1 AND track = 'complete'
+            ORDER BY id DESC LIMIT 1) AND status = 'met';
+
+-- name: pause_clocks
+UPDATE deadlines SET status = 'paused' WHERE ticket_id = $1 AND status = 'running';
+
+-- name: ticket_suspensions
+SELECT started_at, ended_at FROM suspensions WHERE ticket_id = $1 ORDER BY started_at;
+
+-- name: ticket_suspended_now
+SELECT EXISTS (SELECT 1 FROM suspensions WHERE ticket_id = $1 AND ended_at IS NULL);
+
+-- name: approved_extensions
+SELECT decided_at, extra_days FROM extension_requests
+WHERE ticket_id = $1 AND status = 'approved' ORDER BY decided_at;
+
+-- name: open_clocks
+SELECT {{deadline_columns}} FROM deadlines WHERE ticket_id = $1 AND status IN ('running', 'paused');
+
+-- name: set_clock_due
+-- A clock's due and warning times re-derived, and whether it runs or is paused.
+UPDATE deadlines SET due_at = $2, warn_at = $3, status = $4 WHERE id = $1 RETURNING {{deadline_columns}};
 
 -- name: upcoming_moments
 SELECT warn_at AS at FROM deadlines WHERE status = 'running' AND warn_at > $1 AND warn_at <= $2

@@ -1,5 +1,49 @@
+-- Tickets (hotline/tickets/, hotline/api/tickets.py): reading and locking a ticket, intake, the
+-- event log, the handling records (contacts, extension requests, suspensions), the ticket lists
+-- and the log of personal-data reads. The one dynamic statement, journal.apply_hops (its SET list
+-- depends on the columns a use-case changes), is built in Python with the ticket_columns fragment.
+--
+-- ticket_columns: every column of hotline.tickets.records.Ticket, in its field order (a test in
+-- tests/foundation/test_queries.py keeps them equal).
+
+-- fragment: ticket_columns
+id, number, type, channel, caller_phone, caller_name, address, content, category_code,
+    category_confidence, category_source, urgency, is_complex, complexity, place, state, holder_unit_id,
+    lead_unit_id, co_unit_ids, master_ticket_id, kb_entry_id, routing, created_by, created_at, updated_at,
+    assigned_at, signed_at, first_contact_at, completed_at, closed_at, satisfaction, resolved,
+    return_count, reroute_count, reopen_count, version
+
+-- name: lock_ticket
+SELECT {{ticket_columns}} FROM tickets WHERE id = $1 FOR UPDATE;
+
+-- name: ticket_by_id
+-- For reading only (no lock).
+SELECT {{ticket_columns}} FROM tickets WHERE id = $1;
+
 -- name: ticket_id_by_idempotency_key
 SELECT id FROM tickets WHERE idempotency_key = $1;
+
+-- name: insert_ticket
+-- The ticket, the centre as its first holder, and its creation event in one statement. The number
+-- is the local date ($1) and the sequence, at least 7 digits. A retried submit (same idempotency key)
+-- waits for the first one to commit, then inserts nothing and returns no row.
+WITH ticket AS (
+    INSERT INTO tickets (number, idempotency_key, type, channel, caller_phone, caller_name, address, content,
+                         category_code, category_confidence, category_source, urgency, is_complex, complexity, place,
+                         state, holder_unit_id, created_by, created_at, updated_at)
+    VALUES ((SELECT $1::text || CASE WHEN n < 10000000 THEN lpad(n::text, 7, '0') ELSE n::text END
+             FROM nextval('ticket_number_seq') AS n),
+            $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'new', $16, $17, $18, $18)
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING {{ticket_columns}}
+), held AS (
+    INSERT INTO ticket_units (ticket_id, unit_id, first_at) SELECT id, holder_unit_id, created_at FROM ticket
+), created AS (
+    INSERT INTO ticket_events (ticket_id, at, actor_id, actor_unit_id, action, from_state, to_state, to_unit_id,
+                               payload)
+    SELECT id, created_at, created_by, $19::bigint, $20::text, NULL, 'new', holder_unit_id, $21::jsonb FROM ticket
+)
+SELECT * FROM ticket;
 
 -- name: caller_history
 SELECT id, number, type, category_code, state, content, created_at
@@ -14,6 +58,12 @@ WHERE state IN ('new', 'pending_dispatch', 'assigned', 'signed', 'suspended', 'r
 ORDER BY created_at DESC
 LIMIT 300;
 
+-- name: insert_event
+-- An action that does not change the state (a note, an urge, an appeal): from and to are the same.
+INSERT INTO ticket_events (ticket_id, at, actor_id, actor_unit_id, action, from_state, to_state,
+                           from_unit_id, to_unit_id, reason, payload)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11);
+
 -- name: ticket_events
 SELECT e.id, e.at, e.action, e.from_state, e.to_state, e.from_unit_id, e.to_unit_id, e.reason, e.payload,
        e.actor_id, u.display_name AS actor_name, e.actor_unit_id
@@ -23,3 +73,85 @@ WHERE e.ticket_id = $1 ORDER BY e.id;
 -- name: open_deadlines
 SELECT id, track, rule_name, unit_id, start_at, due_at, warn_at, status
 FROM deadlines WHERE ticket_id = $1 AND status IN ('running', 'paused') ORDER BY id;
+
+-- name: insert_pii_read
+-- A handler's read of a caller's name and number (privacy log).
+INSERT INTO pii_reads (user_id, ticket_id, at, fields) VALUES ($1, $2, $3, $4);
+
+-- name: insert_contact
+INSERT INTO contacts (ticket_id, unit_id, user_id, at, method, outcome, note) VALUES ($1,$2,$3,$4,$5,$6,$7);
+
+-- name: insert_extension_request
+-- No row while the ticket has a pending request (extension_requests_one_pending).
+INSERT INTO extension_requests (ticket_id, unit_id, requested_by, requested_at, extra_days, reason)
+VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id;
+
+-- name: pending_extension_request
+SELECT id, unit_id, extra_days FROM extension_requests WHERE ticket_id = $1 AND status = 'pending';
+
+-- name: decide_extension_request
+UPDATE extension_requests SET status = $2, decided_by = $3, decided_at = $4, decision_note = $5
+WHERE id = $1;
+
+-- name: insert_suspension
+INSERT INTO suspensions (ticket_id, started_at, reason) VALUES ($1, $2, $3);
+
+-- name: end_suspension
+UPDATE suspensions SET ended_at = $2 WHERE ticket_id = $1 AND ended_at IS NULL;
+
+-- name: list_tickets_all
+-- The ticket lists (GET /api/tickets), one per scope. All take $1 the units whose tickets the user may
+-- see (NULL: all), $2 a state or NULL, $3 limit, $4 offset; a scope's own filter takes $5.
+-- Everything the user may see.
+SELECT {{ticket_columns}},
+       (SELECT min(d.due_at) FROM deadlines d WHERE d.ticket_id = t.id AND d.status = 'running') AS next_due
+FROM tickets t
+WHERE ($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = t.id
+                                       AND tu.unit_id = ANY($1::bigint[])))
+  AND ($2::text IS NULL OR t.state = $2)
+ORDER BY next_due NULLS LAST, t.id DESC LIMIT $3 OFFSET $4;
+
+-- name: list_tickets_inbox
+-- Held by my unit ($5) for handling.
+SELECT {{ticket_columns}},
+       (SELECT min(d.due_at) FROM deadlines d WHERE d.ticket_id = t.id AND d.status = 'running') AS next_due
+FROM tickets t
+WHERE ($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = t.id
+                                       AND tu.unit_id = ANY($1::bigint[])))
+  AND t.holder_unit_id = $5 AND t.state IN ('assigned', 'signed', 'suspended')
+  AND ($2::text IS NULL OR t.state = $2)
+ORDER BY next_due NULLS LAST, t.id DESC LIMIT $3 OFFSET $4;
+
+-- name: list_tickets_queue
+-- Waiting for a dispatcher at my unit ($5).
+SELECT {{ticket_columns}},
+       (SELECT min(d.due_at) FROM deadlines d WHERE d.ticket_id = t.id AND d.status = 'running') AS next_due
+FROM tickets t
+WHERE ($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = t.id
+                                       AND tu.unit_id = ANY($1::bigint[])))
+  AND t.holder_unit_id = $5 AND t.state = 'pending_dispatch'
+  AND ($2::text IS NULL OR t.state = $2)
+ORDER BY next_due NULLS LAST, t.id DESC LIMIT $3 OFFSET $4;
+
+-- name: list_tickets_reviews
+-- Returns and completions held by the units directly below mine ($5), waiting for our review.
+SELECT {{ticket_columns}},
+       (SELECT min(d.due_at) FROM deadlines d WHERE d.ticket_id = t.id AND d.status = 'running') AS next_due
+FROM tickets t
+WHERE ($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = t.id
+                                       AND tu.unit_id = ANY($1::bigint[])))
+  AND t.holder_unit_id = ANY($5::bigint[]) AND t.state IN ('returned', 'completed')
+  AND ($2::text IS NULL OR t.state = $2)
+ORDER BY next_due NULLS LAST, t.id DESC LIMIT $3 OFFSET $4;
+
+-- name: list_tickets_extensions
+-- Pending extension requests of the units below mine ($5).
+SELECT {{ticket_columns}},
+       (SELECT min(d.due_at) FROM deadlines d WHERE d.ticket_id = t.id AND d.status = 'running') AS next_due
+FROM tickets t
+WHERE ($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = t.id
+                                       AND tu.unit_id = ANY($1::bigint[])))
+  AND EXISTS (SELECT 1 FROM extension_requests x WHERE x.ticket_id = t.id AND x.status = 'pending'
+              AND x.unit_id = ANY($5::bigint[]))
+  AND ($2::text IS NULL OR t.state = $2)
+ORDER BY next_due NULLS LAST, t.id DESC LIMIT $3 OFFSET $4;

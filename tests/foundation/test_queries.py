@@ -1,11 +1,13 @@
 """The named-query loader: blocks, fragments included by name, and the start-up check."""
 
+import dataclasses
 from pathlib import Path
 
 import asyncpg
 import pytest
 
 from hotline.queries import Q, QueryError, load_queries
+from hotline.tickets.records import Ticket
 
 
 def write(directory: Path, name: str, text: str) -> Path:
@@ -23,6 +25,18 @@ def test_a_fragment_is_included_where_a_query_names_it_and_is_not_a_query_itself
     )
     assert queries.units == "SELECT id, name FROM units WHERE id = $1;"
     assert [name for name, _ in queries] == ["units"]
+
+
+def test_a_fragment_is_readable_by_name_for_a_dynamic_statement(tmp_path: Path) -> None:
+    queries = load_queries(write(tmp_path, "a.sql", "-- fragment: cols\nid, name\n"))
+    assert queries.fragment("cols") == "id, name"
+    with pytest.raises(AttributeError, match="no SQL fragment named 'colz'"):
+        queries.fragment("colz")
+
+
+def test_the_ticket_dataclass_has_the_columns_of_the_ticket_columns_fragment_in_order() -> None:
+    columns = [column.strip() for column in Q.fragment("ticket_columns").split(",")]
+    assert columns == [field.name for field in dataclasses.fields(Ticket)]
 
 
 def test_an_unknown_fragment_stops_loading(tmp_path: Path) -> None:

@@ -1,0 +1,66 @@
+-- The supervisor's live board (hotline/board_snapshot.py): what a snapshot holds for one unit
+-- subtree. Every query takes $1, the units whose tickets the user may see (NULL: all).
+--
+-- board_ticket_fields: a ticket as a board line (t is the ticket).
+
+-- fragment: board_ticket_fields
+t.id, t.number, t.state, t.holder_unit_id, t.category_code, left(t.content, 60) AS summary, t.created_at
+
+-- name: board_counts_by_state
+-- $2 the open states.
+SELECT state, count(*) AS n FROM tickets WHERE state = ANY($2::text[])
+AND ($1::bigint[] IS NULL OR holder_unit_id = ANY($1)) GROUP BY state;
+
+-- name: board_counts_by_holder
+-- $2 the open states.
+SELECT holder_unit_id, count(*) AS n FROM tickets WHERE state = ANY($2::text[])
+AND ($1::bigint[] IS NULL OR holder_unit_id = ANY($1)) GROUP BY holder_unit_id;
+
+-- name: board_countdown
+-- The running clocks closest to their due time.
+SELECT {{board_ticket_fields}}, d.track, d.rule_name, d.due_at, d.warn_at FROM deadlines d
+JOIN tickets t ON t.id = d.ticket_id
+WHERE d.status = 'running' AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1))
+ORDER BY d.due_at LIMIT 30;
+
+-- name: board_supervised_overdue
+-- The four supervised lists (重点督办), thresholds from [supervision]. Overdue: a running clock past
+-- its due time at $2.
+SELECT {{board_ticket_fields}}, min(d.due_at) AS due_at FROM tickets t JOIN deadlines d ON d.ticket_id = t.id
+WHERE d.status = 'running' AND d.due_at <= $2 AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1))
+GROUP BY t.id ORDER BY min(d.due_at) LIMIT 20;
+
+-- name: board_supervised_dissatisfied
+-- Reopened after dissatisfied callbacks at least $2 times, still open ($3 the open states).
+SELECT {{board_ticket_fields}}, t.reopen_count FROM tickets t
+WHERE t.reopen_count >= $2 AND t.state = ANY($3::text[]) AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1))
+ORDER BY t.reopen_count DESC, t.id DESC LIMIT 20;
+
+-- name: board_supervised_repeat
+-- Open tickets ($3 the open states) created within the window $4 before $2 with at least $5 tickets
+-- (itself included) from the same caller, or of the same category at the same community, in the
+-- window before them.
+SELECT {{board_ticket_fields}}, r.repeats FROM tickets t
+JOIN LATERAL (
+    SELECT count(*) AS repeats FROM tickets o
+    WHERE o.created_at > t.created_at - $4::interval AND o.created_at <= t.created_at
+      AND (o.caller_phone = t.caller_phone
+           OR (o.category_code = t.category_code
+               AND o.place ->> 'community_id' = t.place ->> 'community_id'))
+) r ON true
+WHERE t.state = ANY($3::text[]) AND t.created_at > $2::timestamptz - $4::interval
+  AND r.repeats >= $5 AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1))
+ORDER BY r.repeats DESC, t.id DESC LIMIT 20;
+
+-- name: board_supervised_disputed
+-- Returned at least $2 times, still open ($3 the open states).
+SELECT {{board_ticket_fields}}, t.return_count FROM tickets t
+WHERE t.return_count >= $2 AND t.state = ANY($3::text[]) AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1))
+ORDER BY t.return_count DESC, t.id DESC LIMIT 20;
+
+-- name: board_alerts
+-- The latest SLA alerts of the units' clocks.
+SELECT a.id AS alert_id, a.kind, a.raised_at, a.due_at, t.id, t.number, t.state, t.holder_unit_id,
+       d.rule_name
+FROM sla_alerts a JOIN tickets t ON t.id = a.ticket_id JOIN deadlines d ON d.id = a.deadline_id
+WHERE ($1::bigint[] IS NULL OR a.unit_id = ANY($1)) ORDER BY a.id DESC LIMIT 30;
