@@ -16,6 +16,7 @@ import asyncpg
 
 from dispatch.calendar import Counting, WorkingCalendar
 from dispatch.sla import Extension, SlaPolicy, SlaRule, Track, compute_deadline
+from dispatch.statuses import DeadlineStatus
 from dispatch.ticket_types import TicketType
 from hotline.queries import Q
 from hotline.settings import Settings
@@ -79,7 +80,7 @@ class OpenDeadline:
     start_at: datetime
     due_at: datetime
     warn_at: datetime
-    status: str
+    status: DeadlineStatus
 
 
 def _deadline(row: asyncpg.Record) -> OpenDeadline:
@@ -99,7 +100,7 @@ def _deadline(row: asyncpg.Record) -> OpenDeadline:
         row["start_at"],
         row["due_at"],
         row["warn_at"],
-        row["status"],
+        DeadlineStatus(row["status"]),
     )
 
 
@@ -149,12 +150,12 @@ class SlaClock:
             self._schedule(ctx, _deadline(row))
 
     async def meet(self, ctx: Context, ticket_id: int, tracks: tuple[Track, ...]) -> None:
-        await self._end(ctx, ticket_id, tracks, "met")
+        await self._end(ctx, ticket_id, tracks, DeadlineStatus.MET)
 
     async def cancel(self, ctx: Context, ticket_id: int, tracks: tuple[Track, ...] | None = None) -> None:
-        await self._end(ctx, ticket_id, tracks or tuple(Track), "cancelled")
+        await self._end(ctx, ticket_id, tracks or tuple(Track), DeadlineStatus.CANCELLED)
 
-    async def _end(self, ctx: Context, ticket_id: int, tracks: tuple[Track, ...], status: str) -> None:
+    async def _end(self, ctx: Context, ticket_id: int, tracks: tuple[Track, ...], status: DeadlineStatus) -> None:
         await ctx.conn.execute(Q.end_clocks, ticket_id, [t.value for t in tracks], status, ctx.now)
 
     async def reopen_completion(self, ctx: Context, ticket_id: int) -> None:
@@ -185,7 +186,7 @@ class SlaClock:
                 pauses=pauses,
                 extensions=extensions if open_deadline.track is Track.COMPLETE else (),
             )
-            status = "paused" if suspended_now else "running"
+            status = DeadlineStatus.PAUSED if suspended_now else DeadlineStatus.RUNNING
             updated = await ctx.conn.fetchrow(
                 Q.set_clock_due,
                 open_deadline.id,
@@ -193,7 +194,7 @@ class SlaClock:
                 computed.warn_at,
                 status,
             )
-            if status == "running":
+            if status is DeadlineStatus.RUNNING:
                 self._schedule(ctx, _deadline(updated))
 
     def _schedule(self, ctx: Context, deadline: OpenDeadline) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from dispatch.statuses import AppealStatus
 from hotline import access
 from hotline.auth import User
 from hotline.errors import ApiError
@@ -48,12 +49,12 @@ async def do_decide_appeal(ctx: Context, user: User, appeal_id: int, approve: bo
     appeal = await ctx.conn.fetchrow(Q.lock_appeal, appeal_id)
     await access.require_view(ctx.conn, user, ticket, ctx.catalog)
     access.require_supervisor_over(user, appeal["unit_id"], ctx.catalog)
-    if appeal["status"] != "pending":
+    if appeal["status"] != AppealStatus.PENDING:
         raise ApiError(409, "该申诉已经处理过", code="appeal_decided")
     decided = await ctx.conn.fetchrow(
         Q.decide_appeal,
         appeal_id,
-        "approved" if approve else "rejected",
+        AppealStatus.decided(approve),
         user.id,
         ctx.now,
         note,

@@ -12,6 +12,7 @@ from typing import Any
 from dispatch.routing import RoutingDecision
 from dispatch.sla import Track
 from dispatch.states import Action, TicketState
+from dispatch.statuses import ExtensionStatus
 from hotline import access
 from hotline.auth import User
 from hotline.errors import ApiError
@@ -262,7 +263,7 @@ async def do_decide_extension(
     await ctx.conn.execute(
         Q.decide_extension_request,
         request["id"],
-        "approved" if approve else "rejected",
+        ExtensionStatus.decided(approve),
         user.id,
         ctx.now,
         note,
