@@ -1,6 +1,10 @@
 -- Monthly report, unit scores and early warning. Periods are [$1, $2) in UTC, computed from the
 -- city's local month boundaries by the caller. See docs/report.md for the definitions.
 
+-- name: force_custom_plans
+-- hotline/db.py custom_plans(): report queries planned for their actual period and scope
+SET LOCAL plan_cache_mode = force_custom_plan;
+
 -- name: report_units
 SELECT id, name, level, parent_id FROM units;
 
