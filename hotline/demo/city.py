@@ -289,7 +289,7 @@ async def _seed_catalog(conn: asyncpg.Connection, units: list[DemoUnit], ids: di
     if empty["kb"]:
         cut = default_segmenter().cut
         await conn.executemany(
-            Q.demo_insert_kb_entry,
+            Q.insert_kb_entry,
             [
                 (title, answer, category_code, keywords, kb.entry_tokens(cut, title, keywords, answer))
                 for title, category_code, keywords, answer in KNOWLEDGE

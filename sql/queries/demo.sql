@@ -12,8 +12,5 @@ ON CONFLICT (code) DO UPDATE
 -- name: demo_rules_and_kb_empty
 SELECT NOT EXISTS (SELECT 1 FROM responsibility_rules) AS rules, NOT EXISTS (SELECT 1 FROM kb_entries) AS kb;
 
--- name: demo_insert_kb_entry
-INSERT INTO kb_entries (title, answer, category_code, keywords, tokens) VALUES ($1, $2, $3, $4, $5);
-
 -- name: demo_active_users
 SELECT id, username, display_name, role, unit_id FROM users WHERE active ORDER BY id;
