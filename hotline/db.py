@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 
+from hotline.queries import Q
 from hotline.settings import Settings
 
 
@@ -62,5 +63,5 @@ async def custom_plans(conn: asyncpg.Connection) -> AsyncIterator[None]:
     prepared statement to a generic plan, which for `$n IS NULL OR ...` filters and period joins is
     measured orders of magnitude slower (a rankings query went from 0.3 s to past the 30 s timeout)."""
     async with conn.transaction():
-        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        await conn.execute(Q.force_custom_plans)
         yield

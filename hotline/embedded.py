@@ -235,6 +235,7 @@ class EmbeddedServices:
             "postgres",
             "-tAc",
         ]
+        # bootstrap, inline on purpose: psql against the maintenance database, before ours exists
         found = subprocess.run(
             [*psql, f"SELECT 1 FROM pg_database WHERE datname = '{PG_DATABASE}'"],
             check=True,

@@ -14,6 +14,7 @@ from hotline.sla.timers import fire_timers, schedule_upcoming, sweep
 async def ping(ctx: dict[str, Any]) -> str:
     """Round trip through the queue and the database; used by health checks and tests."""
     async with ctx["pool"].acquire() as conn:
+        # a health probe, inline on purpose: it tests the connection, not the schema
         return str(await conn.fetchval("SELECT 'pong'"))
 
 

@@ -51,6 +51,7 @@ def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
 async def migrate(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) -> list[str]:
     """Apply pending migrations; return the names applied by this call."""
     migrations = discover(directory)
+    # the runner's own statements are inline on purpose: they run before the schema the named queries need
     await conn.execute("SELECT pg_advisory_lock($1)", _ADVISORY_LOCK_KEY)
     try:
         await conn.execute(
@@ -82,6 +83,7 @@ async def migrate(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) ->
 async def pending(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) -> list[str]:
     """Names of migrations not yet applied (all of them when the table does not exist)."""
     migrations = discover(directory)
+    # inline on purpose, like migrate(): schema_migrations may not exist yet
     exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
     applied = set()
     if exists:

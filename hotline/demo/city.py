@@ -236,44 +236,65 @@ def demo_users(units: list[DemoUnit]) -> list[tuple[str, str, str, str]]:
 
 
 async def seed_demo(conn: asyncpg.Connection, settings: Settings) -> str:
-    """Create (or refresh) the demo city; returns a one-line summary in Chinese."""
+    """Create (or refresh) the demo city; returns a one-line summary in Chinese.
+
+    Each table is written in one pipelined batch (executemany) rather than a round trip per row: the
+    tests' `city` fixture seeds it before many tests."""
     if not settings.is_development:
         raise DemoRefused('生产环境（[app] env = "production"）不能写入演示数据')
     units = demo_units()
     users = demo_users(units)
     password_hash = hash_password(DEMO_PASSWORD)  # hashed once: argon2 is slow on purpose
     async with conn.transaction():
-        ids: dict[str, int] = {}
-        for unit in units:
-            parent_id = ids[unit.parent_code] if unit.parent_code else None
-            ids[unit.code] = await conn.fetchval(
-                Q.insert_unit, unit.code, unit.name, unit.level, parent_id, unit.kind, list(unit.aliases), False
-            )
-        for username, display, role, unit_code in users:
-            await conn.execute(Q.insert_user, username, display, role, ids[unit_code], password_hash)
+        # parents come before their children in demo_units(), and each row of the batch sees the rows before it
+        await conn.executemany(
+            Q.demo_upsert_unit,
+            [(u.code, u.name, u.level, u.parent_code, u.kind, list(u.aliases)) for u in units],
+        )
+        ids = {r["code"]: r["id"] for r in await conn.fetch(Q.unit_ids_by_code, [u.code for u in units])}
+        await conn.executemany(
+            Q.insert_user,
+            [(username, display, role, ids[unit_code], password_hash) for username, display, role, unit_code in users],
+        )
         await _seed_catalog(conn, units, ids)
     return f"演示城市 {CITY[1]}：{len(units)} 个单位，{len(users)} 个用户（密码均为 {DEMO_PASSWORD}）"
 
 
 async def _seed_catalog(conn: asyncpg.Connection, units: list[DemoUnit], ids: dict[str, int]) -> None:
-    """Categories, the responsibility table, estates and roads, and the knowledge base."""
-    for category in default_categories():
-        await conn.execute(
-            Q.upsert_category, category["code"], category["name"], category["level1"], category.get("description", "")
+    """Categories, the responsibility table, estates and roads, and the knowledge base (the responsibility
+    table and the knowledge base only when empty, as before: a refresh leaves them as they are)."""
+    await conn.executemany(
+        Q.upsert_category,
+        [(c["code"], c["name"], c["level1"], c.get("description", "")) for c in default_categories()],
+    )
+    empty = await conn.fetchrow(Q.demo_rules_and_kb_empty)
+    if empty["rules"]:
+        await conn.executemany(
+            Q.insert_rule,
+            [
+                (code, level, owner_kind, None, list(co_kinds), priority)
+                for code, rules in RESPONSIBILITY.items()
+                for level, owner_kind, co_kinds, priority in rules
+            ],
         )
-    if not await conn.fetchval("SELECT count(*) FROM responsibility_rules"):
-        for code, rules in RESPONSIBILITY.items():
-            for level, owner_kind, co_kinds, priority in rules:
-                await conn.execute(Q.insert_rule, code, level, owner_kind, None, list(co_kinds), priority)
     community_ids = {u.name: ids[u.code] for u in units if u.level == "community"}
-    for community, names in ESTATES.items():
-        for name in names:
-            kind = "road" if name.endswith("路") else "estate"
-            await conn.execute(Q.insert_place, name, kind, community_ids[community])
-    if not await conn.fetchval("SELECT count(*) FROM kb_entries"):
-        segmenter = default_segmenter()
-        for title, category_code, keywords, answer in KNOWLEDGE:
-            await kb.add_entry(conn, segmenter.cut, title, answer, category_code, keywords)
+    await conn.executemany(
+        Q.insert_place,
+        [
+            (name, "road" if name.endswith("路") else "estate", community_ids[community])
+            for community, names in ESTATES.items()
+            for name in names
+        ],
+    )
+    if empty["kb"]:
+        cut = default_segmenter().cut
+        await conn.executemany(
+            Q.insert_kb_entry,
+            [
+                (title, answer, category_code, keywords, kb.entry_tokens(cut, title, keywords, answer))
+                for title, category_code, keywords, answer in KNOWLEDGE
+            ],
+        )
 
 
 def default_categories() -> list[dict[str, str]]:

@@ -22,6 +22,7 @@ from pathlib import Path
 import asyncpg
 
 from hotline.demo.city import RESPONSIBILITY
+from hotline.queries import Q
 from hotline.settings import Settings
 
 CORPUS = Path(__file__).resolve().parents[2] / "classifier" / "bootstrap" / "corpus.csv"
@@ -75,7 +76,7 @@ class Planted:
 
 
 async def load_city(conn: asyncpg.Connection) -> City:
-    units = {r["id"]: r for r in await conn.fetch("SELECT id, level, parent_id, kind, name FROM units")}
+    units = {r["id"]: r for r in await conn.fetch(Q.history_units)}
     communities = []
     departments = {}
     for u in units.values():
@@ -84,7 +85,7 @@ async def load_city(conn: asyncpg.Connection) -> City:
             communities.append(Community(u["id"], u["name"], street["id"], street["parent_id"]))
         elif u["level"] == "department":
             departments[(u["parent_id"], u["kind"])] = u["id"]
-    names = {r["name"]: r["code"] for r in await conn.fetch("SELECT code, name FROM categories")}
+    names = {r["name"]: r["code"] for r in await conn.fetch(Q.history_categories)}
     texts: dict[str, list[str]] = {}
     for row in csv.DictReader(CORPUS.read_text(encoding="utf-8").splitlines()):
         if row["label"] in names:
@@ -225,7 +226,7 @@ async def generate_history(
     index = now.year * 12 + now.month - 1 - months
     start = now.replace(year=index // 12, month=index % 12 + 1, day=1, hour=0, minute=0, second=0, microsecond=0)
     planted = planted_clusters(city, start, now, rng)
-    first_id = await conn.fetchval("SELECT coalesce(max(id), 0) + 1 FROM tickets")
+    first_id = await conn.fetchval(Q.history_first_ticket_id)
     await _binary_jsonb(conn)  # COPY's binary format needs it
     try:
         await _write(conn, settings, rng, city, count, start, now, planted, first_id)
@@ -233,9 +234,7 @@ async def generate_history(
         await conn.set_type_codec(
             "jsonb", encoder=lambda v: json.dumps(v, ensure_ascii=False), decoder=json.loads, schema="pg_catalog"
         )
-    result = {}
-    for table in ("tickets", "deadlines", "contacts", "sla_alerts", "appeals"):
-        result[table] = await conn.fetchval(f"SELECT count(*) FROM {table}")
+    result = dict(await conn.fetchrow(Q.history_table_counts))
     result["planted"] = len(planted)
     return result
 
@@ -255,98 +254,27 @@ async def _write(
     now: datetime, planted: list[Planted], first_id: int,
 ) -> None:  # fmt: skip
     async with conn.transaction():
-        await conn.execute("SET LOCAL statement_timeout = 0")  # a year of a large city is one long write
-        # history is written in its final state: the state machine's trigger guards live changes only
-        await conn.execute("ALTER TABLE tickets DISABLE TRIGGER tickets_transition")
+        await conn.execute(Q.history_no_statement_timeout)  # a year of a large city is one long write
+        await conn.execute(Q.history_disable_transition_trigger)
         rows = _tickets(rng, city, settings, count, start, now, first_id)
         while batch := [r for _, r in zip(range(BATCH), rows, strict=False)]:
             await conn.copy_records_to_table("tickets", records=batch, columns=TICKET_COLUMNS)
         await conn.copy_records_to_table(
             "tickets", records=list(_planted_rows(city, settings, planted, now, rng, first_id)), columns=TICKET_COLUMNS
         )
-        await conn.execute("ALTER TABLE tickets ENABLE TRIGGER tickets_transition")
+        await conn.execute(Q.history_enable_transition_trigger)
         await _derived(conn, settings, first_id, now)
 
 
 async def _derived(conn: asyncpg.Connection, settings: Settings, first_id: int, now: datetime) -> None:
-    days = settings.sla.completion_days
-    await conn.execute(
-        "INSERT INTO ticket_units (ticket_id, unit_id, first_at) "
-        "SELECT id, lead_unit_id, assigned_at FROM tickets WHERE id >= $1 AND lead_unit_id IS NOT NULL",
-        first_id,
-    )
-    reply = settings.sla.reply_minutes
-    await conn.execute(
-        """
-        INSERT INTO deadlines (ticket_id, unit_id, track, rule_name, duration_seconds, counts, warn_fraction,
-                               start_at, due_at, warn_at, status, ended_at)
-        SELECT t.id, t.lead_unit_id, 'reply', '普通工单1小时回复', $2::float8 * 60, 'natural', $3::float8,
-               t.assigned_at, t.assigned_at + make_interval(secs => $2::float8 * 60),
-               t.assigned_at + make_interval(secs => $2::float8 * 60 * $3::float8),
-               CASE WHEN t.signed_at IS NULL THEN 'running' ELSE 'met' END, t.signed_at
-        FROM tickets t WHERE t.id >= $1 AND t.assigned_at IS NOT NULL
-        """,
-        first_id,
-        reply,
-        settings.sla.warn_fraction,
-    )
-    await conn.execute(
-        """
-        INSERT INTO deadlines (ticket_id, unit_id, track, rule_name, duration_seconds, counts, warn_fraction,
-                               start_at, due_at, warn_at, status, ended_at)
-        SELECT t.id, t.lead_unit_id, 'complete', '办结时限', d.days * 86400, 'natural', $3::float8, t.assigned_at,
-               t.assigned_at + make_interval(days => d.days),
-               t.assigned_at + make_interval(secs => d.days * 86400 * $3::float8),
-               CASE WHEN t.completed_at IS NULL THEN 'running' ELSE 'met' END, t.completed_at
-        FROM tickets t JOIN (SELECT key AS type, value::int AS days FROM jsonb_each_text($2::jsonb)) d
-          ON d.type = t.type
-        WHERE t.id >= $1 AND t.signed_at IS NOT NULL
-        """,
-        first_id,
-        days,
-        settings.sla.warn_fraction,
-    )
-    await conn.execute(
-        """
-        INSERT INTO sla_alerts (deadline_id, ticket_id, unit_id, kind, due_at, raised_at, published_at)
-        SELECT d.id, d.ticket_id, d.unit_id, 'overdue', d.due_at, d.due_at, d.due_at
-        FROM deadlines d WHERE d.ticket_id >= $1
-          AND ((d.status = 'met' AND d.ended_at > d.due_at) OR (d.status = 'running' AND d.due_at < $2))
-        """,
-        first_id,
-        now,
-    )
-    handlers = await conn.fetch("SELECT DISTINCT ON (unit_id) unit_id, id FROM users ORDER BY unit_id, id")
-    await conn.execute(
-        """
-        INSERT INTO contacts (ticket_id, unit_id, user_id, at, method, outcome, note)
-        SELECT t.id, t.lead_unit_id, u.user_id, t.first_contact_at, 'phone', 'reached', '已电话联系诉求人'
-        FROM tickets t JOIN unnest($2::bigint[], $3::bigint[]) AS u(unit_id, user_id) ON u.unit_id = t.lead_unit_id
-        WHERE t.id >= $1 AND t.first_contact_at IS NOT NULL
-        """,
-        first_id,
-        [r["unit_id"] for r in handlers],
-        [r["id"] for r in handlers],
-    )
-    # Appeals: about a third of the overdue and dissatisfied tickets are appealed, half of those approved.
-    await conn.execute(
-        """
-        INSERT INTO appeals (ticket_id, unit_id, kind, reason, filed_by, filed_at, status, decided_at)
-        SELECT t.id, t.lead_unit_id, k.kind, '非本单位原因造成', u.user_id, t.closed_at,
-               CASE WHEN t.id % 2 = 0 THEN 'approved' ELSE 'rejected' END, t.closed_at + interval '2 days'
-        FROM tickets t
-        JOIN unnest($2::bigint[], $3::bigint[]) AS u(unit_id, user_id) ON u.unit_id = t.lead_unit_id
-        CROSS JOIN LATERAL (
-            SELECT 'dissatisfied' AS kind WHERE t.satisfaction = 'dissatisfied'
-            UNION ALL
-            SELECT 'overdue' FROM deadlines d WHERE d.ticket_id = t.id AND d.track = 'complete'
-                AND d.ended_at > d.due_at
-        ) k
-        WHERE t.id >= $1 AND t.closed_at IS NOT NULL AND t.id % 3 = 0
-        """,
-        first_id,
-        [r["unit_id"] for r in handlers],
-        [r["id"] for r in handlers],
-    )
-    await conn.execute("SELECT setval('ticket_number_seq', (SELECT count(*) FROM tickets) + 1)")
-    await conn.execute("ANALYZE tickets; ANALYZE deadlines; ANALYZE appeals; ANALYZE contacts")
+    sla = settings.sla
+    await conn.execute(Q.history_ticket_units, first_id)
+    await conn.execute(Q.history_reply_deadlines, first_id, sla.reply_minutes, sla.warn_fraction)
+    await conn.execute(Q.history_completion_deadlines, first_id, sla.completion_days, sla.warn_fraction)
+    await conn.execute(Q.history_overdue_alerts, first_id, now)
+    handlers = await conn.fetch(Q.history_handlers)
+    unit_ids, user_ids = [r["unit_id"] for r in handlers], [r["id"] for r in handlers]
+    await conn.execute(Q.history_contacts, first_id, unit_ids, user_ids)
+    await conn.execute(Q.history_appeals, first_id, unit_ids, user_ids)
+    await conn.execute(Q.history_ticket_number_seq)
+    await conn.execute(Q.history_analyze)

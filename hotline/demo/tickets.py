@@ -23,6 +23,7 @@ from hotline.catalog_cache import CatalogCache
 from hotline.db import create_pool
 from hotline.demo.city import ESTATES
 from hotline.errors import ApiError
+from hotline.queries import Q
 from hotline.queue import connect_queue
 from hotline.roles import Role
 from hotline.schemas import NewTicket
@@ -62,7 +63,7 @@ class DemoWorld:
 
 
 async def load_world(pool: asyncpg.Pool, redis: ArqRedis, intake: Intake) -> DemoWorld:
-    rows = await pool.fetch("SELECT id, username, display_name, role, unit_id FROM users WHERE active ORDER BY id")
+    rows = await pool.fetch(Q.demo_active_users)
     users: dict[tuple[str, int], User] = {}
     for row in rows:
         users.setdefault((row["role"], row["unit_id"]), User.from_row(row))

@@ -153,7 +153,7 @@ def _rule_problem(level: str, owner_kind: str, owner_code: str) -> str:
 
 async def import_places(conn: asyncpg.Connection, rows: list[Row]) -> int:
     """Roads and estates callers name instead of their community. Columns name, kind, unit_code."""
-    units = {r["code"]: r["id"] for r in await conn.fetch("SELECT code, id FROM units")}
+    units = {r["code"]: r["id"] for r in await conn.fetch(Q.import_unit_ids)}
     errors: list[str] = []
     writes = []
     for row in rows:
@@ -179,7 +179,7 @@ async def import_places(conn: asyncpg.Connection, rows: list[Row]) -> int:
 async def import_kb(conn: asyncpg.Connection, rows: list[Row]) -> int:
     """Knowledge-base answers. Columns title, answer, category_code, keywords; an entry whose title
     already exists is replaced, so a corrected spreadsheet can be imported again."""
-    categories = {r["code"] for r in await conn.fetch("SELECT code FROM categories")}
+    categories = {r["code"] for r in await conn.fetch(Q.import_category_codes)}
     cut = default_segmenter().cut
     errors: list[str] = []
     titles: set[str] = set()

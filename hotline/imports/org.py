@@ -32,7 +32,7 @@ _ALIAS_SPLIT = re.compile(r"[|、;；,，/]")
 
 async def import_units(conn: asyncpg.Connection, rows: list[Row]) -> int:
     errors: list[str] = []
-    existing = {r["code"]: r["level"] for r in await conn.fetch("SELECT code, level FROM units")}
+    existing = {r["code"]: r["level"] for r in await conn.fetch(Q.import_unit_levels)}
     in_file: dict[str, str] = {}
     parsed = []
     for row in rows:
@@ -93,7 +93,7 @@ async def import_units(conn: asyncpg.Connection, rows: list[Row]) -> int:
 
 async def import_users(conn: asyncpg.Connection, rows: list[Row]) -> int:
     errors: list[str] = []
-    unit_ids = {r["code"]: r["id"] for r in await conn.fetch("SELECT code, id FROM units")}
+    unit_ids = {r["code"]: r["id"] for r in await conn.fetch(Q.import_unit_ids)}
     seen: set[str] = set()
     parsed = []
     for row in rows:

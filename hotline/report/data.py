@@ -58,7 +58,7 @@ async def _monthly(
     if unit_id is not None and unit_id not in units:
         raise LookupError(unit_id)
     scope = _subtree(units, unit_id) if unit_id is not None else None
-    categories = {r["code"]: r["name"] for r in await conn.fetch("SELECT code, name FROM categories")}
+    categories = {r["code"]: r["name"] for r in await conn.fetch(Q.report_category_names)}
 
     volumes = await _volumes(conn, start, end, scope, units, categories)
     trend_start, _ = scores.Period("", scores.add_months(month.first, -12), month.end).bounds(tz)

@@ -137,8 +137,7 @@ def _result(totals: dict[int, dict[str, int]]) -> list[dict[str, Any]]:
 async def fill(conn: asyncpg.Connection, start: datetime, end: datetime, as_of: datetime) -> int:
     """Store the settled days of [start, end) not stored yet (the cron job); returns the days now stored."""
     await unit_facts(conn, start, end, as_of)
-    return int(await conn.fetchval("SELECT count(*) FROM score_days WHERE day_start >= $1 AND day_start < $2",
-                                   start, end))  # fmt: skip
+    return int(await conn.fetchval(Q.score_days_count, start, end))
 
 
 async def score_days_refresh(ctx: dict[str, Any]) -> int:

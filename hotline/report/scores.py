@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from hotline.queries import Q
 from hotline.report import score_days
 from hotline.settings import ReportSettings
 
@@ -117,7 +118,7 @@ class UnitInfo:
 
 
 async def load_units(conn: asyncpg.Connection) -> dict[int, UnitInfo]:
-    rows = await conn.fetch("SELECT id, name, level, parent_id FROM units")
+    rows = await conn.fetch(Q.report_units)
     return {r["id"]: UnitInfo(r["id"], r["name"], r["level"], r["parent_id"]) for r in rows}
 
 

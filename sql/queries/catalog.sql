@@ -22,24 +22,6 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING id;
 -- name: insert_place
 INSERT INTO places (name, kind, unit_id) VALUES ($1, $2, $3) ON CONFLICT (name, unit_id) DO NOTHING;
 
--- name: import_category
-INSERT INTO categories (code, name, level1, description, active) VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (code) DO UPDATE
-    SET name = EXCLUDED.name, level1 = EXCLUDED.level1, description = EXCLUDED.description, active = EXCLUDED.active;
-
--- name: delete_rules_of_categories
-DELETE FROM responsibility_rules WHERE category_code = ANY($1::text[]);
-
--- name: import_kb_entry
-WITH replaced AS (
-    UPDATE kb_entries
-    SET answer = $2, category_code = $3, keywords = $4, tokens = $5, active = true, updated_at = now()
-    WHERE title = $1
-    RETURNING id
-)
-INSERT INTO kb_entries (title, answer, category_code, keywords, tokens)
-SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM replaced);
-
 -- name: settled_categories
 SELECT t.content, c.name AS label
 FROM tickets t JOIN categories c ON c.code = t.category_code

@@ -1,6 +1,16 @@
 -- Monthly report, unit scores and early warning. Periods are [$1, $2) in UTC, computed from the
 -- city's local month boundaries by the caller. See docs/report.md for the definitions.
 
+-- name: force_custom_plans
+-- hotline/db.py custom_plans(): report queries planned for their actual period and scope
+SET LOCAL plan_cache_mode = force_custom_plan;
+
+-- name: report_units
+SELECT id, name, level, parent_id FROM units;
+
+-- name: report_category_names
+SELECT code, name FROM categories;
+
 -- name: report_volumes
 SELECT channel, type, category_code, (place ->> 'community_id')::bigint AS community_id, count(*) AS n
 FROM tickets
@@ -92,6 +102,9 @@ SELECT k, pg_try_advisory_xact_lock(12345, k) AS locked FROM unnest($1::integer[
 INSERT INTO score_days (day_start, day_end) SELECT * FROM unnest($1::timestamptz[], $2::timestamptz[])
 ON CONFLICT DO NOTHING
 RETURNING day_start;
+
+-- name: score_days_count
+SELECT count(*) FROM score_days WHERE day_start >= $1 AND day_start < $2;
 
 -- name: report_supervised
 WITH recent AS (
