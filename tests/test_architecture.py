@@ -132,3 +132,39 @@ def test_architecture_doc_names_every_module_and_only_existing_ones() -> None:
 def test_hotline_keeps_its_top_level_small() -> None:
     """Concepts get a package of their own (sla/, report/, imports/, demo/, tickets/ ...)."""
     assert len(list((ROOT / "hotline").glob("*.py"))) <= 34
+
+
+SQL_STATEMENT = re.compile(r"^\s*\(?\s*(SELECT|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|WITH\s+\w+\s+AS)\b")
+# Where a statement may stay in Python (docs/architecture.md says why for each).
+INLINE_SQL_ALLOWED = {
+    "hotline/migrate.py",  # the migration runner's bootstrap
+    "hotline/health.py",  # health probe
+    "hotline/jobs.py",  # the ping job's probe
+    "hotline/embedded.py",  # creating the database before any query can run
+    "hotline/tickets/journal.py",  # apply_hops: the SET list is dynamic
+}
+
+
+def string_literals(path: Path) -> list[str]:
+    texts = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            texts.append(node.value)
+        elif isinstance(node, ast.JoinedStr):
+            texts.append("".join(v.value for v in node.values if isinstance(v, ast.Constant)))
+    return texts
+
+
+def test_every_static_statement_is_a_named_query() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): [t.strip()[:60] for t in string_literals(path) if SQL_STATEMENT.match(t)]
+        for package in sorted(OURS)
+        for path in (ROOT / package).rglob("*.py")
+    }
+    found = {k: v for k, v in offenders.items() if v and k not in INLINE_SQL_ALLOWED}
+    assert found == {}, "move these statements to sql/queries/<area>.sql"
+
+
+def test_the_statement_finder_finds_statements() -> None:
+    assert SQL_STATEMENT.match("SELECT id FROM tickets") and SQL_STATEMENT.match("\n  INSERT INTO x VALUES (1)")
+    assert SQL_STATEMENT.match("WITH moved AS (UPDATE t SET a = 1)") and not SQL_STATEMENT.match("Select a unit")
