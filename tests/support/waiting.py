@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any
 
-T = TypeVar("T")
-Check = Callable[[], "T | Awaitable[T]"]
+Check = Callable[[], Any]  # a function or a coroutine function, called with no arguments
 
 
-async def _value(check: Check[T]) -> T:
+async def _run(check: Check) -> Any:
     result = check()
-    if inspect.isawaitable(result):
-        return await result
-    return result
+    return await result if inspect.isawaitable(result) else result
 
 
-async def eventually(check: Check[T], *, timeout: float = 10.0, interval: float = 0.05, message: str = "") -> T:
-    """Poll `check` (a function or coroutine function) until it returns something truthy and return that.
+async def eventually(check: Check, *, timeout: float = 10.0, interval: float = 0.05, message: str = "") -> Any:
+    """Poll `check` until it returns something truthy, and return that.
 
     A falsy result or an AssertionError means "not yet"; any other exception propagates at once (a
     process that died will not come back). After `timeout` seconds this raises an AssertionError
@@ -33,12 +30,12 @@ async def eventually(check: Check[T], *, timeout: float = 10.0, interval: float 
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        failure: AssertionError | None = None
         try:
-            result = await _value(check)
+            result = await _run(check)
+            failure = None
         except AssertionError as exc:
-            failure, result = exc, None  # type: ignore[assignment]
-        if failure is None and result:
+            result, failure = None, exc
+        if result and failure is None:
             return result
         if loop.time() >= deadline:
             last = f"{type(failure).__name__}: {failure}" if failure else repr(result)
@@ -46,12 +43,12 @@ async def eventually(check: Check[T], *, timeout: float = 10.0, interval: float 
         await asyncio.sleep(interval)
 
 
-async def consistently(check: Check[object], *, duration: float, interval: float = 0.05, message: str = "") -> None:
+async def consistently(check: Check, *, duration: float, interval: float = 0.05, message: str = "") -> None:
     """`check` holds on every poll for `duration` seconds: keep these short and say what must not happen."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + duration
     while True:
-        result = await _value(check)
+        result = await _run(check)
         assert result, f"{message or 'condition'} stopped holding (got {result!r})"
         if loop.time() >= deadline:
             return
