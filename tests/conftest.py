@@ -1,9 +1,10 @@
 """Test services: real PostgreSQL and Redis, embedded by default, external when HOTLINE_* URLs are set.
 
-Each test session gets its own database, migrated from empty. Tests that write data use the
-`clean` fixture (or `city`, which uses it), which empties every table and the Redis database
-before the test: the web server under test runs in another process, so data must be committed
-to be seen, and a test starts from nothing whatever ran before it.
+Each test session gets its own database, migrated from empty. A test that uses the database or
+Redis takes the `clean` fixture (or `city`, which uses it; or a module's shared data), which
+empties every table and the Redis database before the test: the web server under test runs in
+another process, so data must be committed to be seen, and a test starts from nothing whatever
+ran before it. The collection refuses a test that forgets (see pytest_collection_modifyitems).
 
 Each test has a queue of its own (`queue_name`): `settings` points at it, and `spawn`,
 `worker_process` and `hotline_cli` pass it to the processes they start, so a worker takes the
@@ -54,19 +55,34 @@ TEST_REDIS_DB = 9  # on an external Redis, keep clear of database 0
 SESSION_WEB_QUEUE = "hotline:test:session-web"
 
 
+# Fixtures that reach the session's database or Redis, and those that empty them first (`clean`, or a
+# module's shared data, which empties them before it seeds).
+SHARED_SERVICES = {"pool", "redis", "web_server", "http", "login", "spawn", "worker_process", "hotline_cli"}
+STARTS_EMPTY = {"clean", "module_city", "history"}
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest's own -m selection: checked whether deselected or not
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A test that drives Chromium must say so (`-m 'not browser'` leaves them out): refuse one that does not."""
-    unmarked = [
-        item.nodeid
-        for item in items
-        if "browser" in getattr(item, "fixturenames", ()) and item.get_closest_marker("browser") is None
-    ]
-    if unmarked:
-        raise pytest.UsageError(
-            "these tests drive Chromium (the `browser` fixture) without @pytest.mark.browser:\n  "
-            + "\n  ".join(unmarked)
+    """Refuse, loudly, a test that drives Chromium without the `browser` marker (CI's pass on external
+    servers runs -m 'not browser'), and one that uses the shared services without starting from empty
+    (it would see what the test before it left)."""
+    unmarked, unclean = [], []
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "browser" in fixtures and item.get_closest_marker("browser") is None:
+            unmarked.append(item.nodeid)
+        if fixtures & SHARED_SERVICES and not fixtures & STARTS_EMPTY:
+            unclean.append(item.nodeid)
+    problems = [
+        f"{what}:\n  " + "\n  ".join(nodeids)
+        for what, nodeids in (
+            ("tests that drive Chromium (the `browser` fixture) without @pytest.mark.browser", unmarked),
+            ("tests that use the shared database or Redis without `clean` (or `city`, ...)", unclean),
         )
+        if nodeids
+    ]
+    if problems:
+        raise pytest.UsageError("\n".join(problems))
 
 
 def _with_database(url: str, name: str) -> str:

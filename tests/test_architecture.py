@@ -221,29 +221,22 @@ def test_the_import_check_catches_test_modules(text: str, expected: set[str]) ->
     assert imported_test_modules(TESTS / "api" / "test_probe.py", text) == expected
 
 
-def test_a_test_driving_chromium_without_the_browser_marker_is_refused(tmp_path: Path) -> None:
-    """CI's second pass deselects `browser` tests: one that drives Chromium unmarked fails the run loudly,
-    even where -m would have deselected it, and names only itself."""
-    (tmp_path / "test_pages.py").write_text(
+def test_the_collection_refuses_unmarked_chromium_and_tests_that_do_not_start_empty(tmp_path: Path) -> None:
+    """CI's second pass deselects `browser` tests, so one that drives Chromium unmarked fails the run loudly,
+    even where -m would have deselected it; so does one on the shared services without `clean` (it would
+    see the rows the test before it left). Only those are named."""
+    (tmp_path / "test_probe.py").write_text(
         "import pytest\n\n\n"
-        "async def test_forgot_the_marker(open_as):\n    pass\n\n\n"
+        "async def test_forgot_the_marker(open_as, city):\n    pass\n\n\n"
         "@pytest.mark.browser\nasync def test_marked(browser):\n    pass\n\n\n"
-        "def test_no_chromium():\n    pass\n",
+        "async def test_forgot_clean(pool):\n    pass\n\n\n"
+        "async def test_clean(login, clean):\n    pass\n\n\n"
+        "def test_no_services():\n    pass\n",
         encoding="utf-8",
     )
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-p",
-        "tests.conftest",
-        "-p",
-        "no:cacheprovider",
-        "-o",
-        "asyncio_mode=auto",
-    ]
-    command += ["--collect-only", "-q", "-m", "not browser", str(tmp_path)]
+    command = [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider"]
+    command += ["-o", "asyncio_mode=auto", "--collect-only", "-q", "-m", "not browser", str(tmp_path)]
     refused = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert refused.returncode == pytest.ExitCode.USAGE_ERROR, refused.stdout + refused.stderr
-    assert "test_pages.py::test_forgot_the_marker" in refused.stderr
-    assert "test_marked" not in refused.stderr and "test_no_chromium" not in refused.stderr
+    named = set(re.findall(r"test_probe\.py::(\w+)", refused.stderr))
+    assert named == {"test_forgot_the_marker", "test_forgot_clean"}, refused.stderr

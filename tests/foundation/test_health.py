@@ -36,6 +36,7 @@ async def test_healthz_is_green_with_web_and_worker_running(http: httpx.AsyncCli
     assert body["checks"]["worker"]["workers"] >= 1
 
 
+@pytest.mark.usefixtures("clean")
 async def test_metrics_are_prometheus_text(http: httpx.AsyncClient) -> None:
     await http.get("/healthz")
     response = await http.get("/metrics")
