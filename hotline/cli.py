@@ -12,6 +12,7 @@ from pathlib import Path
 
 import asyncpg
 
+from hotline import passwords
 from hotline.settings import ConfigError, Settings, load_settings
 
 
@@ -240,4 +241,5 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"配置错误：{exc}", file=sys.stderr)
         return 2
+    passwords.configure(settings.auth)
     return int(args.func(settings, args))

@@ -49,6 +49,17 @@ class RedisSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class AuthSettings:
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+
+
+# argon2id needs 8 KiB per lane (hotline.passwords uses 4); production must not go below OWASP's minimum
+ARGON2_MIN_MEMORY_KIB = 32
+PRODUCTION_ARGON2_MIN = {"argon2_time_cost": 2, "argon2_memory_kib": 19456}
+
+
+@dataclasses.dataclass(frozen=True)
 class EmbeddedSettings:
     postgres_port: int = 0
     redis_port: int = 0
@@ -149,6 +160,7 @@ SECTIONS: dict[str, type] = {
     "web": WebSettings,
     "database": DatabaseSettings,
     "redis": RedisSettings,
+    "auth": AuthSettings,
     "embedded": EmbeddedSettings,
     "logging": LoggingSettings,
     "worker": WorkerSettings,
@@ -167,6 +179,7 @@ class Settings:
     web: WebSettings
     database: DatabaseSettings
     redis: RedisSettings
+    auth: AuthSettings
     embedded: EmbeddedSettings
     logging: LoggingSettings
     worker: WorkerSettings
@@ -339,6 +352,20 @@ def _validate(sections: dict[str, object], path: Path) -> None:
         (0 <= embedded.postgres_port <= 65535, "[embedded] postgres_port", "0 or a port", embedded.postgres_port),
         (0 <= embedded.redis_port <= 65535, "[embedded] redis_port", "0 or a port", embedded.redis_port),
     ]
+    auth = typing.cast(AuthSettings, sections["auth"])
+    checks.append((auth.argon2_time_cost >= 1, "[auth] argon2_time_cost", "at least 1", auth.argon2_time_cost))
+    checks.append(
+        (
+            auth.argon2_memory_kib >= ARGON2_MIN_MEMORY_KIB,
+            "[auth] argon2_memory_kib",
+            f"at least {ARGON2_MIN_MEMORY_KIB}",
+            auth.argon2_memory_kib,
+        )
+    )
+    if app.env == "production":
+        for key, least in PRODUCTION_ARGON2_MIN.items():
+            got = getattr(auth, key)
+            checks.append((got >= least, f"[auth] {key}", f"at least {least} in production", got))
     sla = typing.cast(SlaSettings, sections["sla"])
     for key in ("reply_counts", "accept_counts", "completion_counts"):
         checks.append(

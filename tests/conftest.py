@@ -1,38 +1,88 @@
 """Test services: real PostgreSQL and Redis, embedded by default, external when HOTLINE_* URLs are set.
 
-Each test session gets its own database, migrated from empty. Tests that write data use the
-`clean` fixture, which truncates every table (and flushes the Redis database) afterwards:
-the web server under test runs in another process, so data must be committed to be seen.
-Fixtures that need nothing of the services (pure tests of dispatch/ and classifier/) start none.
+Each test session gets its own database, migrated from empty. A test that uses the database or
+Redis takes the `clean` fixture (or `city`, which uses it; or a module's shared data), which
+empties every table and the Redis database before the test: the web server under test runs in
+another process, so data must be committed to be seen, and a test starts from nothing whatever
+ran before it. The collection refuses a test that forgets (see pytest_collection_modifyitems).
+
+Each test has a queue of its own (`queue_name`): `settings` points at it, and `spawn`,
+`worker_process` and `hotline_cli` pass it to the processes they start, so a worker takes the
+jobs of its own test only. Fixtures that need nothing of the services (pure tests of dispatch/
+and classifier/) start none. Helpers that are not fixtures live in tests/support/.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
 import pytest
 import redis.asyncio as aioredis
+from playwright.async_api import Browser, async_playwright, expect
 
+from hotline import passwords
 from hotline.demo.city import seed_demo
 from hotline.embedded import EmbeddedServices
 from hotline.migrate import migrate
 from hotline.settings import Settings, load_settings
+from tests.support.api import PASSWORD, Login, api_client
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORTS, Open, Session
+from tests.support.services import (
+    ROOT,
+    Processes,
+    answering,
+    free_port,
+    private_service_dir,
+    service_environ,
+    start_process,
+    stop_process,
+    truncate_all,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 TEST_REDIS_DB = 9  # on an external Redis, keep clear of database 0
+# The session's web server queues jobs (SLA timers) that no test's worker must take: a queue nobody polls.
+SESSION_WEB_QUEUE = "hotline:test:session-web"
+
+
+# Fixtures that reach the session's database or Redis, and those that empty them first (`clean`, or a
+# module's shared data, which empties them before it seeds).
+SHARED_SERVICES = {"pool", "redis", "web_server", "http", "login", "spawn", "worker_process", "hotline_cli"}
+STARTS_EMPTY = {"clean", "module_city", "history"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own -m selection: checked whether deselected or not
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse, loudly, a test that drives Chromium without the `browser` marker (CI's pass on external
+    servers runs -m 'not browser'), and one that uses the shared services without starting from empty
+    (it would see what the test before it left)."""
+    unmarked, unclean = [], []
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "browser" in fixtures and item.get_closest_marker("browser") is None:
+            unmarked.append(item.nodeid)
+        if fixtures & SHARED_SERVICES and not fixtures & STARTS_EMPTY:
+            unclean.append(item.nodeid)
+    problems = [
+        f"{what}:\n  " + "\n  ".join(nodeids)
+        for what, nodeids in (
+            ("tests that drive Chromium (the `browser` fixture) without @pytest.mark.browser", unmarked),
+            ("tests that use the shared database or Redis without `clean` (or `city`, ...)", unclean),
+        )
+        if nodeids
+    ]
+    if problems:
+        raise pytest.UsageError("\n".join(problems))
 
 
 def _with_database(url: str, name: str) -> str:
@@ -45,21 +95,8 @@ def _with_redis_db(url: str, db: int) -> str:
     return urlunsplit(parts._replace(path=f"/{db}"))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def private_service_dir() -> Path:
-    """A fresh directory for embedded servers that the PostgreSQL user can reach when we run as root."""
-    path = Path(tempfile.mkdtemp(prefix="hotline-test-"))
-    path.chmod(0o711)
-    return path
-
-
 @pytest.fixture(scope="session")
-def service_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def service_urls() -> Iterator[tuple[str, str]]:
     """(postgres server URL, redis URL): external when configured, otherwise private embedded servers."""
     db_url, redis_url = os.environ.get("HOTLINE_DATABASE_URL"), os.environ.get("HOTLINE_REDIS_URL")
     if db_url and redis_url:
@@ -108,35 +145,33 @@ def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def service_environ(database_url: str, redis_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
-    """Environment for a process of the system under test."""
-    env = dict(os.environ)
-    env.update(
-        HOTLINE_CONFIG=str(ROOT / "config.toml"),
-        HOTLINE_APP_ENV="test",
-        HOTLINE_APP_VAR_DIR=str(var_dir),
-        HOTLINE_DATABASE_URL=database_url,
-        HOTLINE_REDIS_URL=redis_url,
-        HOTLINE_SECRET_KEY="test-secret-key-not-for-production",
-        HOTLINE_LOGGING_LEVEL="WARNING",
-        HOTLINE_LOGGING_FORMAT="json",  # one line per error in the test output
-        HOTLINE_WORKER_HEARTBEAT_S="1",
-        HOTLINE_CLASSIFIER_MODEL_DIR=str(var_dir / "models" / "current"),
+@pytest.fixture(scope="session")
+def session_settings(database_url: str, redis_url: str, var_dir: Path) -> Settings:
+    """Settings of the session (for fixtures wider than a test); tests take `settings`, on their own queue."""
+    settings = load_settings(environ=service_environ(database_url, redis_url, var_dir))
+    passwords.configure(settings.auth)  # the cheap test parameters for hashes written in this process too
+    return settings
+
+
+@pytest.fixture
+def queue_name(request: pytest.FixtureRequest) -> str:
+    """This test's arq queue: workers it starts poll this one, and no other test's workers do."""
+    readable = re.sub(r"[^A-Za-z0-9_]+", "-", request.node.name)[:40]
+    return f"hotline:test:{readable}:{secrets.token_hex(3)}"
+
+
+@pytest.fixture
+def settings(session_settings: Settings, queue_name: str) -> Settings:
+    return dataclasses.replace(
+        session_settings, redis=dataclasses.replace(session_settings.redis, queue_name=queue_name)
     )
-    env.update(extra)
-    return env
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, redis_url: str, var_dir: Path) -> Settings:
-    return load_settings(environ=service_environ(database_url, redis_url, var_dir))
-
-
-@pytest.fixture(scope="session")
-async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+async def pool(session_settings: Settings) -> AsyncIterator[asyncpg.Pool]:
     from hotline.db import create_pool
 
-    p = await create_pool(settings, min_size=1, max_size=5)
+    p = await create_pool(session_settings, min_size=1, max_size=5)
     yield p
     await p.close()
 
@@ -148,104 +183,53 @@ async def redis(redis_url: str) -> AsyncIterator[aioredis.Redis]:
     await client.aclose()
 
 
-SCHEMA_DATA = ["schema_migrations", "ticket_transitions"]  # rows that are part of the schema
-
-
-async def truncate_all(pool: asyncpg.Pool) -> None:
-    async with pool.acquire() as conn:
-        tables = await conn.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> ALL($1::text[])", SCHEMA_DATA
-        )
-        if tables:
-            names = ", ".join(f'"{t["tablename"]}"' for t in tables)
-            await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+async def _empty(pool: asyncpg.Pool, redis: aioredis.Redis) -> None:
+    await truncate_all(pool)
+    await redis.flushdb()
 
 
 @pytest.fixture
-async def clean(pool: asyncpg.Pool, redis: aioredis.Redis) -> AsyncIterator[None]:
-    """Start from empty tables and an empty Redis database, and leave them so."""
-    await truncate_all(pool)
-    await redis.flushdb()
-    yield
-    await truncate_all(pool)
-    await redis.flushdb()
-
-
-def wait_for_http(url: str, proc: subprocess.Popen[bytes] | None = None, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode} before {url} answered")
-        try:
-            httpx.get(url, timeout=1.0)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer within {timeout} s")
-
-
-def start_process(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "hotline", *args], env=env, cwd=ROOT, start_new_session=True)
-
-
-def stop_process(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+async def clean(pool: asyncpg.Pool, redis: aioredis.Redis) -> None:
+    """Start from empty tables and an empty Redis database (whatever ran before left behind)."""
+    await _empty(pool, redis)
 
 
 @pytest.fixture(scope="session")
-def web_server(database_url: str, redis_url: str, var_dir: Path) -> Iterator[str]:
-    """A real web process (uvicorn) for this session; yields its base URL."""
+async def web_server(database_url: str, redis_url: str, var_dir: Path) -> AsyncIterator[str]:
+    """A real web process (uvicorn) for this session; yields its base URL. Its jobs go to a queue no worker
+    polls: a test that needs a worker starts its own web process with `spawn`."""
     port = free_port()
-    proc = start_process(["web", "--port", str(port)], service_environ(database_url, redis_url, var_dir))
+    env = service_environ(database_url, redis_url, var_dir, HOTLINE_REDIS_QUEUE_NAME=SESSION_WEB_QUEUE)
+    proc = start_process(["web", "--port", str(port)], env)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for_http(f"{base}/healthz", proc)
+        await answering(f"{base}/healthz", proc)
         yield base
     finally:
         stop_process(proc)
 
 
 @pytest.fixture
-def spawn(database_url: str, redis_url: str, var_dir: Path) -> Iterator[Callable[..., Any]]:
-    """Start extra web or worker processes with their own settings: `spawn("web", HOTLINE_SLA_...="...")`
-    returns the base URL of a web process, or the Popen of a worker. All are stopped after the test."""
-    started: list[subprocess.Popen[bytes]] = []
-    web_processes: dict[str, subprocess.Popen[bytes]] = {}
-
-    def start(kind: str, **env: str) -> Any:
-        environ = service_environ(database_url, redis_url, var_dir, **env)
-        if kind == "worker":
-            proc = start_process(["worker"], environ)
-            started.append(proc)
-            return proc
-        port = free_port()
-        proc = start_process(["web", "--port", str(port)], environ)
-        started.append(proc)
-        base = f"http://127.0.0.1:{port}"
-        wait_for_http(f"{base}/healthz", proc)
-        web_processes[base] = proc
-        return base
-
-    start.web_processes = web_processes  # type: ignore[attr-defined]
-    yield start
-    for proc in started:
-        stop_process(proc)
+def test_environ(database_url: str, redis_url: str, var_dir: Path, queue_name: str) -> dict[str, str]:
+    """Environment for processes started by this test: the test services and this test's queue."""
+    return service_environ(database_url, redis_url, var_dir, HOTLINE_REDIS_QUEUE_NAME=queue_name)
 
 
-@pytest.fixture(scope="session")
-def worker_process(database_url: str, redis_url: str, var_dir: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """A real arq worker process for this session."""
-    proc = start_process(["worker"], service_environ(database_url, redis_url, var_dir))
+@pytest.fixture
+async def spawn(test_environ: dict[str, str], redis: aioredis.Redis) -> AsyncIterator[Processes]:
+    """Web and worker processes of this test, with settings of their own: `await spawn.web(HOTLINE_...="...")`,
+    `await spawn.worker()`. All are stopped after the test."""
+    processes = Processes(test_environ, redis)
     try:
-        yield proc
+        yield processes
     finally:
-        stop_process(proc)
+        processes.stop_all()
+
+
+@pytest.fixture
+async def worker_process(spawn: Processes) -> subprocess.Popen[bytes]:
+    """A real arq worker process polling this test's queue, already beating."""
+    return await spawn.worker()
 
 
 @pytest.fixture
@@ -254,31 +238,33 @@ async def http(web_server: str) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-@pytest.fixture
-async def city(clean: None, pool: asyncpg.Pool, settings: Settings) -> dict[str, int]:
-    """The demo city (units, users, categories, rules, places, knowledge base); unit codes -> ids."""
+async def _seed_city(pool: asyncpg.Pool, settings: Settings) -> dict[str, int]:
     async with pool.acquire() as conn:
         await seed_demo(conn, settings)
     return {r["code"]: r["id"] for r in await pool.fetch("SELECT code, id FROM units")}
 
 
-Login = Callable[[str], Awaitable[httpx.AsyncClient]]
+@pytest.fixture
+async def city(clean: None, pool: asyncpg.Pool, session_settings: Settings) -> dict[str, int]:
+    """The demo city (units, users, categories, rules, places, knowledge base); unit codes -> ids."""
+    return await _seed_city(pool, session_settings)
+
+
+@pytest.fixture(scope="module")
+async def module_city(pool: asyncpg.Pool, redis: aioredis.Redis, session_settings: Settings) -> dict[str, int]:
+    """The demo city for a whole module (for tests that cannot reset between examples)."""
+    await _empty(pool, redis)
+    return await _seed_city(pool, session_settings)
 
 
 @pytest.fixture
 async def login(web_server: str) -> AsyncIterator[Login]:
-    """`await login("dh-s1-c1-handler")` gives a client carrying that user's bearer token."""
+    """`await login("dh-s1-c1-handler")` gives a client carrying that user's bearer token, on the session's
+    web server or on `base`; closed after the test."""
     clients: list[httpx.AsyncClient] = []
 
-    async def as_user(username: str) -> httpx.AsyncClient:
-        async with httpx.AsyncClient(base_url=web_server) as anon:
-            response = await anon.post(
-                "/api/auth/login", json={"username": username, "password": "demo12345", "kind": "api"}
-            )
-        assert response.status_code == 200, response.text
-        client = httpx.AsyncClient(
-            base_url=web_server, timeout=15.0, headers={"Authorization": f"Bearer {response.json()['token']}"}
-        )
+    async def as_user(username: str, base: str = web_server) -> httpx.AsyncClient:
+        client = await api_client(base, username)
         clients.append(client)
         return client
 
@@ -287,53 +273,59 @@ async def login(web_server: str) -> AsyncIterator[Login]:
         await client.aclose()
 
 
-def ok(response: httpx.Response, status: int = 200) -> dict:
-    assert response.status_code == status, f"{response.status_code}: {response.text}"
-    return response.json()
-
-
-@pytest.fixture(scope="module")
-async def module_city(pool: asyncpg.Pool, redis, settings: Settings) -> AsyncIterator[None]:
-    """The demo city for a whole module (for tests that cannot reset between examples)."""
-    await truncate_all(pool)
-    await redis.flushdb()
-    async with pool.acquire() as conn:
-        await seed_demo(conn, settings)
-    yield
-    await truncate_all(pool)
-    await redis.flushdb()
-
-
 @pytest.fixture
-def hotline_cli(database_url: str, redis_url: str, var_dir: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """`hotline_cli("import", "units", path)` runs the command line against the test services."""
+def hotline_cli(test_environ: dict[str, str]) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """`hotline_cli("import", "units", path)` runs the command line against the test services (with more
+    HOTLINE_* settings as keywords) and returns when it has finished."""
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
+    def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "hotline", *args],
             capture_output=True,
             text=True,
             cwd=ROOT,
             check=False,
-            env=service_environ(database_url, redis_url, var_dir),
+            env={**test_environ, **env},
+            timeout=300,
         )
 
     return run
 
 
-async def run_through_queue(settings: Settings, function: str, job_id: str) -> Any:
-    """Queue `function` as the system does and run it on a real arq worker (burst); its result."""
+expect.set_options(timeout=10_000)
 
-    from hotline.queue import connect_queue
-    from hotline.worker import build_worker
 
-    queue = connect_queue(settings)
-    try:
-        job = await queue.enqueue_job(function, _job_id=job_id)
-        assert job is not None
-        worker = build_worker(settings, burst=True)
-        await worker.main()
-        await worker.close()
-        return await job.result(timeout=10)
-    finally:
-        await queue.aclose()
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium, headless, for the session. Tests using it carry the `browser` marker."""
+    if not os.path.exists(CHROMIUM):  # noqa: ASYNC240  (once per session, before anything runs)
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)")
+    async with async_playwright() as p:
+        chromium = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()
+
+
+@pytest.fixture
+async def open_as(browser: Browser, web_server: str) -> AsyncIterator[Open]:
+    """`await open_as("operator")`: a signed-in session on the user's own page (or `base`'s). Each user has
+    a browser context of their own (their own cookies); a JavaScript error on any page fails the test."""
+    sessions: list[Session] = []
+
+    async def sign_in(username: str, base: str = web_server) -> Session:
+        context = await browser.new_context(viewport=VIEWPORTS["1366x768"], locale="zh-CN", timezone_id="Asia/Shanghai")
+        session = Session(context, await context.new_page(), base)
+        sessions.append(session)
+        page = session.page
+        await session.goto("/login")
+        await page.fill("#username", username)
+        await page.fill("#password", PASSWORD)
+        await page.click("#login-form button[type=submit]")
+        await page.wait_for_url(re.compile(r"/(console|queue|inbox|board|admin)$"))
+        return session
+
+    yield sign_in
+    for session in sessions:
+        await session.context.close()
+    errors = {id(s): s.errors for s in sessions if s.errors}
+    assert not errors, f"JavaScript errors on the pages: {errors}"

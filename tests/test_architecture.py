@@ -1,7 +1,9 @@
-"""The dependency direction of the house: hotline -> dispatch, classifier, realtime; never back."""
+"""The shape of the house: hotline -> dispatch, classifier, realtime and never back; tests that stand alone."""
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -168,3 +170,73 @@ def test_every_static_statement_is_a_named_query() -> None:
 def test_the_statement_finder_finds_statements() -> None:
     assert SQL_STATEMENT.match("SELECT id FROM tickets") and SQL_STATEMENT.match("\n  INSERT INTO x VALUES (1)")
     assert SQL_STATEMENT.match("WITH moved AS (UPDATE t SET a = 1)") and not SQL_STATEMENT.match("Select a unit")
+
+
+TESTS = ROOT / "tests"
+SUPPORT = "tests.support"
+
+
+def imported_test_modules(path: Path, text: str | None = None) -> set[str]:
+    """Modules under tests/ that the file at `path` (or `text` as if it were there) imports, lazily too,
+    other than the support package."""
+    package = path.relative_to(ROOT).with_suffix("").parts[:-1]
+    stems = {p.stem for p in TESTS.rglob("*.py")} - {"__init__"}
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8") if text is None else text)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level:  # relative: against the importing package
+            base = package[: len(package) - node.level + 1]
+            names.add(".".join([*base, *([node.module] if node.module else [])]))
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    inside = {n for n in names if n == "tests" or n.startswith("tests.")}
+    # pytest may put a test directory on sys.path, so a bare `import orgdata` could reach a file in tests/ too
+    bare = {n for n in names if n.split(".")[0] in stems - OURS}
+    return {n for n in inside | bare if n != SUPPORT and not n.startswith(SUPPORT + ".")}
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared texts, helpers and harnesses live in tests/support/, fixtures in conftest.py files."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(found)
+        for path in TESTS.rglob("*.py")
+        if (found := imported_test_modules(path))
+    }
+    assert offenders == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("from tests.api.test_ticket_lifecycle import NOISE_CALL", {"tests.api.test_ticket_lifecycle"}),
+        ("from tests.conftest import ok", {"tests.conftest"}),
+        ("def f():\n    from .test_access import READS", {"tests.api.test_access"}),
+        ("from . import conftest", {"tests.api"}),
+        ("import orgdata", {"orgdata"}),
+        ("from tests.support.calls import NOISE_CALL\nfrom tests.support import waiting\nimport hotline.app", set()),
+    ],
+)
+def test_the_import_check_catches_test_modules(text: str, expected: set[str]) -> None:
+    assert imported_test_modules(TESTS / "api" / "test_probe.py", text) == expected
+
+
+def test_the_collection_refuses_unmarked_chromium_and_tests_that_do_not_start_empty(tmp_path: Path) -> None:
+    """CI's second pass deselects `browser` tests, so one that drives Chromium unmarked fails the run loudly,
+    even where -m would have deselected it; so does one on the shared services without `clean` (it would
+    see the rows the test before it left). Only those are named."""
+    (tmp_path / "test_probe.py").write_text(
+        "import pytest\n\n\n"
+        "async def test_forgot_the_marker(open_as, city):\n    pass\n\n\n"
+        "@pytest.mark.browser\nasync def test_marked(browser):\n    pass\n\n\n"
+        "async def test_forgot_clean(pool):\n    pass\n\n\n"
+        "async def test_clean(login, clean):\n    pass\n\n\n"
+        "def test_no_services():\n    pass\n",
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider"]
+    command += ["-o", "asyncio_mode=auto", "--collect-only", "-q", "-m", "not browser", str(tmp_path)]
+    refused = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert refused.returncode == pytest.ExitCode.USAGE_ERROR, refused.stdout + refused.stderr
+    named = set(re.findall(r"test_probe\.py::(\w+)", refused.stderr))
+    assert named == {"test_forgot_the_marker", "test_forgot_clean"}, refused.stderr

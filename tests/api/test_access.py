@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.test_ticket_lifecycle import NOISE_CALL
-from tests.conftest import Login, ok
+from tests.support.api import Login, ok
+from tests.support.calls import NOISE_CALL
 
 READS = [("GET", "", None), ("GET", "/events", None)]
 ACTIONS = [
@@ -40,6 +40,12 @@ OUTSIDERS = [
     "dh-cg-handler",
 ]
 INSIDERS_WITHOUT_RIGHTS = ["dh-supervisor", "dh-s1-supervisor"]
+# review actions and what a reviewer gets when the ticket waits for no such review
+REVIEWS = {
+    "/return-review": "invalid_transition",
+    "/extension-review": "no_pending_extension",
+    "/completion-review": "invalid_transition",
+}
 
 
 @pytest.fixture
@@ -72,10 +78,41 @@ async def test_supervisors_above_see_but_do_not_handle(username: str, held_by_li
         if path == "/appeals":
             continue  # a unit that held the ticket may appeal
         response = await client.request(method, f"/api/tickets/{held_by_liuan}{path}", json=body)
-        assert response.status_code in (403, 409), (username, path, response.text)
+        if path in REVIEWS:  # theirs to review, but the ticket waits for no review
+            assert (response.status_code, response.json()["error"]["code"]) == (409, REVIEWS[path]), response.text
+        else:
+            assert response.status_code == 403, (username, path, response.text)
     operator = await login("operator")
     events = ok(await operator.get(f"/api/tickets/{held_by_liuan}/events"))["events"]
     assert [e["action"] for e in events][-1] == "assign"  # nothing they tried was recorded
+
+
+@pytest.mark.parametrize("username", INSIDERS_WITHOUT_RIGHTS)
+async def test_supervisors_above_review_what_waits_for_review(
+    username: str, held_by_liuan: int, login: Login, city: dict[str, int]
+) -> None:
+    """Returns, extensions and completions below them are the supervisors' to review, as the dispatchers'."""
+    tid = held_by_liuan
+    community, supervisor = await login("dh-s1-c1-handler"), await login(username)
+    ok(await community.post(f"/api/tickets/{tid}/sign"))
+    ok(await community.post(f"/api/tickets/{tid}/extension", json={"extra_days": 3, "reason": "需要时间"}))
+    decided = ok(await supervisor.post(f"/api/tickets/{tid}/extension-review", json={"approve": True}))
+    assert decided["state"] == "signed"
+    ok(await community.post(f"/api/tickets/{tid}/contact", json={"method": "phone", "outcome": "reached"}))
+    ok(await community.post(f"/api/tickets/{tid}/complete", json={"result": "已处理"}))
+    reviewed = ok(await supervisor.post(f"/api/tickets/{tid}/completion-review", json={"approve": True}))
+    assert reviewed["state"] == "reviewed"
+
+    operator = await login("operator")
+    returned = ok(await operator.post("/api/tickets", json={**NOISE_CALL, "caller_phone": "13900002222"}), 201)
+    ok(await community.post(f"/api/tickets/{returned['id']}/return", json={"reason": "不归我们管"}))
+    approved = ok(await supervisor.post(f"/api/tickets/{returned['id']}/return-review", json={"approve": True}))
+    assert approved["state"] == "pending_dispatch"
+    events = ok(await operator.get(f"/api/tickets/{tid}/events"))["events"]
+    assert [e["action"] for e in events if e["actor_name"].endswith("督办人")] == [
+        "approve_extension",
+        "accept_completion",
+    ]
 
 
 async def test_the_holder_handles_and_its_own_handler_sees_the_phone_masked(held_by_liuan: int, login: Login) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from tests.api.test_ticket_lifecycle import NOISE_CALL
-from tests.conftest import Login, ok
+from tests.support.api import Login, ok
+from tests.support.calls import NOISE_CALL
 
 CASES = [
     ({"type": "complaint"}, 422, "缺少必填项：诉求内容"),
@@ -54,10 +54,11 @@ async def test_unknown_unit_and_invalid_ids(city: dict[str, int], login: Login) 
         ),
         201,
     )
+    # no category, no place: it waits in the city's dispatcher queue
+    assert (ticket["state"], ticket["holder_unit_id"]) == ("pending_dispatch", city["YC"])
     dispatcher = await login("dispatcher")
-    if ticket["state"] == "pending_dispatch" and ticket["holder_unit_id"] == city["YC"]:
-        response = await dispatcher.post(f"/api/tickets/{ticket['id']}/assign", json={"unit_id": 987654})
-        assert response.status_code == 422 and response.json()["error"]["message"] == "目标单位不存在"
+    response = await dispatcher.post(f"/api/tickets/{ticket['id']}/assign", json={"unit_id": 987654})
+    assert response.status_code == 422 and response.json()["error"]["message"] == "目标单位不存在"
     assert (await operator.get("/api/tickets/abc")).status_code == 404
     assert (await operator.get("/api/tickets/0")).status_code == 404
     assert (await operator.get("/api/tickets?limit=100000")).status_code == 422

@@ -8,8 +8,8 @@ import itertools
 import asyncpg
 
 from hotline.passwords import hash_password
-from tests.api.test_ticket_lifecycle import NOISE_CALL
-from tests.conftest import Login, ok
+from tests.support.api import Login, ok
+from tests.support.calls import NOISE_CALL
 
 
 async def second_handler(pool: asyncpg.Pool, unit_id: int) -> str:

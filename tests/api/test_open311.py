@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import Login, ok
+from tests.support.api import Login, api_token, ok
 
 CALL = {
     "service_code": "NOISE",
@@ -16,17 +16,14 @@ CALL = {
 }
 
 
-async def api_key(http: httpx.AsyncClient, username: str) -> str:
-    response = await http.post("/api/auth/login", json={"username": username, "password": "demo12345", "kind": "api"})
-    return str(ok(response)["token"])
-
-
-async def test_an_app_posts_a_request_and_follows_it(city: dict[str, int], http: httpx.AsyncClient) -> None:
+async def test_an_app_posts_a_request_and_follows_it(
+    city: dict[str, int], http: httpx.AsyncClient, web_server: str
+) -> None:
     services = ok(await http.get("/open311/v2/services.json"))
     noise = next(s for s in services if s["service_code"] == "NOISE")
     assert (noise["service_name"], noise["group"], noise["type"]) == ("噪音扰民", "环境保护", "realtime")
 
-    key = await api_key(http, "operator")
+    key = await api_token(web_server, "operator")
     posted = await http.post(
         "/open311/v2/requests.json", data={**CALL, "api_key": key}, headers={"Idempotency-Key": "a1"}
     )
@@ -53,9 +50,9 @@ async def test_an_app_posts_a_request_and_follows_it(city: dict[str, int], http:
 
 
 async def test_open311_errors_are_lists_with_a_reason(
-    city: dict[str, int], http: httpx.AsyncClient, login: Login
+    city: dict[str, int], http: httpx.AsyncClient, login: Login, web_server: str
 ) -> None:
-    key = await api_key(http, "operator")
+    key = await api_token(web_server, "operator")
     post = "/open311/v2/requests.json"
 
     async def error(response: httpx.Response, status: int) -> str:
@@ -69,7 +66,7 @@ async def test_open311_errors_are_lists_with_a_reason(
     assert "phone" in await error(await http.post(post, data={**CALL, "api_key": key, "phone": "12"}), 400)
     assert "service_code" in await error(await http.post(post, data={**CALL, "api_key": key, "service_code": ""}), 400)
     assert "NOPE" in await error(await http.post(post, data={**CALL, "api_key": key, "service_code": "NOPE"}), 400)
-    handler_key = await api_key(http, "dh-s1-c1-handler")
+    handler_key = await api_token(web_server, "dh-s1-c1-handler")
     await error(await http.post(post, data={**CALL, "api_key": handler_key}), 403)
     await error(await http.get(post, params={"api_key": handler_key}), 403)
     assert "status" in await error(await http.get(post, params={"api_key": key, "status": "done"}), 400)

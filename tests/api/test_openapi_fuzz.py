@@ -6,27 +6,26 @@ per operation and a fixed seed, so the run is repeatable and its length predicta
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
 
-import httpx
-
-from tests.api.test_ticket_lifecycle import NOISE_CALL
+from tests.support.api import api_client, ok
+from tests.support.calls import NOISE_CALL
 
 CHECKS = "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance"
 MAX_EXAMPLES = 15
 
 
-def test_api_honours_its_schema(web_server: str, module_city: None, tmp_path: Path) -> None:
-    token = httpx.post(
-        f"{web_server}/api/auth/login", json={"username": "operator", "password": "demo12345", "kind": "api"}
-    ).json()["token"]
-    # real tickets at the ids the generator tries first (its boundary values start at 1)
-    for call in (NOISE_CALL, {**NOISE_CALL, "category_code": None}, {**NOISE_CALL, "address": "新村社区"}):
-        created = httpx.post(f"{web_server}/api/tickets", json=call, headers={"Authorization": f"Bearer {token}"})
-        assert created.status_code == 201, created.text
-    result = subprocess.run(
+async def test_api_honours_its_schema(web_server: str, module_city: None, tmp_path: Path) -> None:
+    async with await api_client(web_server, "operator") as operator:
+        # real tickets at the ids the generator tries first (its boundary values start at 1)
+        for call in (NOISE_CALL, {**NOISE_CALL, "category_code": None}, {**NOISE_CALL, "address": "新村社区"}):
+            ok(await operator.post("/api/tickets", json=call), 201)
+    token = operator.headers["Authorization"].removeprefix("Bearer ")
+    result = await asyncio.to_thread(
+        subprocess.run,
         [
             sys.executable,
             "-m",

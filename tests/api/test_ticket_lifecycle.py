@@ -4,17 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from tests.conftest import Login, ok
-
-NOISE_CALL = {
-    "type": "complaint",
-    "channel": "phone",
-    "content": "柳岸花园 3 栋楼下的烧烤店每天营业到凌晨两点，噪音很大，老人孩子都睡不着，希望尽快处理。",
-    "address": "东湖区青山街道柳岸花园3栋",
-    "caller_phone": "13812341234",
-    "caller_name": "王建国",
-    "category_code": "NOISE",
-}
+from tests.support.api import Login, ok
+from tests.support.calls import NOISE_CALL
 
 
 async def test_one_ticket_through_every_gate(city: dict[str, int], login: Login, pool: asyncpg.Pool) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import Login, ok
+from tests.support.api import Login, ok
 
 # auto-dispatched down to 柳岸社区 (东湖区 › 青山街道)
 CALL = {

@@ -7,26 +7,24 @@ import pytest
 from playwright.async_api import expect
 
 from hotline.settings import Settings
-from tests.browser.conftest import ApiAs, Open
-from tests.report.test_board_warnings import CALLS, scan
+from tests.support.api import Login, ok
+from tests.support.browser import Open
+from tests.support.calls import cluster_calls
+from tests.support.jobs import run_through_queue
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("city")]
 
 
-async def test_board_shows_early_warnings(open_as: Open, api_as: ApiAs, settings: Settings) -> None:
+async def test_board_shows_early_warnings(open_as: Open, login: Login, settings: Settings) -> None:
     board = await open_as("dh-supervisor")
     page = board.page
     await expect(page.locator("#conn")).to_have_text("实时")
     await expect(page.locator("#early tbody")).to_contain_text("暂无未诉先办预警")
 
-    operator = await api_as("operator")
-    for n, (address, category, text, count) in enumerate(CALLS):
-        for i in range(count):
-            call = {"type": "complaint", "content": text, "address": address, "category_code": category,
-                    "caller_phone": f"1391234{n}{i:03d}"}  # fmt: skip
-            response = await operator.post("/api/tickets", json=call)
-            assert response.status_code == 201, response.text
-    assert await scan(settings) == 3
+    operator = await login("operator")
+    for call in cluster_calls("1391234"):
+        ok(await operator.post("/api/tickets", json=call), 201)
+    assert await run_through_queue(settings, "early_warning_scan", "board-warnings") == 3
 
     await expect(page.locator("#alerts li.alert-early")).to_have_count(2)  # not 南江区's
     await expect(page.locator("#early tbody tr[data-kind]")).to_have_count(2)

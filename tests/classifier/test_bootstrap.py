@@ -2,7 +2,7 @@ import csv
 
 from classifier.bootstrap import CATEGORIES, CORPUS, read_categories, read_corpus
 from classifier.bootstrap.generate import generate
-from tests.classifier.test_cli import CALLS
+from tests.support.calls import CLASSIFIER_CALLS
 
 EXPECTED = [
     ("PROPERTY", "城乡建设", "物业管理"),
@@ -48,5 +48,5 @@ def test_the_csv_is_what_the_generator_writes() -> None:
 
 def test_test_calls_are_not_copied_from_the_corpus() -> None:
     texts, _ = read_corpus()
-    for call, _ in CALLS:
+    for call, _ in CLASSIFIER_CALLS:
         assert not any(call in text or text.rstrip("。") in call for text in texts), call

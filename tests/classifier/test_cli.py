@@ -13,25 +13,10 @@ import pytest
 
 from classifier import cli
 from classifier.bootstrap import CORPUS
+from tests.support.calls import CLASSIFIER_CALLS
 
 ROOT = Path(__file__).resolve().parents[2]
-
-# Typical calls, written for this test (not taken from the corpus; test_bootstrap checks that).
-CALLS = [
-    ("夜里一点多楼下大排档还在划拳喝酒，吵得全家人睡不着觉", "噪音扰民"),
-    ("我在一家餐厅打工，老板两个月没给我发薪水了，现在人也找不到", "劳资纠纷"),
-    ("我们这条街的路灯全黑了，晚上走路什么都看不见", "市政设施"),
-    ("孩子今年六岁，想问一下小学一年级报名要带哪些证件", "教育就学"),
-    ("物业公司今年突然把物业费从每平米一块二涨到两块，业主都不同意", "物业管理"),
-    ("隔壁那户人家在院子里违规盖了一间砖房，把消防通道都堵死了", "私搭乱建"),
-    ("在一家服装店买衣服，标签上写的打五折，结账时却按原价收的，这不是价格欺诈吗", "消费维权"),
-    ("我们整栋楼从昨天晚上停水到现在，一点通知都没有", "水电气暖"),
-    ("化工厂排出来的废水把小河都染黑了，臭得不行", "环境污染"),
-    ("2路公交车经常半个小时都不来一趟，司机还不报站", "公共交通"),
-    ("十字路口的信号灯一直闪黄灯，车辆乱成一团差点撞人", "道路交通"),
-    ("我母亲七十多岁一个人生活，没有收入，想问怎么申请最低生活保障", "社会救助"),
-    ("单位一直没给我交养老保险，我想查一下缴费记录", "社会保险"),
-]
+CALLS = CLASSIFIER_CALLS  # typical calls, written for the tests
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -1,7 +1,7 @@
 import pytest
-from orgdata import UNITS
 
 from dispatch.org import OrgTree
+from tests.support.orgdata import UNITS
 
 
 @pytest.fixture

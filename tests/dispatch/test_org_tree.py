@@ -1,5 +1,7 @@
 import pytest
-from orgdata import (
+
+from dispatch.org import Level, OrgError, OrgTree, Unit
+from tests.support.orgdata import (
     CITY,
     DONGHU,
     DONGHU_CHENGGUAN,
@@ -13,8 +15,6 @@ from orgdata import (
     XINGFU,
     XINGFU_GRID_1,
 )
-
-from dispatch.org import Level, OrgError, OrgTree, Unit
 
 
 def test_levels_have_labels_and_ranks():

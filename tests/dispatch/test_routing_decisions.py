@@ -1,5 +1,8 @@
 import pytest
-from orgdata import (
+
+from dispatch.org import Level
+from dispatch.routing import Place, ResponsibilityRule, RoutingError, check_rules, route
+from tests.support.orgdata import (
     CITY,
     DONGHU,
     DONGHU_CHENGGUAN,
@@ -13,9 +16,6 @@ from orgdata import (
     XINGFU,
     XINGFU_GRID_1,
 )
-
-from dispatch.org import Level
-from dispatch.routing import Place, ResponsibilityRule, RoutingError, check_rules, route
 
 RULES = (
     ResponsibilityRule("streetlight", Level.COMMUNITY),

@@ -9,8 +9,8 @@ from pathlib import Path
 import asyncpg
 import openpyxl
 
-from tests.api.test_ticket_lifecycle import NOISE_CALL
-from tests.conftest import Login, ok
+from tests.support.api import Login, ok
+from tests.support.calls import NOISE_CALL
 
 
 def write_csv(path: Path, text: str) -> str:

@@ -1,31 +1,22 @@
 """`hotline demo seed`: a fictional city with the whole five-level chain and a user for every role."""
 
-import subprocess
-import sys
-from pathlib import Path
+from collections.abc import Callable
+from subprocess import CompletedProcess
 
 import asyncpg
 import pytest
 
 from hotline.passwords import verify_password
-from tests.conftest import ROOT, service_environ
+from tests.support.services import SHIPPED_ARGON2
 
 pytestmark = pytest.mark.usefixtures("clean")
 
 
-def seed(database_url: str, redis_url: str, var_dir: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hotline", "demo", "seed"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-        env=service_environ(database_url, redis_url, var_dir),
-    )
+Cli = Callable[..., CompletedProcess[str]]
 
 
-async def test_demo_city_has_the_whole_chain(database_url, redis_url, var_dir, pool: asyncpg.Pool) -> None:
-    result = seed(database_url, redis_url, var_dir)
+async def test_demo_city_has_the_whole_chain(hotline_cli: Cli, pool: asyncpg.Pool) -> None:
+    result = hotline_cli("demo", "seed")
     assert result.returncode == 0, result.stderr
     assert "演示城市" in result.stdout
 
@@ -48,24 +39,19 @@ async def test_demo_city_has_the_whole_chain(database_url, redis_url, var_dir, p
     assert unstaffed == 0
     admin_hash = await pool.fetchval("SELECT password_hash FROM users WHERE username = 'admin'")
     assert verify_password(admin_hash, "demo12345")
+    assert admin_hash.startswith("$argon2id$v=19$m=64,t=1,p=4$")  # [auth] from HOTLINE_AUTH_* (the tests' cheap ones)
 
 
-async def test_seeding_twice_changes_nothing(database_url, redis_url, var_dir, pool: asyncpg.Pool) -> None:
-    assert seed(database_url, redis_url, var_dir).returncode == 0
+async def test_seeding_twice_changes_nothing(hotline_cli: Cli, pool: asyncpg.Pool) -> None:
+    assert hotline_cli("demo", "seed").returncode == 0
     counts = await pool.fetchrow("SELECT (SELECT count(*) FROM units) u, (SELECT count(*) FROM users) p")
-    assert seed(database_url, redis_url, var_dir).returncode == 0
+    assert hotline_cli("demo", "seed").returncode == 0
     assert await pool.fetchrow("SELECT (SELECT count(*) FROM units) u, (SELECT count(*) FROM users) p") == counts
 
 
-def test_demo_is_refused_in_production(database_url, redis_url, var_dir) -> None:
-    env = service_environ(database_url, redis_url, var_dir, HOTLINE_APP_ENV="production")
-    result = subprocess.run(
-        [sys.executable, "-m", "hotline", "demo", "seed"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-        env=env,
-    )
+def test_demo_is_refused_in_production(hotline_cli: Cli) -> None:
+    # with the shipped password hashing: the tests' cheap parameters are refused in production
+    production = {"HOTLINE_APP_ENV": "production", **SHIPPED_ARGON2}
+    result = hotline_cli("demo", "seed", **production)
     assert result.returncode == 1
     assert "生产环境" in result.stderr and "不能写入演示数据" in result.stderr

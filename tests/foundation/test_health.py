@@ -1,7 +1,7 @@
 """/healthz and /metrics against real services, including with PostgreSQL or Redis down."""
 
-import asyncio
 import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
 from unittest.mock import ANY
 
@@ -11,29 +11,24 @@ import pytest
 
 from hotline.embedded import EmbeddedServices
 from hotline.migrate import migrate
-from tests.conftest import (
+from tests.support.services import (
+    answering,
     free_port,
     private_service_dir,
     service_environ,
     start_process,
     stop_process,
-    wait_for_http,
 )
+from tests.support.waiting import eventually
 
 
-async def wait_for_worker(http: httpx.AsyncClient, timeout: float = 20.0) -> dict:
-    body: dict = {}
-    for _ in range(int(timeout / 0.2)):
-        body = (await http.get("/healthz")).json()
-        if body["checks"]["worker"]["ok"]:
-            return body
-        await asyncio.sleep(0.2)
-    return body
-
-
-@pytest.mark.usefixtures("worker_process")
+@pytest.mark.usefixtures("clean", "worker_process")
 async def test_healthz_is_green_with_web_and_worker_running(http: httpx.AsyncClient) -> None:
-    body = await wait_for_worker(http)
+    async def worker_seen() -> dict:
+        body = (await http.get("/healthz")).json()
+        return body if body["checks"]["worker"]["ok"] else {}
+
+    body = await eventually(worker_seen, timeout=20, interval=0.2, message="/healthz sees the worker")
     assert body["status"] == "ok", body
     assert set(body["checks"]) == {"database", "migrations", "redis", "worker"}
     assert all(check["ok"] for check in body["checks"].values())
@@ -41,6 +36,7 @@ async def test_healthz_is_green_with_web_and_worker_running(http: httpx.AsyncCli
     assert body["checks"]["worker"]["workers"] >= 1
 
 
+@pytest.mark.usefixtures("clean")
 async def test_metrics_are_prometheus_text(http: httpx.AsyncClient) -> None:
     await http.get("/healthz")
     response = await http.get("/metrics")
@@ -50,23 +46,19 @@ async def test_metrics_are_prometheus_text(http: httpx.AsyncClient) -> None:
 
 
 @pytest.fixture
-def private_system(tmp_path: Path):
+async def private_system(tmp_path: Path) -> AsyncIterator[tuple[EmbeddedServices, str]]:
     """A web process on servers of this test's own, so it can stop them without disturbing the suite."""
     directory = private_service_dir()
     embedded = EmbeddedServices(directory)
     urls = embedded.start()
-
-    async def prepare() -> None:
-        conn = await asyncpg.connect(urls.database_url)
-        await migrate(conn)
-        await conn.close()
-
-    asyncio.run(prepare())
+    conn = await asyncpg.connect(urls.database_url)
+    await migrate(conn)
+    await conn.close()
     port = free_port()
     web = start_process(["web", "--port", str(port)], service_environ(urls.database_url, urls.redis_url, tmp_path))
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for_http(f"{base}/healthz", web)
+        await answering(f"{base}/healthz", web)
         yield embedded, base
     finally:
         stop_process(web)

@@ -55,6 +55,7 @@ def test_sql_before_the_first_header_stops_loading(tmp_path: Path) -> None:
         load_queries(write(tmp_path, "a.sql", "SELECT 1;\n-- name: units\nSELECT 2;\n"))
 
 
+@pytest.mark.usefixtures("clean")
 async def test_every_named_query_prepares_against_the_migrated_schema(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
         await Q.check(conn)

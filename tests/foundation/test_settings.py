@@ -25,6 +25,7 @@ def test_shipped_config_loads_with_defaults(tmp_path: Path) -> None:
     assert settings.app.env == "development"
     assert settings.embedded_needed
     assert settings.tz.key == "Asia/Shanghai"
+    assert (settings.auth.argon2_time_cost, settings.auth.argon2_memory_kib) == (3, 65536)  # argon2-cffi's own
 
 
 def test_environment_overrides_a_key_with_its_type(tmp_path: Path) -> None:
@@ -53,6 +54,13 @@ def test_service_urls_come_from_the_environment(tmp_path: Path) -> None:
         ("[web]\nport = \n", {}, "not valid TOML"),
         ("", {"HOTLINE_WEB_PORT": "abc"}, "HOTLINE_WEB_PORT: expected a whole number, got 'abc'"),
         ("[app]\nenv = 'production'\n", {}, "HOTLINE_SECRET_KEY must be set"),
+        ("[auth]\nargon2_memory_kib = 16\n", {}, "[auth] argon2_memory_kib must be at least 32, got 16"),
+        ("", {"HOTLINE_AUTH_ARGON2_TIME_COST": "0"}, "[auth] argon2_time_cost must be at least 1, got 0"),
+        (
+            "[app]\nenv = 'production'\n[auth]\nargon2_time_cost = 1\n",
+            {"HOTLINE_SECRET_KEY": "s" * 40},
+            "[auth] argon2_time_cost must be at least 2 in production, got 1",
+        ),
         (
             "[app]\nenv = 'production'\n",
             {"HOTLINE_SECRET_KEY": "s" * 40},

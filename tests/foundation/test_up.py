@@ -5,7 +5,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -13,7 +12,8 @@ import psutil
 import pytest
 
 from hotline.embedded import postgres_bin_dir
-from tests.conftest import ROOT, free_port, private_service_dir
+from tests.support.services import CHEAP_ARGON2, ROOT, all_gone, free_port, private_service_dir
+from tests.support.waiting import eventually
 
 
 @pytest.fixture
@@ -31,6 +31,7 @@ def laptop(tmp_path: Path):
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
     env.update(HOTLINE_CONFIG=str(config), HOTLINE_WORKER_HEARTBEAT_S="1", HOTLINE_LOGGING_LEVEL="WARNING")
+    env.update(CHEAP_ARGON2)
     yield env, f"http://127.0.0.1:{port}", var
     shutil.rmtree(var, ignore_errors=True)
 
@@ -41,29 +42,29 @@ def start_up(env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-def wait_green(base: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    body: dict = {}
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "hotline up exited"
+async def green(base: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Wait until /healthz answers 200 (every check green); fail at once if `hotline up` exits."""
+
+    async def answers_200() -> bool:
+        if proc.poll() is not None:
+            raise RuntimeError(f"hotline up exited with {proc.returncode}")
         try:
-            response = httpx.get(f"{base}/healthz", timeout=2)
-            body = response.json()
-            if response.status_code == 200:
-                return body
+            async with httpx.AsyncClient(timeout=2) as client:
+                response = await client.get(f"{base}/healthz")
         except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"healthz not green within {timeout} s: {body}")
+            return False
+        assert response.status_code == 200, response.text
+        return True
+
+    await eventually(answers_200, timeout=timeout, interval=0.2, message="/healthz green")
 
 
 def family(pid: int) -> list[psutil.Process]:
     return psutil.Process(pid).children(recursive=True)
 
 
-def wait_all_gone(processes: list[psutil.Process], timeout: float = 20) -> list[psutil.Process]:
-    _, alive = psutil.wait_procs(processes, timeout=timeout)
-    return alive
+async def gone(processes: list[psutil.Process], what: str) -> None:
+    await eventually(lambda: all_gone(processes), timeout=20, interval=0.1, message=what)
 
 
 def units_count(var: Path) -> int:
@@ -89,11 +90,11 @@ def units_count(var: Path) -> int:
     return int(out.stdout.strip())
 
 
-def test_kill_9_leaves_no_orphan_and_keeps_the_data(laptop) -> None:
+async def test_kill_9_leaves_no_orphan_and_keeps_the_data(laptop) -> None:
     env, base, var = laptop
     up = start_up(env)
     try:
-        wait_green(base, up)
+        await green(base, up)
         children = family(up.pid)
         names = {p.name() for p in children}
         assert any("postgres" in n for n in names) and any("valkey" in n for n in names)
@@ -102,15 +103,15 @@ def test_kill_9_leaves_no_orphan_and_keeps_the_data(laptop) -> None:
 
         os.kill(up.pid, signal.SIGKILL)
         up.wait()
-        assert wait_all_gone(children) == [], "servers or processes outlived a killed `hotline up`"
+        await gone(children, "every server and process of a killed `hotline up` stopped")
 
         again = start_up(env)
-        wait_green(base, again, timeout=30)
+        await green(base, again, timeout=30)
         assert units_count(var) == seeded  # same data, not re-seeded
         children = family(again.pid)
         again.send_signal(signal.SIGINT)  # what Ctrl-C sends
         assert again.wait(30) == 0
-        assert wait_all_gone(children) == []
+        await gone(children, "every server and process stopped on Ctrl-C")
     finally:
         for proc in (up, locals().get("again")):
             if proc is not None and proc.poll() is None:

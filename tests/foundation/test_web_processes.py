@@ -2,13 +2,13 @@
 a killed worker is replaced, and SIGTERM stops every one."""
 
 import socket
-import time
-from pathlib import Path
 
 import httpx
 import psutil
+import pytest
 
-from tests.conftest import free_port, service_environ, start_process, stop_process, wait_for_http
+from tests.support.services import all_gone, answering, free_port, start_process, stop_process
+from tests.support.waiting import eventually
 
 
 def workers(supervisor: psutil.Process) -> list[psutil.Process]:
@@ -25,44 +25,47 @@ def workers(supervisor: psutil.Process) -> list[psutil.Process]:
     return found
 
 
-def wait_for_workers(
-    supervisor: psutil.Process, count: int, gone: int | None = None, timeout: float = 60
-) -> list[psutil.Process]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = workers(supervisor)
-        if len(found) == count and gone not in {w.pid for w in found}:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"{count} listening workers expected, found {len(workers(supervisor))}")
+async def listening_workers(supervisor: psutil.Process, count: int, gone: int | None = None) -> list[psutil.Process]:
+    def found() -> list[psutil.Process]:
+        listening = workers(supervisor)
+        return listening if len(listening) == count and gone not in {w.pid for w in listening} else []
+
+    return await eventually(found, timeout=60, interval=0.2, message=f"{count} listening web workers")
 
 
-def test_two_web_processes_share_the_port(database_url: str, redis_url: str, var_dir: Path) -> None:
+def clients_held(worker: psutil.Process, port: int) -> int:
+    """Connections from clients to `port` that this worker accepted (not its own to PostgreSQL or Redis)."""
+    return sum(c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port for c in worker.net_connections())
+
+
+@pytest.mark.usefixtures("clean")  # no worker has beaten: /healthz answers 503
+async def test_two_web_processes_share_the_port(test_environ: dict[str, str]) -> None:
     port = free_port()
-    env = service_environ(database_url, redis_url, var_dir, HOTLINE_WEB_PROCESSES="2")
-    proc = start_process(["web", "--port", str(port)], env)
+    proc = start_process(["web", "--port", str(port)], {**test_environ, "HOTLINE_WEB_PROCESSES": "2"})
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_for_http(f"{base}/healthz", proc)
+        await answering(f"{base}/healthz", proc)
         supervisor = psutil.Process(proc.pid)
-        first, second = wait_for_workers(supervisor, 2)
+        first, second = await listening_workers(supervisor, 2)
 
         # 40 connections opened at once: the kernel spreads them over both sockets (all on one: 2^-39)
         clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(40)]
-        time.sleep(0.5)
-        held = [sum(c.status == psutil.CONN_ESTABLISHED for c in w.net_connections()) for w in (first, second)]
+        await eventually(
+            lambda: sum(clients_held(w, port) for w in (first, second)) == 40, message="all 40 connections accepted"
+        )
+        held = [clients_held(w, port) for w in (first, second)]
         for client in clients:
             client.close()
         assert min(held) > 0, held
 
         # a worker that dies is replaced, and the port keeps answering
         first.kill()
-        replaced = wait_for_workers(supervisor, 2, gone=first.pid)
-        assert httpx.get(f"{base}/healthz", timeout=10).status_code in (200, 503)
+        replaced = await listening_workers(supervisor, 2, gone=first.pid)
+        async with httpx.AsyncClient(timeout=10) as client:
+            assert (await client.get(f"{base}/healthz")).status_code == 503
 
         proc.terminate()
         proc.wait(30)
-        _, alive = psutil.wait_procs(replaced, timeout=10)
-        assert alive == []
+        await eventually(lambda: all_gone(replaced), message="every web worker stopped with the supervisor")
     finally:
         stop_process(proc)

@@ -1,6 +1,5 @@
 """Jobs go through the real queue and a real arq worker, with JSON (not pickle) on the wire."""
 
-import dataclasses
 import json
 
 import pytest
@@ -13,9 +12,6 @@ pytestmark = pytest.mark.usefixtures("clean")
 
 
 async def test_a_job_runs_once_through_the_queue(settings: Settings, redis) -> None:
-    # a queue of its own: the session's worker process (see test_health.py) polls the default one
-    # every 100 ms and would take the job before this burst worker has started
-    settings = dataclasses.replace(settings, redis=dataclasses.replace(settings.redis, queue_name="test:run-once"))
     queue = connect_queue(settings)
     try:
         job = await queue.enqueue_job("ping", _job_id="ping-1")

@@ -1,20 +1,20 @@
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
 
-from tests.realtime.board import BoardServer
+from tests.support.board import BoardServer
 
 
 @pytest.fixture
-def board(redis_url: str) -> Iterator[Callable[..., BoardServer]]:
+async def board(redis_url: str) -> AsyncIterator[Callable[..., Awaitable[BoardServer]]]:
     """Start board servers (each a web process: its own Hub and port); stopped afterwards."""
     started: list[BoardServer] = []
 
-    def start(**options: Any) -> BoardServer:
-        server = BoardServer(redis_url, **options).start()
+    async def start(**options: Any) -> BoardServer:
+        server = BoardServer(redis_url, **options)
         started.append(server)
-        return server
+        return await server.start()
 
     yield start
     for server in reversed(started):

@@ -9,7 +9,7 @@ import random
 import socket
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from unittest.mock import ANY
 
@@ -21,12 +21,12 @@ from websockets.exceptions import ConnectionClosed
 from realtime import publish
 from realtime.events import id_key, is_event_id
 from realtime.stream import DEFAULT_STREAM
-from tests.conftest import ROOT
-from tests.realtime.board import BoardServer, events, frame, silent
+from tests.support.board import BoardServer, events, frame, silent
+from tests.support.services import ROOT
 
 pytestmark = pytest.mark.usefixtures("clean")
 
-Board = Callable[..., BoardServer]
+Board = Callable[..., Awaitable[BoardServer]]
 
 
 def ids(frames: list[dict[str, Any]]) -> list[str]:
@@ -34,7 +34,7 @@ def ids(frames: list[dict[str, Any]]) -> list[str]:
 
 
 async def test_snapshot_comes_first_then_live_events(board: Board, redis: aioredis.Redis) -> None:
-    server = board()
+    server = await board()
     async with connect(server.url("unit-5")) as ws:
         snapshot = await frame(ws)
         assert snapshot == {
@@ -58,7 +58,7 @@ async def test_snapshot_comes_first_then_live_events(board: Board, redis: aiored
 
 
 async def test_a_supervisor_sees_only_their_own_subtree(board: Board, redis: aioredis.Redis) -> None:
-    server = board()
+    server = await board()
     async with connect(server.url("unit-5")) as five, connect(server.url("unit-9")) as nine:
         await frame(five), await frame(nine)
 
@@ -75,7 +75,7 @@ async def test_a_supervisor_sees_only_their_own_subtree(board: Board, redis: aio
 async def test_resuming_after_a_disconnect_misses_nothing_and_repeats_nothing(
     board: Board, redis: aioredis.Redis
 ) -> None:
-    server = board()
+    server = await board()
     async with connect(server.url()) as ws:
         await frame(ws)
         seen = [await publish(redis, "ticket.created", [1, 5], {"n": n}) for n in range(2)]
@@ -96,7 +96,7 @@ async def test_resuming_after_a_disconnect_misses_nothing_and_repeats_nothing(
 
 
 async def test_an_id_the_stream_no_longer_holds_gets_a_fresh_snapshot(board: Board, redis: aioredis.Redis) -> None:
-    server = board()
+    server = await board()
     published = [await publish(redis, "ticket.created", [1, 5], {"n": n}) for n in range(5)]
     await redis.xtrim(DEFAULT_STREAM, maxlen=2, approximate=False)
 
@@ -117,7 +117,7 @@ async def test_an_id_the_stream_no_longer_holds_gets_a_fresh_snapshot(board: Boa
 
 
 async def test_a_long_absence_gets_a_snapshot_rather_than_a_long_replay(board: Board, redis: aioredis.Redis) -> None:
-    server = board(hub_options={"replay_limit": 3})
+    server = await board(hub_options={"replay_limit": 3})
     last = await publish(redis, "ticket.created", [1, 5], {})
     for _ in range(4):
         await publish(redis, "ticket.created", [1, 9], {})
@@ -126,7 +126,7 @@ async def test_a_long_absence_gets_a_snapshot_rather_than_a_long_replay(board: B
 
 
 async def test_without_a_principal_the_socket_closes_with_4401(board: Board) -> None:
-    server = board()
+    server = await board()
     for url in (f"ws://127.0.0.1:{server.port}/ws/board", server.url(token="nobody")):
         async with connect(url) as ws:
             with pytest.raises(ConnectionClosed) as closed:
@@ -136,7 +136,7 @@ async def test_without_a_principal_the_socket_closes_with_4401(board: Board) -> 
 
 
 async def test_quiet_sockets_get_pings_that_carry_a_resumable_id(board: Board, redis: aioredis.Redis) -> None:
-    server = board(heartbeat_s=0.2)
+    server = await board(heartbeat_s=0.2)
     async with connect(server.url("unit-5")) as ws:
         snapshot = await frame(ws)
         assert await frame(ws, pings=True) == {
@@ -163,7 +163,7 @@ async def test_quiet_sockets_get_pings_that_carry_a_resumable_id(board: Board, r
 
 
 async def test_a_slow_client_is_dropped_without_delaying_a_fast_one(board: Board, redis: aioredis.Redis) -> None:
-    server = board(hub_options={"queue_size": 32})
+    server = await board(hub_options={"queue_size": 32})
     # The slow client stops reading: a small receive buffer and a one-frame client queue let
     # the server's socket fill quickly, so its hub queue overflows after a few MB.
     sock = socket.socket()
@@ -209,7 +209,7 @@ async def test_a_slow_client_is_dropped_without_delaying_a_fast_one(board: Board
 
 
 async def test_every_web_process_delivers_an_event_published_by_a_worker(board: Board, redis_url: str) -> None:
-    first, second = board(), board()
+    first, second = await board(), await board()
     async with connect(first.url("unit-5")) as on_first, connect(second.url("unit-5")) as on_second:
         await frame(on_first), await frame(on_second)
         worker = (
@@ -238,7 +238,7 @@ async def test_reconnecting_clients_get_every_event_exactly_once_while_events_fl
         await asyncio.sleep(0.05)  # widen the window between subscribing and the snapshot
         return {}
 
-    server = board(snapshot=slow_snapshot)
+    server = await board(snapshot=slow_snapshot)
     stop = asyncio.Event()
 
     async def keep_publishing() -> None:

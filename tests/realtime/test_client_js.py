@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +13,8 @@ import pytest
 import redis.asyncio as aioredis
 
 from realtime import publish
-from tests.conftest import ROOT
-from tests.realtime.board import BoardServer
+from tests.support.board import BoardServer
+from tests.support.services import ROOT
 
 NODE = shutil.which("node")
 HARNESS = Path(__file__).with_name("client_harness.js")
@@ -62,9 +62,9 @@ class NodeClient:
 
 
 async def test_the_browser_client_resumes_across_a_server_restart(
-    board: Callable[..., BoardServer], redis: aioredis.Redis
+    board: Callable[..., Awaitable[BoardServer]], redis: aioredis.Redis
 ) -> None:
-    server = board()
+    server = await board()
     client = await NodeClient.start(server.url("unit-5"))
     await client.until(lambda line: line["kind"] == "snapshot")
     before = [await publish(redis, "ticket.created", [1, 5], {"n": n}) for n in range(2)]
@@ -74,7 +74,7 @@ async def test_the_browser_client_resumes_across_a_server_restart(
     await client.until(lambda line: line.get("status") == "reconnecting")
     during = [await publish(redis, "ticket.signed", [1, 5], {"n": n}) for n in range(3)]
     await publish(redis, "ticket.signed", [1, 9], {})
-    board(port=server.port)
+    await board(port=server.port)
 
     await client.until(lambda line: line.get("id") == during[-1])
     last = await publish(redis, "ticket.completed", [1, 5], {"last": True})
@@ -87,8 +87,8 @@ async def test_the_browser_client_resumes_across_a_server_restart(
     assert "reconnecting" in statuses
 
 
-async def test_the_browser_client_stops_when_unauthorized(board: Callable[..., BoardServer]) -> None:
-    server = board()
+async def test_the_browser_client_stops_when_unauthorized(board: Callable[..., Awaitable[BoardServer]]) -> None:
+    server = await board()
     client = await NodeClient.start(server.url(token="nobody"))
     assert await client.finish() == 0
     assert [line["status"] for line in client.of("status")] == ["connecting", "unauthorized"]

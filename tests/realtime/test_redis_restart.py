@@ -5,8 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,9 @@ from websockets.exceptions import ConnectionClosed
 
 from hotline.embedded import valkey_server_binary
 from realtime import publish
-from tests.conftest import free_port
-from tests.realtime.board import BoardServer, events, frame, until
+from tests.support.board import BoardServer, events, frame
+from tests.support.services import free_port
+from tests.support.waiting import eventually
 
 
 class Valkey:
@@ -31,20 +31,26 @@ class Valkey:
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    async def start(self) -> None:
+        self.process = self._launch()
+        client = aioredis.Redis(port=self.port, socket_timeout=1)
+
+        async def answers() -> bool:
+            try:
+                return bool(await client.ping())
+            except redis.ConnectionError:
+                return False
+
+        try:
+            await eventually(answers, message=f"valkey on port {self.port} answering")
+        finally:
+            await client.aclose()
+
+    def _launch(self) -> subprocess.Popen[bytes]:
         aof = ["--appendonly", "yes", "--appendfsync", "always"] if self.persistent else ["--appendonly", "no"]
         command = [str(valkey_server_binary()), "--port", str(self.port), "--bind", "127.0.0.1"]
         command += ["--dir", str(self.directory), "--save", "", *aof]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                redis.Redis(port=self.port, socket_timeout=1).ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+        return subprocess.Popen(command, stdout=subprocess.DEVNULL, start_new_session=True)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -53,10 +59,10 @@ class Valkey:
 
 
 @pytest.fixture(params=[False, True], ids=["without-persistence", "with-aof"])
-def valkey(request: pytest.FixtureRequest) -> Iterator[Valkey]:
+async def valkey(request: pytest.FixtureRequest) -> AsyncIterator[Valkey]:
     directory = Path(tempfile.mkdtemp(prefix="realtime-valkey-"))
     server = Valkey(directory, persistent=request.param)
-    server.start()
+    await server.start()
     try:
         yield server
     finally:
@@ -65,7 +71,7 @@ def valkey(request: pytest.FixtureRequest) -> Iterator[Valkey]:
 
 
 async def test_the_hub_survives_a_redis_restart(valkey: Valkey) -> None:
-    board = BoardServer(valkey.url, hub_options={"max_backoff_s": 0.2, "block_ms": 500}).start()
+    board = await BoardServer(valkey.url, hub_options={"max_backoff_s": 0.2, "block_ms": 500}).start()
     try:
         hub = board.hub
         assert hub is not None
@@ -77,9 +83,9 @@ async def test_the_hub_survives_a_redis_restart(valkey: Valkey) -> None:
             await before.aclose()
 
             valkey.stop()
-            await until(lambda: not hub.connected)
-            valkey.start()
-            await until(lambda: hub.connected)
+            await eventually(lambda: not hub.connected, message="the hub noticed Redis gone")
+            await valkey.start()
+            await eventually(lambda: hub.connected, message="the hub reconnected")
             after = aioredis.from_url(valkey.url)
 
             if valkey.persistent:
@@ -109,7 +115,7 @@ async def test_the_hub_survives_a_redis_restart(valkey: Valkey) -> None:
 @pytest.mark.parametrize("valkey", [False], indirect=True, ids=["without-persistence"])
 async def test_a_hub_started_while_redis_is_down_asks_clients_to_retry_then_serves(valkey: Valkey) -> None:
     valkey.stop()
-    board = BoardServer(valkey.url, hub_options={"max_backoff_s": 0.2, "block_ms": 500}).start()
+    board = await BoardServer(valkey.url, hub_options={"max_backoff_s": 0.2, "block_ms": 500}).start()
     try:
         hub = board.hub
         assert hub is not None and not hub.ready
@@ -118,8 +124,8 @@ async def test_a_hub_started_while_redis_is_down_asks_clients_to_retry_then_serv
                 await ws.recv()
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
 
-        valkey.start()
-        await until(lambda: hub.ready and hub.connected)
+        await valkey.start()
+        await eventually(lambda: hub.ready and hub.connected, message="the hub ready once Redis is up")
         async with connect(board.url()) as ws:
             assert (await frame(ws))["type"] == "snapshot"
             publisher = aioredis.from_url(valkey.url)

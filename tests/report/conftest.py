@@ -1,31 +1,23 @@
-"""A seeded demo history shared by the report tests: the demo city plus 3,000 tickets over 13
-months written by hotline.demo.history, ending at a fixed moment so every number is reproducible."""
+"""The seeded demo history shared by the report tests (see tests/support/history.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-
 import asyncpg
 import pytest
+import redis.asyncio as aioredis
 
 from hotline.demo.city import seed_demo
 from hotline.demo.history import generate_history
 from hotline.settings import Settings
-from tests.conftest import truncate_all
-
-NOW = datetime(2026, 11, 15, 4, 0, tzinfo=UTC)
-MONTH = "2026-10"
-TICKETS = 3000
+from tests.support.history import MONTHS, NOW, TICKETS
+from tests.support.services import truncate_all
 
 
 @pytest.fixture(scope="module")
-async def history(pool: asyncpg.Pool, redis, settings: Settings) -> AsyncIterator[dict[str, int]]:
+async def history(pool: asyncpg.Pool, redis: aioredis.Redis, session_settings: Settings) -> dict[str, int]:
+    """Empty tables, then the demo city and its history, for the whole module."""
     await truncate_all(pool)
     await redis.flushdb()
     async with pool.acquire() as conn:
-        await seed_demo(conn, settings)
-        counts = await generate_history(conn, settings, TICKETS, 13, NOW)
-    yield counts
-    await truncate_all(pool)
-    await redis.flushdb()
+        await seed_demo(conn, session_settings)
+        return await generate_history(conn, session_settings, TICKETS, MONTHS, NOW)

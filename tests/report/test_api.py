@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import Login, ok
-from tests.report.conftest import MONTH
+from tests.support.api import Login, ok
+from tests.support.history import MONTH
 
 pytestmark = pytest.mark.usefixtures("history")
 

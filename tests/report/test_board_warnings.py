@@ -9,34 +9,20 @@ import pytest
 from websockets.asyncio.client import connect
 
 from hotline.settings import Settings
-from tests.conftest import Login, ok, run_through_queue
+from tests.support.api import Login, ok
+from tests.support.calls import cluster_calls
+from tests.support.jobs import run_through_queue
 
 pytestmark = pytest.mark.usefixtures("city")
-
-# (address, category, text, how many), all within the last hour: a place cluster in 东湖区, one in 南江区,
-# and a text cluster from a community of 东湖区 and one of 西岭区.
-CALLS = [
-    ("东湖区青山街道柳岸花园3栋", "NOISE", "柳岸花园3栋楼下烧烤店凌晨两点还在营业，噪音很大。", 5),
-    ("南江区江湾街道江湾一号", "UTILITIES", "江湾一号整栋楼停水一上午了，一直没有通知。", 5),
-    ("东湖区桂花街道桂园新村", "TRAFFIC", "地铁施工围挡把人行道占了，行人只能走机动车道，太危险。", 3),
-    ("西岭区白云街道白云山庄", "TRAFFIC", "地铁施工围挡把人行道占了，行人只能走机动车道，太危险！", 2),
-]
-
-
-async def scan(settings: Settings) -> int:
-    return int(await run_through_queue(settings, "early_warning_scan", "board-warnings"))
 
 
 async def test_board_lists_the_warnings_of_its_subtree(
     login: Login, web_server: str, pool: asyncpg.Pool, settings: Settings
 ) -> None:
     operator = await login("operator")
-    for n, (address, category, text, count) in enumerate(CALLS):
-        for i in range(count):
-            call = {"type": "complaint", "content": text, "address": address, "category_code": category,
-                    "caller_phone": f"1381234{n}{i:03d}"}  # fmt: skip
-            ok(await operator.post("/api/tickets", json=call), 201)
-    assert await scan(settings) == 3
+    for call in cluster_calls("1381234"):  # three clusters (see CLUSTER_CALLS)
+        ok(await operator.post("/api/tickets", json=call), 201)
+    assert await run_through_queue(settings, "early_warning_scan", "board-warnings") == 3
 
     city = ok(await (await login("supervisor")).get("/api/board"))["early_warnings"]
     assert sorted(w["cluster_kind"] for w in city) == ["place", "place", "text"]

@@ -9,12 +9,11 @@ import asyncpg
 import pytest
 
 from hotline.demo.history import PLANTED_TEXT
-from hotline.queue import connect_queue
 from hotline.report import early_warning, scores
 from hotline.report.data import monthly
 from hotline.settings import ReportSettings, Settings
-from hotline.worker import build_worker
-from tests.report.conftest import MONTH, NOW
+from tests.support.history import MONTH, NOW
+from tests.support.jobs import run_through_queue
 
 pytestmark = pytest.mark.usefixtures("history")
 
@@ -87,18 +86,7 @@ async def test_cron_job_stores_each_warning_once_and_announces_it(
             )  # fmt: skip
     finally:
         await pool.execute("ALTER TABLE tickets ENABLE TRIGGER tickets_transition")
-    queue = connect_queue(settings)
-    try:
-        results = []
-        for attempt in range(2):
-            job = await queue.enqueue_job("early_warning_scan", _job_id=f"ew-{attempt}")
-            assert job is not None
-            worker = build_worker(settings, burst=True)
-            await worker.main()
-            await worker.close()
-            results.append(await job.result(timeout=10))
-    finally:
-        await queue.aclose()
+    results = [await run_through_queue(settings, "early_warning_scan", f"ew-{attempt}") for attempt in range(2)]
     assert results[0] >= 1 and results[1] == 0  # the second run finds the same window: nothing new
     stored = await pool.fetch("SELECT * FROM early_warnings WHERE window_start > $1", now - timedelta(hours=7))
     assert stored and all(w["published_at"] is not None for w in stored)

@@ -11,8 +11,8 @@ import pytest
 from hotline.report import scores
 from hotline.report.data import monthly
 from hotline.settings import Settings
-from tests.conftest import run_through_queue
-from tests.report.conftest import MONTH, NOW
+from tests.support.history import MONTH, NOW
+from tests.support.jobs import run_through_queue
 
 pytestmark = pytest.mark.usefixtures("history")
 TZ = "Asia/Shanghai"
@@ -21,9 +21,9 @@ T_IN_MONTH = IN_MONTH.replace("created_at", "t.created_at").replace("state", "t.
 
 
 @pytest.fixture(scope="module")
-async def report(history, pool: asyncpg.Pool, settings: Settings) -> dict:
+async def report(history, pool: asyncpg.Pool, session_settings: Settings) -> dict:
     async with pool.acquire() as conn:
-        return await monthly(conn, settings, scores.parse_period(MONTH), NOW)
+        return await monthly(conn, session_settings, scores.parse_period(MONTH), NOW)
 
 
 async def test_volumes_match_sql(report: dict, pool: asyncpg.Pool) -> None:

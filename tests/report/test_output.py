@@ -3,9 +3,9 @@ spreadsheet read back with openpyxl, and the command line writing both."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import asyncpg
 import pytest
@@ -16,18 +16,17 @@ from hotline.report import scores
 from hotline.report.data import monthly
 from hotline.report.files import write_files
 from hotline.settings import Settings
-from tests.browser.conftest import ARTIFACTS, browser  # noqa: F401  (the shared Chromium fixture)
-from tests.conftest import ROOT, service_environ
-from tests.report.conftest import MONTH, NOW
+from tests.support.browser import ARTIFACTS
+from tests.support.history import MONTH, NOW
 
 pytestmark = pytest.mark.usefixtures("history")
 CHARTS = ["trend", "channel", "type", "category", "district", "street", "heat", "topics"]
 
 
 @pytest.fixture(scope="module")
-async def files(history, pool: asyncpg.Pool, settings: Settings, tmp_path_factory) -> tuple[Path, Path, dict]:
+async def files(history, pool: asyncpg.Pool, session_settings: Settings, tmp_path_factory) -> tuple[Path, Path, dict]:
     async with pool.acquire() as conn:
-        report = await monthly(conn, settings, scores.parse_period(MONTH), NOW)
+        report = await monthly(conn, session_settings, scores.parse_period(MONTH), NOW)
     html, xlsx = write_files(report, tmp_path_factory.mktemp("report"))
     return html, xlsx, report
 
@@ -38,8 +37,9 @@ async def test_html_is_self_contained(files) -> None:
     assert "https://" not in text and files[2]["summary"] in text
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("width", [1366, 800])
-async def test_each_chart_is_drawn_inside_the_page(files, browser: Browser, width: int) -> None:  # noqa: F811
+async def test_each_chart_is_drawn_inside_the_page(files, browser: Browser, width: int) -> None:
     context = await browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
     page = await context.new_page()
     try:
@@ -90,26 +90,12 @@ def test_spreadsheet_holds_the_same_totals(files) -> None:
     assert [r[2] for r in ranked] == [e["name"] for e in report["rankings"]["district"]["items"]]
 
 
-def test_cli_writes_both_files(files, database_url: str, redis_url: str, var_dir: Path, tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "hotline", "report", "monthly", "--month", MONTH, "--out", str(tmp_path)],
-        env=service_environ(database_url, redis_url, var_dir),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def test_cli_writes_both_files(files, hotline_cli: Callable[..., CompletedProcess[str]], tmp_path: Path) -> None:
+    done = hotline_cli("report", "monthly", "--month", MONTH, "--out", str(tmp_path))
     assert done.returncode == 0, done.stderr
     html, xlsx = tmp_path / f"report-{MONTH}.html", tmp_path / f"report-{MONTH}.xlsx"
     assert html.exists() and xlsx.exists()
     summary = {row[0]: row[1] for row in load_workbook(xlsx, read_only=True)["概要"].iter_rows(values_only=True)}
     assert summary["受理量"] == files[2]["volumes"]["total"]
-    bad = subprocess.run(
-        [sys.executable, "-m", "hotline", "report", "monthly", "--month", "2026-13", "--out", str(tmp_path)],
-        env=service_environ(database_url, redis_url, var_dir),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    bad = hotline_cli("report", "monthly", "--month", "2026-13", "--out", str(tmp_path))
     assert bad.returncode == 2 and "YYYY-MM" in bad.stderr

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
-from tests.browser.conftest import Open, browser, open_as, screenshots  # noqa: F401  (shared fixtures)
-from tests.report.conftest import MONTH
+from tests.support.browser import Open, screenshots
+from tests.support.history import MONTH
 
-pytestmark = pytest.mark.usefixtures("history")
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("history")]
 
 
-async def test_report_and_rankings_pages(open_as: Open) -> None:  # noqa: F811
+async def test_report_and_rankings_pages(open_as: Open) -> None:
     supervisor = await open_as("supervisor")
     page = supervisor.page
     await expect(page.locator("nav.nav a", has_text="分析报告")).to_be_visible()

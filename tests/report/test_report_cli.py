@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import asyncpg
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import ROOT, service_environ
-from tests.report.conftest import MONTH
+from tests.support.history import MONTH
 
 pytestmark = pytest.mark.usefixtures("history")
 TZ = "Asia/Shanghai"
@@ -20,28 +19,19 @@ SUBTREE = """WITH RECURSIVE sub AS (SELECT id FROM units WHERE id = $1
 IN_MONTH = f"to_char(t.created_at AT TIME ZONE '{TZ}', 'YYYY-MM') = '{MONTH}' AND t.state <> 'merged'"
 
 
-def _report(args: list[str], out: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hotline", "report", "monthly", "--month", MONTH, "--out", str(out), *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 def _sheets(path: Path) -> dict[str, list[tuple]]:
     book = load_workbook(path, read_only=True)
     return {sheet.title: list(sheet.iter_rows(min_row=2, values_only=True)) for sheet in book.worksheets}
 
 
 async def test_unit_report_counts_only_its_subtree(
-    pool: asyncpg.Pool, database_url: str, redis_url: str, var_dir: Path, tmp_path: Path
+    pool: asyncpg.Pool, hotline_cli: Callable[..., CompletedProcess[str]], tmp_path: Path
 ) -> None:
-    env = service_environ(database_url, redis_url, var_dir)
+    def report(*args: str, out: Path) -> CompletedProcess[str]:
+        return hotline_cli("report", "monthly", "--month", MONTH, "--out", str(out), *args)
+
     district = await pool.fetchval("SELECT id FROM units WHERE level = 'district' ORDER BY id LIMIT 1")
-    done = _report(["--unit", str(district)], tmp_path / "unit", env)
+    done = report("--unit", str(district), out=tmp_path / "unit")
     assert done.returncode == 0, done.stderr
     assert "已生成" in done.stdout
     sheets = _sheets(tmp_path / "unit" / f"report-{MONTH}.xlsx")
@@ -66,5 +56,5 @@ async def test_unit_report_counts_only_its_subtree(
     unit_names = {r["name"] for r in await pool.fetch("SELECT name FROM units WHERE id = ANY($1)", list(subtree))}
     assert sla_units and sla_units <= unit_names  # every unit in the SLA table is in the subtree
 
-    missing = _report(["--unit", "987654"], tmp_path / "none", env)
+    missing = report("--unit", "987654", out=tmp_path / "none")
     assert missing.returncode == 1 and "不存在" in missing.stderr

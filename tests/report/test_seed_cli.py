@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
+from collections.abc import Callable
+from subprocess import CompletedProcess
 
 import asyncpg
 import pytest
-
-from tests.conftest import ROOT, service_environ
 
 pytestmark = pytest.mark.usefixtures("clean")
 
 
 async def test_demo_seed_with_months_writes_history(
-    pool: asyncpg.Pool, database_url: str, redis_url: str, var_dir: Path
+    pool: asyncpg.Pool, hotline_cli: Callable[..., CompletedProcess[str]]
 ) -> None:
-    done = subprocess.run(  # noqa: ASYNC221  (the test waits for the command on purpose)
-        [sys.executable, "-m", "hotline", "demo", "seed", "--tickets", "800", "--months", "3"],
-        env=service_environ(database_url, redis_url, var_dir),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = hotline_cli("demo", "seed", "--tickets", "800", "--months", "3")
     assert done.returncode == 0, done.stderr
     assert "历史工单" in done.stdout
     row = await pool.fetchrow(

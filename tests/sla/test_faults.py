@@ -16,18 +16,18 @@ import json
 import os
 import signal
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 
 import asyncpg
-import httpx
 import pytest
 import redis.asyncio as aioredis
 from websockets.asyncio.client import connect
 
-from hotline.queue import connect_queue
 from hotline.settings import Settings
-from hotline.sla.timers import schedule_timers, timer_job_id, timer_window
-from tests.conftest import service_environ, start_process, stop_process, wait_for_http
+from hotline.sla.timers import timer_job_id, timer_window
+from tests.support.api import api_token
+from tests.support.services import Processes
+from tests.support.sla import plant_deadlines, schedule
+from tests.support.waiting import consistently, eventually
 
 pytestmark = pytest.mark.usefixtures("city")
 
@@ -72,69 +72,27 @@ class BoardClient:
                 await self._task
 
 
-async def token_for(base: str, username: str = "supervisor") -> str:
-    async with httpx.AsyncClient(base_url=base) as anon:
-        response = await anon.post(
-            "/api/auth/login", json={"username": username, "password": "demo12345", "kind": "api"}
-        )
-        return str(response.json()["token"])
+async def alerts_raised(pool: asyncpg.Pool) -> int:
+    return int(await pool.fetchval("SELECT count(*) FROM sla_alerts"))
 
 
-async def plant_deadlines(
-    pool: asyncpg.Pool, count: int, due_in: float, spread: float
-) -> list[tuple[int, datetime, datetime]]:
-    """`count` open tickets at a community, each with a reply clock falling due within the window."""
-    now = datetime.now(UTC)
-    unit = await pool.fetchval("SELECT id FROM units WHERE code = 'DH-S1-C1'")
-    rows = await pool.fetch(
-        """WITH t AS (
-               INSERT INTO tickets (number, type, channel, content, state, holder_unit_id, created_at, updated_at)
-               SELECT 'F' || g, 'complaint', 'phone', '测试工单' || g, 'new', $1, $2, $2 FROM generate_series(1, $3) g
-               RETURNING id)
-           SELECT id FROM t ORDER BY id""",
-        unit,
-        now,
-        count,
+async def all_delivered(pool: asyncpg.Pool, clients: list[BoardClient], expected: int, timeout: float) -> None:
+    """Every alert raised and on every client; then, for a moment, nothing more (a duplicate would arrive now)."""
+
+    async def delivered() -> bool:
+        return await alerts_raised(pool) >= expected and all(len(c.alerts) >= expected for c in clients)
+
+    await eventually(delivered, timeout=timeout, interval=0.2, message=f"{expected} alerts on {len(clients)} boards")
+    await consistently(
+        lambda: all(sum(c.alerts.values()) == expected for c in clients),
+        duration=0.5,
+        message="no alert delivered twice",
     )
-    await pool.execute("UPDATE tickets SET state = 'assigned' WHERE id = ANY($1::bigint[])", [r["id"] for r in rows])
-    planted = []
-    for i, row in enumerate(rows):
-        due = now + timedelta(seconds=due_in + spread * i / max(1, count))
-        warn = due - timedelta(seconds=0.5)
-        deadline_id = await pool.fetchval(
-            """INSERT INTO deadlines (ticket_id, unit_id, track, rule_name, duration_seconds, counts, warn_fraction,
-                                      start_at, due_at, warn_at)
-               VALUES ($1, $2, 'reply', '测试时限', 60, 'natural', 0.8, $3, $4, $5) RETURNING id""",
-            row["id"],
-            unit,
-            now,
-            due,
-            warn,
-        )
-        planted.append((deadline_id, warn, due))
-    return planted
-
-
-async def schedule(settings: Settings, planted: list[tuple[int, datetime, datetime]]) -> None:
-    queue = connect_queue(settings)
-    for _, warn, due in planted:
-        await schedule_timers(queue, (warn, due))
-    await queue.aclose()
-
-
-async def wait_for_alerts(pool: asyncpg.Pool, clients: list[BoardClient], expected: int, timeout: float) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        raised = await pool.fetchval("SELECT count(*) FROM sla_alerts")
-        if raised >= expected and all(len(c.alerts) >= expected for c in clients):
-            await asyncio.sleep(0.5)  # anything duplicated would arrive now
-            return
-        await asyncio.sleep(0.2)
 
 
 async def connected_board(base: str, username: str = "supervisor") -> BoardClient:
     """A board client on `base`, already past its snapshot."""
-    board = BoardClient(base, await token_for(base, username))
+    board = BoardClient(base, await api_token(base, username))
     board.start()
     await asyncio.wait_for(board.connected.wait(), 10)
     return board
@@ -146,28 +104,43 @@ def assert_exactly_once(client: BoardClient, expected: int) -> None:
     assert duplicates == {}, f"delivered more than once: {list(duplicates.items())[:5]}"
 
 
-async def test_worker_killed_mid_run_and_restarted(spawn, settings: Settings, pool: asyncpg.Pool) -> None:
-    base = spawn("web")
+async def test_worker_killed_mid_run_and_restarted(spawn: Processes, settings: Settings, pool: asyncpg.Pool) -> None:
+    base = await spawn.web()
     board = await connected_board(base)
+    worker = await spawn.worker()  # running before the clocks start, so the kill lands mid-run
     planted = await plant_deadlines(pool, 200, due_in=2.0, spread=3.0)
     await schedule(settings, planted)
-    worker = spawn("worker")
-    await asyncio.sleep(3.0)  # part of the timers have fired
+    await eventually(lambda: alerts_raised(pool), timeout=15, message="the first timers fired")
     os.kill(worker.pid, signal.SIGKILL)
     worker.wait()
-    fired_before = await pool.fetchval("SELECT count(*) FROM sla_alerts")
-    assert 0 < fired_before < 400, "the kill should land in the middle of the run"
-    spawn("worker")
-    await wait_for_alerts(pool, [board], 400, timeout=30)
+    await eventually(lambda: no_other_session_active(pool), message="the killed worker's last statement ended")
+    fired_before = await alerts_raised(pool)
+    assert fired_before < 400, "the kill should land in the middle of the run"
+    # the queue is this test's own: no other worker takes its timers while it has none running
+    await consistently(
+        lambda: alerts_raised_is(pool, fired_before), duration=1.0, message="no alert raised without a worker"
+    )
+    await spawn.worker()
+    await all_delivered(pool, [board], 400, timeout=30)
     await board.stop()
-    assert await pool.fetchval("SELECT count(*) FROM sla_alerts") == 400
+    assert await alerts_raised(pool) == 400
     assert_exactly_once(board, 400)
 
 
+async def alerts_raised_is(pool: asyncpg.Pool, count: int) -> bool:
+    return await alerts_raised(pool) == count
+
+
+async def no_other_session_active(pool: asyncpg.Pool) -> bool:
+    query = """SELECT count(*) FROM pg_stat_activity
+               WHERE datname = current_database() AND state <> 'idle' AND pid <> pg_backend_pid()"""
+    return await pool.fetchval(query) == 0
+
+
 async def test_redis_flushed_with_1000_timers_pending(
-    spawn, settings: Settings, pool: asyncpg.Pool, redis: aioredis.Redis
+    spawn: Processes, settings: Settings, pool: asyncpg.Pool, redis: aioredis.Redis
 ) -> None:
-    base = spawn("web")
+    base = await spawn.web()
     board = await connected_board(base)
     planted = await plant_deadlines(pool, 1000, due_in=6.0, spread=2.0)
     await schedule(settings, planted)
@@ -177,44 +150,49 @@ async def test_redis_flushed_with_1000_timers_pending(
     assert 8 <= len(windows) < 20
     assert windows <= queued
     await redis.flushdb()  # every pending timer is gone
-    spawn("worker")  # its sweep re-derives them all from the database
-    await wait_for_alerts(pool, [board], 2000, timeout=60)
+    await spawn.worker()  # its sweep re-derives them all from the database
+    await all_delivered(pool, [board], 2000, timeout=60)
     await board.stop()
-    assert await pool.fetchval("SELECT count(*) FROM sla_alerts") == 2000
+    assert await alerts_raised(pool) == 2000
     assert_exactly_once(board, 2000)
 
 
-async def test_web_process_restarted_while_clients_are_connected(spawn, settings: Settings, pool: asyncpg.Pool) -> None:
-    port_base = spawn("web")
-    board = await connected_board(port_base)
+async def test_web_process_restarted_while_clients_are_connected(
+    spawn: Processes, settings: Settings, pool: asyncpg.Pool
+) -> None:
+    base = await spawn.web()
+    board = await connected_board(base)
+    await spawn.worker()
     planted = await plant_deadlines(pool, 100, due_in=1.0, spread=4.0)
     await schedule(settings, planted)
-    spawn("worker")
-    await asyncio.sleep(2.0)
+    await eventually(lambda: board.alerts, timeout=15, message="the first alerts on the board")
     # restart the web process on the same port: the client reconnects and resumes from its last id
-    spawn.web_processes[port_base].kill()
-    await asyncio.sleep(1.0)  # alerts keep firing while it is down
-    env = service_environ(settings.database_url, settings.redis_url, settings.var_path)
-    again = start_process(["web", "--port", port_base.rsplit(":", 1)[1]], env)
+    spawn.web_processes[base].kill()
+    raised_before = await alerts_raised(pool)
+    await eventually(
+        lambda: alerts_after(pool, raised_before), timeout=15, message="alerts raised while the web process is down"
+    )
+    await spawn.web(port=int(base.rsplit(":", 1)[1]))
     try:
-        wait_for_http(f"{port_base}/healthz", again)
-        await wait_for_alerts(pool, [board], 200, timeout=30)
+        await all_delivered(pool, [board], 200, timeout=30)
     finally:
         await board.stop()
-        stop_process(again)
     assert_exactly_once(board, 200)
 
 
-async def test_two_web_processes_and_two_workers(spawn, settings: Settings, pool: asyncpg.Pool) -> None:
-    bases = [spawn("web"), spawn("web")]
+async def alerts_after(pool: asyncpg.Pool, count: int) -> bool:
+    return await alerts_raised(pool) > count
+
+
+async def test_two_web_processes_and_two_workers(spawn: Processes, settings: Settings, pool: asyncpg.Pool) -> None:
+    bases = [await spawn.web(), await spawn.web()]
     boards = [await connected_board(b) for b in bases] + [await connected_board(bases[0], "dh-supervisor")]
     planted = await plant_deadlines(pool, 100, due_in=1.5, spread=2.0)
     await schedule(settings, planted)
-    spawn("worker")
-    spawn("worker")
-    await wait_for_alerts(pool, boards, 200, timeout=30)
+    await spawn.worker()
+    await spawn.worker()
+    await all_delivered(pool, boards, 200, timeout=30)
     for board in boards:
         await board.stop()
         assert_exactly_once(board, 200)
-    workers_seen = await pool.fetchval("SELECT count(*) FROM sla_alerts")
-    assert workers_seen == 200
+    assert await alerts_raised(pool) == 200

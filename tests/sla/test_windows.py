@@ -3,12 +3,10 @@ bulk, however often a job runs; clocks met or moved before their window fires ra
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-import httpx
 import pytest
 import redis.asyncio as aioredis
 from arq.connections import ArqRedis
@@ -16,35 +14,18 @@ from arq.connections import ArqRedis
 from hotline.queue import connect_queue
 from hotline.settings import Settings
 from hotline.sla.timers import schedule_timers, timer_job_id, timer_window
-from hotline.worker import build_worker
-from tests.api.test_ticket_lifecycle import NOISE_CALL
-from tests.conftest import ok
-from tests.sla.test_faults import plant_deadlines, schedule
-from tests.sla.test_timers import SHORT_REPLY, run_worker_until, stream_events
+from tests.support.api import Login, ok
+from tests.support.calls import NOISE_CALL
+from tests.support.jobs import drain, nothing_due, running_worker, stream_events
+from tests.support.services import Processes
+from tests.support.sla import SHORT_REPLY, plant_deadlines, schedule
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.usefixtures("city")
 
 
 def queue_for(settings: Settings) -> ArqRedis:
     return connect_queue(settings)
-
-
-async def drain(settings: Settings, workers: int = 1, timeout: float = 30) -> None:
-    """Real burst workers, side by side, until the queue (deferred timers included) is empty."""
-    running = [build_worker(settings, burst=True) for _ in range(workers)]
-    try:
-        async with asyncio.timeout(timeout):
-            await asyncio.gather(*(w.main() for w in running))
-    finally:
-        for worker in running:
-            await worker.close()
-
-
-async def as_user(base: str, username: str) -> httpx.AsyncClient:
-    async with httpx.AsyncClient(base_url=base) as anon:
-        login = {"username": username, "password": "demo12345", "kind": "api"}
-        token = ok(await anon.post("/api/auth/login", json=login))["token"]
-    return httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"})
 
 
 async def alerts_by_moment(pool: asyncpg.Pool) -> Counter[tuple[int, str]]:
@@ -86,25 +67,28 @@ async def test_one_window_of_many_timers_fires_once_though_its_job_runs_twice(
 
 
 async def test_ticket_answered_before_its_window_fires_raises_no_alert(
-    spawn, settings: Settings, pool: asyncpg.Pool, redis: aioredis.Redis
+    spawn: Processes, login: Login, settings: Settings, pool: asyncpg.Pool, redis: aioredis.Redis
 ) -> None:
-    base = spawn("web", **SHORT_REPLY)  # reply due 3 s after dispatch, warning at 2.4 s
-    async with await as_user(base, "operator") as operator:
-        signed, unsigned = [ok(await operator.post("/api/tickets", json=NOISE_CALL), 201) for _ in range(2)]
+    base = await spawn.web(**SHORT_REPLY)  # reply due 3 s after dispatch, warning at 2.4 s
+    operator = await login("operator", base)
+    signed, unsigned = [ok(await operator.post("/api/tickets", json=NOISE_CALL), 201) for _ in range(2)]
     community = await pool.fetchval("SELECT id FROM units WHERE code = 'DH-S1-C1'")
     assert signed["holder_unit_id"] == unsigned["holder_unit_id"] == community
-    async with await as_user(base, "dh-s1-c1-handler") as handler:
-        # signed for and replied to (联系诉求人): the 1-hour reply clock is met
-        ok(await handler.post(f"/api/tickets/{signed['id']}/sign"))
-        ok(await handler.post(f"/api/tickets/{signed['id']}/contact", json={"method": "phone", "outcome": "reached"}))
+    handler = await login("dh-s1-c1-handler", base)
+    # signed for and replied to (联系诉求人): the 1-hour reply clock is met
+    ok(await handler.post(f"/api/tickets/{signed['id']}/sign"))
+    ok(await handler.post(f"/api/tickets/{signed['id']}/contact", json={"method": "phone", "outcome": "reached"}))
     reply = await pool.fetchval("SELECT status FROM deadlines WHERE ticket_id = $1 AND track = 'reply'", signed["id"])
     assert reply == "met"
 
-    async def unsigned_overdue() -> bool:
-        query = "SELECT count(*) FROM sla_alerts WHERE ticket_id = $1"
-        return await pool.fetchval(query, unsigned["id"]) >= 2
+    async def unsigned_overdue_announced() -> bool:
+        query = "SELECT count(*), count(published_at) FROM sla_alerts WHERE ticket_id = $1"
+        raised, published = await pool.fetchrow(query, unsigned["id"])
+        return raised == published == 2
 
-    await run_worker_until(settings, unsigned_overdue)
+    async with running_worker(settings):
+        await eventually(unsigned_overdue_announced, timeout=30, message="the unsigned ticket's alerts announced")
+        await eventually(lambda: nothing_due(redis, settings), message="every window due by now has run")
 
     assert await pool.fetchval("SELECT count(*) FROM sla_alerts WHERE ticket_id = $1", signed["id"]) == 0
     query = "SELECT count(*) FROM ticket_events WHERE ticket_id = $1 AND action LIKE 'sla_%'"

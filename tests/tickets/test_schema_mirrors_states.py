@@ -10,6 +10,9 @@ import pytest
 from dispatch.states import TicketState, transition_pairs
 from dispatch.statuses import AppealStatus, DeadlineStatus, ExtensionStatus, OrderStatus
 
+# the jump test adds a city unit, and a database holds one only
+pytestmark = pytest.mark.usefixtures("clean")
+
 CHECKED_VALUES = re.compile(r"'([a-z_]+)'::text")
 
 

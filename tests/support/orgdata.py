@@ -1,4 +1,4 @@
-"""A small org tree for the dispatch tests (the `tree` fixture is in conftest.py): one city,
+"""A small org tree for the dispatch tests (the `tree` fixture is in tests/dispatch/conftest.py): one city,
 two districts, departments, streets, communities and a grid. Ids are chosen so the level is
 readable from the number."""
 

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import json
 import threading
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +24,8 @@ from starlette.websockets import WebSocket
 from websockets.asyncio.client import ClientConnection
 
 from realtime import Event, Hub, websocket_route
-from tests.conftest import free_port
+from tests.support.services import free_port
+from tests.support.waiting import eventually
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class BoardServer:
         endpoint = websocket_route(hub, authenticate, self.snapshot, accepts, heartbeat_s=self.heartbeat_s)
         return Starlette(routes=[WebSocketRoute("/ws/board", endpoint)], lifespan=lifespan)
 
-    def start(self) -> BoardServer:
+    async def start(self) -> BoardServer:
         config = uvicorn.Config(
             self._app(),
             host="127.0.0.1",
@@ -84,11 +84,14 @@ class BoardServer:
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name=f"board-{self.port}", daemon=True)
         self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("board server did not start")
-            time.sleep(0.02)
+        server, thread = self._server, self._thread
+
+        def started() -> bool:
+            if not thread.is_alive():
+                raise RuntimeError("board server exited while starting")
+            return server.started
+
+        await eventually(started, timeout=15, interval=0.02, message="board server started")
         return self
 
     def stop(self) -> None:
@@ -100,17 +103,6 @@ class BoardServer:
     def url(self, token: str = "unit-5", last_event_id: str | None = None) -> str:
         query = {"token": token} | ({"last_event_id": last_event_id} if last_event_id else {})
         return f"ws://127.0.0.1:{self.port}/ws/board?{urlencode(query)}"
-
-    async def until_subscribers(self, count: int, wait: float = 5.0) -> None:
-        await until(lambda: self.hub is not None and self.hub.subscriber_count == count, wait)
-
-
-async def until(condition: Callable[[], bool], wait: float = 5.0) -> None:
-    deadline = time.monotonic() + wait
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 async def frame(ws: ClientConnection, wait: float = 5.0, *, pings: bool = False) -> dict[str, Any]:

@@ -1,0 +1,32 @@
+"""The HTTP API as a demo user: signing in (every demo user has the same password) and reading answers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import httpx
+
+PASSWORD = "demo12345"
+
+
+async def api_token(base: str, username: str, password: str = PASSWORD) -> str:
+    """A bearer token of `username` from the web process at `base`."""
+    async with httpx.AsyncClient(base_url=base, timeout=15.0) as anon:
+        response = await anon.post("/api/auth/login", json={"username": username, "password": password, "kind": "api"})
+    assert response.status_code == 200, f"login as {username}: {response.status_code} {response.text}"
+    return str(response.json()["token"])
+
+
+async def api_client(base: str, username: str) -> httpx.AsyncClient:
+    """An HTTP client carrying `username`'s bearer token; the caller closes it."""
+    token = await api_token(base, username)
+    return httpx.AsyncClient(base_url=base, timeout=15.0, headers={"Authorization": f"Bearer {token}"})
+
+
+def ok(response: httpx.Response, status: int = 200) -> dict:
+    assert response.status_code == status, f"{response.status_code}: {response.text}"
+    return response.json()
+
+
+# the `login` fixture: `await login(username)` or `await login(username, base)`
+Login = Callable[..., Awaitable[httpx.AsyncClient]]

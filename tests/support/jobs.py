@@ -1,0 +1,68 @@
+"""Jobs through the real arq queue and real workers in the test process, on the test's own queue."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from hotline.queue import connect_queue
+from hotline.settings import Settings
+from hotline.worker import build_worker
+from realtime.events import Event
+from realtime.stream import DEFAULT_STREAM
+
+
+async def run_through_queue(settings: Settings, function: str, job_id: str) -> Any:
+    """Queue `function` as the system does and run it on a real arq worker (burst); its result."""
+    queue = connect_queue(settings)
+    try:
+        job = await queue.enqueue_job(function, _job_id=job_id)
+        assert job is not None
+        worker = build_worker(settings, burst=True)
+        await worker.main()
+        await worker.close()
+        return await job.result(timeout=10)
+    finally:
+        await queue.aclose()
+
+
+async def drain(settings: Settings, workers: int = 1, timeout: float = 30) -> None:
+    """Real burst workers, side by side, until the queue (deferred timers included) is empty."""
+    running = [build_worker(settings, burst=True) for _ in range(workers)]
+    try:
+        async with asyncio.timeout(timeout):
+            await asyncio.gather(*(w.main() for w in running))
+    finally:
+        for worker in running:
+            await worker.close()
+
+
+@contextlib.asynccontextmanager
+async def running_worker(settings: Settings) -> AsyncIterator[None]:
+    """A real worker polling the queue for as long as the block runs (the completion clocks keep jobs
+    queued for days, so a burst worker would never finish)."""
+    worker = build_worker(settings, burst=False)
+    task = asyncio.create_task(worker.main())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await worker.close()
+
+
+async def stream_events(redis: aioredis.Redis, kind: str) -> list[dict]:
+    """Payloads of the board events of one type, as every web process's hub reads them."""
+    entries = await redis.xrange(DEFAULT_STREAM)
+    return [e.payload for e in (Event.from_entry(i, f) for i, f in entries) if e.type == kind]
+
+
+async def nothing_due(redis: aioredis.Redis, settings: Settings) -> bool:
+    """No job of the settings' queue is due and unfinished (arq keeps a job in its queue until it has run)."""
+    return not await redis.zrangebyscore(settings.redis.queue_name, 0, time.time() * 1000)
