@@ -45,6 +45,9 @@ class Segmenter:
         self._tokenizer = jieba.Tokenizer()
         self._tokenizer.initialize()
         self._stopwords = frozenset(stopwords)
+        # feature_text lower-cases the placeholders and drops their angle brackets
+        self._placeholders = PLACEHOLDER_WORDS | {word.lower() for word in PLACEHOLDER_WORDS}
+        self._dropped = self._stopwords | self._placeholders
         self._added: set[str] = set()
         self._lock = threading.Lock()
         self.add_words(domain_words)
@@ -62,13 +65,24 @@ class Segmenter:
 
     def cut(self, text: str, *, keep_stopwords: bool = False) -> list[str]:
         """Words of the cleaned text, without punctuation, blanks, masked numbers and stop words."""
+        dropped = self._placeholders if keep_stopwords else self._dropped
+        return self._words(clean(text), dropped)
+
+    def words(self, text: str) -> list[str]:
+        """Words of the text as given (not cleaned again), as ``cut`` filters them. The category model
+        reads these words of ``feature_text`` through ``DictionaryCutter``, which must equal this."""
+        return self._words(text, self._dropped)
+
+    def dictionary(self) -> tuple[dict[str, int], int, frozenset[str]]:
+        """A snapshot for ``DictionaryCutter``: word and prefix frequencies, their total, dropped words."""
+        with self._lock:
+            return dict(self._tokenizer.FREQ), self._tokenizer.total, self._dropped
+
+    def _words(self, text: str, dropped: frozenset[str]) -> list[str]:
         return [
             token
-            for token in self._tokenizer.lcut(clean(text), HMM=False)
-            if token.strip()
-            and not _is_punctuation(token)
-            and token not in PLACEHOLDER_WORDS
-            and (keep_stopwords or token not in self._stopwords)
+            for token in self._tokenizer.lcut(text, HMM=False)
+            if token.strip() and not _is_punctuation(token) and token not in dropped
         ]
 
 
