@@ -53,7 +53,11 @@ from classifier.model import CHAR_ONLY, FeatureConfig, TextClassifier, train_mod
 from classifier.similarity import shared_window_rows  # noqa: E402
 from classifier.text import feature_text  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "data" / "teddy2020c"
+# ../shared beside the checkout; a git worktree under ../wt/ finds it one level further up
+SHARED = next(
+    (p / "shared" / "data" / "teddy2020c" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared").is_dir()),
+    ROOT.parent / "shared" / "data" / "teddy2020c",
+)
 
 
 def pin_to_one_core() -> int:
@@ -103,14 +107,14 @@ CANDIDATES = [
     ("char 1-3 + head, balanced (char-only)", CHAR_ONLY),
     ("char 1-3 + head, C=2", FeatureConfig(word_weight=0.0, C=2.0)),
     ("+ words x0.3", FeatureConfig(word_weight=0.3)),
-    ("+ words x0.5 (default)", FeatureConfig()),
-    ("+ words x0.7", FeatureConfig(word_weight=0.7)),
+    ("+ words x0.5", FeatureConfig(word_weight=0.5)),
+    ("+ words x0.7 (default)", FeatureConfig()),
     ("+ words x1.0", FeatureConfig(word_weight=1.0)),
-    ("+ words & word bigrams x0.5", FeatureConfig(word_ngrams=2)),
-    ("+ words & word bigrams x0.7", FeatureConfig(word_weight=0.7, word_ngrams=2)),
-    ("+ words x0.5, no head", FeatureConfig(head_weight=0.0)),
-    ("+ words x0.5, C=0.5", FeatureConfig(C=0.5)),
-    ("+ words x0.5, C=2", FeatureConfig(C=2.0)),
+    ("+ words & word bigrams x0.5", FeatureConfig(word_weight=0.5, word_ngrams=2)),
+    ("+ words & word bigrams x0.7", FeatureConfig(word_ngrams=2)),
+    ("+ words x0.5, no head", FeatureConfig(word_weight=0.5, head_weight=0.0)),
+    ("+ words x0.5, C=0.5", FeatureConfig(word_weight=0.5, C=0.5)),
+    ("+ words x0.5, C=2", FeatureConfig(word_weight=0.5, C=2.0)),
 ]
 
 

@@ -48,7 +48,7 @@ class FeatureConfig:
     head_chars: int = 30
     head_weight: float = 0.5
     # jieba words of the Segmenter (1: unigrams, 2: and bigrams of neighbouring words); 0 weight: none
-    word_weight: float = 0.5
+    word_weight: float = 0.7
     word_ngrams: int = 1
     C: float = 1.0
     class_weight: str | None = "balanced"
