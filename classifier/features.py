@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from classifier.codetable import CodeTable
 from classifier.wordcut import DictionaryCutter
 
 # Id 0 is never used (so every packed digit is non-zero and n-grams of different n never collide);
@@ -33,10 +34,22 @@ class _CodeTfidf:
         self.sublinear_tf = sublinear_tf
         self.vocabulary = np.zeros(0, dtype=np.int64)
         self.idf = np.zeros(0, dtype=np.float64)
+        self._columns = CodeTable(self.vocabulary, np.zeros(0, dtype=np.int64), missing=-1)
 
     @property
     def n_features(self) -> int:
         return len(self.vocabulary)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k != "_columns"}  # derived data, rebuilt on load
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._index_vocabulary()
+
+    def _index_vocabulary(self) -> None:
+        """code -> column, as a hash table: faster than searching the sorted vocabulary per n-gram."""
+        self._columns = CodeTable(self.vocabulary, np.arange(len(self.vocabulary), dtype=np.int64), missing=-1)
 
     def _codes(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Feature codes of the texts and the index of the text each one belongs to."""
@@ -52,6 +65,7 @@ class _CodeTfidf:
         keep = df >= self.min_df
         self.vocabulary = vocabulary[keep]
         self.idf = np.log((1 + n_docs) / (1 + df[keep])) + 1.0
+        self._index_vocabulary()
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         texts = list(texts)
@@ -71,10 +85,9 @@ class _CodeTfidf:
     def _transform_block(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         n_docs, n_features = len(texts), self.n_features
         codes, docs = self._codes(texts)
-        position = np.searchsorted(self.vocabulary, codes)
-        position[position == n_features] = 0
-        hit = self.vocabulary[position] == codes if n_features else np.zeros(len(codes), dtype=bool)
-        keys, counts = np.unique(docs[hit] * n_features + position[hit], return_counts=True)
+        column = self._columns.get(codes)
+        hit = column >= 0
+        keys, counts = np.unique(docs[hit] * n_features + column[hit], return_counts=True)
         rows, cols = np.divmod(keys, max(n_features, 1))
         tf = 1.0 + np.log(counts) if self.sublinear_tf else counts.astype(np.float64)
         data = tf * self.idf[cols]

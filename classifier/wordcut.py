@@ -8,8 +8,9 @@ same algorithm with array operations over a snapshot of that segmenter's diction
 1. blocks: runs of the characters jieba segments (``re_han_default``); any other character is a
    token of its own;
 2. the DAG: every dictionary word starting at every position, found by hashing the substrings of
-   length 1, 2, ... and looking them up in the sorted hashes of the dictionary (words and their
-   prefixes: a position stops when its prefix is no longer in it, as jieba's scan does);
+   length 2, 3, ... and looking them up in a hash table of the dictionary's keys (words and their
+   prefixes, ``classifier.codetable``; one character by code point): a position stops when its
+   prefix is no longer in it, as jieba's scan does;
 3. the route: jieba's right-to-left dynamic programme (best sum of ``log(freq) - log(total)``; ties
    go to the longer word). Positions no dictionary word spans are forced cuts, so the programme
    runs over short independent segments, all segments of a batch in one step per position;
@@ -32,6 +33,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from classifier.codetable import CodeTable
+
 if TYPE_CHECKING:
     from classifier.segment import Segmenter
 
@@ -41,7 +44,8 @@ _P_INVERSE = pow(_P, -1, 1 << 64)
 _H0 = 0xCBF29CE484222325
 # bigram code = first * _P + second + _BIGRAM (mod 2**64): a different space from unigram hashes
 _BIGRAM = 0xD6E8FEB86659FD93
-_FIBONACCI = 0x9E3779B97F4A7C15  # spreads a hash's bits before its top bits pick a table slot
+_MAX_WORD = 64  # longer dictionary words are refused (jieba's own dictionary stops at 16 characters)
+_LUT_SIZE = 0x9FD6  # every character jieba segments (ASCII, CJK up to U+9FD5) has a code point below
 _SEPARATOR = "\x00"
 _BLOCK_EXTRA = frozenset("+#&._%-")  # besides CJK, ASCII letters and digits (jieba's re_han_default)
 
@@ -107,16 +111,16 @@ def _codepoints(texts: Sequence[str]) -> np.ndarray:
     return np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
 
 
-def _in_block(codepoints: np.ndarray) -> np.ndarray:
+def _block_chars() -> np.ndarray:
     """Characters jieba segments with its dictionary: CJK U+4E00-U+9FD5, ASCII letters, digits, +#&._%-."""
-    cp = codepoints
-    return (
-        ((cp >= 0x4E00) & (cp <= 0x9FD5))
-        | ((cp >= ord("a")) & (cp <= ord("z")))
-        | ((cp >= ord("A")) & (cp <= ord("Z")))
-        | ((cp >= ord("0")) & (cp <= ord("9")))
-        | np.isin(cp, [ord(ch) for ch in _BLOCK_EXTRA])
-    )
+    table = np.zeros(_LUT_SIZE + 1, dtype=bool)  # the last entry stands for every code point above
+    table[0x4E00:0x9FD6] = True
+    for ch in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" + "".join(_BLOCK_EXTRA):
+        table[ord(ch)] = True
+    return table
+
+
+_BLOCK_CHARS = _block_chars()
 
 
 def _ascii_alnum(codepoints: np.ndarray) -> np.ndarray:
@@ -133,51 +137,41 @@ class DictionaryCutter:
 
     def __init__(self, freq: Mapping[str, int], total: int, dropped: Iterable[str] = ()):
         keys = list(freq)
+        if keys and max(map(len, keys)) > _MAX_WORD:
+            raise ValueError(f"a dictionary word is longer than {_MAX_WORD} characters")
         hashes = hash_strings(keys)
         log_total = math.log(total)
-        # computed as jieba computes them (math.log, then minus log(total)), so sums match its own
+        # computed as jieba computes them (math.log, then minus log(total)), so sums match its own;
+        # NaN marks a prefix that is no word
         weights = np.array([math.log(f) - log_total if f else math.nan for f in freq.values()], dtype=np.float64)
         order = np.argsort(hashes, kind="stable")
         self._keys = hashes[order]
-        if len(self._keys) and (self._keys[0] == 0 or (self._keys[1:] == self._keys[:-1]).any()):
-            raise ValueError("a dictionary entry hashes to 0 or two share a hash")
+        if len(self._keys) and (self._keys[1:] == self._keys[:-1]).any():
+            raise ValueError("two dictionary entries share a hash")
         self._weights = weights[order]
         self._fallback = math.log(1) - log_total  # a character no word starts with: log(FREQ.get(c) or 1)
         self._dropped = np.unique(hash_strings(sorted(set(dropped))))
+        # one-character entries by code point: +inf absent, NaN prefix only, else the weight
+        self._single = np.full(_LUT_SIZE, np.inf)
+        for key, weight in zip(keys, weights.tolist(), strict=True):
+            if len(key) == 1 and ord(key) < _LUT_SIZE:
+                self._single[ord(key)] = weight
         self._build_table()
 
     def __getstate__(self) -> dict[str, object]:
-        # the lookup table is rebuilt on load: it is larger than the keys it is made of
-        return {k: v for k, v in self.__dict__.items() if k not in ("_table_keys", "_table_index")}
+        return {k: v for k, v in self.__dict__.items() if k != "_table"}  # derived data, rebuilt on load
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
         self._build_table()
 
     def _build_table(self) -> None:
-        """An open-addressing table (linear probing, at most half full) over the sorted keys: one
-        probe per lookup instead of a binary search through half a million keys."""
-        bits = max(4, int(2 * len(self._keys)).bit_length())
-        self._shift = np.uint64(64 - bits)
-        self._slot_mask = np.int64((1 << bits) - 1)
-        self._table_keys = np.zeros(1 << bits, dtype=np.uint64)  # 0 marks an empty slot
-        self._table_index = np.full(1 << bits, -1, dtype=np.int64)
-        remaining = np.arange(len(self._keys))
-        slots = self._home(self._keys)
-        while remaining.size:
-            target = slots[remaining]
-            free = self._table_index[target] == -1
-            taken, first = np.unique(target[free], return_index=True)
-            winners = remaining[free][first]
-            self._table_index[taken] = winners
-            self._table_keys[taken] = self._keys[winners]
-            placed = np.zeros(len(self._keys), dtype=bool)
-            placed[winners] = True
-            remaining = remaining[~placed[remaining]]
-            slots[remaining] = (slots[remaining] + 1) & self._slot_mask
+        self._table = CodeTable(self._keys, self._weights, missing=np.inf)
 
-    def _home(self, hashes: np.ndarray) -> np.ndarray:
-        return ((hashes * _u64(_FIBONACCI)) >> self._shift).astype(np.int64)
+    def _lookup(self, hashes: np.ndarray) -> np.ndarray:
+        """The entry of each hash: +inf where absent, NaN for a prefix that is no word, else its weight."""
+        result: np.ndarray = self._table.get(hashes)
+        return result
 
     @classmethod
     def from_segmenter(cls, segmenter: Segmenter) -> DictionaryCutter:
@@ -215,8 +209,8 @@ class DictionaryCutter:
         cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
         n = len(cp)
         hasher = _Hasher(cp)
-        block = _in_block(cp)
-        starts, lengths = self._route(hasher, block, n)
+        block = _BLOCK_CHARS[np.minimum(cp, _LUT_SIZE)]
+        starts, lengths = self._route(cp, hasher, block, n)
         # every character outside the blocks is a token of its own (separators included, dropped below)
         lone = np.flatnonzero(~block)
         starts = np.concatenate([starts, lone])
@@ -232,30 +226,31 @@ class DictionaryCutter:
         docs = np.searchsorted(separators, starts)
         return hashes, docs, starts, lengths, joined
 
-    def _route(self, hasher: _Hasher, block: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    def _route(self, cp: np.ndarray, hasher: _Hasher, block: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Starts and lengths of the words jieba's route picks in every block."""
         outside = np.append(np.flatnonzero(~block), n)
         inside = np.flatnonzero(block)
         block_end = np.zeros(n + 1, dtype=np.int64)
         block_end[inside] = outside[np.searchsorted(outside, inside)]
 
-        # the DAG: edges (start, length, weight)
+        # the DAG: edges (start, length, weight); one-character entries straight from the code point
+        entry = self._single[cp[inside]]
         e_start, e_len, e_weight = [], [], []
         active = inside
         length = 1
         while active.size:
-            found = self._lookup(hasher(active, length))
-            active, entry = active[found >= 0], found[found >= 0]
-            weight = self._weights[entry]
-            word = ~np.isnan(weight)
+            known = entry != np.inf
+            active, entry = active[known], entry[known]
+            word = ~np.isnan(entry)
             e_start.append(active[word])
             e_len.append(np.full(int(word.sum()), length, dtype=np.int64))
-            e_weight.append(weight[word])
+            e_weight.append(entry[word])
             length += 1
             active = active[active + length <= block_end[active]]
-        starts = np.concatenate([*e_start, np.zeros(0, dtype=np.int64)])
-        lengths = np.concatenate([*e_len, np.zeros(0, dtype=np.int64)])
-        weights = np.concatenate([*e_weight, np.zeros(0)])
+            entry = self._lookup(hasher(active, length))
+        starts = np.concatenate(e_start)
+        lengths = np.concatenate(e_len)
+        weights = np.concatenate(e_weight)
         has_word = np.zeros(n + 1, dtype=bool)
         has_word[starts] = True
         lone = inside[~has_word[inside]]
@@ -272,31 +267,36 @@ class DictionaryCutter:
         cut[inside] = ~covered[inside]
         cut[inside[(inside == 0) | ~block[inside - 1]]] = True
         cut_at = np.flatnonzero(cut)
-        segment_of = np.searchsorted(cut_at, np.arange(n + 1), side="right") - 1
+        segment_of = np.cumsum(cut) - 1  # the last cut at or before each position
         next_cut = np.append(cut_at, n)[np.maximum(segment_of, 0) + 1]
         segment_end = np.minimum(next_cut, block_end)
 
-        # the route, segment by segment (a segment's end scores 0), all segments at once per distance
+        # the route, segment by segment (a segment's end scores 0: it reads route[n], never set),
+        # all segments at once per distance from their end; ties go to the longer word
         distance = segment_end[starts] - starts
-        order = np.lexsort((lengths, starts, distance))
+        order = np.argsort((distance * (n + 1) + starts) * (_MAX_WORD + 1) + lengths)
         starts, lengths, weights, distance = starts[order], lengths[order], weights[order], distance[order]
+        ends = starts + lengths
+        follow = np.where(ends == segment_end[starts], n, ends)
+        new_start = np.r_[True, starts[1:] != starts[:-1]]
+        group = np.cumsum(new_start) - 1
+        group_first = np.flatnonzero(new_start)
+        index = np.arange(len(starts))
         route = np.zeros(n + 1)
         best = np.zeros(n + 1, dtype=np.int64)
         bounds = np.searchsorted(distance, np.arange(1, int(distance.max(initial=0)) + 2))
+        group_bounds = group[np.minimum(bounds, len(group) - 1)] if len(group) else bounds
         for d in range(len(bounds) - 1):
             lo, hi = bounds[d], bounds[d + 1]
             if lo == hi:
                 continue
-            s, ln = starts[lo:hi], lengths[lo:hi]
-            ends = s + ln
-            score = weights[lo:hi] + np.where(ends == segment_end[s], 0.0, route[ends])
-            first = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
-            top = np.maximum.reduceat(score, first)
-            group = np.repeat(np.arange(len(first)), np.diff(np.r_[first, len(s)]))
-            # among equal scores the longest word (the last in each group: sorted by length)
-            pick = np.maximum.reduceat(np.where(score == top[group], np.arange(len(s)), -1), first)
-            route[s[first]] = top
-            best[s[first]] = ln[pick]
+            score = weights[lo:hi] + route[follow[lo:hi]]
+            firsts = group_first[group_bounds[d] : group[hi - 1] + 1] - lo
+            top = np.maximum.reduceat(score, firsts)
+            winners = np.maximum.reduceat(np.where(score == top[group[lo:hi] - group[lo]], index[lo:hi], -1), firsts)
+            heads = starts[lo + firsts]
+            route[heads] = top
+            best[heads] = lengths[winners]
 
         # follow the route from each segment's start
         words_start, words_len = [], []
@@ -310,19 +310,6 @@ class DictionaryCutter:
         if not words_start:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(words_start), np.concatenate(words_len)
-
-    def _lookup(self, hashes: np.ndarray) -> np.ndarray:
-        """Index of each hash among the dictionary's keys, -1 where absent."""
-        result = np.full(len(hashes), -1, dtype=np.int64)
-        pending = np.arange(len(hashes))
-        slots = self._home(hashes)
-        while pending.size:
-            found = self._table_keys[slots]
-            hit = found == hashes[pending]
-            result[pending[hit]] = self._table_index[slots[hit]]
-            more = ~hit & (found != 0)
-            pending, slots = pending[more], (slots[more] + 1) & self._slot_mask
-        return result
 
 
 def _join_single_alnum(
