@@ -12,6 +12,8 @@ so that "confidence 0.8" means about 80 % right, which the auto-dispatch thresho
 from __future__ import annotations
 
 import hashlib
+import threading
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -195,7 +197,7 @@ def train_model(
     report = progress or (lambda stage, done, total: None)
     prepared = [feature_text(t) for t in texts]
     truth = np.searchsorted(np.array(label_list), np.array(labels))
-    cutter = DictionaryCutter.from_segmenter(segmenter or default_segmenter()) if config.uses_words else None
+    cutter = _cutter_for(segmenter or default_segmenter()) if config.uses_words else None
 
     folds = _folds(truth, config, groups)
     total = len(folds) + 1
@@ -238,6 +240,21 @@ def train_model(
         "metrics": {"cv": cv} if cv else {},
     }
     return TextClassifier(label_list, config, temperature, linear, metadata)
+
+
+_cutters: weakref.WeakKeyDictionary[Segmenter, tuple[int, DictionaryCutter]] = weakref.WeakKeyDictionary()
+_cutters_lock = threading.Lock()
+
+
+def _cutter_for(segmenter: Segmenter) -> DictionaryCutter:
+    """The segmenter's dictionary as a cutter, reused while the segmenter learns no new word (a
+    snapshot takes about half a second: half a million entries)."""
+    with _cutters_lock:
+        cached = _cutters.get(segmenter)
+        if cached is None or cached[0] != segmenter.revision:
+            cached = (segmenter.revision, DictionaryCutter.from_segmenter(segmenter))
+            _cutters[segmenter] = cached
+        return cached[1]
 
 
 def _folds(

@@ -1,7 +1,8 @@
 """jieba segmentation: one tokenizer per process with the domain vocabulary, place names and stop words.
 
-The model does not need words (see classifier/model.py); the knowledge-base search, hot-topic
-keywords and the complexity rules do.
+The knowledge-base search, hot-topic keywords and the complexity rules read ``cut``; the category
+model reads ``words`` of its normalised text, through ``classifier.wordcut.DictionaryCutter`` (a
+numpy copy of this tokenizer's dictionary segmentation, taken when the model is trained).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Segmenter:
         self._dropped = self._stopwords | self._placeholders
         self._added: set[str] = set()
         self._lock = threading.Lock()
+        self.revision = 0  # bumped by every add_words that adds: a snapshot of the dictionary is current while equal
         self.add_words(domain_words)
 
     def add_words(self, words: Iterable[str], freq: int = USER_WORD_FREQ) -> int:
@@ -61,6 +63,7 @@ class Segmenter:
             for word in new:
                 self._tokenizer.add_word(word, freq=freq)
                 self._added.add(word)
+            self.revision += 1
         return len(new)
 
     def cut(self, text: str, *, keep_stopwords: bool = False) -> list[str]:
@@ -90,9 +93,14 @@ def _is_punctuation(token: str) -> bool:
     return all(unicodedata.category(ch)[0] in "PSZ" for ch in token)
 
 
-@functools.cache
-def default_segmenter() -> Segmenter:
-    """The process-wide segmenter with the shipped domain vocabulary and stop words (built once)."""
+def build_segmenter() -> Segmenter:
+    """A new segmenter with the shipped domain vocabulary and stop words (and no place names yet)."""
     domain = [word for word, _ in read_word_list(DATA / "domain_words.txt")]
     stopwords = [word for word, _ in read_word_list(DATA / "stopwords.txt")]
     return Segmenter(domain, stopwords)
+
+
+@functools.cache
+def default_segmenter() -> Segmenter:
+    """The process-wide segmenter (built once); the shell adds the city's place names to it."""
+    return build_segmenter()

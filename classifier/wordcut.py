@@ -248,9 +248,9 @@ class DictionaryCutter:
             length += 1
             active = active[active + length <= block_end[active]]
             entry = self._lookup(hasher(active, length))
-        starts = np.concatenate(e_start)
-        lengths = np.concatenate(e_len)
-        weights = np.concatenate(e_weight)
+        starts = np.concatenate([*e_start, np.zeros(0, dtype=np.int64)])
+        lengths = np.concatenate([*e_len, np.zeros(0, dtype=np.int64)])
+        weights = np.concatenate([*e_weight, np.zeros(0)])
         has_word = np.zeros(n + 1, dtype=bool)
         has_word[starts] = True
         lone = inside[~has_word[inside]]
@@ -268,7 +268,7 @@ class DictionaryCutter:
         cut[inside[(inside == 0) | ~block[inside - 1]]] = True
         cut_at = np.flatnonzero(cut)
         segment_of = np.cumsum(cut) - 1  # the last cut at or before each position
-        next_cut = np.append(cut_at, n)[np.maximum(segment_of, 0) + 1]
+        next_cut = np.append(cut_at, n)[segment_of + 1]
         segment_end = np.minimum(next_cut, block_end)
 
         # the route, segment by segment (a segment's end scores 0: it reads route[n], never set),
