@@ -1,9 +1,10 @@
-"""The ticket category model: character n-gram TF-IDF, a linear SVM, a calibrated confidence.
+"""The ticket category model: character and word n-gram TF-IDF, a linear SVM, a calibrated confidence.
 
-Why these features (measured, see docs/classifier.md): character 1-3-grams of the whole text
-plus, as a second weighted block, those of its first 30 characters (the caller's opening or a
-web ticket's title). No jieba on the hot path: words added nothing measurable over character
-n-grams in cross-validation, and segmentation is the slowest step of the plain baseline.
+The features are a union of weighted blocks (measured, see docs/classifier.md): character
+1-3-grams of the whole text; those of its first 30 characters (the caller's opening or a web
+ticket's title); and the jieba words of the project's Segmenter, cut by ``DictionaryCutter`` (the
+same words, in numpy: jieba itself would be the slowest step of every prediction).
+``FeatureConfig(word_weight=0)`` (``CHAR_ONLY``) is the character-only model, kept for comparison.
 The SVM's scores become probabilities through one fitted temperature (classifier.calibration),
 so that "confidence 0.8" means about 80 % right, which the auto-dispatch threshold relies on.
 """
@@ -11,6 +12,8 @@ so that "confidence 0.8" means about 80 % right, which the auto-dispatch thresho
 from __future__ import annotations
 
 import hashlib
+import threading
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -23,11 +26,14 @@ from sklearn.svm import LinearSVC
 
 from classifier.calibration import expected_calibration_error, fit_temperature, softmax
 from classifier.evaluate import evaluate
-from classifier.features import CharNgramVectorizer
+from classifier.features import CharNgramVectorizer, WordNgramVectorizer
+from classifier.segment import Segmenter, default_segmenter
 from classifier.text import feature_text
+from classifier.wordcut import DictionaryCutter
 
 # Bump when the pickled layout changes: load_model refuses other formats instead of failing later.
-FORMAT_VERSION = 3
+# 4: feature blocks as a list (character, head, words), the segmenter's dictionary inside the model.
+FORMAT_VERSION = 4
 
 # Texts scored at once: bounds the (non-zeros x labels) temporary of a large batch.
 _SCORE_BLOCK = 1000
@@ -43,13 +49,21 @@ class FeatureConfig:
     min_df: int = 2
     head_chars: int = 30
     head_weight: float = 0.5
+    # jieba words of the Segmenter (1: unigrams, 2: and bigrams of neighbouring words); 0 weight: none
+    word_weight: float = 0.7
+    word_ngrams: int = 1
     C: float = 1.0
     class_weight: str | None = "balanced"
     cv_folds: int = 5
     seed: int = 0
 
+    @property
+    def uses_words(self) -> bool:
+        return self.word_weight > 0
+
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "ngram_range": list(self.ngram_range), "analyzer": "char", "sublinear_tf": True}
+        analyzer = "char+word" if self.uses_words else "char"
+        return {**asdict(self), "ngram_range": list(self.ngram_range), "analyzer": analyzer, "sublinear_tf": True}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FeatureConfig:
@@ -57,6 +71,10 @@ class FeatureConfig:
         if "ngram_range" in known:
             known["ngram_range"] = tuple(known["ngram_range"])
         return cls(**known)
+
+
+# The character-only model (format 3's features), for comparison.
+CHAR_ONLY = FeatureConfig(word_weight=0.0)
 
 
 @dataclass(frozen=True)
@@ -68,29 +86,42 @@ class Prediction:
     top: list[tuple[str, float]]
 
 
+Vectorizer = CharNgramVectorizer | WordNgramVectorizer
+
+
+@dataclass
+class _Block:
+    """One weighted feature block and its slice of the SVM's weights (n_features x n_labels)."""
+
+    name: str
+    vectorizer: Vectorizer
+    weight: float
+    weights: np.ndarray
+
+
 @dataclass
 class _Linear:
-    """Fitted vectorizers and weights: scores = X_body @ W_body + w * X_head @ W_head + b.
+    """Fitted blocks and weights: scores = sum over blocks of w * X_block @ W_block, + b.
 
     Weights are stored feature-major (n_features x n_labels) so scoring gathers only the rows of
     the features a text has, instead of touching the whole matrix per call.
     """
 
-    body: CharNgramVectorizer
-    head: CharNgramVectorizer | None
-    head_weight: float
-    weights_body: np.ndarray
-    weights_head: np.ndarray | None
+    blocks: list[_Block]
     intercept: np.ndarray
+
+    @property
+    def n_features(self) -> int:
+        return sum(block.vectorizer.n_features for block in self.blocks)
 
     def scores(self, prepared: Sequence[str]) -> np.ndarray:
         blocks = [self._scores(prepared[i : i + _SCORE_BLOCK]) for i in range(0, len(prepared), _SCORE_BLOCK)]
         return np.vstack(blocks) if blocks else np.zeros((0, len(self.intercept)))
 
     def _scores(self, prepared: Sequence[str]) -> np.ndarray:
-        result = _sparse_dot(*self.body.transform_arrays(prepared), self.weights_body)
-        if self.head is not None and self.weights_head is not None:
-            result += self.head_weight * _sparse_dot(*self.head.transform_arrays(prepared), self.weights_head)
+        result = np.zeros((len(prepared), len(self.intercept)))
+        for block in self.blocks:
+            result += block.weight * _sparse_dot(*block.vectorizer.transform_arrays(prepared), block.weights)
         return result + self.intercept
 
 
@@ -148,11 +179,14 @@ def train_model(
     config: FeatureConfig | None = None,
     groups: Sequence[str] | None = None,
     progress: Progress | None = None,
+    segmenter: Segmenter | None = None,
 ) -> TextClassifier:
     """Fit the model; the temperature and the ``cv`` metrics come from k-fold out-of-fold scores.
 
     ``groups`` (optional) names near-duplicates (texts from one template, repeats of one complaint):
     a group is kept in one fold, so the out-of-fold scores are not flattered by its twins.
+    ``segmenter`` (default: the process's ``default_segmenter()``) gives the word block its
+    dictionary, domain words and stop words; the model keeps a snapshot of them.
     """
     config = config or FeatureConfig()
     if len(texts) != len(labels):
@@ -163,16 +197,17 @@ def train_model(
     report = progress or (lambda stage, done, total: None)
     prepared = [feature_text(t) for t in texts]
     truth = np.searchsorted(np.array(label_list), np.array(labels))
+    cutter = _cutter_for(segmenter or default_segmenter()) if config.uses_words else None
 
     folds = _folds(truth, config, groups)
     total = len(folds) + 1
     out_of_fold = np.zeros((len(prepared), len(label_list)))
     for i, (train_idx, test_idx) in enumerate(folds):
         report(f"交叉验证 {i + 1}/{len(folds)}", i, total)
-        linear = _fit_linear([prepared[j] for j in train_idx], truth[train_idx], len(label_list), config)
+        linear = _fit_linear([prepared[j] for j in train_idx], truth[train_idx], len(label_list), config, cutter)
         out_of_fold[test_idx] = linear.scores([prepared[j] for j in test_idx])
     report("训练最终模型", len(folds), total)
-    linear = _fit_linear(prepared, truth, len(label_list), config)
+    linear = _fit_linear(prepared, truth, len(label_list), config, cutter)
     report("完成", total, total)
 
     temperature, cv = 1.0, None
@@ -199,11 +234,27 @@ def train_model(
         "n_train": len(texts),
         "training_data_sha256": sha,
         "features": config.to_json(),
-        "n_features": linear.body.n_features + (linear.head.n_features if linear.head else 0),
+        "n_features": linear.n_features,
+        "blocks": {block.name: block.vectorizer.n_features for block in linear.blocks},
         "calibration": {"method": "temperature", "temperature": round(temperature, 4)},
         "metrics": {"cv": cv} if cv else {},
     }
     return TextClassifier(label_list, config, temperature, linear, metadata)
+
+
+_cutters: weakref.WeakKeyDictionary[Segmenter, tuple[int, DictionaryCutter]] = weakref.WeakKeyDictionary()
+_cutters_lock = threading.Lock()
+
+
+def _cutter_for(segmenter: Segmenter) -> DictionaryCutter:
+    """The segmenter's dictionary as a cutter, reused while the segmenter learns no new word (a
+    snapshot takes about half a second: half a million entries)."""
+    with _cutters_lock:
+        cached = _cutters.get(segmenter)
+        if cached is None or cached[0] != segmenter.revision:
+            cached = (segmenter.revision, DictionaryCutter.from_segmenter(segmenter))
+            _cutters[segmenter] = cached
+        return cached[1]
 
 
 def _folds(
@@ -226,15 +277,22 @@ def _folds(
     return list(splitter.split(np.zeros(len(truth)), truth))
 
 
-def _fit_linear(prepared: list[str], truth: np.ndarray, n_labels: int, config: FeatureConfig) -> _Linear:
-    body = CharNgramVectorizer(config.ngram_range, min_df=config.min_df).fit(prepared)
-    blocks = [body.transform(prepared)]
-    head = None
+def _fit_linear(
+    prepared: list[str], truth: np.ndarray, n_labels: int, config: FeatureConfig, cutter: DictionaryCutter | None
+) -> _Linear:
+    vectorizers: list[tuple[str, Vectorizer, float]] = [
+        ("char", CharNgramVectorizer(config.ngram_range, min_df=config.min_df), 1.0)
+    ]
     if config.head_chars > 0 and config.head_weight > 0:
-        head = CharNgramVectorizer(config.ngram_range, min_df=config.min_df, max_chars=config.head_chars).fit(prepared)
-        blocks.append(config.head_weight * head.transform(prepared))
+        head = CharNgramVectorizer(config.ngram_range, min_df=config.min_df, max_chars=config.head_chars)
+        vectorizers.append(("head", head, config.head_weight))
+    if cutter is not None:
+        vectorizers.append(
+            ("words", WordNgramVectorizer(cutter, config.word_ngrams, min_df=config.min_df), config.word_weight)
+        )
+    matrices = [weight * vectorizer.fit(prepared).transform(prepared) for _, vectorizer, weight in vectorizers]
     svm = LinearSVC(C=config.C, class_weight=config.class_weight, max_iter=5000, random_state=config.seed)
-    svm.fit(sp.hstack(blocks, format="csr"), truth)
+    svm.fit(sp.hstack(matrices, format="csr"), truth)
     coef = svm.coef_
     intercept = svm.intercept_.astype(np.float64)
     if n_labels == 2:
@@ -242,13 +300,9 @@ def _fit_linear(prepared: list[str], truth: np.ndarray, n_labels: int, config: F
         coef = np.vstack([-coef, coef])
         intercept = np.array([-intercept[0], intercept[0]])
     weights = np.ascontiguousarray(coef.T, dtype=np.float32)
-    split = body.n_features
-    return _Linear(
-        body=body,
-        head=head,
-        head_weight=config.head_weight,
-        weights_body=weights[:split],
-        weights_head=weights[split:] if head is not None else None,
-        intercept=intercept,
-    )
-
+    blocks, offset = [], 0
+    for name, vectorizer, weight in vectorizers:
+        size = vectorizer.n_features
+        blocks.append(_Block(name, vectorizer, weight, weights[offset : offset + size]))
+        offset += size
+    return _Linear(blocks, intercept)

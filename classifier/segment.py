@@ -1,7 +1,8 @@
 """jieba segmentation: one tokenizer per process with the domain vocabulary, place names and stop words.
 
-The model does not need words (see classifier/model.py); the knowledge-base search, hot-topic
-keywords and the complexity rules do.
+The knowledge-base search, hot-topic keywords and the complexity rules read ``cut``; the category
+model reads ``words`` of its normalised text, through ``classifier.wordcut.DictionaryCutter`` (a
+numpy copy of this tokenizer's dictionary segmentation, taken when the model is trained).
 """
 
 from __future__ import annotations
@@ -45,8 +46,12 @@ class Segmenter:
         self._tokenizer = jieba.Tokenizer()
         self._tokenizer.initialize()
         self._stopwords = frozenset(stopwords)
+        # feature_text lower-cases the placeholders and drops their angle brackets
+        self._placeholders = PLACEHOLDER_WORDS | {word.lower() for word in PLACEHOLDER_WORDS}
+        self._dropped = self._stopwords | self._placeholders
         self._added: set[str] = set()
         self._lock = threading.Lock()
+        self.revision = 0  # bumped by every add_words that adds: a snapshot of the dictionary is current while equal
         self.add_words(domain_words)
 
     def add_words(self, words: Iterable[str], freq: int = USER_WORD_FREQ) -> int:
@@ -58,17 +63,29 @@ class Segmenter:
             for word in new:
                 self._tokenizer.add_word(word, freq=freq)
                 self._added.add(word)
+            self.revision += 1
         return len(new)
 
     def cut(self, text: str, *, keep_stopwords: bool = False) -> list[str]:
         """Words of the cleaned text, without punctuation, blanks, masked numbers and stop words."""
+        dropped = self._placeholders if keep_stopwords else self._dropped
+        return self._words(clean(text), dropped)
+
+    def words(self, text: str) -> list[str]:
+        """Words of the text as given (not cleaned again), as ``cut`` filters them. The category model
+        reads these words of ``feature_text`` through ``DictionaryCutter``, which must equal this."""
+        return self._words(text, self._dropped)
+
+    def dictionary(self) -> tuple[dict[str, int], int, frozenset[str]]:
+        """A snapshot for ``DictionaryCutter``: word and prefix frequencies, their total, dropped words."""
+        with self._lock:
+            return dict(self._tokenizer.FREQ), self._tokenizer.total, self._dropped
+
+    def _words(self, text: str, dropped: frozenset[str]) -> list[str]:
         return [
             token
-            for token in self._tokenizer.lcut(clean(text), HMM=False)
-            if token.strip()
-            and not _is_punctuation(token)
-            and token not in PLACEHOLDER_WORDS
-            and (keep_stopwords or token not in self._stopwords)
+            for token in self._tokenizer.lcut(text, HMM=False)
+            if token.strip() and not _is_punctuation(token) and token not in dropped
         ]
 
 
@@ -76,9 +93,14 @@ def _is_punctuation(token: str) -> bool:
     return all(unicodedata.category(ch)[0] in "PSZ" for ch in token)
 
 
-@functools.cache
-def default_segmenter() -> Segmenter:
-    """The process-wide segmenter with the shipped domain vocabulary and stop words (built once)."""
+def build_segmenter() -> Segmenter:
+    """A new segmenter with the shipped domain vocabulary and stop words (and no place names yet)."""
     domain = [word for word, _ in read_word_list(DATA / "domain_words.txt")]
     stopwords = [word for word, _ in read_word_list(DATA / "stopwords.txt")]
     return Segmenter(domain, stopwords)
+
+
+@functools.cache
+def default_segmenter() -> Segmenter:
+    """The process-wide segmenter (built once); the shell adds the city's place names to it."""
+    return build_segmenter()

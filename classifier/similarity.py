@@ -9,7 +9,10 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
+import numpy as np
+
 from classifier.text import clean
+from classifier.wordcut import window_hashes
 
 
 def bigrams(text: str) -> frozenset[str]:
@@ -54,3 +57,13 @@ def leader_groups(texts: Sequence[str], threshold: float) -> list[int | None]:
                 index.setdefault(g, []).append(i)
         groups.append(leader)
     return groups
+
+
+def shared_window_rows(texts: Sequence[str], others: Sequence[str], width: int) -> int:
+    """How many of ``texts`` share a stretch of ``width`` characters with any of ``others`` (a copy
+    check: the bootstrap corpus against real messages it must not be taken from)."""
+    if not texts or not others:
+        return 0
+    hashes, docs = window_hashes(texts, width)
+    seen, _ = window_hashes(others, width)
+    return len(np.unique(docs[np.isin(hashes, seen)]))

@@ -11,7 +11,11 @@ from classifier.bootstrap import train_default_model
 from classifier.places import PlaceIndex, PlaceRecord
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED_DATA = ROOT.parent / "shared" / "data" / "teddy2020c"
+# ../shared beside the checkout; a git worktree under ../wt/ finds it one level further up
+SHARED_DATA = next(
+    (p / "shared" / "data" / "teddy2020c" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared").is_dir()),
+    ROOT.parent / "shared" / "data" / "teddy2020c",
+)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,11 @@
 import numpy as np
+import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from classifier.features import CharNgramVectorizer
+from classifier.features import CharNgramVectorizer, WordNgramVectorizer
+from classifier.segment import build_segmenter
+from classifier.text import feature_text
+from classifier.wordcut import DictionaryCutter, hash_strings
 
 TEXTS = ["小区物业费乱收费", "楼下烧烤店噪音扰民", "物业不修电梯", "工地夜间施工噪音", "拖欠工资三个月", "a1区物业费"]
 
@@ -30,3 +34,18 @@ def test_batches_larger_than_a_block_match_one_by_one() -> None:
     together = vectorizer.transform(many)
     assert together.shape == (len(many), vectorizer.n_features)
     assert (together[-1] != vectorizer.transform([many[-1]])).nnz == 0
+
+
+def test_word_block_holds_the_segmenters_words_and_bigrams() -> None:
+    cutter = DictionaryCutter.from_segmenter(build_segmenter())
+    texts = [feature_text(t) for t in ["小区物业费上涨了", "物业费又上涨", "楼下噪音扰民", "噪音扰民严重"]]
+    unigrams = WordNgramVectorizer(cutter, 1, min_df=2).fit(texts)
+    # domain words of the project's vocabulary are features whole; a word seen once is not (min_df)
+    assert set(hash_strings(["物业费", "上涨", "噪音扰民"]).view(np.int64)) == set(unigrams.vocabulary)
+    both = WordNgramVectorizer(cutter, 2, min_df=2).fit(texts)
+    bigram = both.vocabulary[~np.isin(both.vocabulary, unigrams.vocabulary)]
+    assert len(bigram) == 1  # 物业费 上涨, in two texts
+    row = both.transform([feature_text("物业费上涨")]).toarray()[0]
+    assert np.count_nonzero(row) == 3 and np.isclose(np.linalg.norm(row), 1.0)
+    with pytest.raises(ValueError):
+        WordNgramVectorizer(cutter, 3)

@@ -8,8 +8,10 @@ import pytest
 from classifier.artifact import METADATA_FILE, load_model, save_model
 from classifier.bootstrap import read_corpus, template_groups
 from classifier.calibration import expected_calibration_error, fit_temperature, softmax
-from classifier.model import FeatureConfig, TextClassifier, train_model
+from classifier.model import CHAR_ONLY, FeatureConfig, TextClassifier, train_model
+from classifier.segment import build_segmenter
 from classifier.text import feature_text
+from classifier.wordcut import hash_strings
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +37,9 @@ def test_train_save_load_round_trip(model: TextClassifier, corpus: tuple[list[st
     assert len(meta["training_data_sha256"]) == 64
     assert datetime.fromisoformat(meta["trained_at"]).utcoffset().total_seconds() == 0
     assert meta["version"].endswith(meta["training_data_sha256"][:8])
-    assert meta["features"]["analyzer"] == "char" and meta["features"]["ngram_range"] == [1, 3]
+    assert meta["features"]["analyzer"] == "char+word" and meta["features"]["ngram_range"] == [1, 3]
+    assert set(meta["blocks"]) == {"char", "head", "words"} and all(meta["blocks"].values())
+    assert sum(meta["blocks"].values()) == meta["n_features"]
     assert meta["metrics"]["cv"]["folds"] == 5 and meta["metrics"]["note"] == "round trip"
     assert FeatureConfig.from_json(meta["features"]) == model.config
 
@@ -93,3 +97,41 @@ def test_fit_temperature_recovers_a_known_temperature() -> None:
     truth = np.array([rng.choice(5, p=p) for p in softmax(logits)])
     # the model's scores are the true logits scaled down 4x: the fitted temperature undoes it
     assert fit_temperature(logits / 4, truth) == pytest.approx(0.25, rel=0.1)
+
+
+def test_the_character_only_configuration(corpus: tuple[list[str], list[str]], tmp_path) -> None:
+    texts, labels = corpus
+    chars = train_model(texts, labels, config=CHAR_ONLY)
+    assert chars.metadata["features"]["analyzer"] == "char" and "words" not in chars.metadata["blocks"]
+    assert [block.name for block in chars.linear.blocks] == ["char", "head"]
+    assert FeatureConfig.from_json(chars.metadata["features"]) == CHAR_ONLY
+    save_model(chars, tmp_path)
+    sample = [*texts[:30], "楼下烧烤店油烟太大"]
+    np.testing.assert_array_equal(load_model(tmp_path).predict_proba(sample), chars.predict_proba(sample))
+
+
+def test_jieba_words_are_features_and_move_the_scores(model: TextClassifier) -> None:
+    words = next(block for block in model.linear.blocks if block.name == "words")
+    assert words.weight == model.config.word_weight > 0
+    vocabulary = set(words.vectorizer.vocabulary.tolist())
+    # domain words of the Segmenter (kept whole) are features of the word block
+    assert set(hash_strings(["物业费", "噪音扰民", "路灯"]).view(np.int64).tolist()) <= vocabulary
+    text = feature_text("物业费又涨了")
+    arrays = words.vectorizer.transform_arrays([text])
+    assert len(arrays[1]) > 0
+    without = model.linear.scores([text]) - words.weight * (arrays[2] @ words.weights[arrays[1]])
+    assert not np.allclose(without, model.linear.scores([text]))
+
+
+def test_the_model_keeps_the_segmenters_words_as_they_were_when_trained(
+    corpus: tuple[list[str], list[str]], tmp_path
+) -> None:
+    texts, labels = corpus
+    segmenter = build_segmenter()
+    model = train_model(texts[:400], labels[:400], segmenter=segmenter)
+    sample = ["柳岸社区停水两天了", *texts[400:440]]
+    before = model.predict_proba(sample)
+    segmenter.add_words(["柳岸社区", "停水两天"])  # a city's place names arrive later
+    np.testing.assert_array_equal(model.predict_proba(sample), before)
+    save_model(model, tmp_path)
+    np.testing.assert_array_equal(load_model(tmp_path).predict_proba(sample), before)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import random
 
-from classifier.similarity import bigrams, dice, leader_groups, similarity
+from classifier.similarity import bigrams, dice, leader_groups, shared_window_rows, similarity
 from hotline.demo.history import CORPUS
 
 
@@ -43,3 +43,12 @@ def test_similarity_is_symmetric_and_bounded() -> None:
     assert similarity("小区停水了", "小区停水了！") == 1.0
     assert similarity("", "停水") == 0.0
     assert 0 < similarity("小区停水了", "停水了小区") < 1
+
+
+def test_shared_window_rows_counts_texts_sharing_a_stretch() -> None:
+    others = ["昨天听说我家小区物业不管事情", "别的话"]
+    texts = ["我家小区物业不管事情很多年了", "完全不同的一句话", "物业不管"]
+    assert shared_window_rows(texts, others, 8) == 1
+    assert shared_window_rows(texts, others, 4) == 2
+    assert shared_window_rows(texts, others, 20) == 0
+    assert shared_window_rows([], others, 4) == 0

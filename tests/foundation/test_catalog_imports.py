@@ -154,8 +154,10 @@ async def test_export_keeps_the_categories_staff_settled_on(
     assign = f"/api/tickets/{waiting['id']}/assign"
     bad = await dispatcher.post(assign, json={"unit_id": city["DH"], "category_code": "NOPE"})
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "unknown_category"
-    assigned = ok(await dispatcher.post(assign, json={"unit_id": city["DH"], "category_code": "WAGES"}))
-    assert (assigned["category_code"], assigned["category_source"]) == ("WAGES", "dispatcher")
-    assert [row["label"] for row in exported()] == ["噪音扰民", "劳资纠纷"]
+    # a category the classifier did not guess, so that the dispatcher's choice is a correction
+    code, label = ("WAGES", "劳资纠纷") if waiting["category_code"] != "WAGES" else ("SOCIAL_INS", "社会保险")
+    assigned = ok(await dispatcher.post(assign, json={"unit_id": city["DH"], "category_code": code}))
+    assert (assigned["category_code"], assigned["category_source"]) == (code, "dispatcher")
+    assert [row["label"] for row in exported()] == ["噪音扰民", label]
 
     assert hotline_cli("export", "training", "--out", str(out), "--since", "2026-13-01").returncode == 2
