@@ -256,9 +256,10 @@ def audiences(
     co-handles): one (unit path, warning with those tickets) per group. A text cluster spans districts, and an
     event goes to every unit on its path, so one payload naming every ticket would tell each district of the
     others' tickets."""
+    centre = catalog.tree.root.id  # opens every ticket
     opened_by: dict[int, set[int]] = {}  # ticket id -> the units that may open it (holders and their ancestors)
     for ticket_id, units in units_of.items():
-        opened_by[ticket_id] = {a for u in units if u in catalog.unit_names for a in catalog.unit_path(u)}
+        opened_by[ticket_id] = {centre} | {a for u in units if u in catalog.unit_names for a in catalog.unit_path(u)}
     groups: dict[tuple[int, ...], list[int]] = {}
     for unit in _unit_path(catalog, w):
         seen = tuple(t["id"] for t in w.tickets if unit in opened_by.get(t["id"], ()))

@@ -199,7 +199,7 @@ CROSS JOIN LATERAL (
     FROM unnest(w.ticket_ids) WITH ORDINALITY AS x (i, n)
     WHERE $1::bigint[] IS NULL
        OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = x.i AND tu.unit_id = ANY($1))
-       OR EXISTS (SELECT 1 FROM tickets c WHERE c.id = x.i AND c.co_unit_ids && $1)
+       OR EXISTS (SELECT 1 FROM tickets c WHERE c.id = x.i AND (c.holder_unit_id = ANY($1) OR c.co_unit_ids && $1))
 ) v
 LEFT JOIN tickets t ON t.id = v.ids[1]
 WHERE w.window_end > $2 AND w.window_start <= $3
@@ -210,8 +210,10 @@ ORDER BY w.window_start DESC, w.id DESC
 LIMIT 30;
 
 -- name: units_of_tickets
--- every unit that held or co-handles each ticket ($1 ids): with their ancestors, who may open it
-SELECT t.id, array(SELECT tu.unit_id FROM ticket_units tu WHERE tu.ticket_id = t.id) || t.co_unit_ids AS units
+-- every unit that holds, held or co-handles each ticket ($1 ids): with their ancestors, who may open it
+-- (as hotline/access.py require_view has it)
+SELECT t.id, array(SELECT tu.unit_id FROM ticket_units tu WHERE tu.ticket_id = t.id) || t.co_unit_ids
+             || coalesce(t.holder_unit_id, t.lead_unit_id) AS units
 FROM tickets t WHERE t.id = ANY($1::bigint[]);
 
 -- name: early_warnings_between
