@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 PHONE_TOKEN = "<PHONE>"
 ID_TOKEN = "<IDNO>"
@@ -34,6 +35,14 @@ _LANDLINE = re.compile(
     r"|(?<=电话|座机|固话)(?:[:：]?\s*)\d{7,8}(?!\d)"
 )
 _NON_WORD = re.compile(r"[\W_]+")
+# Full-width digits and the signs numbers are written with, one character for one, so numbers are found in
+# text as a person typed it and its positions stay those of the original.
+_FULL_WIDTH_NUMBERS = str.maketrans("０１２３４５６７８９＋－（）＊Ｘｘ：　", "0123456789+-()*Xx: ")
+# Stands in for a number already found, so the next pattern neither matches it nor sees a digit beside it.
+_FOUND = "#"
+
+# What a number found in the text becomes: a fixed token, or a function of the number as found (ASCII digits).
+Replacement = str | Callable[[str], str]
 
 
 def normalize(text: str) -> str:
@@ -43,14 +52,32 @@ def normalize(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
-def mask_personal_numbers(text: str) -> str:
-    """Replace ID-card numbers and phone numbers by placeholder tokens.
+def find_personal_numbers(text: str) -> list[tuple[str, int, int]]:
+    """(kind, start, end) of every ID-card number ("id") and phone number ("phone") in `text`, in order.
 
-    Run after :func:`normalize` so full-width digits have become ASCII digits.
+    Full-width digits count (they are folded, one for one, before matching). ID numbers are found first, so
+    a phone pattern cannot bite into one.
     """
-    text = _ID_NUMBER.sub(ID_TOKEN, text)
-    text = _MOBILE.sub(PHONE_TOKEN, text)
-    return _LANDLINE.sub(PHONE_TOKEN, text)
+    folded = text.translate(_FULL_WIDTH_NUMBERS)
+    found: list[tuple[str, int, int]] = []
+    for kind, pattern in (("id", _ID_NUMBER), ("phone", _MOBILE), ("phone", _LANDLINE)):
+        spans = [m.span() for m in pattern.finditer(folded)]
+        for start, end in spans:
+            folded = folded[:start] + _FOUND * (end - start) + folded[end:]
+        found += [(kind, start, end) for start, end in spans]
+    return sorted(found, key=lambda f: f[1])
+
+
+def mask_personal_numbers(text: str, phone: Replacement = PHONE_TOKEN, id_number: Replacement = ID_TOKEN) -> str:
+    """Replace ID-card numbers and phone numbers by placeholder tokens, or by what `phone` and `id_number` make
+    of each number (the pages show a partly hidden number instead); everything else stays as it was."""
+    parts, last = [], 0
+    for kind, start, end in find_personal_numbers(text):
+        replacement = id_number if kind == "id" else phone
+        number = text[start:end].translate(_FULL_WIDTH_NUMBERS)
+        parts += [text[last:start], replacement if isinstance(replacement, str) else replacement(number)]
+        last = end
+    return "".join([*parts, text[last:]])
 
 
 def clean(text: str) -> str:

@@ -15,7 +15,7 @@ from hotline.catalog_cache import Catalog
 from hotline.errors import ApiError
 from hotline.queries import Q
 from hotline.roles import Role
-from hotline.tickets.records import Ticket
+from hotline.tickets.records import PersonalView, Ticket
 
 HANDLING_ROLES = frozenset({Role.HANDLER, Role.DISPATCHER})
 REVIEWING_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR})
@@ -44,13 +44,30 @@ async def require_view(conn: asyncpg.Connection, user: User, ticket: Ticket, cat
     raise ApiError(404, "找不到该工单", code="ticket_not_found")
 
 
-def shows_personal_data(user: User, catalog: Catalog) -> bool:
-    """Callers' names and numbers: the hotline centre, and units configured to need them."""
-    if user.role in (Role.OPERATOR, Role.ADMIN):
-        return True
+def personal_view(user: User, catalog: Catalog, ticket: Ticket) -> PersonalView:
+    """Callers' names, numbers and addresses: the hotline centre sees them; below it, a confidential ticket's
+    never, and a unit configured to need numbers (sees_phone) on an explicit, logged reveal."""
     if at_hotline_centre(user, catalog):
-        return True
-    return user.unit_id in catalog.sees_phone
+        return PersonalView.FULL
+    if ticket.confidential:
+        return PersonalView.WITHHELD
+    if user.unit_id in catalog.sees_phone:
+        return PersonalView.REVEAL
+    return PersonalView.MASKED
+
+
+def require_reveal(user: User, catalog: Catalog, ticket: Ticket) -> None:
+    """查看号码: the centre, or a unit that needs numbers, for a ticket that is not confidential."""
+    view = personal_view(user, catalog, ticket)
+    if view is PersonalView.WITHHELD:
+        raise ApiError(403, "该工单为保密工单，诉求人信息仅热线中心可见", code="confidential")
+    if view is PersonalView.MASKED:
+        raise ApiError(403, "本单位未开通查看诉求人号码的权限", code="no_reveal")
+
+
+def require_admin(user: User) -> None:
+    """The privacy log and other administration: administrators only."""
+    require_role(user, Role.ADMIN)
 
 
 def require_role(user: User, *roles: Role) -> None:

@@ -18,7 +18,7 @@ from starlette.templating import Jinja2Templates
 from starlette.websockets import WebSocket
 
 from hotline import pages
-from hotline.api import appeals, board, open311, reference, reports, session, tickets
+from hotline.api import appeals, board, open311, privacy, reference, reports, session, tickets
 from hotline.api.common import routes
 from hotline.catalog_cache import CatalogCache
 from hotline.db import create_pool
@@ -54,6 +54,7 @@ API_ENDPOINTS = [
     *reference.ENDPOINTS,
     *board.ENDPOINTS,
     *reports.ENDPOINTS,
+    *privacy.ENDPOINTS,
 ]
 templates = Jinja2Templates(directory=HERE / "templates")
 

@@ -20,6 +20,7 @@ from hotline.catalog_cache import Catalog
 from hotline.queries import Q
 from hotline.report import early_warning
 from hotline.settings import Settings, SupervisionSettings
+from hotline.tickets.records import summary
 
 OPEN = sorted(s.value for s in UNFINISHED_STATES | {TicketState.COMPLETED, TicketState.REVIEWED})
 
@@ -39,6 +40,8 @@ def supervised_queries(
 
 def _row(row: asyncpg.Record, names: dict[int, str]) -> dict[str, Any]:
     data = dict(row)
+    if "summary" in data:
+        data["summary"] = summary(data["summary"])
     data["state_label"] = TicketState(data["state"]).label
     data["holder_unit_name"] = names.get(data["holder_unit_id"])
     for key, value in list(data.items()):

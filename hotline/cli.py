@@ -104,7 +104,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_export_training(settings: Settings, args: argparse.Namespace) -> int:
-    from hotline.training_export import export_training_data
+    from hotline.exports.training import export_training_data
 
     since = None
     if args.since:

@@ -30,10 +30,12 @@ TICKET = _obj(
         "state": {"type": "string", "enum": [s.value for s in TicketState]},
         "state_label": {"type": "string"},
         "content": {"type": "string"},
-        "address": {"type": "string"},
+        "address": NULLABLE_STRING,  # null: withheld (a confidential ticket below the hotline centre)
         "caller_phone": NULLABLE_STRING,
         "caller_name": NULLABLE_STRING,
         "personal_data_masked": {"type": "boolean"},
+        "personal_view": {"type": "string", "enum": ["full", "reveal", "masked", "withheld"]},
+        "confidential": {"type": "boolean"},
         "category_code": NULLABLE_STRING,
         "holder_unit_id": NULLABLE_INT,
         "is_complex": {"type": "boolean"},
@@ -71,6 +73,38 @@ RESPONSES: dict[str, dict[str, Any]] = {
                     }
                 ),
             },
+        }
+    ),
+    "Revealed": _obj(
+        {
+            "ticket_id": {"type": "integer"},
+            "number": {"type": "string"},
+            "caller_phone": NULLABLE_STRING,
+            "caller_name": NULLABLE_STRING,
+            "address": {"type": "string"},
+            "content": {"type": "string"},
+            "logged_fields": {"type": "array", "items": {"type": "string"}},
+        }
+    ),
+    "PiiReads": _obj(
+        {
+            "items": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "id": {"type": "integer"},
+                        "at": {"type": "string", "format": "date-time"},
+                        "via": {"type": "string", "enum": ["view", "list", "reveal"]},
+                        "fields": {"type": "array", "items": {"type": "string"}},
+                        "username": {"type": "string"},
+                        "ticket_id": {"type": "integer"},
+                        "ticket_number": {"type": "string"},
+                    }
+                ),
+            },
+            "limit": {"type": "integer"},
+            "offset": {"type": "integer"},
+            "next_offset": NULLABLE_INT,
         }
     ),
     "Suggestions": _obj(

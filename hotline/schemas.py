@@ -39,6 +39,9 @@ class NewTicket(Body):
     caller_name: Annotated[str, StringConstraints(max_length=50)] | None = None
     category_code: Annotated[str, StringConstraints(max_length=32)] | None = None
     urgency: Literal["normal", "urgent"] = "normal"
+    confidential: bool | None = Field(
+        None, description="保密: the caller's name, number and address kept from every unit; omitted: 举报 tickets are"
+    )
     is_complex: bool | None = Field(None, description="the operator's judgement; omitted: predicted")
     close_on_spot: bool = Field(False, description="直接办结: answered from the knowledge base during the call")
     kb_entry_id: Annotated[int, Field(ge=1, le=2**62)] | None = None

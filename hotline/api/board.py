@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
-from hotline import access, board_snapshot, schemas
+from hotline import board_snapshot, schemas
 from hotline.api.common import Endpoint, now, ok
 from hotline.api.tickets import action
 from hotline.auth import User, current_user, request_token, user_for_token
@@ -42,9 +42,11 @@ def socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
 
 def socket_filter(app: Any):  # type: ignore[no-untyped-def]
     def accepts(user: User, event: Event) -> bool:
-        """Cheap and I/O-free: the board of a unit gets what concerns its subtree (city: everything)."""
-        catalog = app.state.catalogs.last
-        return (catalog is not None and access.at_hotline_centre(user, catalog)) or user.unit_id in event.unit_path
+        """Cheap and I/O-free: the board of a unit gets the events addressed to it. Every event's unit path holds
+        the units it concerns and their ancestors, the city's included; an event about tickets of several subtrees
+        goes out once per group of boards that may see the same tickets (report/early_warning.py audiences), so
+        the city, too, takes only those addressed to it."""
+        return user.unit_id in event.unit_path
 
     return accepts
 

@@ -29,6 +29,7 @@ FIELD_LABELS = {
     "channel": "渠道",
     "category_code": "分类",
     "urgency": "紧急程度",
+    "confidential": "保密",
     "reason": "原因",
     "note": "说明",
     "result": "办理结果",
@@ -136,6 +137,20 @@ def int_param(request: Request, name: str) -> int:
     value = request.path_params[name]
     if not isinstance(value, int) or value < 1 or value > 2**62:
         raise ApiError(404)
+    return value
+
+
+def bounded_int(request: Request, name: str, default: int, low: int, high: int) -> int:
+    """An integer query parameter within [low, high], or a 422 saying which."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(422, f"{name} 应为整数", code="invalid") from None
+    if not low <= value <= high:
+        raise ApiError(422, f"{name} 应在 {low}–{high} 之间", code="invalid")
     return value
 
 

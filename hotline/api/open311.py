@@ -4,7 +4,8 @@ https://wiki.open311.org/GeoReport_v2 — JSON format only. `service_request_id`
 number a citizen is told; `expected_datetime` the completion deadline; `agency_responsible` the
 holder unit. The service list is public; reading and posting requests needs the API key (an API
 token) of a hotline-centre account, e.g. the one the city's app signs in with. Callers' names and
-numbers are never returned, and phone or ID numbers in descriptions are masked.
+numbers are never returned, phone or ID numbers in descriptions and addresses are masked, and a
+confidential request (保密: `attribute[confidential]=true` when posting; a 举报 by default) has no address.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from classifier.text import clean
 from dispatch.states import TERMINAL_STATES, TicketState
 from hotline import access, schemas
 from hotline.api.common import FIELD_LABELS, has_nul, now
@@ -27,6 +27,7 @@ from hotline.errors import ApiError
 from hotline.queries import Q
 from hotline.tickets import intake
 from hotline.tickets.journal import Context, transaction
+from hotline.tickets.records import mask_text
 
 PREFIX = "/open311/v2"
 DEFAULT_WINDOW = timedelta(days=90)  # the spec's default when no dates are given
@@ -34,6 +35,7 @@ MAX_REQUESTS = 1000
 CLOSED_STATES = [s.value for s in TERMINAL_STATES]
 View = Callable[[Request], Awaitable[Response]]
 OPEN311_FIELDS = {"description": "content", "address_string": "address", "phone": "caller_phone"}
+YES, NO = frozenset({"true", "1", "yes", "是"}), frozenset({"false", "0", "no", "否", ""})
 
 
 def _errors(view: View) -> View:
@@ -114,6 +116,7 @@ def _new_ticket(form: dict[str, Any]) -> schemas.NewTicket:
         "address": form.get("address_string") or "",
         "caller_name": name,
         "caller_phone": form.get("phone") or None,
+        "confidential": _confidential(form),
     }
     if data["category_code"] is None:
         raise ApiError(400, "缺少必填项：service_code", code="invalid")
@@ -125,6 +128,17 @@ def _new_ticket(form: dict[str, Any]) -> schemas.NewTicket:
             field = next((k for k, v in OPEN311_FIELDS.items() if v == err["loc"][0]), str(err["loc"][0]))
             problems.append(f"{field}（{FIELD_LABELS.get(str(err['loc'][0]), field)}）无效或缺失")
         raise ApiError(400, "；".join(problems), code="invalid") from None
+
+
+def _confidential(form: dict[str, Any]) -> bool | None:
+    """保密, asked for as a service attribute (GeoReport v2 `attribute[code]`) or a plain field; None: not asked."""
+    raw = form.get("attribute[confidential]", form.get("confidential"))
+    if raw is None:
+        return None
+    text = str(raw).strip().lower()
+    if text not in YES | NO:
+        raise ApiError(400, "attribute[confidential]（保密）应为 true 或 false", code="invalid")
+    return text in YES
 
 
 async def list_requests(request: Request) -> Response:
@@ -183,13 +197,13 @@ def _request_json(tx: Context, row: Any) -> dict[str, Any]:
         "status_notes": TicketState(row["state"]).label,
         "service_name": category.name if category else None,
         "service_code": row["category_code"],
-        "description": clean(row["content"]),
+        "description": mask_text(row["content"]),
         "agency_responsible": tx.catalog.unit_names.get(holder) if holder else None,
         "service_notice": None,
         "requested_datetime": row["created_at"].isoformat(),
         "updated_datetime": row["updated_at"].isoformat(),
         "expected_datetime": expected.isoformat() if expected else None,
-        "address": row["address"] or None,
+        "address": None if row["confidential"] else mask_text(row["address"]) or None,
         "address_id": None,
         "zipcode": None,
         "lat": None,

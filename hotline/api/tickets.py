@@ -12,14 +12,13 @@ from starlette.responses import Response
 
 from dispatch.states import TicketState
 from hotline import access, schemas
-from hotline.api.common import Endpoint, int_param, now, ok, parse_body
+from hotline.api.common import Endpoint, bounded_int, int_param, now, ok, parse_body
 from hotline.auth import User, current_user
 from hotline.errors import ApiError
 from hotline.queries import Q
-from hotline.roles import Role
-from hotline.tickets import flow, intake
+from hotline.tickets import flow, intake, pii_log
 from hotline.tickets.journal import Context, lock, transaction
-from hotline.tickets.records import Ticket, ticket_json
+from hotline.tickets.records import PersonalView, Ticket, mask_payload, mask_text, personal_fields, ticket_json
 
 UseCase = Callable[[Context, Any, User, Ticket, Any], Awaitable[Any]]
 
@@ -27,13 +26,13 @@ UseCase = Callable[[Context, Any, User, Ticket, Any], Awaitable[Any]]
 async def present(
     tx: Context, user: User, ticket: Ticket, deadlines: list[asyncpg.Record] | None = None
 ) -> dict[str, Any]:
-    """The ticket as this user may see it; a handler's read of personal data is logged. `deadlines`:
+    """The ticket as this user may see it; a read of unmasked personal data is logged. `deadlines`:
     its open clocks when the caller knows them (else they are read)."""
-    show = access.shows_personal_data(user, tx.catalog)
-    if show and user.role is Role.HANDLER and (ticket.caller_phone or ticket.caller_name):
-        await tx.conn.execute(Q.insert_pii_read, user.id, ticket.id, tx.now, ["caller_phone", "caller_name"])
+    view = access.personal_view(user, tx.catalog, ticket)
+    if view is PersonalView.FULL:
+        await pii_log.record_reads(tx.conn, user, tx.now, pii_log.ticket_reads([ticket]), "view")
     names = tx.catalog.unit_names
-    data = ticket_json(ticket, unit_names=names, show_personal=show)
+    data = ticket_json(ticket, unit_names=names, view=view)
     data["deadlines"] = [
         {
             "id": d["id"],
@@ -117,11 +116,39 @@ async def get_ticket(request: Request) -> Response:
         return ok(await present(tx, user, await visible_ticket(tx, user, ticket_id)))
 
 
+async def reveal(request: Request) -> Response:
+    """查看号码: the caller's data unmasked, for the centre and for units that need numbers; always logged."""
+    user = await current_user(request)
+    ticket_id = int_param(request, "id")
+    async with _context(request) as tx:
+        ticket = await visible_ticket(tx, user, ticket_id)
+        access.require_reveal(user, tx.catalog, ticket)
+        reads = pii_log.ticket_reads([ticket])
+        await pii_log.record_reads(tx.conn, user, tx.now, reads, "reveal")
+        return ok(
+            {
+                "ticket_id": ticket.id,
+                "number": ticket.number,
+                **personal_fields(ticket, PersonalView.FULL),
+                "logged_fields": reads[0][1] if reads else [],
+            }
+        )
+
+
 async def ticket_events(request: Request) -> Response:
     user = await current_user(request)
     ticket_id = int_param(request, "id")
     async with _context(request) as tx:
-        await visible_ticket(tx, user, ticket_id)
+        ticket = await visible_ticket(tx, user, ticket_id)
+        view = access.personal_view(user, tx.catalog, ticket)
+        rows = await tx.conn.fetch(Q.ticket_events, ticket_id)
+        # notes and reasons are free text: numbers in them are masked as in the content, or their read logged
+        if view is PersonalView.FULL:
+            if any(mask_text(e["reason"]) != e["reason"] for e in rows):
+                await pii_log.record_reads(tx.conn, user, tx.now, [(ticket.id, ["trail"])], "view")
+            shown = [(e["reason"], e["payload"]) for e in rows]
+        else:
+            shown = [(mask_text(e["reason"]), mask_payload(e["payload"])) for e in rows]
         names = tx.catalog.unit_names
         events = [
             {
@@ -136,10 +163,10 @@ async def ticket_events(request: Request) -> Response:
                 "to_unit_name": names.get(e["to_unit_id"]),
                 "actor_id": e["actor_id"],
                 "actor_name": e["actor_name"] or "系统",
-                "reason": e["reason"],
-                "payload": e["payload"],
+                "reason": reason,
+                "payload": payload,
             }
-            for e in await tx.conn.fetch(Q.ticket_events, ticket_id)
+            for e, (reason, payload) in zip(rows, shown, strict=True)
         ]
         return ok({"ticket_id": ticket_id, "events": events})
 
@@ -166,23 +193,27 @@ async def list_tickets(request: Request) -> Response:
         raise ApiError(422, f"scope 取值无效，可选：{'、'.join(LIST_SCOPES)}", code="invalid")
     if state is not None and state not in {s.value for s in TicketState}:
         raise ApiError(422, "state 取值无效", code="invalid")
-    limit = _bounded_int(request, "limit", 50, 1, 500)
-    offset = _bounded_int(request, "offset", 0, 0, 1_000_000)
+    limit = bounded_int(request, "limit", 50, 1, 500)
+    offset = bounded_int(request, "offset", 0, 0, 1_000_000)
     async with _context(request) as tx:
         units = access.visible_units(user, tx.catalog)
         visible = None if units is None else sorted(units)
         rows = await tx.conn.fetch(
             LIST_QUERIES[scope], visible, state or None, limit, offset, *_scope_args(scope, user, tx)
         )
-        show = access.shows_personal_data(user, tx.catalog)
         names = tx.catalog.unit_names
-        items = []
+        items, unmasked = [], []
         for r in rows:
             values = dict(r)
             next_due = values.pop("next_due")
-            item = ticket_json(Ticket.from_row(values), unit_names=names, show_personal=show)  # type: ignore[arg-type]
+            ticket = Ticket.from_row(values)  # type: ignore[arg-type]
+            view = access.personal_view(user, tx.catalog, ticket)
+            if view is PersonalView.FULL:
+                unmasked.append(ticket)
+            item = ticket_json(ticket, unit_names=names, view=view)
             item["next_due_at"] = next_due.isoformat() if next_due else None
             items.append(item)
+        await pii_log.record_reads(tx.conn, user, tx.now, pii_log.ticket_reads(unmasked), "list")
         return ok({"items": items, "limit": limit, "offset": offset})
 
 
@@ -195,19 +226,6 @@ def _scope_args(scope: str, user: User, tx: Context) -> tuple[Any, ...]:
     if scope == "extensions":
         return (sorted(tx.catalog.tree.subtree_ids(user.unit_id) - {user.unit_id}),)
     return ()
-
-
-def _bounded_int(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(422, f"{name} 应为整数", code="invalid") from None
-    if not low <= value <= high:
-        raise ApiError(422, f"{name} 应在 {low}–{high} 之间", code="invalid")
-    return value
 
 
 async def _assign(tx: Context, it: Any, user: User, t: Ticket, b: schemas.Assign) -> Any:
@@ -310,6 +328,16 @@ ENDPOINTS = [
         ),
     ),
     Endpoint("GET", "/api/tickets/{id:int}", get_ticket, "工单详情", "tickets", None, "Ticket", (200, 401, 404)),
+    Endpoint(
+        "POST",
+        "/api/tickets/{id:int}/reveal",
+        reveal,
+        "查看号码：诉求人姓名、号码与地址（记入个人信息查阅记录）",
+        "tickets",
+        None,
+        "Revealed",
+        (200, 401, 403, 404),
+    ),
     Endpoint(
         "GET",
         "/api/tickets/{id:int}/events",

@@ -186,6 +186,12 @@ class DemoUnit:
     kind: str = ""
     aliases: tuple[str, ...] = ()
 
+    @property
+    def sees_phone(self) -> bool:
+        """The departments call citizens back (masked until a handler asks, 查看号码); streets and communities
+        see numbers masked."""
+        return self.level == "department"
+
 
 def _short(name: str, suffixes: tuple[str, ...]) -> list[str]:
     for suffix in suffixes:
@@ -249,7 +255,7 @@ async def seed_demo(conn: asyncpg.Connection, settings: Settings) -> str:
         # parents come before their children in demo_units(), and each row of the batch sees the rows before it
         await conn.executemany(
             Q.demo_upsert_unit,
-            [(u.code, u.name, u.level, u.parent_code, u.kind, list(u.aliases)) for u in units],
+            [(u.code, u.name, u.level, u.parent_code, u.kind, list(u.aliases), u.sees_phone) for u in units],
         )
         ids = {r["code"]: r["id"] for r in await conn.fetch(Q.unit_ids_by_code, [u.code for u in units])}
         await conn.executemany(

@@ -17,6 +17,7 @@ from hotline.queries import Q
 from hotline.report import early_warning, scores
 from hotline.report.scores import Period, UnitInfo, month_period
 from hotline.settings import Settings
+from hotline.tickets import records
 
 CHANNELS = {"phone": "电话", "web": "网站", "app": "移动应用", "api": "接口"}
 TEXTS_FOR_KEYWORDS = 20_000  # distinct texts, most frequent first: enough for the top words
@@ -74,8 +75,9 @@ async def _monthly(
     rankings = {level: scores.rank(facts, units, level, settings.report) for level in scores.LEVELS}
     warnings = await early_warning.place_warnings(conn, start, end, settings.report)
     warnings += await early_warning.month_text_warnings(conn, start, end, settings.report)
-    if scope is not None:
-        warnings = [w for w in warnings if early_warning.touches(w, set(scope))]
+    if scope is not None:  # a district's report names none of another district's tickets
+        inside = set(scope)
+        warnings = [scoped for w in warnings if (scoped := early_warning.within(w, inside)) is not None]
     warnings.sort(key=lambda w: (w.window_start, w.cluster_key))
     report = {
         "month": month.label,
@@ -171,11 +173,12 @@ async def _hot_topics(
     words: Counter[str] = Counter()
     example: dict[str, dict[str, Any]] = {}
     for r in await conn.fetch(Q.report_texts, start, end, TEXTS_FOR_KEYWORDS, scope):
-        for word in set(cut(r["content"])):
+        content = records.mask_text(r["content"])  # a report is passed around: no citizen's number in it
+        for word in set(cut(content)):
             if len(word) < 2 or word.isdigit() or word in FILLER:
                 continue
             words[word] += r["n"]
-            example.setdefault(word, {"id": r["example_id"], "number": r["example_number"], "content": r["content"]})
+            example.setdefault(word, {"id": r["example_id"], "number": r["example_number"], "content": content})
     return [{"word": w, "tickets": n, "example": example[w]} for w, n in words.most_common(top)]
 
 
@@ -242,7 +245,7 @@ async def _supervised(
                     "id": r["id"],
                     "number": r["number"],
                     "unit": units[r["lead_unit_id"]].name if r["lead_unit_id"] in units else "",
-                    "summary": r["summary"],
+                    "summary": records.summary(r["summary"]),
                     "created_at": r["created_at"].isoformat(),
                 }
                 for r in members[-LIST_LIMIT:][::-1]

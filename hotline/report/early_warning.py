@@ -12,20 +12,21 @@ warnings are pushed to the board and listed in its snapshot while active.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 
 from classifier.similarity import leader_groups
-from classifier.text import clean
 from hotline.catalog_cache import Catalog
 from hotline.queries import Q
 from hotline.settings import ReportSettings
+from hotline.tickets.records import mask_payload, mask_text, summary
 from realtime.events import EventType
 
 HOUR = timedelta(hours=1)
+SAMPLE_LENGTH = 200
 
 
 @dataclass
@@ -103,7 +104,14 @@ def detect(
 
 
 def _ticket(row: asyncpg.Record | dict[str, Any]) -> dict[str, Any]:
-    return {"id": row["id"], "number": row["number"], "content": row["content"], "community_id": row["community_id"]}
+    """A warning's ticket as the report and the board show it: its text masked (a warning reaches many readers)."""
+    return {
+        "id": row["id"],
+        "number": row["number"],
+        "content": mask_text(row["content"]),
+        "community_id": row["community_id"],
+        "lead_unit_id": row["lead_unit_id"],
+    }
 
 
 async def place_warnings(
@@ -196,6 +204,14 @@ def touches(w: EarlyWarning, units: set[int]) -> bool:
     return w.community_id in units or any(t["community_id"] in units for t in w.tickets)
 
 
+def within(w: EarlyWarning, units: set[int]) -> EarlyWarning | None:
+    """The warning as a subtree's report shows it: only the tickets the subtree leads (as every other section of
+    the report counts them); None when it does not concern the subtree. The cluster's size stays what it is."""
+    if not touches(w, units):
+        return None
+    return replace(w, tickets=[t for t in w.tickets if t["lead_unit_id"] in units])
+
+
 def describe(w: EarlyWarning, unit_names: dict[int, str], category_names: dict[str, str]) -> str:
     """One line in Chinese, for the board's feed and the report."""
     where = unit_names.get(w.community_id or 0, "多个社区")
@@ -233,8 +249,29 @@ def _unit_path(catalog: Catalog, w: EarlyWarning) -> list[int]:
     return sorted(path) if path else [catalog.tree.root.id]
 
 
+def audiences(
+    catalog: Catalog, w: EarlyWarning, units_of: dict[int, list[int]]
+) -> list[tuple[list[int], EarlyWarning]]:
+    """The boards that hear of a warning, grouped by the tickets each may open (those its subtree held or
+    co-handles): one (unit path, warning with those tickets) per group. A text cluster spans districts, and an
+    event goes to every unit on its path, so one payload naming every ticket would tell each district of the
+    others' tickets."""
+    centre = catalog.tree.root.id  # opens every ticket
+    opened_by: dict[int, set[int]] = {}  # ticket id -> the units that may open it (holders and their ancestors)
+    for ticket_id, units in units_of.items():
+        opened_by[ticket_id] = {centre} | {a for u in units if u in catalog.unit_names for a in catalog.unit_path(u)}
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for unit in _unit_path(catalog, w):
+        seen = tuple(t["id"] for t in w.tickets if unit in opened_by.get(t["id"], ()))
+        groups.setdefault(seen, []).append(unit)
+    return [
+        (sorted(units), replace(w, tickets=[t for t in w.tickets if t["id"] in seen])) for seen, units in groups.items()
+    ]
+
+
 async def store_and_publish(ctx: dict[str, Any], warnings: list[EarlyWarning], now: datetime) -> int:
-    """Insert new warnings (unique per cluster and window start) and announce each new one."""
+    """Insert new warnings (unique per cluster and window start) and announce each new one, to each board with
+    only the tickets it may open."""
     from realtime.stream import publish
 
     pool: asyncpg.Pool = ctx["pool"]
@@ -252,9 +289,11 @@ async def store_and_publish(ctx: dict[str, Any], warnings: list[EarlyWarning], n
             if warning_id is None:
                 continue
             new += 1
-            await publish(
-                ctx["redis"], EventType.EARLY_WARNING, _unit_path(catalog, w), alert_payload(warning_id, w, text)
-            )
+            rows = await conn.fetch(Q.units_of_tickets, [t["id"] for t in w.tickets])
+            units_of = {r["id"]: list(r["units"]) for r in rows}
+            for unit_path, shown in audiences(catalog, w, units_of):
+                payload = mask_payload(alert_payload(warning_id, shown, text))
+                await publish(ctx["redis"], EventType.EARLY_WARNING, unit_path, payload)
             await conn.execute(Q.mark_early_warning_published, warning_id, now)
     return new
 
@@ -262,19 +301,22 @@ async def store_and_publish(ctx: dict[str, Any], warnings: list[EarlyWarning], n
 async def active(
     conn: asyncpg.Connection, catalog: Catalog, units: list[int] | None, now: datetime, settings: ReportSettings
 ) -> list[dict[str, Any]]:
-    """Stored warnings of a unit subtree (None: the city) whose window ended at most `warning_active_hours` ago."""
+    """Stored warnings of a unit subtree (None: the city) whose window ended at most `warning_active_hours` ago,
+    each with only the tickets the subtree may open."""
     since = now - timedelta(hours=settings.warning_active_hours)
     categories = {code: c.name for code, c in catalog.categories.items()}
     items = []
     for r in await conn.fetch(Q.board_early_warnings, units, since, now):
-        tickets = [{"id": i, "number": r["number"] if i == r["first_id"] else None} for i in r["ticket_ids"]]
+        ids = list(r["visible_ids"])
+        tickets = [{"id": i, "number": r["number"] if n == 0 else None} for n, i in enumerate(ids)]
         w = EarlyWarning(
             r["cluster_kind"], r["cluster_key"], r["category_code"], r["community_id"], r["window_start"],
             r["window_end"], r["ticket_count"], r["baseline_mean"], r["baseline_std"], tickets,
         )  # fmt: skip
         text = describe(w, catalog.unit_names, categories)
+        sample = summary(r["sample_content"], SAMPLE_LENGTH) if r["sample_content"] else None
         items.append({**alert_payload(r["id"], w, text), "raised_at": r["raised_at"].isoformat(),
-                      "sample_text": clean(r["sample_text"] or "")})  # fmt: skip
+                      "sample_text": sample})  # fmt: skip
     return items
 
 

@@ -1,4 +1,5 @@
-"""The monthly report as a spreadsheet (openpyxl): one sheet per section, the same numbers as the page."""
+"""The monthly report as a spreadsheet (openpyxl): one sheet per section, the same numbers as the page; every
+cell written through hotline/exports/cells.py, so ticket text never runs as a formula."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any, BinaryIO
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from hotline.exports.cells import append_row
+
 BOLD = Font(bold=True)
 SLA_HEADER = ["承办单位", "工单", "按时签收", "超时签收", "按时签收率", "按时办结", "超期办结", "按时办结率"]
 SLA_HEADER += ["预警", "超期告警"]
@@ -15,11 +18,11 @@ SLA_HEADER += ["预警", "超期告警"]
 
 def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> None:
     sheet = book.create_sheet(title)
-    sheet.append(header)
+    append_row(sheet, header)
     for cell in sheet[1]:
         cell.font = BOLD
     for row in rows:
-        sheet.append(row)
+        append_row(sheet, row)
     for i, name in enumerate(header, start=1):
         sheet.column_dimensions[sheet.cell(1, i).column_letter].width = max(10, min(40, len(name) * 2 + 4))
 
@@ -39,7 +42,7 @@ def write_xlsx(report: dict[str, Any], path: Path | BinaryIO) -> None:
         ["同比", c["year_on_year"]],
         ["摘要", report["summary"]],
     ):
-        summary.append(row)
+        append_row(summary, row)
     summary.column_dimensions["A"].width = 20
     summary.column_dimensions["B"].width = 100
     v = report["volumes"]

@@ -1,5 +1,6 @@
-// 系统管理 (admin): the org tree, categories and the knowledge base, read-only apart from new KB entries.
-import { api, h, clear, toast, loadUnits, $ } from "./common.js";
+// 系统管理 (admin): the org tree, categories and the knowledge base, read-only apart from new KB entries;
+// the log of reads of callers' personal data (个人信息查阅记录), filtered and paged.
+import { api, h, clear, toast, loadUnits, fmtDateTime, $ } from "./common.js";
 
 let units = new Map();
 let categories = [];
@@ -74,6 +75,42 @@ $("#kb-add").addEventListener("submit", async (event) => {
 
 $("#unit-filter").addEventListener("input", drawTree);
 
+const PII_PAGE = 50;
+let piiOffset = 0;
+
+async function loadPiiReads(offset) {
+  const form = $("#pii-filter");
+  const params = new URLSearchParams({ limit: String(PII_PAGE), offset: String(offset) });
+  for (const name of ["user", "ticket", "from", "to"]) {
+    const value = form.elements.namedItem(name).value.trim();
+    if (value) params.set(name, value);
+  }
+  const body = $("#pii-reads tbody");
+  try {
+    const data = await api("GET", "/api/admin/pii-reads?" + params.toString());
+    piiOffset = offset;
+    clear(body, data.items.length ? data.items.map((r) => h("tr", { dataset: { read: r.id } },
+      h("td", { text: fmtDateTime(r.at) }),
+      h("td", { text: `${r.display_name}（${r.username}）` }),
+      h("td", { text: r.unit_name }),
+      h("td", { class: "mono", text: r.ticket_number }),
+      h("td", { text: r.via_label }),
+      h("td", { text: r.field_labels.join("、") }))) : h("tr", {}, h("td", { colspan: 6, class: "muted", text: "没有符合条件的记录" })));
+    $("#pii-page").textContent = data.items.length ? `第 ${offset + 1}–${offset + data.items.length} 条` : "";
+    $("#pii-prev").disabled = offset === 0;
+    $("#pii-next").disabled = data.next_offset === null;
+  } catch (err) {
+    clear(body, h("tr", {}, h("td", { colspan: 6, class: "error", text: err.message })));
+  }
+}
+
+$("#pii-filter").addEventListener("submit", (event) => {
+  event.preventDefault();
+  loadPiiReads(0);
+});
+$("#pii-prev").addEventListener("click", () => loadPiiReads(Math.max(0, piiOffset - PII_PAGE)));
+$("#pii-next").addEventListener("click", () => loadPiiReads(piiOffset + PII_PAGE));
+
 async function init() {
   const [byId, cats] = await Promise.all([loadUnits(), api("GET", "/api/categories")]);
   units = byId;
@@ -82,5 +119,6 @@ async function init() {
   drawTree();
   drawCategories();
   searchKb("");
+  loadPiiReads(0);
 }
 init().catch((err) => toast(err.message, "error"));

@@ -11,6 +11,7 @@ const name = document.getElementById("caller_name");
 const category = document.getElementById("category_code");
 const urgent = document.getElementById("urgent");
 const complex = document.getElementById("is_complex");
+const confidential = document.getElementById("confidential");
 const formError = document.getElementById("form-error");
 const result = document.getElementById("result");
 const status = document.getElementById("suggest-status");
@@ -136,7 +137,17 @@ function ticketBody(extra) {
   if (name.value.trim()) body.caller_name = name.value.trim();
   if (category.value) body.category_code = category.value;
   if (complex.checked) body.is_complex = true;
+  body.confidential = confidential.checked;
   return body;
+}
+
+// 举报 is confidential by default; once the operator ticks or unticks the box, their choice stands.
+let confidentialChosen = false;
+confidential.addEventListener("change", () => { confidentialChosen = true; });
+for (const radio of form.querySelectorAll("input[name=type]")) {
+  radio.addEventListener("change", () => {
+    if (!confidentialChosen) confidential.checked = radio.value === "report" && radio.checked;
+  });
 }
 
 function check() {
@@ -174,7 +185,8 @@ async function create(button, extra, verb) {
 function showResult(ticket, verb) {
   const where = ticket.holder_unit_name ? `当前在 ${ticket.holder_unit_name}` : "";
   clear(result, h("strong", { text: `${verb}` }), " 工单号 ", h("span", { class: "mono", id: "created-number", text: ticket.number }),
-    " ", stateBadge(ticket.state, ticket.state_label), " ", where);
+    " ", stateBadge(ticket.state, ticket.state_label),
+    ticket.confidential ? [" ", h("span", { class: "badge confidential", id: "created-confidential", text: "保密" })] : null, " ", where);
   result.hidden = false;
 }
 
@@ -188,6 +200,7 @@ function merge(button, target) {
 
 function newCall() {
   form.reset();
+  confidentialChosen = false;
   key = idempotencyKey();
   sequence++;
   status.textContent = "输入诉求内容后自动分析";

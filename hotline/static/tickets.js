@@ -1,5 +1,5 @@
 // Pieces the queue and the inbox share: a list row, the ticket's facts, its clocks, its chain and trail.
-import { api, h, clear, countdown, fmtDateTime, stateBadge, trackLabel, typeLabel, trail, chain } from "./common.js";
+import { api, h, clear, run, countdown, fmtDateTime, stateBadge, trackLabel, typeLabel, trail, chain } from "./common.js";
 
 let categoriesPromise = null;
 export function loadCategories() {
@@ -9,41 +9,78 @@ export function loadCategories() {
   return categoriesPromise;
 }
 
+// The caller as this user may see the ticket: masked, withheld (保密), or as the hotline centre sees it.
+export function callerText(ticket) {
+  if (ticket.personal_view === "withheld") return "保密（仅热线中心可见）";
+  return [ticket.caller_name, ticket.caller_phone].filter(Boolean).join(" ") || "—";
+}
+
+// 查看号码: units that need numbers see them masked until they ask; every reveal is logged.
+export function revealButton(ticket, onRevealed) {
+  if (ticket.personal_view !== "reveal" || !(ticket.caller_phone || ticket.caller_name || ticket.address)) return null;
+  const button = h("button", { type: "button", class: "small reveal", text: "查看号码", title: "查看诉求人姓名、号码和地址（将记入个人信息查阅记录）" });
+  button.addEventListener("click", async (event) => {
+    event.stopPropagation();
+    const revealed = await run(button, () => api("POST", `/api/tickets/${ticket.id}/reveal`));
+    if (revealed) {
+      button.remove();
+      onRevealed(revealed);
+    }
+  });
+  return button;
+}
+
 export function listRow(ticket, categories, selected, onSelect) {
   const reasons = (ticket.routing && ticket.routing.reasons) || [];
+  const caller = h("span", { class: "row-caller", text: callerText(ticket) });
   const row = h("li", { class: "ticket-row" + (selected ? " selected" : ""), dataset: { id: ticket.id } },
     h("button", { type: "button", class: "row-button", "aria-pressed": selected ? "true" : "false", onclick: () => onSelect(ticket.id) },
       h("div", { class: "row-top" },
         h("span", { class: "mono", text: ticket.number }),
         stateBadge(ticket.state, ticket.state_label),
         ticket.urgency === "urgent" ? h("span", { class: "badge urgent", text: "紧急" }) : null,
+        ticket.confidential ? h("span", { class: "badge confidential", text: "保密" }) : null,
         h("span", { class: "row-due" }, ticket.next_due_at ? countdown(ticket.next_due_at, null, ticket.state === "suspended") : "")),
       h("div", { class: "row-meta", text: [typeLabel(ticket.type), categories.get(ticket.category_code) || "未分类",
         ticket.holder_unit_name].filter(Boolean).join(" · ") }),
       h("div", { class: "row-summary", text: ticket.content }),
-      reasons.length ? h("div", { class: "row-reason", text: reasons[0] }) : null));
+      reasons.length ? h("div", { class: "row-reason", text: reasons[0] }) : null),
+    h("div", { class: "row-person" }, "来电人 ", caller,
+      revealButton(ticket, (r) => { caller.textContent = [r.caller_name, r.caller_phone].filter(Boolean).join(" ") || "—"; })));
   return row;
 }
 
 export function facts(ticket, categories) {
+  const withheld = ticket.personal_view === "withheld";
+  const address = h("dd", { id: "ticket-address", text: withheld ? "保密（仅热线中心可见）" : ticket.address || "—" });
+  const caller = h("dd", { id: "ticket-caller", text: callerText(ticket) });
+  const content = h("p", { class: "content", id: "ticket-content", text: ticket.content });
   const rows = [
     ["类型", `${typeLabel(ticket.type)}（${ticket.channel_label || ticket.channel}）`],
     ["分类", categories.get(ticket.category_code) || ticket.category_code || "未分类"],
-    ["地址", ticket.address || "—"],
-    ["来电人", [ticket.caller_name, ticket.caller_phone].filter(Boolean).join(" ") || "—"],
+    ["地址", address],
+    ["来电人", caller],
     ["受理时间", fmtDateTime(ticket.created_at)],
     ["当前承办", ticket.holder_unit_name || "—"],
   ];
   if (ticket.return_count || ticket.reopen_count) {
     rows.push(["统计", `退单 ${ticket.return_count} 次，改派 ${ticket.reroute_count} 次，重办 ${ticket.reopen_count} 次`]);
   }
+  const reveal = revealButton(ticket, (r) => {
+    caller.textContent = [r.caller_name, r.caller_phone].filter(Boolean).join(" ") || "—";
+    address.textContent = r.address || "—";
+    content.textContent = r.content;
+  });
+  if (reveal) caller.append(" ", reveal);
   return h("div", {},
     h("div", { class: "detail-head" },
       h("h2", { class: "mono", text: ticket.number }), stateBadge(ticket.state, ticket.state_label),
       ticket.urgency === "urgent" ? h("span", { class: "badge urgent", text: "紧急" }) : null,
-      ticket.is_complex ? h("span", { class: "badge complex", text: "复杂" }) : null),
-    h("p", { class: "content", id: "ticket-content", text: ticket.content }),
-    h("dl", { class: "facts" }, rows.map(([k, v]) => [h("dt", { text: k }), h("dd", { text: v })])));
+      ticket.is_complex ? h("span", { class: "badge complex", text: "复杂" }) : null,
+      ticket.confidential ? h("span", { class: "badge confidential", id: "ticket-confidential", text: "保密",
+        title: "诉求人要求保密：姓名、号码和地址仅热线中心可见" }) : null),
+    content,
+    h("dl", { class: "facts" }, rows.map(([k, v]) => [h("dt", { text: k }), v instanceof Node ? v : h("dd", { text: v })])));
 }
 
 export function clocks(ticket) {

@@ -14,7 +14,7 @@ from hotline.errors import ApiError
 from hotline.queries import Q
 from hotline.roles import Role
 from hotline.tickets.journal import Actor, Context, lock, log_action
-from hotline.tickets.records import Ticket
+from hotline.tickets.records import Ticket, mask_text
 
 KIND_LABELS = {"overdue": "超期", "dissatisfied": "不满意", "returned": "退单", "other": "其他"}
 
@@ -80,11 +80,11 @@ def appeal_json(row: asyncpg.Record, unit_names: dict[int, str]) -> dict[str, ob
         "unit_name": unit_names.get(row["unit_id"]),
         "kind": row["kind"],
         "kind_label": KIND_LABELS[row["kind"]],
-        "reason": row["reason"],
+        "reason": mask_text(row["reason"]),  # appeals are listed on boards: numbers in free text masked
         "status": row["status"],
         "filed_by": row["filed_by"],
         "filed_at": row["filed_at"].isoformat(),
         "decided_by": row["decided_by"],
         "decided_at": row["decided_at"].isoformat() if row["decided_at"] else None,
-        "decision_note": row["decision_note"],
+        "decision_note": mask_text(row["decision_note"]),
     }

@@ -16,6 +16,7 @@ import structlog
 
 from dispatch.routing import Place, RoutingError, route
 from dispatch.states import Action, TicketState
+from dispatch.ticket_types import TicketType
 from hotline import kb
 from hotline.analysis import Analysis, TextServices
 from hotline.auth import User
@@ -26,10 +27,11 @@ from hotline.settings import Settings
 from hotline.sla.clock import SlaClock
 from hotline.tickets import flow
 from hotline.tickets.journal import Context, announce, lock
-from hotline.tickets.records import Ticket
+from hotline.tickets.records import Ticket, summary
 from realtime.events import EventType
 
 log = structlog.get_logger(__name__)
+HISTORY_SUMMARY_LENGTH = 80
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ async def caller_history(ctx: Context, phone: str | None) -> list[dict[str, Any]
             "category_code": r["category_code"],
             "state": r["state"],
             "state_label": TicketState(r["state"]).label,
-            "summary": r["content"][:80],
+            "summary": summary(r["content"], HISTORY_SUMMARY_LENGTH),
             "created_at": r["created_at"].isoformat(),
         }
         for r in await ctx.conn.fetch(Q.caller_history, phone)
@@ -121,7 +123,7 @@ async def merge_candidates(
                 "number": r["number"],
                 "state": r["state"],
                 "state_label": TicketState(r["state"]).label,
-                "summary": r["content"][:80],
+                "summary": summary(r["content"], HISTORY_SUMMARY_LENGTH),
                 "similarity": round(similarity, 3),
                 "reasons": reasons,
                 "created_at": r["created_at"].isoformat(),
@@ -129,6 +131,11 @@ async def merge_candidates(
         )
     scored.sort(key=lambda c: (-len(c["reasons"]), -c["similarity"]))
     return scored[:10]
+
+
+def is_confidential(body: NewTicket) -> bool:
+    """保密 as the caller asked; a 举报 (report) is confidential unless the caller says otherwise."""
+    return body.confidential if body.confidential is not None else body.type == TicketType.REPORT.value
 
 
 async def create_ticket(
@@ -163,6 +170,7 @@ async def create_ticket(
         user.unit_id,
         Action.CREATE.value,
         {"channel": body.channel, "analysis": analysis.to_json(catalog)},
+        is_confidential(body),
     )
     if row is None:  # the same submit again: answer with what the first one made
         existing = await ctx.conn.fetchval(Q.ticket_id_by_idempotency_key, idempotency_key)

@@ -21,7 +21,7 @@ from hotline.auth import User
 from hotline.catalog_cache import Catalog, CatalogCache
 from hotline.errors import ApiError
 from hotline.queries import Q
-from hotline.tickets.records import Ticket, TicketHead
+from hotline.tickets.records import Ticket, TicketHead, mask_payload
 from hotline.uow import Outbox, unit_of_work
 from realtime.events import EventType
 from realtime.stream import BoardEvent
@@ -265,4 +265,4 @@ def board_event(
         "category_code": ticket.category_code,
         **(extra or {}),
     }
-    return event_type, unit_path, payload
+    return event_type, unit_path, mask_payload(payload)  # many boards see an event: never a raw number

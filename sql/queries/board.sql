@@ -1,10 +1,11 @@
 -- The supervisor's live board (hotline/board_snapshot.py): what a snapshot holds for one unit
 -- subtree. Every query takes $1, the units whose tickets the user may see (NULL: all).
 --
--- board_ticket_fields: a ticket as a board line (t is the ticket).
+-- board_ticket_fields: a ticket as a board line (t is the ticket). Its summary is masked and cut to length in
+-- hotline/tickets/records.py summary(): a number must not be cut in half before it can be masked.
 
 -- fragment: board_ticket_fields
-t.id, t.number, t.state, t.holder_unit_id, t.category_code, left(t.content, 60) AS summary, t.created_at
+t.id, t.number, t.state, t.holder_unit_id, t.category_code, left(t.content, 120) AS summary, t.created_at
 
 -- name: board_counts_by_state
 -- $2 the open states.

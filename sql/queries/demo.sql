@@ -4,7 +4,7 @@
 -- name: demo_upsert_unit
 -- the parent by its code, so a batch in tree order needs no ids from the client
 INSERT INTO units (code, name, level, parent_id, kind, aliases, sees_phone)
-VALUES ($1, $2, $3, (SELECT p.id FROM units p WHERE p.code = $4), $5, $6, false)
+VALUES ($1, $2, $3, (SELECT p.id FROM units p WHERE p.code = $4), $5, $6, $7)
 ON CONFLICT (code) DO UPDATE
     SET name = EXCLUDED.name, level = EXCLUDED.level, parent_id = EXCLUDED.parent_id,
         kind = EXCLUDED.kind, aliases = EXCLUDED.aliases, sees_phone = EXCLUDED.sees_phone;

@@ -3,7 +3,8 @@
 -- name: open311_requests
 -- $1 ticket numbers or NULL, $2 category or NULL, $3 'open' / 'closed' / NULL, $4 the closed states,
 -- $5..$6 created-at window (NULL: any), $7 limit. expected_at: the running completion deadline.
-SELECT t.number, t.state, t.category_code, t.content, t.address, t.holder_unit_id, t.created_at, t.updated_at,
+SELECT t.number, t.state, t.category_code, t.content, t.address, t.confidential, t.holder_unit_id, t.created_at,
+       t.updated_at,
        (SELECT d.due_at FROM deadlines d
         WHERE d.ticket_id = t.id AND d.track = 'complete' AND d.status IN ('running', 'paused')) AS expected_at
 FROM tickets t

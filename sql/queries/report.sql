@@ -109,7 +109,7 @@ SELECT count(*) FROM score_days WHERE day_start >= $1 AND day_start < $2;
 -- name: report_supervised
 WITH recent AS (
     SELECT t.id, t.number, t.state, t.lead_unit_id, t.category_code, t.created_at, t.reopen_count,
-           t.return_count, left(t.content, 60) AS summary,
+           t.return_count, left(t.content, 120) AS summary,  -- masked, then cut to 60 (records.summary)
            count(*) FILTER (WHERE t.caller_phone IS NOT NULL) OVER (
                PARTITION BY t.caller_phone ORDER BY t.created_at RANGE BETWEEN $4::interval PRECEDING AND CURRENT ROW
            ) AS same_caller,
@@ -146,14 +146,16 @@ WHERE created_at >= $1 AND created_at < $2 AND state <> 'merged'
 GROUP BY 1, 2, 3;
 
 -- name: warning_cluster_tickets
-SELECT id, number, content, (place ->> 'community_id')::bigint AS community_id, created_at
+-- a warning's tickets carry their lead unit: a district's report keeps only its own (hotline/report/data.py)
+SELECT id, number, content, (place ->> 'community_id')::bigint AS community_id, lead_unit_id, created_at
 FROM tickets
 WHERE category_code = $1 AND (place ->> 'community_id')::bigint = $2
   AND created_at >= $3 AND created_at < $4 AND state <> 'merged'
 ORDER BY created_at, id;
 
 -- name: warning_recent_texts
-SELECT id, number, content, category_code, (place ->> 'community_id')::bigint AS community_id, created_at
+SELECT id, number, content, category_code, (place ->> 'community_id')::bigint AS community_id, lead_unit_id,
+       created_at
 FROM tickets
 WHERE created_at >= $1 AND created_at < $2 AND state <> 'merged'
 ORDER BY created_at, id
@@ -168,7 +170,8 @@ GROUP BY 1, 2
 ORDER BY min(min(created_at)) OVER (PARTITION BY content), content, hour;
 
 -- name: warning_text_tickets
-SELECT id, number, content, category_code, (place ->> 'community_id')::bigint AS community_id, created_at
+SELECT id, number, content, category_code, (place ->> 'community_id')::bigint AS community_id, lead_unit_id,
+       created_at
 FROM tickets
 WHERE content = ANY($1::text[]) AND created_at >= $2 AND created_at < $3 AND state <> 'merged'
 ORDER BY created_at, id;
@@ -184,17 +187,34 @@ RETURNING id;
 UPDATE early_warnings SET published_at = $2 WHERE id = $1;
 
 -- name: board_early_warnings
--- a unit's board: warnings in its communities, and text clusters with a ticket from one of them
+-- a unit's board ($1 its units, NULL: the city): warnings in its communities, and text clusters with a ticket
+-- from one of them. visible_ids: the warning's tickets the unit may open (held or co-handled in its subtree, as
+-- hotline/access.py require_view), in the warning's order; the first of them is the board's example.
 SELECT w.id, w.cluster_kind, w.cluster_key, w.category_code, w.community_id, w.window_start, w.window_end,
-       w.ticket_count, w.baseline_mean, w.baseline_std, w.ticket_ids, w.sample_text, w.raised_at,
-       t.id AS first_id, t.number
-FROM early_warnings w LEFT JOIN tickets t ON t.id = w.ticket_ids[1]
+       w.ticket_count, w.baseline_mean, w.baseline_std, v.ids AS visible_ids, w.raised_at,
+       t.number, t.content AS sample_content
+FROM early_warnings w
+CROSS JOIN LATERAL (
+    SELECT coalesce(array_agg(x.i ORDER BY x.n), '{}') AS ids
+    FROM unnest(w.ticket_ids) WITH ORDINALITY AS x (i, n)
+    WHERE $1::bigint[] IS NULL
+       OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = x.i AND tu.unit_id = ANY($1))
+       OR EXISTS (SELECT 1 FROM tickets c WHERE c.id = x.i AND (c.holder_unit_id = ANY($1) OR c.co_unit_ids && $1))
+) v
+LEFT JOIN tickets t ON t.id = v.ids[1]
 WHERE w.window_end > $2 AND w.window_start <= $3
   AND ($1::bigint[] IS NULL OR w.community_id = ANY($1)
        OR (w.community_id IS NULL AND EXISTS (
            SELECT 1 FROM tickets x WHERE x.id = ANY(w.ticket_ids) AND (x.place ->> 'community_id')::bigint = ANY($1))))
 ORDER BY w.window_start DESC, w.id DESC
 LIMIT 30;
+
+-- name: units_of_tickets
+-- every unit that holds, held or co-handles each ticket ($1 ids): with their ancestors, who may open it
+-- (as hotline/access.py require_view has it)
+SELECT t.id, array(SELECT tu.unit_id FROM ticket_units tu WHERE tu.ticket_id = t.id) || t.co_unit_ids
+             || coalesce(t.holder_unit_id, t.lead_unit_id) AS units
+FROM tickets t WHERE t.id = ANY($1::bigint[]);
 
 -- name: early_warnings_between
 SELECT id, cluster_kind, cluster_key, category_code, community_id, window_start, window_end, ticket_count,

@@ -11,7 +11,7 @@ id, number, type, channel, caller_phone, caller_name, address, content, category
     category_confidence, category_source, urgency, is_complex, complexity, place, state, holder_unit_id,
     lead_unit_id, co_unit_ids, master_ticket_id, kb_entry_id, routing, created_by, created_at, updated_at,
     assigned_at, signed_at, first_contact_at, completed_at, closed_at, satisfaction, resolved,
-    return_count, reroute_count, reopen_count, version
+    return_count, reroute_count, reopen_count, version, confidential
 
 -- name: lock_ticket
 SELECT {{ticket_columns}} FROM tickets WHERE id = $1 FOR UPDATE;
@@ -30,10 +30,10 @@ SELECT id FROM tickets WHERE idempotency_key = $1;
 WITH ticket AS (
     INSERT INTO tickets (number, idempotency_key, type, channel, caller_phone, caller_name, address, content,
                          category_code, category_confidence, category_source, urgency, is_complex, complexity, place,
-                         state, holder_unit_id, created_by, created_at, updated_at)
+                         state, holder_unit_id, created_by, created_at, updated_at, confidential)
     VALUES ((SELECT $1::text || CASE WHEN n < 10000000 THEN lpad(n::text, 7, '0') ELSE n::text END
              FROM nextval('ticket_number_seq') AS n),
-            $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'new', $16, $17, $18, $18)
+            $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'new', $16, $17, $18, $18, $22)
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING {{ticket_columns}}
 ), held AS (
@@ -74,9 +74,27 @@ WHERE e.ticket_id = $1 ORDER BY e.id;
 SELECT id, track, rule_name, unit_id, start_at, due_at, warn_at, status
 FROM deadlines WHERE ticket_id = $1 AND status IN ('running', 'paused') ORDER BY id;
 
--- name: insert_pii_read
--- A handler's read of a caller's name and number (privacy log).
-INSERT INTO pii_reads (user_id, ticket_id, at, fields) VALUES ($1, $2, $3, $4);
+-- name: insert_pii_reads
+-- Reads of callers' personal data (privacy log, hotline/tickets/pii_log.py): one row per ticket read
+-- unmasked ($2 ticket ids, $4 their fields as comma-separated names), all in one statement.
+INSERT INTO pii_reads (user_id, ticket_id, at, fields, via)
+SELECT $1, r.ticket_id, $3, string_to_array(r.fields, ','), $5
+FROM unnest($2::bigint[], $4::text[]) AS r (ticket_id, fields);
+
+-- name: pii_reads_page
+-- The administrators' view of the log, newest first: $1 user id, $2 ticket id, $3 from, $4 until (each NULL:
+-- any), $5 limit, $6 offset.
+SELECT r.id, r.at, r.fields, r.via, r.user_id, u.username, u.display_name, u.unit_id, r.ticket_id, t.number
+FROM pii_reads r JOIN users u ON u.id = r.user_id JOIN tickets t ON t.id = r.ticket_id
+WHERE ($1::bigint IS NULL OR r.user_id = $1) AND ($2::bigint IS NULL OR r.ticket_id = $2)
+  AND ($3::timestamptz IS NULL OR r.at >= $3) AND ($4::timestamptz IS NULL OR r.at < $4)
+ORDER BY r.at DESC, r.id DESC LIMIT $5 OFFSET $6;
+
+-- name: user_id_by_username
+SELECT id FROM users WHERE username = $1;
+
+-- name: ticket_id_by_number
+SELECT id FROM tickets WHERE number = $1;
 
 -- name: insert_contact
 INSERT INTO contacts (ticket_id, unit_id, user_id, at, method, outcome, note) VALUES ($1,$2,$3,$4,$5,$6,$7);

@@ -1,4 +1,12 @@
-from classifier.text import ID_TOKEN, PHONE_TOKEN, clean, feature_text, mask_personal_numbers, normalize
+from classifier.text import (
+    ID_TOKEN,
+    PHONE_TOKEN,
+    clean,
+    feature_text,
+    find_personal_numbers,
+    mask_personal_numbers,
+    normalize,
+)
 
 
 def test_full_width_becomes_half_width_and_whitespace_collapses() -> None:
@@ -35,3 +43,10 @@ def test_clean_normalises_then_masks_full_width_digits() -> None:
 def test_segmented_training_text_and_raw_text_look_alike_to_the_model() -> None:
     assert feature_text("小区 物业费 乱 收费 ！") == feature_text("小区物业费乱收费！") == "小区物业费乱收费"
     assert feature_text("Ａ１区，ＡＢ") == "a1区ab"
+
+
+def test_numbers_are_found_where_a_person_typed_them_and_nothing_else_changes() -> None:
+    text = "门卫（电话１３９１２３４５６７８）身份证430102199003071234。"
+    assert find_personal_numbers(text) == [("phone", 5, 16), ("id", 20, 38)]
+    hidden = mask_personal_numbers(text, phone=lambda n: f"[{n}]", id_number="[ID]")
+    assert hidden == "门卫（电话[13912345678]）身份证[ID]。"

@@ -3,7 +3,7 @@
 A ticket counts when a person chose its category (the operator, or a dispatcher correcting it), or
 when the classifier's choice carried it to a close with no return or re-route: the model's own
 unconfirmed guesses are not fed back as labels.
-Phone and ID numbers are masked: the file leaves the system.
+Phone and ID numbers are masked, and no cell runs as a formula in a spreadsheet: the file leaves the system.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 import asyncpg
 
 from classifier.text import clean
+from hotline.exports.cells import csv_row
 from hotline.queries import Q
 
 
@@ -26,6 +27,6 @@ async def export_training_data(conn: asyncpg.Connection, path: Path, since: date
         writer.writerow(["text", "label"])
         async with conn.transaction():  # a server-side cursor: a city's history need not fit in memory
             async for row in conn.cursor(Q.settled_categories, since):
-                writer.writerow([clean(row["content"]), row["label"]])
+                writer.writerow(csv_row([clean(row["content"]), row["label"]]))
                 count += 1
     return count

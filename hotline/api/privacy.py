@@ -1,0 +1,84 @@
+"""The privacy log for administrators: who read which caller's personal data, when and how (pii_reads)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hotline import access
+from hotline.api.common import Endpoint, bounded_int, ok
+from hotline.auth import current_user
+from hotline.errors import ApiError
+from hotline.queries import Q
+from hotline.tickets import pii_log
+
+DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+
+
+def _day(request: Request, name: str) -> date | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(422, f"{name} 应为日期，例如 2026-12-01", code="invalid") from None
+
+
+def _text(request: Request, name: str, label: str, longest: int) -> str:
+    value = request.query_params.get(name, "").strip()
+    if len(value) > longest:
+        raise ApiError(422, f"{label}过长（最多 {longest} 个字符）", code="invalid")
+    return value
+
+
+async def pii_reads(request: Request) -> Response:
+    """Filter by user (username), ticket (number) and local dates from–to (both included); newest first."""
+    user = await current_user(request)
+    access.require_admin(user)
+    limit = bounded_int(request, "limit", 50, 1, 200)
+    offset = bounded_int(request, "offset", 0, 0, 1_000_000)
+    first, last = _day(request, "from"), _day(request, "to")
+    if first and last and first > last:
+        raise ApiError(422, "起始日期不能晚于结束日期", code="invalid")
+    tz = request.app.state.settings.tz
+    since = datetime.combine(first, time(), tz) if first else None
+    until = datetime.combine(last + timedelta(days=1), time(), tz) if last else None
+    state = request.app.state
+    async with state.pool.acquire() as conn:
+        catalog = await state.catalogs.get(conn)
+        user_id = ticket_id = None
+        if username := _text(request, "user", "用户名", 64):
+            user_id = await conn.fetchval(Q.user_id_by_username, username)
+            if user_id is None:
+                raise ApiError(404, f"用户 {username} 不存在", code="unknown_user")
+        if number := _text(request, "ticket", "工单编号", 32):
+            ticket_id = await conn.fetchval(Q.ticket_id_by_number, number)
+            if ticket_id is None:
+                raise ApiError(404, f"工单 {number} 不存在", code="ticket_not_found")
+        where = pii_log.ReadFilter(user_id, ticket_id, since, until)
+        return ok(await pii_log.page(conn, where, limit, offset, catalog.unit_names))
+
+
+ENDPOINTS = [
+    Endpoint(
+        "GET",
+        "/api/admin/pii-reads",
+        pii_reads,
+        "个人信息查阅记录（管理员）：按用户、工单、日期筛选，分页",
+        "admin",
+        None,
+        "PiiReads",
+        (200, 401, 403, 404, 422),
+        query=(
+            ("user", {"type": "string", "maxLength": 64}),
+            ("ticket", {"type": "string", "maxLength": 32}),
+            ("from", DATE),
+            ("to", DATE),
+            ("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
+            ("offset", {"type": "integer", "minimum": 0, "maximum": 1_000_000}),
+        ),
+    ),
+]
