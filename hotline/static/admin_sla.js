@@ -4,7 +4,7 @@
 import { api, h, clear, toast, ask, $, TYPES, boot } from "./common.js";
 
 const WEEKDAYS = [[1, "一"], [2, "二"], [3, "三"], [4, "四"], [5, "五"], [6, "六"], [7, "日"]];
-const COUNTS = [["working", "工作时间（工作日）"], ["natural", "自然时间（自然日）"]];
+const COUNTS = [["working", "工作时间"], ["natural", "自然时间"]];
 const KINDS = { holiday: "节假日", workday: "调休上班日" };
 const MARK = { holiday: "休", workday: "班" };
 
@@ -202,10 +202,18 @@ function base64(buffer) {
   return btoa(text);
 }
 
+$("#cal-file").addEventListener("change", () => {
+  const file = $("#cal-file").files[0];
+  $("#cal-file-name").textContent = file ? file.name : "未选择文件";
+});
+
 $("#cal-import").addEventListener("submit", async (event) => {
   event.preventDefault();
   const file = $("#cal-file").files[0];
-  if (!file) return;
+  if (!file) {
+    toast("请先选择要导入的文件", "error");
+    return;
+  }
   const button = $("#import-calendar");
   button.disabled = true;
   clear($("#import-errors"));
@@ -216,6 +224,7 @@ $("#cal-import").addEventListener("submit", async (event) => {
     await loadCalendar();
     followRecompute(result.recompute);
     $("#cal-import").reset();
+    $("#cal-file-name").textContent = "未选择文件";
   } catch (err) {
     showProblems($("#import-errors"), err);
     toast("导入失败，未写入任何数据", "error");
