@@ -59,6 +59,7 @@ class SlaRulesCache:
 
     def __init__(self, settings: Settings):
         self.defaults = rules_from_settings(settings)
+        _ = self.defaults.policy, self.defaults.calendar  # a bad [sla] or [calendar] stops the start, not a ticket
         self._rules: SlaRules | None = None
         self._lock = asyncio.Lock()
 
