@@ -36,6 +36,21 @@ class Counting(StrEnum):
         return member
 
 
+class DayKind(StrEnum):
+    """What a listed date is: a public holiday, or a make-up working day (调休) on a weekend."""
+
+    HOLIDAY = "holiday", "节假日"
+    WORKDAY = "workday", "调休上班日"
+
+    label: str
+
+    def __new__(cls, value: str, label: str = "") -> DayKind:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+
 def _seconds(t: time) -> int:
     return t.hour * 3600 + t.minute * 60 + t.second
 

@@ -130,3 +130,10 @@ def require_report_role(user: User) -> None:
 def report_scope(user: User, catalog: Catalog) -> int | None:
     """The unit whose subtree a user's report covers: None (the whole city) at the hotline centre."""
     return None if at_hotline_centre(user, catalog) else user.unit_id
+
+
+def require_rules_admin(user: User, catalog: Catalog) -> None:
+    """SLA rules and the calendar hold for the whole city: administrators of the hotline centre."""
+    require_role(user, Role.ADMIN)
+    if not at_hotline_centre(user, catalog):
+        raise ApiError(403, "时限规则和工作日历只能由热线中心的管理员修改", code="not_hotline_admin")

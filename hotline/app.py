@@ -18,7 +18,7 @@ from starlette.templating import Jinja2Templates
 from starlette.websockets import WebSocket
 
 from hotline import pages
-from hotline.api import appeals, board, open311, privacy, reference, reports, session, tickets
+from hotline.api import appeals, board, open311, privacy, reference, reports, session, sla_rules, tickets
 from hotline.api.common import routes
 from hotline.catalog_cache import CatalogCache
 from hotline.db import create_pool
@@ -29,6 +29,7 @@ from hotline.openapi import build_spec
 from hotline.queries import Q
 from hotline.queue import connect_queue
 from hotline.settings import Settings
+from hotline.sla.rules_store import seed_from_settings
 from hotline.tickets.intake import Intake
 from realtime.endpoint import websocket_route
 from realtime.hub import Hub
@@ -55,6 +56,7 @@ API_ENDPOINTS = [
     *board.ENDPOINTS,
     *reports.ENDPOINTS,
     *privacy.ENDPOINTS,
+    *sla_rules.ENDPOINTS,
 ]
 templates = Jinja2Templates(directory=HERE / "templates")
 
@@ -84,6 +86,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
         state.pool = await create_pool(settings)
         async with state.pool.acquire() as conn:
             await Q.check(conn)
+            await seed_from_settings(conn, settings)  # a new database starts on config.toml's SLA rules
         state.redis = connect_queue(settings)
         async with Hub(state.redis) as hub:
             state.hub = hub

@@ -21,11 +21,13 @@ def with_database(settings: Settings, work: Callable[[asyncpg.Connection, Settin
     from hotline.db import connect
     from hotline.migrate import migrate
     from hotline.services import running_services
+    from hotline.sla.rules_store import seed_from_settings
 
     async def run(live: Settings) -> int:
         conn = await connect(live)
         try:
             await migrate(conn)
+            await seed_from_settings(conn, live)  # a new database starts on config.toml's SLA rules
             return await work(conn, live)
         finally:
             await conn.close()
@@ -98,6 +100,11 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"  {line}", file=sys.stderr)
             return 1
         print(f"已导入 {count} 行")
+        if args.kind == "calendar":
+            from hotline.sla.recompute import enqueue_pending
+
+            await enqueue_pending(conn, live)
+            print("未结束的时限将按新日历重新计算（由后台任务完成）")
         return 0
 
     return with_database(settings, run)
@@ -194,9 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply pending database migrations").set_defaults(func=cmd_migrate)
 
     imp = sub.add_parser(
-        "import", help="import units, users, categories, rules, places or kb from CSV or Excel (all rows or none)"
+        "import",
+        help="import units, users, categories, rules, places, kb or the calendar from CSV or Excel (all rows or none)",
     )
-    imp.add_argument("kind", choices=["units", "users", "categories", "rules", "places", "kb"])
+    imp.add_argument("kind", choices=["units", "users", "categories", "rules", "places", "kb", "calendar"])
     imp.add_argument("file")
     imp.set_defaults(func=cmd_import)
 

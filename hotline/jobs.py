@@ -8,6 +8,7 @@ from arq.cron import cron
 from arq.worker import func
 
 from hotline.report import early_warning, score_days
+from hotline.sla.recompute import recompute_clocks, resume_recomputes
 from hotline.sla.timers import fire_timers, schedule_upcoming, sweep
 
 
@@ -27,6 +28,8 @@ FUNCTIONS = [
     schedule_upcoming,
     early_warning.early_warning_scan,
     score_days.score_days_refresh,
+    func(recompute_clocks, keep_result=0, timeout=3600),
+    resume_recomputes,
 ]
 # Every 5 seconds: the sweep is the safety net under the timers, so its period bounds how late an
 # alert can be after Redis lost its jobs.
@@ -39,3 +42,5 @@ CRON_JOBS = [
 CRON_JOBS.append(cron(early_warning.early_warning_scan, minute=set(range(0, 60, 10)), unique=True, timeout=120))
 # Twice an hour: per-day score facts of days that settled since (rankings then read stored days only).
 CRON_JOBS.append(cron(score_days.score_days_refresh, minute={5, 35}, unique=True, timeout=600))
+# Every minute: recomputations of open clocks whose job Redis lost (after a rules or calendar change).
+CRON_JOBS.append(cron(resume_recomputes, second={45}, unique=True, timeout=60))

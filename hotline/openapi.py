@@ -183,6 +183,35 @@ RESPONSES: dict[str, dict[str, Any]] = {
     "CategoryList": _obj(
         {"items": {"type": "array", "items": _obj({"code": {"type": "string"}, "name": {"type": "string"}})}}
     ),
+    "SlaRules": _obj(
+        {
+            "version": NULLABLE_INT,
+            "reply_minutes": {"type": "number"},
+            "accept_minutes": {"type": "number"},
+            "warn_fraction": {"type": "number"},
+            "office_hours": {"type": "array"},
+            "weekdays": {"type": "array", "items": {"type": "integer"}},
+            "completion": {"type": "array", "items": {"type": "object"}},
+        },
+        recompute={"type": ["object", "null"]},
+    ),
+    "Calendar": _obj(
+        {
+            "year": {"type": "integer"},
+            "weekdays": {"type": "array", "items": {"type": "integer"}},
+            "days": {
+                "type": "array",
+                "items": _obj({"date": {"type": "string"}, "kind": {"type": "string"}, "name": {"type": "string"}}),
+            },
+            "years": {"type": "array"},
+        },
+        recompute={"type": ["object", "null"]},
+    ),
+    "CalendarImport": _obj(
+        {"imported": {"type": "integer"}, "years": {"type": "array", "items": {"type": "integer"}}},
+        recompute={"type": ["object", "null"]},
+    ),
+    "Recompute": _obj({"recompute": {"type": ["object", "null"]}}),
     "KbList": _obj(
         {
             "items": {

@@ -50,6 +50,7 @@ PAGES = (
     Page("/inbox", "inbox.html", "承办工单", frozenset({Role.HANDLER, Role.DISPATCHER})),
     Page("/board", "board.html", "督办大屏", frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN})),
     Page("/admin", "admin.html", "系统管理", frozenset({Role.ADMIN})),
+    Page("/admin/sla", "admin_sla.html", "时限与日历", frozenset({Role.ADMIN})),
     Page(
         "/reports/monthly",
         "report_page.html",

@@ -17,6 +17,7 @@ from hotline.embedded import die_with_parent
 from hotline.migrate import migrate
 from hotline.services import running_services
 from hotline.settings import Settings
+from hotline.sla.rules_store import seed_from_settings
 
 log = structlog.get_logger("hotline.up")
 
@@ -31,6 +32,8 @@ async def prepare_database(settings: Settings, *, seed_demo: bool) -> None:
         applied = await migrate(conn)
         if applied:
             log.info("migrations applied", names=applied)
+        if await seed_from_settings(conn, settings):
+            log.info("SLA rules and calendar written from config.toml into the new database")
         seeded = seed_demo and await seed_demo_if_empty(conn, settings)
     finally:
         await conn.close()

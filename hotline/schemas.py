@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -120,3 +121,44 @@ class KbEntry(Body):
     keywords: list[Annotated[str, StringConstraints(min_length=1, max_length=30)]] = Field(
         default_factory=list, max_length=30
     )
+
+
+Minutes = Annotated[float, Field(allow_inf_nan=False)]
+Counts = Literal["natural", "working"]
+ClockTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class CompletionLimitBody(Body):
+    ticket_type: TicketTypeValue | None = Field(None, description="null: any type")
+    category_code: Annotated[str, StringConstraints(max_length=32)] | None = Field(None, description="null: any")
+    days: int
+    counts: Counts = "working"
+
+
+class SlaRulesBody(Body):
+    """The whole rule set as the admin page edits it; `version` is the one the editor loaded (a change
+    by someone else since then is refused with 409 instead of being overwritten)."""
+
+    version: Annotated[int, Field(ge=0)] | None = None
+    reply_minutes: Minutes
+    reply_counts: Counts
+    accept_minutes: Minutes
+    accept_counts: Counts
+    warn_fraction: Annotated[float, Field(allow_inf_nan=False)]
+    office_hours: list[tuple[ClockTime, ClockTime]] = Field(max_length=6)
+    weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(max_length=7)
+    completion: list[CompletionLimitBody] = Field(max_length=2000)
+
+
+class CalendarDayBody(Body):
+    date: datetime.date
+    kind: Literal["holiday", "workday", "normal"] = Field(
+        description="normal: remove the mark (the weekday rule applies)"
+    )
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
+    replace: bool = Field(False, description="replace a mark of the other kind on the same date")
+
+
+class CalendarFileBody(Body):
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    content_base64: Annotated[str, StringConstraints(min_length=1, max_length=250_000)]

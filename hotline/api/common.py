@@ -48,6 +48,17 @@ FIELD_LABELS = {
     "approve": "审核结论",
     "master_ticket_id": "主工单",
     "kb_entry_id": "知识库条目",
+    "reply_minutes": "普通工单回复时限",
+    "accept_minutes": "复杂工单甄别受理时限",
+    "reply_counts": "回复计时方式",
+    "accept_counts": "甄别受理计时方式",
+    "warn_fraction": "预警比例",
+    "office_hours": "办公时间",
+    "weekdays": "每周工作日",
+    "completion": "办结时限",
+    "date": "日期",
+    "filename": "文件名",
+    "content_base64": "文件内容",
 }
 
 

@@ -1,4 +1,4 @@
-"""`hotline import KIND FILE`: the org tree, users and the catalog from CSV or Excel, all rows or none."""
+"""`hotline import KIND FILE`: the org tree, users, the catalog and the calendar from CSV or Excel, all rows or none."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import asyncpg
 
-from hotline.imports import catalog, org
+from hotline.imports import calendar, catalog, org
 from hotline.imports.rows import Row, read_rows, require_columns
 
 Importer = Callable[[asyncpg.Connection, list[Row]], Awaitable[int]]
@@ -22,6 +22,7 @@ def importers() -> dict[str, tuple[tuple[str, ...], Importer]]:
         "rules": (("category_code", "level"), catalog.import_rules),
         "places": (("name", "kind", "unit_code"), catalog.import_places),
         "kb": (("title", "answer"), catalog.import_kb),
+        "calendar": ((), calendar.import_calendar),  # date,kind,name or 日期,类型,名称: checked by the importer
     }
 
 

@@ -1,73 +1,29 @@
 """The SLA clocks of tickets: start, meet, cancel, pause, extend — stored as facts, due dates derived.
 
-The rules come from [sla] and [calendar] in config.toml; the arithmetic is dispatch/sla.py.
+The rules and the calendar come from the database (hotline/sla/rules_store.py, reloaded when an
+administrator changes them); the arithmetic is dispatch/sla.py.
 Whenever a running clock's due date is (re)computed, timer jobs are queued after commit
 (hotline/sla/timers.py); a job that finds the clock moved or stopped does nothing.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import asyncpg
 
-from dispatch.calendar import Counting, WorkingCalendar
-from dispatch.sla import Extension, SlaPolicy, SlaRule, Track, compute_deadline
+from dispatch.calendar import Counting
+from dispatch.sla import Extension, SlaRule, Track, compute_deadline
 from dispatch.statuses import DeadlineStatus
-from dispatch.ticket_types import TicketType
 from hotline.queries import Q
 from hotline.settings import Settings
+from hotline.sla.rules import SlaRules
+from hotline.sla.rules_store import SlaRulesCache
 from hotline.sla.timers import TIMER_HORIZON, schedule_timers
 from hotline.tickets.journal import Context
 from hotline.tickets.records import Ticket
-
-
-def build_calendar(settings: Settings) -> WorkingCalendar:
-    return WorkingCalendar.from_config({**dataclasses.asdict(settings.calendar), "timezone": settings.app.timezone})
-
-
-def build_policy(settings: Settings) -> SlaPolicy:
-    sla = settings.sla
-    completion: dict[tuple[str | None, str | None], SlaRule] = {
-        (ticket_type, None): SlaRule(
-            f"{TicketType(ticket_type).label}{days}日办结",
-            Track.COMPLETE,
-            timedelta(days=days),
-            Counting(sla.completion_counts),
-            sla.warn_fraction,
-        )
-        for ticket_type, days in sla.completion_days.items()
-    }
-    return SlaPolicy(
-        reply=SlaRule(
-            f"普通工单{_human(sla.reply_minutes)}回复",
-            Track.REPLY,
-            timedelta(minutes=sla.reply_minutes),
-            Counting(sla.reply_counts),
-            sla.warn_fraction,
-        ),
-        accept=SlaRule(
-            f"复杂工单{_human(sla.accept_minutes)}甄别受理",
-            Track.ACCEPT,
-            timedelta(minutes=sla.accept_minutes),
-            Counting(sla.accept_counts),
-            sla.warn_fraction,
-        ),
-        completion=completion,
-    )
-
-
-def _human(minutes: float) -> str:
-    if minutes >= 1440 and minutes % 1440 == 0:
-        return f"{int(minutes // 1440)}天"
-    if minutes >= 60 and minutes % 60 == 0:
-        return f"{int(minutes // 60)}小时"
-    if minutes >= 1 and minutes == int(minutes):
-        return f"{int(minutes)}分钟"
-    return f"{round(minutes * 60)}秒"
 
 
 @dataclass(frozen=True)
@@ -113,23 +69,26 @@ class Completion(enum.Enum):
 
 
 class SlaClock:
-    def __init__(self, policy: SlaPolicy, calendar: WorkingCalendar):
-        self.policy = policy
-        self.calendar = calendar
+    def __init__(self, rules: SlaRulesCache):
+        self.rules = rules
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SlaClock:
-        return cls(build_policy(settings), build_calendar(settings))
+        return cls(SlaRulesCache(settings))
+
+    async def current(self, conn: asyncpg.Connection) -> SlaRules:
+        """The rules and calendar in force (stored ones, reloaded when they change)."""
+        return await self.rules.get(conn)
 
     async def start(self, ctx: Context, ticket: Ticket, unit_id: int, completion: Completion) -> None:
         """Clocks for the unit that just received the ticket: it must reply (ordinary) or accept (complex)
         in time, so that clock starts anew; the completion clock as `completion` says."""
-        response = self.policy.response_rule(ticket.is_complex)
-        rules = [response]
+        current = await self.current(ctx.conn)
+        rules = [current.policy.response_rule(ticket.is_complex)]
         if completion is not Completion.KEEP:
-            rules.append(self.policy.completion_rule(ticket.type.value, ticket.category_code or ""))
+            rules.append(current.policy.completion_rule(ticket.type.value, ticket.category_code or ""))
         ending = [Track.REPLY, Track.ACCEPT, *([Track.COMPLETE] if completion is Completion.RESTART else [])]
-        deadlines = [compute_deadline(rule, ctx.now, self.calendar) for rule in rules]
+        deadlines = [compute_deadline(rule, ctx.now, current.calendar) for rule in rules]
         rows = await ctx.conn.fetch(
             Q.start_clocks,
             ticket.id,
@@ -177,12 +136,13 @@ class SlaClock:
             for r in await ctx.conn.fetch(Q.approved_extensions, ticket_id)
         ]
         rows = await ctx.conn.fetch(Q.open_clocks, ticket_id)
+        calendar = (await self.current(ctx.conn)).calendar
         for row in rows:
             open_deadline = _deadline(row)
             computed = compute_deadline(
                 open_deadline.rule,
                 open_deadline.start_at,
-                self.calendar,
+                calendar,
                 pauses=pauses,
                 extensions=extensions if open_deadline.track is Track.COMPLETE else (),
             )

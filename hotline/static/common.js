@@ -21,10 +21,11 @@ const EXTRA_ACTIONS = {
 };
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, details) {
     super(message);
     this.status = status;
     this.code = code;
+    this.details = details || {};
   }
 }
 
@@ -52,7 +53,7 @@ export async function api(method, path, body, headers) {
   }
   if (!response.ok) {
     const error = (data && data.error) || {};
-    throw new ApiError(response.status, error.code || "error", error.message || `请求失败（${response.status}）`);
+    throw new ApiError(response.status, error.code || "error", error.message || `请求失败（${response.status}）`, error.details);
   }
   return data;
 }

@@ -107,7 +107,8 @@ async def test_extension_suspension_and_rerouting_move_the_clocks(pool, world, c
     )
     resumed = (await deadlines(pool, ticket_id))["complete"]
     assert resumed["status"] == "running"
-    calendar = clock.calendar
+    async with pool.acquire() as conn:
+        calendar = (await clock.current(conn)).calendar
     assert resumed["due_at"] == calendar.add_working_time(complete_due, calendar.day_length)  # a working day later
     assert resumed["due_at"].astimezone(SHANGHAI).weekday() == 0  # Friday's deadline moved over the weekend
 
