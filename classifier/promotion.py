@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 
+MAX_REASONS = 4  # the rest are counted: a reason is read on a page
+
+
 @dataclass(frozen=True)
 class PromotionRules:
     macro_f1_tolerance: float = 0.01
@@ -38,17 +41,23 @@ def judge(candidate: dict[str, Any], current: dict[str, Any] | None, rules: Prom
     failed = []
     if new < old - rules.macro_f1_tolerance:
         failed.append(f"宏平均F1 下降 {old - new:.3f}，超过容差 {rules.macro_f1_tolerance:.3f}")
-    for label, mine in sorted(candidate["per_class"].items()):
+    drops = []
+    for label, mine in candidate["per_class"].items():
         theirs = current["per_class"].get(label)
         support = mine["support"]
         if theirs is None or support < rules.min_class_support:
             continue
         drop = theirs["f1"] - mine["f1"]
         if drop > rules.class_margin:
-            failed.append(
-                f"类别「{label}」F1 下降 {drop:.3f}（{theirs['f1']:.3f} → {mine['f1']:.3f}，{support} 件），"
-                f"超过单类容差 {rules.class_margin:.3f}"
-            )
+            drops.append((-drop, label, theirs["f1"], mine["f1"], support))
+    for minus, label, before, after, support in sorted(drops):
+        failed.append(
+            f"类别「{label}」F1 下降 {-minus:.3f}（{before:.3f} → {after:.3f}，{support} 件），"
+            f"超过单类容差 {rules.class_margin:.3f}"
+        )
     if failed:
-        return Verdict(False, ("未通过：" + failed[0], *failed[1:], *reasons))
+        shown = failed[:MAX_REASONS]
+        if len(failed) > MAX_REASONS:
+            shown.append(f"另有 {len(failed) - MAX_REASONS} 项下降超过容差")
+        return Verdict(False, ("未通过：" + shown[0], *shown[1:], *reasons))
     return Verdict(True, ("通过：" + reasons[0],))
