@@ -33,7 +33,8 @@ function draw() {
     h("td", { class: "mono", title: v.training_data_sha256, text: short(v.training_data_sha256) }),
     h("td", { text: v.holdout ? `${v.holdout.n} 件` : "—" }),
     h("td", { text: v.macro_f1 === null ? "—" : `${f3(v.macro_f1)} / ${f3(v.baseline_macro_f1)}` }),
-    h("td", { class: "reason" }, h("span", { class: "status-" + v.status, text: v.status_label }), " ", v.reason),
+    // a gate's reason starts with 通过/未通过; an adopted model's says where it came from
+    h("td", { class: "reason status-" + v.status, text: v.status === "adopted" ? `${v.status_label}：${v.reason}` : v.reason }),
     h("td", {}, v.can_activate ? activateButton(v.version) : null))));
   for (const box of document.querySelectorAll("#versions .pick")) box.addEventListener("change", picked);
   fillCompare();

@@ -5,7 +5,7 @@ the reason; one rollback puts the previous version back in every process."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import asyncpg
@@ -14,12 +14,10 @@ import httpx
 from hotline.settings import Settings
 from tests.support.api import Login, ok
 from tests.support.jobs import run_through_queue
-from tests.support.learning import install_weak_model, learning_settings, play_months, split_messages
+from tests.support.learning import FIRST, LAST, install_weak_model, learning_settings, play_months, split_messages
 from tests.support.services import Processes
 from tests.support.waiting import eventually
 
-FIRST = datetime(2026, 8, 3, 1, 30, tzinfo=UTC)
-LAST = datetime(2026, 10, 30, 8, 45, tzinfo=UTC)
 CITY_TICKETS = 480
 PROBE = {"content": "小区旁边的工地每天夜里十一点以后还在打桩，吵得人根本睡不着觉。"}
 NEXT_CALL = {

@@ -8,7 +8,7 @@ import dataclasses
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -30,6 +30,9 @@ from hotline.tickets.intake import Intake, create_ticket
 from hotline.tickets.journal import lock, transaction
 
 WEAK_PER_CATEGORY = 2
+# three months of the simulated city's tickets
+FIRST = datetime(2026, 8, 3, 1, 30, tzinfo=UTC)
+LAST = datetime(2026, 10, 30, 8, 45, tzinfo=UTC)
 
 
 def messages() -> list[tuple[str, str]]:
