@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-
 MAX_REASONS = 4  # the rest are counted: a reason is read on a page
 
 
