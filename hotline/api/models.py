@@ -17,7 +17,6 @@ from hotline.queries import Q
 from hotline.roles import Role
 
 _VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,63}$")
-MANUAL_RETRAIN_JOB = "retrain:manual"  # one queued manual run at a time, however often the button is pressed
 
 
 async def _admin(request: Request) -> User:
@@ -54,7 +53,10 @@ async def rollback(request: Request) -> Response:
 
 async def retrain_now(request: Request) -> Response:
     await _admin(request)
-    job = await request.app.state.redis.enqueue_job("retrain_model", origin="manual", _job_id=MANUAL_RETRAIN_JOB)
+    # one job per minute however often the button is pressed (arq refuses a job id it still knows); runs never
+    # overlap anyway (the run's advisory lock)
+    job_id = f"retrain:manual:{now(request):%Y%m%d%H%M}"
+    job = await request.app.state.redis.enqueue_job("retrain_model", origin="manual", _job_id=job_id)
     return ok({"queued": job is not None})
 
 

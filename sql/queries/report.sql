@@ -52,10 +52,11 @@ GROUP BY content ORDER BY count(*) DESC, min(id) LIMIT $3;
 -- name: unit_score_facts
 -- per local day ($5 the time zone) and lead unit; `open` counts tickets with a running or paused clock,
 -- whose facts still depend on $3 (a day without any can be stored in score_days). The return component
--- counts the return penalties (the misroute_decision fragment): a unit answers for its lead tickets and for
--- the tickets whose return or re-route is held against it, and a unit with penalties only gets a row too.
+-- counts the return penalties (docs/report.md, "The return penalty"): a unit answers for its lead tickets and
+-- for the tickets whose return or re-route is held against it (`elsewhere`); a unit with penalties only gets
+-- a row too.
 WITH t AS (
-    SELECT id, (created_at AT TIME ZONE $5)::date AS day, lead_unit_id AS unit_id, first_contact_at, completed_at, satisfaction, resolved, return_count
+    SELECT id, (created_at AT TIME ZONE $5)::date AS day, lead_unit_id AS unit_id, first_contact_at, completed_at, satisfaction, resolved
     FROM tickets
     WHERE created_at >= $1 AND created_at < $2 AND lead_unit_id IS NOT NULL AND state <> 'merged'
       AND ($4::bigint[] IS NULL OR lead_unit_id = ANY($4))
@@ -100,18 +101,16 @@ WITH t AS (
     -- an approved appeal of kind `returned` takes the ticket out of the appealing unit's return component
     SELECT DISTINCT a.ticket_id, a.unit_id FROM appeals a, bounds b
     WHERE a.status = 'approved' AND a.kind = 'returned' AND a.ticket_id BETWEEN b.lo AND b.hi
-), answerable AS (
-    SELECT x.day, x.unit_id, x.ticket_id, bool_or(x.penalty) AS penalty
-    FROM (SELECT day, unit_id, id AS ticket_id, false AS penalty FROM t
-          UNION ALL
-          SELECT day, unit_id, ticket_id, true FROM penalised
-          WHERE unit_id IS NOT NULL AND ($4::bigint[] IS NULL OR unit_id = ANY($4))) x
-    LEFT JOIN excused ex ON ex.ticket_id = x.ticket_id AND ex.unit_id = x.unit_id
-    WHERE ex.ticket_id IS NULL
-    GROUP BY 1, 2, 3
-), returns AS (
-    SELECT day, unit_id, count(*) AS return_n, count(*) FILTER (WHERE NOT penalty) AS return_ok
-    FROM answerable GROUP BY 1, 2
+), pen AS (
+    SELECT DISTINCT p.ticket_id, p.day, p.unit_id
+    FROM penalised p LEFT JOIN excused ex ON ex.ticket_id = p.ticket_id AND ex.unit_id = p.unit_id
+    WHERE p.unit_id IS NOT NULL AND ex.ticket_id IS NULL AND ($4::bigint[] IS NULL OR p.unit_id = ANY($4))
+), elsewhere AS (
+    -- penalties on a unit other than the ticket's lead: the unit answers for these tickets too
+    SELECT p.day, p.unit_id, count(*) AS n
+    FROM pen p JOIN moved m ON m.id = p.ticket_id
+    WHERE m.lead_unit_id IS DISTINCT FROM p.unit_id
+    GROUP BY p.day, p.unit_id
 ), facts AS (
     SELECT t.day, t.unit_id,
            count(*) AS tickets,
@@ -126,12 +125,15 @@ WITH t AS (
            count(*) FILTER (WHERE t.satisfaction IS NOT NULL AND NOT x.dissatisfied) AS satisfaction_n,
            count(*) FILTER (WHERE t.satisfaction IN ('satisfied', 'basically_satisfied') AND NOT x.dissatisfied)
                AS satisfaction_ok,
+           count(*) FILTER (WHERE NOT x.returned) AS return_n,
+           count(*) FILTER (WHERE NOT x.returned AND pen.ticket_id IS NULL) AS return_ok,
            count(*) FILTER (WHERE x.overdue OR x.dissatisfied OR x.returned) AS appealed,
            count(*) FILTER (WHERE r.open OR c.open) AS open
     FROM t
     LEFT JOIN clock r ON r.ticket_id = t.id AND r.track = 'reply'
     LEFT JOIN clock c ON c.ticket_id = t.id AND c.track = 'complete'
     LEFT JOIN approved ap ON ap.ticket_id = t.id
+    LEFT JOIN pen ON pen.ticket_id = t.id AND pen.unit_id = t.unit_id
     CROSS JOIN LATERAL (
         SELECT coalesce('overdue' = ANY(ap.kinds), false) AS overdue,
                coalesce('dissatisfied' = ANY(ap.kinds), false) AS dissatisfied,
@@ -139,16 +141,16 @@ WITH t AS (
     ) x
     GROUP BY t.day, t.unit_id
 )
-SELECT coalesce(f.day, r.day) AS day, coalesce(f.unit_id, r.unit_id) AS unit_id,
+SELECT coalesce(f.day, e.day) AS day, coalesce(f.unit_id, e.unit_id) AS unit_id,
        coalesce(f.tickets, 0) AS tickets,
        coalesce(f.sign_for_n, 0) AS sign_for_n, coalesce(f.sign_for_ok, 0) AS sign_for_ok,
        coalesce(f.completion_n, 0) AS completion_n, coalesce(f.completion_ok, 0) AS completion_ok,
        coalesce(f.contact_n, 0) AS contact_n, coalesce(f.contact_ok, 0) AS contact_ok,
        coalesce(f.resolution_n, 0) AS resolution_n, coalesce(f.resolution_ok, 0) AS resolution_ok,
        coalesce(f.satisfaction_n, 0) AS satisfaction_n, coalesce(f.satisfaction_ok, 0) AS satisfaction_ok,
-       coalesce(r.return_n, 0) AS return_n, coalesce(r.return_ok, 0) AS return_ok,
+       coalesce(f.return_n, 0) + coalesce(e.n, 0) AS return_n, coalesce(f.return_ok, 0) AS return_ok,
        coalesce(f.appealed, 0) AS appealed, coalesce(f.open, 0) AS open
-FROM facts f FULL JOIN returns r ON r.day = f.day AND r.unit_id = f.unit_id;
+FROM facts f FULL JOIN elsewhere e ON e.day = f.day AND e.unit_id = f.unit_id;
 
 -- name: score_days_stored
 -- one statement, so the days and their facts are read from one snapshot
