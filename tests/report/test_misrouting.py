@@ -5,6 +5,7 @@ scores falls where docs/report.md says."""
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
@@ -12,8 +13,11 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from openpyxl import load_workbook
 
 from hotline.report import scores
+from hotline.report.render import render_html
+from hotline.report.workbook import write_xlsx
 from hotline.settings import Settings
 from tests.support.api import Login, ok
 from tests.support.calls import NOISE_CALL
@@ -117,11 +121,20 @@ async def played(city: dict[str, int], login: Login) -> dict[str, dict[str, Any]
 
 
 async def _month_report(login: Login, settings: Settings) -> dict[str, Any]:
+    """The page's JSON; the monthly report carries the same figures in its JSON, HTML and spreadsheet."""
     supervisor = await login("supervisor")
     month = datetime.now(UTC).astimezone(settings.tz).strftime("%Y-%m")
     data = ok(await supervisor.get(f"/api/reports/misrouting?month={month}"))
     report = ok(await supervisor.get(f"/api/reports/monthly?month={month}"))
     assert report["misrouting"]["causes"] == data["causes"] and report["misrouting"]["dispatch"] == data["dispatch"]
+    html = render_html(report)
+    assert "七、派单准确性" in html and all(c["label"] in html for c in data["causes"])
+    buffer = io.BytesIO()
+    write_xlsx(report, buffer)
+    sheet = load_workbook(buffer)["派单准确性"]
+    cells = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row and row[0]}
+    assert cells["派单工单"] == data["dispatch"]["dispatched"] and cells["自动派单率"] == data["dispatch"]["auto_rate"]
+    assert all(cells[c["label"]] == c["incidents"] for c in data["causes"])
     return data
 
 
