@@ -132,8 +132,8 @@ async def retrain(conn: asyncpg.Connection, settings: Settings, origin: str) -> 
     """One run (see the module's docstring); returns what came of it, which is also recorded.
 
     The run is one transaction holding a transaction-level advisory lock (one run at a time; pooled
-    connections must not keep session locks). It writes nothing until its end, so while the child
-    trains the transaction holds no snapshot and no row locks."""
+    connections must not keep session locks). Apart from registering a model adopted from before (once,
+    on the first run), it writes only after the child has trained, so meanwhile it holds no row locks."""
     started = datetime.now(UTC)
     async with conn.transaction():
         if not await conn.fetchval(Q.retrain_try_lock):
