@@ -9,8 +9,8 @@ from arq.worker import func
 
 from hotline.learning import retrain
 from hotline.report import early_warning, score_days
-from hotline.sla.recompute import recompute_clocks, resume_recomputes
 from hotline.settings import Settings
+from hotline.sla.recompute import recompute_clocks, resume_recomputes
 from hotline.sla.timers import fire_timers, schedule_upcoming, sweep
 
 # A retrain on a large city takes minutes (the child process trains); beyond this arq cancels it, which
