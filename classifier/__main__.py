@@ -1,5 +1,6 @@
 """python -m classifier train --data FILE.csv --model DIR | eval --data FILE.csv --model DIR [--json]
-| predict --model DIR "TEXT" (the shell's ``hotline classifier`` calls the same functions)."""
+| candidate --data FILE.csv --holdout FILE.csv --model DIR [--against DIR] | predict --model DIR "TEXT"
+(the shell's ``hotline classifier`` calls the same functions; its ``retrain`` runs ``candidate``)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,13 @@ def main(argv: list[str] | None = None, prog: str = "python -m classifier") -> i
     evaluate.add_argument("--data", required=True)
     evaluate.add_argument("--model", required=True)
     evaluate.add_argument("--json", action="store_true", help="end with one JSON line")
+    candidate = commands.add_parser(
+        "candidate", help="train a candidate and score it and the current model on a held-back CSV (JSON)"
+    )
+    candidate.add_argument("--data", required=True, help="training CSV with text,label columns")
+    candidate.add_argument("--holdout", required=True, help="held-back CSV both models are scored on")
+    candidate.add_argument("--model", required=True, help="model directory to write")
+    candidate.add_argument("--against", help="the model in use, scored on the same rows")
     predict = commands.add_parser("predict", help="classify one text")
     predict.add_argument("--model", required=True)
     predict.add_argument("text")
@@ -29,6 +37,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m classifier") -> i
             cli.train(args.data, args.model)
         elif args.command == "eval":
             cli.evaluate(args.data, args.model, as_json=args.json)
+        elif args.command == "candidate":
+            cli.candidate(args.data, args.holdout, args.model, args.against)
         else:
             cli.predict(args.model, args.text)
     except (cli.DataError, ModelNotFound, FileNotFoundError) as error:

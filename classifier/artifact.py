@@ -80,9 +80,10 @@ def load_model(directory: Path | str) -> TextClassifier:
 
 
 class ModelHandle:
-    """The model of a directory, reloaded when a newly trained one replaces it, so web and worker
-    processes pick it up without a restart. The directory is looked at (one ``stat`` of
-    metadata.json) at most every ``check_s`` seconds; a failed reload keeps the model in use."""
+    """The model of a directory, reloaded when a newly trained one replaces it or the directory is a
+    symlink switched to another version (classifier/versions.py), so web and worker processes pick it
+    up without a restart. The directory is looked at (one ``stat`` of metadata.json) at most every
+    ``check_s`` seconds; a failed reload keeps the model in use."""
 
     def __init__(self, directory: Path | str, check_s: float = 5.0):
         self.directory = Path(directory)
@@ -110,15 +111,18 @@ class ModelHandle:
         return None if self._model is None else self._model.metadata.get("version")
 
     def _refresh(self) -> None:
+        # resolved once, so a pointer switched meanwhile (classifier/versions.py) cannot make us stat one
+        # version and load another
+        directory = self.directory.resolve()
         try:
-            st = (self.directory / METADATA_FILE).stat()
+            st = (directory / METADATA_FILE).stat()
         except FileNotFoundError:
             return
         stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
         if stamp == self._stamp:
             return
         try:
-            model = load_model(self.directory)
+            model = load_model(directory)
         except Exception:
             if self._model is None:
                 raise

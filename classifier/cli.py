@@ -10,7 +10,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import numpy as np
 from tqdm import tqdm
@@ -105,6 +105,40 @@ def evaluate(
         }
         print(json.dumps(summary, ensure_ascii=False), file=out)
     return result
+
+
+def candidate(
+    train_csv: Path | str,
+    holdout_csv: Path | str,
+    model_dir: Path | str,
+    against: Path | str | None = None,
+    out: TextIO = sys.stdout,
+) -> dict[str, Any]:
+    """Train a candidate on ``train_csv`` into ``model_dir``, then score it and the model in ``against``
+    (the one in use, if any) on the same ``holdout_csv``. The last line printed is one JSON object:
+    ``version``, ``metadata``, ``candidate`` and ``baseline`` (``Evaluation.to_dict()``, or null)."""
+    texts, labels = read_labelled_csv(train_csv)
+    held_texts, held_labels = read_labelled_csv(holdout_csv)
+    model = train_model(texts, labels)
+    save_model(model, model_dir)
+    result: dict[str, Any] = {
+        "version": model.metadata["version"],
+        "metadata": model.metadata,
+        "candidate": _score(model, held_texts, held_labels).to_dict(),
+        "baseline": None,
+    }
+    if against is not None:
+        current = load_model(against)
+        result["baseline"] = _score(current, held_texts, held_labels).to_dict()
+        result["baseline_version"] = current.metadata.get("version")
+    print(json.dumps(result, ensure_ascii=False), file=out)
+    return result
+
+
+def _score(model: TextClassifier, texts: list[str], labels: list[str]) -> Evaluation:
+    """Scores over the union of both label sets, so two models scored on one slice are comparable."""
+    predicted = [model.labels[i] for i in model.predict_proba(texts).argmax(axis=1)]
+    return score(labels, predicted, sorted(set(labels) | set(predicted)))
 
 
 def predict(model_dir: Path | str, text: str, out: TextIO = sys.stdout) -> Prediction:

@@ -34,6 +34,7 @@ class Analysis:
     complexity_reasons: list[str]
     complexity_score: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    model_version: str | None = None  # the model that guessed the category (None: a person chose it)
 
     def place_json(self) -> dict[str, Any]:
         return {
@@ -58,6 +59,7 @@ class Analysis:
             "confidence": round(self.confidence, 4),
             "category_source": self.category_source,
             "top": self.top,
+            "model_version": self.model_version,
             "place": self.place_json(),
             "complexity": self.complexity_json(),
         }
@@ -68,11 +70,11 @@ class TextServices:
 
     def __init__(
         self, model_dir: Path, complex_categories: Iterable[str] = DEFAULT_COMPLEX_CATEGORIES,
-        segmenter: Segmenter | None = None,
+        segmenter: Segmenter | None = None, reload_check_s: float = 5.0,
     ):  # fmt: skip
         self.complex_categories = frozenset(complex_categories)
         self.segmenter = segmenter or default_segmenter()
-        self.model = ModelHandle(model_dir)
+        self.model = ModelHandle(model_dir, check_s=reload_check_s)
         self._places: tuple[int, PlaceIndex] | None = None
 
     def tokens(self, text: str) -> list[str]:
@@ -107,12 +109,15 @@ class TextServices:
         text = f"{address} {content}".strip()
         top: list[dict[str, Any]] = []
         prediction = None
+        version = None
         code: str | None
         source: str | None
         if category_code is not None:
             code, confidence, source = category_code, 1.0, "operator"
         elif content:
-            prediction = self.model.predict_one(text)
+            model = self.model.model
+            prediction = model.predict_one(text)
+            version = model.metadata.get("version")
             top = [
                 {"code": catalog.category_code(label), "name": label, "confidence": round(p, 4)}
                 for label, p in prediction.top
@@ -142,4 +147,6 @@ class TextServices:
             if is_complex is None
             else ["话务员标记为复杂工单" if is_complex else "话务员标记为普通工单"]
         )
-        return Analysis(code, confidence, source, top, place, details, complex_flag, reasons, assessed.score)
+        return Analysis(
+            code, confidence, source, top, place, details, complex_flag, reasons, assessed.score, model_version=version
+        )

@@ -18,7 +18,7 @@ from starlette.templating import Jinja2Templates
 from starlette.websockets import WebSocket
 
 from hotline import pages
-from hotline.api import appeals, board, open311, privacy, reference, reports, session, sla_rules, tickets
+from hotline.api import appeals, board, models, open311, privacy, reference, reports, session, sla_rules, tickets
 from hotline.api.common import routes
 from hotline.catalog_cache import CatalogCache
 from hotline.db import create_pool
@@ -57,6 +57,7 @@ API_ENDPOINTS = [
     *reports.ENDPOINTS,
     *privacy.ENDPOINTS,
     *sla_rules.ENDPOINTS,
+    *models.ENDPOINTS,
 ]
 templates = Jinja2Templates(directory=HERE / "templates")
 

@@ -129,6 +129,49 @@ def cmd_export_training(settings: Settings, args: argparse.Namespace) -> int:
     return with_database(settings, run)
 
 
+def cmd_classifier_retrain(settings: Settings, args: argparse.Namespace) -> int:
+    from hotline.learning.retrain import retrain
+
+    async def run(conn: asyncpg.Connection, live: Settings) -> int:
+        outcome = await retrain(conn, live, "manual")
+        labels = {"promoted": "已启用新模型", "refused": "候选模型未通过评估，保留现用模型", "skipped": "未训练"}
+        version = f"（{outcome.version}）" if outcome.version else ""
+        print(f"{labels.get(outcome.outcome, '训练失败')}{version}：{outcome.reason}")
+        return 1 if outcome.outcome == "failed" else 0
+
+    return with_database(settings, run)
+
+
+def cmd_classifier_versions(settings: Settings, args: argparse.Namespace) -> int:
+    from hotline.learning import registry
+
+    async def run(conn: asyncpg.Connection, live: Settings) -> int:
+        data = await registry.overview(conn, registry.model_store(live), datetime.now(UTC))
+        for v in data["versions"]:
+            mark = "*" if v["current"] else " "
+            f1 = "—" if v["macro_f1"] is None else f"{v['macro_f1']:.3f}"
+            print(f"{mark} {v['version']}  {v['status_label']}  宏F1 {f1}  训练样本 {v['n_train']}  {v['reason']}")
+        return 0
+
+    return with_database(settings, run)
+
+
+def cmd_classifier_rollback(settings: Settings, args: argparse.Namespace) -> int:
+    from hotline.errors import ApiError
+    from hotline.learning import registry
+
+    async def run(conn: asyncpg.Connection, live: Settings) -> int:
+        try:
+            before, after = await registry.rollback(conn, registry.model_store(live), args.to, None, datetime.now(UTC))
+        except ApiError as exc:
+            print(exc.message, file=sys.stderr)
+            return 1
+        print(f"已回滚：{before} → {after}（各进程在 {live.classifier.reload_check_s:g} 秒内改用该版本）")
+        return 0
+
+    return with_database(settings, run)
+
+
 def cmd_demo_seed(settings: Settings, args: argparse.Namespace) -> int:
     from hotline.demo.city import DemoRefused, seed_demo
     from hotline.demo.tickets import seed_tickets
@@ -217,8 +260,19 @@ def build_parser() -> argparse.ArgumentParser:
     training.add_argument("--since", help="only tickets created on or after this date (YYYY-MM-DD, local time)")
     training.set_defaults(func=cmd_export_training)
 
-    # listed for --help only: main() hands `hotline classifier ...` to classifier/__main__.py
-    sub.add_parser("classifier", help="train | eval | predict the category model", add_help=False)
+    # `hotline classifier train|eval|candidate|predict` go to classifier/__main__.py (see main()); the
+    # commands that need the database are the shell's
+    classifier = sub.add_parser(
+        "classifier", help="retrain | versions | rollback (and train | eval | predict on files)"
+    )
+    classifier_sub = classifier.add_subparsers(dest="classifier_command", required=True)
+    classifier_sub.add_parser(
+        "retrain", help="train a candidate on the settled tickets; promote it if it passes the gate"
+    ).set_defaults(func=cmd_classifier_retrain)
+    classifier_sub.add_parser("versions", help="list the model versions").set_defaults(func=cmd_classifier_versions)
+    rollback = classifier_sub.add_parser("rollback", help="go back to the previous model version (or --to VERSION)")
+    rollback.add_argument("--to", help="the version to use (default: the one in use before the current)")
+    rollback.set_defaults(func=cmd_classifier_rollback)
 
     demo = sub.add_parser("demo", help="demo data")
     demo_sub = demo.add_subparsers(dest="demo_command", required=True)
@@ -239,7 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["classifier"]:  # the text core has its own parser; it needs no settings
+    if argv[:1] == ["classifier"] and argv[1:2] not in (["retrain"], ["versions"], ["rollback"]):
+        # the text core has its own parser; it needs no settings
         from classifier.__main__ import main as classifier_main
 
         return classifier_main(argv[1:], prog="hotline classifier")

@@ -7,9 +7,15 @@ from typing import Any
 from arq.cron import cron
 from arq.worker import func
 
+from hotline.learning import retrain
 from hotline.report import early_warning, score_days
+from hotline.settings import Settings
 from hotline.sla.recompute import recompute_clocks, resume_recomputes
 from hotline.sla.timers import fire_timers, schedule_upcoming, sweep
+
+# A retrain on a large city takes minutes (the child process trains); beyond this arq cancels it, which
+# kills the child.
+RETRAIN_TIMEOUT_S = 4 * 3600
 
 
 async def ping(ctx: dict[str, Any]) -> str:
@@ -30,6 +36,7 @@ FUNCTIONS = [
     score_days.score_days_refresh,
     func(recompute_clocks, keep_result=0, timeout=3600),
     resume_recomputes,
+    func(retrain.retrain_model, timeout=RETRAIN_TIMEOUT_S, max_tries=1),
 ]
 # Every 5 seconds: the sweep is the safety net under the timers, so its period bounds how late an
 # alert can be after Redis lost its jobs.
@@ -44,3 +51,23 @@ CRON_JOBS.append(cron(early_warning.early_warning_scan, minute=set(range(0, 60, 
 CRON_JOBS.append(cron(score_days.score_days_refresh, minute={5, 35}, unique=True, timeout=600))
 # Every minute: recomputations of open clocks whose job Redis lost (after a rules or calendar change).
 CRON_JOBS.append(cron(resume_recomputes, second={45}, unique=True, timeout=60))
+
+
+def cron_jobs(settings: Settings) -> list[Any]:
+    """CRON_JOBS, plus the retrain job at the configured weekdays and local time (`[learning]`; the worker
+    evaluates cron schedules in the city's time zone)."""
+    learning = settings.learning
+    if not learning.retrain_weekdays:
+        return list(CRON_JOBS)
+    hour, minute = (int(x) for x in learning.retrain_at.split(":"))
+    weekly = cron(
+        retrain.retrain_model,
+        weekday={d - 1 for d in learning.retrain_weekdays},  # arq counts Monday as 0
+        hour={hour},
+        minute={minute},
+        second={0},
+        unique=True,
+        timeout=RETRAIN_TIMEOUT_S,
+        max_tries=1,
+    )
+    return [*CRON_JOBS, weekly]

@@ -172,6 +172,32 @@ RESPONSES: dict[str, dict[str, Any]] = {
             "items": {"type": "array", "items": {"type": "object"}},
         }
     ),
+    "Misrouting": _obj(
+        {
+            "month": {"type": "string"},
+            "dispatch": {"type": "object"},
+            "causes": {"type": "array"},
+            "units": {"type": "array"},
+        }
+    ),
+    "ModelHistory": _obj(
+        {
+            "current": NULLABLE_STRING,
+            "versions": {"type": "array", "items": {"type": "object"}},
+            "runs": {"type": "array"},
+            "switches": {"type": "array"},
+        }
+    ),
+    "ModelComparison": _obj(
+        {
+            "a": {"type": "object"},
+            "b": {"type": "object"},
+            "same_slice": {"type": "boolean"},
+            "per_class": {"type": "array", "items": {"type": "object"}},
+        }
+    ),
+    "Queued": _obj({"queued": {"type": "boolean"}}),
+    "LabelList": _obj({"items": {"type": "array", "items": {"type": "object"}}}),
     "UnitList": _obj(
         {
             "items": {

@@ -65,6 +65,14 @@ PAGES = (
         REPORT_ROLES,
         extra=report_views.rankings_context,
     ),
+    Page(
+        "/misrouting",
+        "misrouting.html",
+        "派单准确性",
+        REPORT_ROLES,
+        extra=report_views.misrouting_context,
+    ),
+    Page("/models", "models.html", "模型管理", frozenset({Role.ADMIN})),
 )
 HOME_OF = {
     Role.OPERATOR: "/console",

@@ -46,6 +46,7 @@ def ensure_model(settings: Settings) -> None:
     """The demo city classifies out of the box: train the shipped bootstrap model if none is configured."""
     from classifier.artifact import METADATA_FILE, needs_training
     from classifier.bootstrap import train_default_model
+    from classifier.versions import ModelStore
 
     model_dir = settings.path(settings.classifier.model_dir)
     if needs_training(model_dir) and (model_dir / METADATA_FILE).exists():
@@ -56,7 +57,10 @@ def ensure_model(settings: Settings) -> None:
         )
     if needs_training(model_dir):
         log.info("training the default classifier model", model_dir=str(model_dir))
-        train_default_model(model_dir)
+        store = ModelStore(model_dir)  # versions/<version>, and model_dir a symlink to it (classifier/versions.py)
+        staged = store.staging()
+        train_default_model(staged)
+        store.switch(store.add(staged))
 
 
 def child_env(settings: Settings) -> dict[str, str]:

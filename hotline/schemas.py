@@ -162,3 +162,8 @@ class CalendarDayBody(Body):
 class CalendarFileBody(Body):
     filename: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     content_base64: Annotated[str, StringConstraints(min_length=1, max_length=250_000)]
+
+
+class ModelRollback(Body):
+    # omitted: back to the version in use before the current one
+    version: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z_-]{0,63}$")] | None = None

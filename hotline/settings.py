@@ -82,6 +82,21 @@ class WorkerSettings:
 class ClassifierSettings:
     model_dir: str = "var/models/current"
     auto_dispatch_threshold: float = 0.6
+    reload_check_s: float = 5.0
+
+
+@dataclasses.dataclass(frozen=True)
+class LearningSettings:
+    retrain_weekdays: list[int] = dataclasses.field(default_factory=lambda: [1])
+    retrain_at: str = "02:30"
+    holdout_fraction: float = 0.2
+    min_holdout: int = 100
+    min_train_tickets: int = 300
+    max_tickets: int = 200_000
+    include_bootstrap: bool = True
+    macro_f1_tolerance: float = 0.01
+    class_margin: float = 0.10
+    min_class_support: int = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,6 +185,7 @@ SECTIONS: dict[str, type] = {
     "intake": IntakeSettings,
     "supervision": SupervisionSettings,
     "report": ReportSettings,
+    "learning": LearningSettings,
 }
 
 
@@ -189,6 +205,7 @@ class Settings:
     intake: IntakeSettings
     supervision: SupervisionSettings
     report: ReportSettings
+    learning: LearningSettings
     root: Path
     secret_key: str = dataclasses.field(repr=False)
     database_url: str | None = dataclasses.field(default=None, repr=False)
@@ -390,10 +407,30 @@ def _validate(sections: dict[str, object], path: Path) -> None:
             )
     if report.min_sample < 1 or report.warning_min_tickets < 2 or report.warning_window_hours <= 0:
         raise ConfigError(f"{path}: [report] min_sample >= 1, warning_min_tickets >= 2, warning_window_hours > 0")
+    _validate_learning(typing.cast(LearningSettings, sections["learning"]), path)
     try:
         ZoneInfo(app.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{path}: [app] timezone {app.timezone!r} is not a known time zone") from None
+
+
+def _validate_learning(learning: LearningSettings, path: Path) -> None:
+    hour, _, minute = learning.retrain_at.partition(":")
+    checks = [
+        (all(isinstance(d, int) and 1 <= d <= 7 for d in learning.retrain_weekdays), "retrain_weekdays",
+         "a list of ISO weekdays 1-7 (empty: never)"),
+        (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60, "retrain_at", "HH:MM"),
+        (0 < learning.holdout_fraction < 1, "holdout_fraction", "between 0 and 1"),
+        (learning.min_holdout >= 1, "min_holdout", "at least 1"),
+        (learning.min_train_tickets >= 1, "min_train_tickets", "at least 1"),
+        (learning.max_tickets > learning.min_holdout, "max_tickets", "more than min_holdout"),
+        (0 <= learning.macro_f1_tolerance < 1, "macro_f1_tolerance", "between 0 and 1"),
+        (0 <= learning.class_margin < 1, "class_margin", "between 0 and 1"),
+        (learning.min_class_support >= 1, "min_class_support", "at least 1"),
+    ]  # fmt: skip
+    for ok, key, expected in checks:
+        if not ok:
+            raise ConfigError(f"{path}: [learning] {key} must be {expected}, got {getattr(learning, key)!r}")
 
 
 def _development_secret(var_path: Path) -> str:

@@ -40,7 +40,7 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
         functions=jobs.FUNCTIONS,  # type: ignore[arg-type]
         # arq queues each cron run ahead of time, so a burst worker with crons would never find
         # its queue empty; burst runs (tests, one-off drains) enqueue `sweep` by name instead
-        cron_jobs=[] if burst else jobs.CRON_JOBS,
+        cron_jobs=[] if burst else jobs.cron_jobs(settings),
         redis_settings=redis_settings(settings),
         queue_name=settings.redis.queue_name,
         on_startup=on_startup,
@@ -50,6 +50,7 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
         poll_delay=WORKER_POLL_DELAY,
         burst=burst,
         handle_signals=not burst,
+        timezone=settings.tz,  # type: ignore[arg-type]  # any tzinfo works; the weekly retrain runs at local time
         **JSON_SERIALIZERS,  # type: ignore[arg-type]
     )
 

@@ -9,7 +9,7 @@ from hotline import access
 from hotline.api.common import Endpoint, now, ok
 from hotline.auth import current_user
 from hotline.errors import ApiError
-from hotline.report import scores
+from hotline.report import misrouting, scores
 from hotline.report.data import monthly
 
 
@@ -49,6 +49,16 @@ async def rankings(request: Request) -> Response:
     return ok(result)
 
 
+async def misrouting_report(request: Request) -> Response:
+    user = await current_user(request)
+    access.require_report_role(user)
+    month = month_param(request)
+    state = request.app.state
+    async with state.pool.acquire() as conn:
+        scope = access.report_scope(user, await state.catalogs.get(conn))
+        return ok(await misrouting.page_data(conn, state.settings, month, scope))
+
+
 MONTH = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"}
 ENDPOINTS = [
     Endpoint(
@@ -59,6 +69,17 @@ ENDPOINTS = [
         "reports",
         None,
         "MonthlyReport",
+        (200, 401, 403, 422),
+        query=(("month", MONTH),),
+    ),
+    Endpoint(
+        "GET",
+        "/api/reports/misrouting",
+        misrouting_report,
+        "派单准确性：退单、改派及其原因，自动派单率与准确率（按月、按单位）",
+        "reports",
+        None,
+        "Misrouting",
         (200, 401, 403, 422),
         query=(("month", MONTH),),
     ),

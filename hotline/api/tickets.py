@@ -183,9 +183,9 @@ LIST_SCOPES = tuple(LIST_QUERIES)
 
 
 async def list_tickets(request: Request) -> Response:
-    """inbox: held by my unit; queue: waiting for a dispatcher at my unit; reviews: returns and completions
-    waiting for my unit's review; extensions: pending extension requests of units below mine;
-    all: everything I may see."""
+    """inbox: held by my unit; queue: waiting for a dispatcher at my unit, least sure classification first,
+    with the model's top-3 (`prediction`); reviews: returns and completions waiting for my unit's review;
+    extensions: pending extension requests of units below mine; all: everything I may see."""
     user = await current_user(request)
     scope = request.query_params.get("scope", "all")
     state = request.query_params.get("state")
@@ -206,15 +206,28 @@ async def list_tickets(request: Request) -> Response:
         for r in rows:
             values = dict(r)
             next_due = values.pop("next_due")
+            prediction = _prediction(values)
             ticket = Ticket.from_row(values)  # type: ignore[arg-type]
             view = access.personal_view(user, tx.catalog, ticket)
             if view is PersonalView.FULL:
                 unmasked.append(ticket)
             item = ticket_json(ticket, unit_names=names, view=view)
             item["next_due_at"] = next_due.isoformat() if next_due else None
+            if scope == "queue":
+                item["prediction"] = prediction
             items.append(item)
         await pii_log.record_reads(tx.conn, user, tx.now, pii_log.ticket_reads(unmasked), "list")
         return ok({"items": items, "limit": limit, "offset": offset})
+
+
+def _prediction(values: dict[str, Any]) -> dict[str, Any] | None:
+    """The model's guess the queue query adds to a row (removed from `values`): top-3 and the margin."""
+    top = values.pop("prediction_top", None)
+    margin = values.pop("prediction_margin", None)
+    model = values.pop("prediction_model", None)
+    if top is None:
+        return None
+    return {"top": top, "margin": round(float(margin), 4), "model_version": model}
 
 
 def _scope_args(scope: str, user: User, tx: Context) -> tuple[Any, ...]:

@@ -42,6 +42,8 @@ OUTCOMES = [
     ("signed", 10),
     ("suspended", 2),
     ("returned", 3),
+    ("rerouted", 3),  # returned, approved and re-routed to a sibling unit: misrouting has something to show
+    ("return_rejected", 2),
     ("completed", 4),
     ("reviewed", 5),
     ("closed", 30),
@@ -155,6 +157,8 @@ async def _play(world: DemoWorld, body: NewTicket, outcome: str, at: datetime, r
                 tx, world.intake, world.operator, body.model_copy(update={"merge_into": ticket.id}), None
             )
         return outcome
+    if outcome in ("rerouted", "return_rejected"):
+        return await _returned_and_reviewed(world, catalog, step, ticket, handler, outcome, rng)
     if outcome == "returned":
         await step(
             lambda tx, t: flow.do_return(tx, clock, handler, t, "不属于本单位职责范围，请改派"),
@@ -203,6 +207,30 @@ async def _play(world: DemoWorld, body: NewTicket, outcome: str, at: datetime, r
         ),
         ticket.id,
         rng.uniform(60, 600),
+    )
+    return outcome
+
+
+async def _returned_and_reviewed(
+    world: DemoWorld, catalog: Any, step: Any, ticket: Ticket, handler: User, outcome: str, rng: random.Random
+) -> str:
+    """The holder returns the ticket; the dispatcher of the level above rejects the return, or approves it and
+    re-routes the ticket to a sibling of the holder."""
+    clock = world.intake.clock
+    holder = ticket.holder_unit_id
+    parent = catalog.tree.parent(holder)
+    reviewer = world.users.get(("dispatcher", parent.id))
+    siblings = [u.id for u in catalog.tree.children(parent.id) if u.id != holder and ("handler", u.id) in world.users]
+    if reviewer is None or not siblings:
+        raise ApiError(409, "no reviewer or sibling unit for this demo ticket")
+    await step(lambda tx, t: flow.do_return(tx, clock, handler, t, "不属于本单位职责范围，请改派"), ticket.id, 30)
+    if outcome == "return_rejected":
+        note = "职责明确，请继续办理"
+        await step(lambda tx, t: flow.do_review_return(tx, clock, reviewer, t, False, note, None), ticket.id, 90)
+        return outcome
+    target = rng.choice(siblings)
+    await step(
+        lambda tx, t: flow.do_review_return(tx, clock, reviewer, t, True, "同意退单，改派", target), ticket.id, 90
     )
     return outcome
 

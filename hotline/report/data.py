@@ -14,7 +14,7 @@ from dispatch.supervision import SupervisionKind
 from dispatch.ticket_types import TicketType
 from hotline.db import custom_plans
 from hotline.queries import Q
-from hotline.report import early_warning, scores
+from hotline.report import early_warning, misrouting, scores
 from hotline.report.scores import Period, UnitInfo, month_period
 from hotline.settings import Settings
 from hotline.tickets import records
@@ -104,6 +104,7 @@ async def _monthly(
         "min_sample": settings.report.min_sample,
         "rankings": rankings,
         "heat": await _heat(conn, start, end, scope, units, categories),
+        "misrouting": await misrouting.month_figures(conn, start, end, units, scope),
         "early_warnings": [
             {
                 **w.as_dict(),
@@ -307,6 +308,12 @@ def summary(report: dict[str, Any]) -> str:
     ranked = [i for i in report["rankings"]["district"]["items"] if i["rank"] == 1]
     if ranked:
         parts.append(f"区级综合得分第一为{ranked[0]['name']}（{ranked[0]['total']} 分）。")
+    m = report["misrouting"]["dispatch"]
+    if m["dispatched"]:
+        parts.append(
+            f"派单 {m['dispatched']} 件，自动派单率 {_pct(m['auto_rate'])}，自动派单准确率 {_pct(m['auto_accuracy'])}，"
+            f"退单或改派 {m['returned_or_rerouted']} 件（{_pct(m['returned_or_rerouted_rate'])}）。"
+        )
     parts.append(f"本月未诉先办预警 {len(report['early_warnings'])} 起。")
     return "".join(parts)
 

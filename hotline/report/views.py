@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from hotline import access
 from hotline.auth import User, session_user
-from hotline.report import scores
+from hotline.report import misrouting, scores
 from hotline.report.data import monthly, previous_month
 from hotline.report.render import render_html
 from hotline.report.workbook import write_xlsx
@@ -58,6 +58,23 @@ async def rankings_context(request: Request, user: User) -> dict[str, Any]:
     async with state.pool.acquire() as conn:
         data = await scores.rankings(conn, period, level, state.settings.report, state.settings.tz, state.clock())
     return {"rankings": data, "levels": scores.LEVELS}
+
+
+async def misrouting_context(request: Request, user: User) -> dict[str, Any]:
+    state = request.app.state
+    # the month in progress by default: misrouting is watched while it happens
+    this_month = scores.month_period(state.clock().astimezone(state.settings.tz).date().replace(day=1))
+    try:
+        month = scores.parse_period(request.query_params.get("month", ""))
+    except scores.PeriodError:
+        month = this_month
+    if "Q" in month.label:
+        month = this_month
+    months = [scores.add_months(this_month.first, -i) for i in range(0, 13)]
+    async with state.pool.acquire() as conn:
+        scope = access.report_scope(user, await state.catalogs.get(conn))
+        data = await misrouting.page_data(conn, state.settings, month, scope)
+    return {"m": data, "months": [f"{m:%Y-%m}" for m in months]}
 
 
 async def report_document(request: Request) -> Response:

@@ -79,6 +79,7 @@ def write_xlsx(report: dict[str, Any], path: Path | BinaryIO) -> None:
         for level in report["rankings"].values() for e in level["items"]
     ]  # fmt: skip
     _sheet(book, "考核排名", ["层级", "名次", "单位", "工单", *labels, "综合得分", "参与排名"], rank_rows)
+    _misrouting_sheet(book, report["misrouting"])
     heat = report["heat"]
     _sheet(book, "街道类别分布", ["街道（镇）", *heat["columns"]], [[r["name"], *r["cells"]] for r in heat["rows"]])
     _sheet(
@@ -97,3 +98,31 @@ def write_xlsx(report: dict[str, Any], path: Path | BinaryIO) -> None:
         ],
     )
     book.save(path)
+
+
+def _misrouting_sheet(book: Workbook, m: dict[str, Any]) -> None:
+    """派单准确性: the month's dispatch figures, misroutes by cause, and per unit."""
+    d = m["dispatch"]
+    rows: list[list[Any]] = [
+        ["派单工单", d["dispatched"]],
+        ["自动派单", d["auto"]],
+        ["自动派单率", d["auto_rate"]],
+        ["自动派单已办结", d["auto_closed"]],
+        ["其中未改派", d["auto_accurate"]],
+        ["自动派单准确率", d["auto_accuracy"]],
+        ["退单或改派工单", d["returned_or_rerouted"]],
+        ["退单或改派率", d["returned_or_rerouted_rate"]],
+        ["退单被驳回", m["rejected_returns"]],
+        [],
+        ["派错原因", "次数", "占比"],
+        *[[c["label"], c["incidents"], c["share"]] for c in m["causes"]],
+        [],
+        ["单位", "收到工单", "派错（被退回或改派）", "派错率", "退单被驳回",
+         *[c["label"] for c in m["causes"]], "本级派错"],
+        *[
+            [u["name"], u["received"], u["misrouted"], u["misrouted_rate"], u["rejected_returns"],
+             *[u["causes"][c["cause"]] for c in m["causes"]], u["decided_wrongly"]]
+            for u in m["units"]
+        ],
+    ]  # fmt: skip
+    _sheet(book, "派单准确性", ["指标", "数值"], rows)

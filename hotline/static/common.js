@@ -10,6 +10,7 @@ const clockOffset = boot.server_now_ms ? boot.server_now_ms - Date.now() : 0;
 // Actions recorded without a state change have no enum in dispatch/states.py.
 const EXTRA_ACTIONS = {
   note: "办理进展",
+  recategorise: "更正分类",
   urge: "催办",
   supervision_order: "督办单",
   sla_warning: "即将超期预警",

@@ -2,7 +2,7 @@
 // the units below, and extension requests.
 import { api, boot, h, clear, run, loadUnits, unitPicker, $ } from "./common.js";
 import {
-  loadCategories, loadTicket, facts, clocks, routingBox, chainBox, trailBox, pending, lastOf, renderList, actionForm,
+  loadCategories, loadTicket, facts, clocks, routingBox, chainBox, trailBox, pending, lastOf, renderList, listRow, actionForm,
 } from "./tickets.js";
 
 const me = boot.user;
@@ -10,7 +10,7 @@ const list = document.getElementById("ticket-list");
 const detail = document.getElementById("detail");
 const hint = document.getElementById("list-hint");
 const HINTS = {
-  queue: "本级派单队列：分类或地点不确定、没有匹配规则、或退单后待改派的工单。",
+  queue: "本级派单队列：分类或地点不确定、没有匹配规则、或退单后待改派的工单。分类模型最没有把握的排在最前；您选定的分类将作为模型的训练标签。",
   reviews: "下级单位的退单和办结，等待本级审核。",
   extensions: "下级单位提出、等待本级审核的延期申请。",
 };
@@ -45,7 +45,34 @@ async function scanExtensions() {
 function draw() {
   hint.textContent = HINTS[tab];
   const items = lists[tab] || [];
+  if (tab === "queue" && items.length) {
+    clear(list, items.map((t) => {
+      const row = listRow(t, categories, t.id === selectedId, select);
+      const guess = guessLine(t.prediction);
+      if (guess) row.querySelector(".row-button").append(guess);
+      return row;
+    }));
+    return;
+  }
   renderList(list, items, categories, selectedId, select, lists[tab] === null ? "正在读取…" : "没有待处理的工单");
+}
+
+const UNSURE_MARGIN = 0.2;
+
+// The model's top-3 for a queued ticket, with probabilities; `pick` makes each one a button.
+function guessLine(prediction, pick) {
+  if (!prediction || !prediction.top || !prediction.top.length) return null;
+  const chips = prediction.top.map((g) => {
+    const name = g.name || categories.get(g.code) || g.code;
+    const inner = [h("span", { text: name }), h("span", { class: "bar" }, h("i", { style: `width:${Math.round(g.confidence * 100)}%` })),
+      h("span", { class: "muted", text: `${Math.round(g.confidence * 100)}%` })];
+    if (!pick) return h("span", { class: "g" }, inner);
+    const button = h("button", { type: "button", class: "g", title: "选用此分类" }, inner);
+    button.addEventListener("click", () => pick(g.code));
+    return button;
+  });
+  const sure = prediction.margin < UNSURE_MARGIN ? h("span", { class: "unsure", text: "模型不确定" }) : null;
+  return h("div", { class: "guess", "aria-label": "分类模型前三位" }, sure, chips);
 }
 
 async function select(id) {
@@ -92,6 +119,13 @@ function decisions(ticket, events) {
     const r = ticket.routing || {};
     const picker = unitPicker(units, me.unit_id, "unit_id", r.suggested_unit_id || r.target_unit_id);
     const category = categorySelect(ticket.category_code);
+    const queued = (lists.queue || []).find((t) => t.id === ticket.id);
+    const guess = queued ? guessLine(queued.prediction, (code) => { category.value = code; }) : null;
+    if (guess) {
+      const margin = queued.prediction.margin;
+      out.push(h("div", { class: "guess-box", id: "model-guess" },
+        h("h4", { text: `分类模型的判断（前三位，把握度 ${margin.toFixed(2)}）` }), guess));
+    }
     const reason = h("input", { name: "reason", maxlength: 2000, placeholder: "派单说明（可不填）" });
     const send = h("button", { type: "submit", class: "primary", text: "派单", id: "assign" });
     send.addEventListener("click", () => {

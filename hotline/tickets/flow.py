@@ -16,6 +16,7 @@ from dispatch.statuses import ExtensionStatus
 from hotline import access
 from hotline.auth import User
 from hotline.errors import ApiError
+from hotline.learning import labels
 from hotline.queries import Q
 from hotline.roles import Role
 from hotline.sla.clock import Completion, SlaClock
@@ -104,7 +105,8 @@ async def do_assign(
     category_code: str | None = None,
 ) -> Ticket:
     """A dispatcher sends a queued ticket into its subtree, or a handler passes a signed ticket down.
-    A dispatcher may correct the category on the way (`category_code`)."""
+    A dispatcher may correct the category on the way (`category_code`); the category a dispatcher
+    gives, changed or not, is kept as a training label with their name (hotline/learning/labels.py)."""
     tree = ctx.catalog.tree
     if unit_id not in tree:
         raise ApiError(422, "目标单位不存在", code="unknown_unit")
@@ -124,6 +126,8 @@ async def do_assign(
         raise ApiError(409, "工单当前没有承办单位", code="no_holder")
     if unit_id == source or not tree.is_within(unit_id, source):
         raise ApiError(422, "只能派给本单位辖区内的下级单位", code="outside_subtree")
+    if category_code is not None and user.role is Role.DISPATCHER:
+        await labels.record_label(ctx, user, ticket, category_code)
     if ticket.state is TicketState.ASSIGNED:
         ticket = await apply(
             ctx,

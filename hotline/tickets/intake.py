@@ -21,6 +21,7 @@ from hotline import kb
 from hotline.analysis import Analysis, TextServices
 from hotline.auth import User
 from hotline.errors import ApiError
+from hotline.learning import labels
 from hotline.queries import Q
 from hotline.schemas import IntakeDraft, NewTicket
 from hotline.settings import Settings
@@ -44,7 +45,11 @@ class Intake:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Intake:
-        text = TextServices(settings.path(settings.classifier.model_dir), settings.intake.complex_categories)
+        text = TextServices(
+            settings.path(settings.classifier.model_dir),
+            settings.intake.complex_categories,
+            reload_check_s=settings.classifier.reload_check_s,
+        )
         return cls(settings, SlaClock.from_settings(settings), text)
 
 
@@ -176,6 +181,7 @@ async def create_ticket(
         existing = await ctx.conn.fetchval(Q.ticket_id_by_idempotency_key, idempotency_key)
         return await lock(ctx.conn, existing), False
     ticket = Ticket.from_row(row)  # ours alone until commit: no lock needed
+    await labels.record_prediction(ctx.conn, ticket.id, analysis)
     announce(ctx, EventType.TICKET_CREATED, ticket, {"type_label": ticket.type.label})
     if body.close_on_spot:
         ticket = await flow.do_close_on_spot(ctx, user, ticket, body.kb_entry_id, body.answer or "")

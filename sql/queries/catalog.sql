@@ -23,9 +23,20 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING id;
 INSERT INTO places (name, kind, unit_id) VALUES ($1, $2, $3) ON CONFLICT (name, unit_id) DO NOTHING;
 
 -- name: settled_categories
-SELECT t.content, c.name AS label
-FROM tickets t JOIN categories c ON c.code = t.category_code
-WHERE (t.category_source IN ('operator', 'dispatcher')
-       OR (t.state IN ('closed', 'closed_on_spot') AND t.return_count = 0 AND t.reroute_count = 0))
-  AND t.state <> 'merged' AND ($1::timestamptz IS NULL OR t.created_at >= $1)
+-- The training export: settled tickets (the settled_ticket fragment in learning.sql) with who settled the
+-- category and when: the latest label a dispatcher gave, else the operator who created the ticket.
+SELECT t.content, c.name AS label, t.created_at,
+       CASE WHEN l.id IS NOT NULL OR t.category_source = 'dispatcher' THEN 'dispatcher'
+            WHEN t.category_source = 'operator' THEN 'operator'
+            ELSE 'closed' END AS label_source,
+       coalesce(lu.display_name, CASE WHEN t.category_source = 'operator' THEN cu.display_name END, '') AS labelled_by,
+       coalesce(l.at, CASE WHEN t.category_source = 'operator' THEN t.created_at END) AS labelled_at
+FROM tickets t
+JOIN categories c ON c.code = t.category_code
+LEFT JOIN LATERAL (
+    SELECT id, at, user_id FROM category_labels WHERE ticket_id = t.id ORDER BY at DESC, id DESC LIMIT 1
+) l ON true
+LEFT JOIN users lu ON lu.id = l.user_id
+LEFT JOIN users cu ON cu.id = t.created_by
+WHERE {{settled_ticket}} AND ($1::timestamptz IS NULL OR t.created_at >= $1)
 ORDER BY t.id;

@@ -1,6 +1,19 @@
 -- Monthly report, unit scores and early warning. Periods are [$1, $2) in UTC, computed from the
 -- city's local month boundaries by the caller. See docs/report.md for the definitions.
 
+-- fragment: dispatch_decision
+-- An event (alias d) that decided where a ticket goes: the automatic dispatch at intake, or the first hop
+-- of a person's dispatch (later hops of one dispatch are the system's; a re-assignment before sign-for first
+-- pulls the ticket back to the dispatcher's own unit, which is no decision). docs/report.md, "Misrouting".
+(d.action = 'route_auto'
+     OR (d.action = 'assign' AND d.actor_id IS NOT NULL AND d.to_unit_id IS DISTINCT FROM d.actor_unit_id))
+
+-- fragment: misroute_incident
+-- An event (alias e) that ends a dispatch: a return approved (re-route) or rejected (back to the unit), or a
+-- dispatcher pulling an assigned ticket back before sign-for to send it elsewhere (改派).
+(e.action IN ('approve_return', 'reject_return')
+     OR (e.action = 'assign' AND e.from_state = 'assigned' AND e.to_unit_id = e.actor_unit_id))
+
 -- name: force_custom_plans
 -- hotline/db.py custom_plans(): report queries planned for their actual period and scope
 SET LOCAL plan_cache_mode = force_custom_plan;
@@ -38,9 +51,12 @@ GROUP BY content ORDER BY count(*) DESC, min(id) LIMIT $3;
 
 -- name: unit_score_facts
 -- per local day ($5 the time zone) and lead unit; `open` counts tickets with a running or paused clock,
--- whose facts still depend on $3 (a day without any can be stored in score_days)
+-- whose facts still depend on $3 (a day without any can be stored in score_days). The return component
+-- counts the return penalties (docs/report.md, "The return penalty"): a unit answers for its lead tickets and
+-- for the tickets whose return or re-route is held against it (`elsewhere`); a unit with penalties only gets
+-- a row too.
 WITH t AS (
-    SELECT id, (created_at AT TIME ZONE $5)::date AS day, lead_unit_id AS unit_id, first_contact_at, completed_at, satisfaction, resolved, return_count
+    SELECT id, (created_at AT TIME ZONE $5)::date AS day, lead_unit_id AS unit_id, first_contact_at, completed_at, satisfaction, resolved
     FROM tickets
     WHERE created_at >= $1 AND created_at < $2 AND lead_unit_id IS NOT NULL AND state <> 'merged'
       AND ($4::bigint[] IS NULL OR lead_unit_id = ANY($4))
@@ -60,34 +76,81 @@ WITH t AS (
     FROM appeals a JOIN t ON t.id = a.ticket_id AND a.unit_id = t.unit_id
     WHERE a.status = 'approved'
     GROUP BY a.ticket_id
+), moved AS (
+    -- returned or re-routed tickets of the period, whatever their lead unit (penalties may fall elsewhere)
+    SELECT id, (created_at AT TIME ZONE $5)::date AS day, lead_unit_id, return_count
+    FROM tickets
+    WHERE created_at >= $1 AND created_at < $2 AND state <> 'merged' AND (return_count > 0 OR reroute_count > 0)
+), penalised AS (
+    SELECT m.id AS ticket_id, m.day,
+           CASE WHEN e.action = 'reject_return' THEN e.from_unit_id
+                ELSE (SELECT coalesce(d.actor_unit_id, d.from_unit_id) FROM ticket_events d
+                      WHERE d.ticket_id = e.ticket_id AND d.id < e.id AND {{dispatch_decision}}
+                      ORDER BY d.id DESC LIMIT 1) END AS unit_id
+    FROM moved m JOIN ticket_events e ON e.ticket_id = m.id
+    WHERE {{misroute_incident}}
+    UNION
+    -- history written without its events (imports, bulk demo history): the return counts against the lead unit
+    SELECT m.id, m.day, m.lead_unit_id FROM moved m
+    WHERE m.return_count > 0 AND m.lead_unit_id IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = m.id AND e.action = 'return')
+), bounds AS (
+    SELECT least((SELECT min(id) FROM t), (SELECT min(id) FROM moved)) AS lo,
+           greatest((SELECT max(id) FROM t), (SELECT max(id) FROM moved)) AS hi
+), excused AS (
+    -- an approved appeal of kind `returned` takes the ticket out of the appealing unit's return component
+    SELECT DISTINCT a.ticket_id, a.unit_id FROM appeals a, bounds b
+    WHERE a.status = 'approved' AND a.kind = 'returned' AND a.ticket_id BETWEEN b.lo AND b.hi
+), pen AS (
+    SELECT DISTINCT p.ticket_id, p.day, p.unit_id
+    FROM penalised p LEFT JOIN excused ex ON ex.ticket_id = p.ticket_id AND ex.unit_id = p.unit_id
+    WHERE p.unit_id IS NOT NULL AND ex.ticket_id IS NULL AND ($4::bigint[] IS NULL OR p.unit_id = ANY($4))
+), elsewhere AS (
+    -- penalties on a unit other than the ticket's lead: the unit answers for these tickets too
+    SELECT p.day, p.unit_id, count(*) AS n
+    FROM pen p JOIN moved m ON m.id = p.ticket_id
+    WHERE m.lead_unit_id IS DISTINCT FROM p.unit_id
+    GROUP BY p.day, p.unit_id
+), facts AS (
+    SELECT t.day, t.unit_id,
+           count(*) AS tickets,
+           count(*) FILTER (WHERE r.decided AND NOT x.overdue) AS sign_for_n,
+           count(*) FILTER (WHERE r.decided AND NOT x.overdue AND NOT r.late) AS sign_for_ok,
+           count(*) FILTER (WHERE c.decided AND NOT x.overdue) AS completion_n,
+           count(*) FILTER (WHERE c.decided AND NOT x.overdue AND NOT c.late) AS completion_ok,
+           count(*) FILTER (WHERE t.completed_at IS NOT NULL) AS contact_n,
+           count(*) FILTER (WHERE t.completed_at IS NOT NULL AND t.first_contact_at IS NOT NULL) AS contact_ok,
+           count(*) FILTER (WHERE t.resolved IS NOT NULL AND NOT x.dissatisfied) AS resolution_n,
+           count(*) FILTER (WHERE t.resolved AND NOT x.dissatisfied) AS resolution_ok,
+           count(*) FILTER (WHERE t.satisfaction IS NOT NULL AND NOT x.dissatisfied) AS satisfaction_n,
+           count(*) FILTER (WHERE t.satisfaction IN ('satisfied', 'basically_satisfied') AND NOT x.dissatisfied)
+               AS satisfaction_ok,
+           count(*) FILTER (WHERE NOT x.returned) AS return_n,
+           count(*) FILTER (WHERE NOT x.returned AND pen.ticket_id IS NULL) AS return_ok,
+           count(*) FILTER (WHERE x.overdue OR x.dissatisfied OR x.returned) AS appealed,
+           count(*) FILTER (WHERE r.open OR c.open) AS open
+    FROM t
+    LEFT JOIN clock r ON r.ticket_id = t.id AND r.track = 'reply'
+    LEFT JOIN clock c ON c.ticket_id = t.id AND c.track = 'complete'
+    LEFT JOIN approved ap ON ap.ticket_id = t.id
+    LEFT JOIN pen ON pen.ticket_id = t.id AND pen.unit_id = t.unit_id
+    CROSS JOIN LATERAL (
+        SELECT coalesce('overdue' = ANY(ap.kinds), false) AS overdue,
+               coalesce('dissatisfied' = ANY(ap.kinds), false) AS dissatisfied,
+               coalesce('returned' = ANY(ap.kinds), false) AS returned
+    ) x
+    GROUP BY t.day, t.unit_id
 )
-SELECT t.day, t.unit_id,
-       count(*) AS tickets,
-       count(*) FILTER (WHERE r.decided AND NOT x.overdue) AS sign_for_n,
-       count(*) FILTER (WHERE r.decided AND NOT x.overdue AND NOT r.late) AS sign_for_ok,
-       count(*) FILTER (WHERE c.decided AND NOT x.overdue) AS completion_n,
-       count(*) FILTER (WHERE c.decided AND NOT x.overdue AND NOT c.late) AS completion_ok,
-       count(*) FILTER (WHERE t.completed_at IS NOT NULL) AS contact_n,
-       count(*) FILTER (WHERE t.completed_at IS NOT NULL AND t.first_contact_at IS NOT NULL) AS contact_ok,
-       count(*) FILTER (WHERE t.resolved IS NOT NULL AND NOT x.dissatisfied) AS resolution_n,
-       count(*) FILTER (WHERE t.resolved AND NOT x.dissatisfied) AS resolution_ok,
-       count(*) FILTER (WHERE t.satisfaction IS NOT NULL AND NOT x.dissatisfied) AS satisfaction_n,
-       count(*) FILTER (WHERE t.satisfaction IN ('satisfied', 'basically_satisfied') AND NOT x.dissatisfied)
-           AS satisfaction_ok,
-       count(*) FILTER (WHERE NOT x.returned) AS return_n,
-       count(*) FILTER (WHERE NOT x.returned AND t.return_count = 0) AS return_ok,
-       count(*) FILTER (WHERE x.overdue OR x.dissatisfied OR x.returned) AS appealed,
-       count(*) FILTER (WHERE r.open OR c.open) AS open
-FROM t
-LEFT JOIN clock r ON r.ticket_id = t.id AND r.track = 'reply'
-LEFT JOIN clock c ON c.ticket_id = t.id AND c.track = 'complete'
-LEFT JOIN approved ap ON ap.ticket_id = t.id
-CROSS JOIN LATERAL (
-    SELECT coalesce('overdue' = ANY(ap.kinds), false) AS overdue,
-           coalesce('dissatisfied' = ANY(ap.kinds), false) AS dissatisfied,
-           coalesce('returned' = ANY(ap.kinds), false) AS returned
-) x
-GROUP BY t.day, t.unit_id;
+SELECT coalesce(f.day, e.day) AS day, coalesce(f.unit_id, e.unit_id) AS unit_id,
+       coalesce(f.tickets, 0) AS tickets,
+       coalesce(f.sign_for_n, 0) AS sign_for_n, coalesce(f.sign_for_ok, 0) AS sign_for_ok,
+       coalesce(f.completion_n, 0) AS completion_n, coalesce(f.completion_ok, 0) AS completion_ok,
+       coalesce(f.contact_n, 0) AS contact_n, coalesce(f.contact_ok, 0) AS contact_ok,
+       coalesce(f.resolution_n, 0) AS resolution_n, coalesce(f.resolution_ok, 0) AS resolution_ok,
+       coalesce(f.satisfaction_n, 0) AS satisfaction_n, coalesce(f.satisfaction_ok, 0) AS satisfaction_ok,
+       coalesce(f.return_n, 0) + coalesce(e.n, 0) AS return_n, coalesce(f.return_ok, 0) AS return_ok,
+       coalesce(f.appealed, 0) AS appealed, coalesce(f.open, 0) AS open
+FROM facts f FULL JOIN elsewhere e ON e.day = f.day AND e.unit_id = f.unit_id;
 
 -- name: score_days_stored
 -- one statement, so the days and their facts are read from one snapshot
@@ -226,3 +289,74 @@ SELECT unit_id, kind, count(*) AS n
 FROM sla_alerts
 WHERE raised_at >= $1 AND raised_at < $2 AND ($3::bigint[] IS NULL OR unit_id = ANY($3))
 GROUP BY 1, 2;
+
+-- name: misroute_incidents
+-- Misrouting (docs/report.md): for tickets created in [$1, $2), every event that ended a dispatch (the
+-- misroute_incident fragment), with the unit it ended at, the dispatch decision that had sent the ticket
+-- there (its level: the person's unit, or for auto-dispatch the unit the ticket was routed from), the
+-- re-route that followed (the next dispatch decision, to the last hop of its chain, same transaction) and the
+-- source of the category a correction replaced between the two.
+WITH t AS (
+    SELECT id, number, lead_unit_id FROM tickets
+    WHERE created_at >= $1 AND created_at < $2 AND state <> 'merged' AND (return_count > 0 OR reroute_count > 0)
+), incident AS (
+    SELECT e.id, e.ticket_id, t.number, t.lead_unit_id, e.at, e.from_unit_id AS unit_id,
+           CASE WHEN e.action = 'approve_return' THEN 'returned'
+                WHEN e.action = 'reject_return' THEN 'rejected'
+                ELSE 'reassigned' END AS kind
+    FROM ticket_events e JOIN t ON t.id = e.ticket_id
+    WHERE {{misroute_incident}}
+)
+SELECT i.id, i.ticket_id, i.number, i.lead_unit_id, i.at, i.kind, i.unit_id AS misrouted_unit_id,
+       dec.unit_id AS decision_unit_id, coalesce(dec.auto, false) AS auto,
+       re.to_unit_id AS reroute_unit_id, fix.from_source AS corrected_from
+FROM incident i
+LEFT JOIN LATERAL (
+    SELECT coalesce(d.actor_unit_id, d.from_unit_id) AS unit_id, d.action = 'route_auto' AS auto, d.at
+    FROM ticket_events d
+    WHERE d.ticket_id = i.ticket_id AND d.id < i.id AND {{dispatch_decision}}
+    ORDER BY d.id DESC LIMIT 1
+) dec ON true
+LEFT JOIN LATERAL (
+    SELECT last_hop.to_unit_id, first_hop.at
+    FROM (SELECT d.id, d.at FROM ticket_events d
+          WHERE d.ticket_id = i.ticket_id AND d.id > i.id AND i.kind <> 'rejected' AND {{dispatch_decision}}
+          ORDER BY d.id LIMIT 1) first_hop
+    CROSS JOIN LATERAL (
+        SELECT d.to_unit_id FROM ticket_events d
+        WHERE d.ticket_id = i.ticket_id AND d.id >= first_hop.id AND d.at = first_hop.at
+          AND d.action IN ('route_auto', 'assign')
+        ORDER BY d.id DESC LIMIT 1) last_hop
+) re ON true
+LEFT JOIN LATERAL (
+    SELECT l.from_source FROM category_labels l
+    WHERE l.ticket_id = i.ticket_id AND l.from_code IS DISTINCT FROM l.to_code AND l.at > dec.at AND l.at <= re.at
+    ORDER BY l.at, l.id LIMIT 1
+) fix ON true
+ORDER BY i.ticket_id, i.id;
+
+-- name: misrouting_summary
+-- Tickets created in [$1, $2) that intake routed (auto-dispatched or queued for a dispatcher; both events carry
+-- the creation time), with lead unit in $3 (NULL: all): how many were returned or re-routed, and how the
+-- auto-dispatched ones ended.
+WITH routed AS (
+    SELECT ticket_id, bool_or(action = 'route_auto') AS auto FROM ticket_events
+    WHERE action IN ('route_auto', 'queue_for_dispatcher') AND at >= $1 AND at < $2
+    GROUP BY ticket_id
+)
+SELECT count(*) AS dispatched,
+       count(*) FILTER (WHERE r.auto) AS auto,
+       count(*) FILTER (WHERE r.auto AND t.state = 'closed') AS auto_closed,
+       count(*) FILTER (WHERE r.auto AND t.state = 'closed' AND t.reroute_count = 0) AS auto_accurate,
+       count(*) FILTER (WHERE t.return_count > 0) AS returned,
+       count(*) FILTER (WHERE t.reroute_count > 0) AS rerouted,
+       count(*) FILTER (WHERE t.return_count > 0 OR t.reroute_count > 0) AS returned_or_rerouted
+FROM routed r JOIN tickets t ON t.id = r.ticket_id
+WHERE t.created_at >= $1 AND t.created_at < $2 AND t.state <> 'merged'
+  AND ($3::bigint[] IS NULL OR t.lead_unit_id = ANY($3));
+
+-- name: misrouting_lead_counts
+-- Tickets created in [$1, $2) per lead unit: with the misrouted ones, what a unit received.
+SELECT lead_unit_id AS unit_id, count(*) AS n FROM tickets
+WHERE created_at >= $1 AND created_at < $2 AND state <> 'merged' AND lead_unit_id IS NOT NULL
+GROUP BY lead_unit_id;

@@ -141,15 +141,24 @@ WHERE ($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ti
 ORDER BY next_due NULLS LAST, t.id DESC LIMIT $3 OFFSET $4;
 
 -- name: list_tickets_queue
--- Waiting for a dispatcher at my unit ($5).
+-- Waiting for a dispatcher at my unit ($5), the ones the model was least sure of first (active learning:
+-- the smallest margin between its first two guesses; a category a person chose counts as sure), then by
+-- deadline. With the model's top-3 (hotline/learning/labels.py).
 SELECT {{ticket_columns}},
-       (SELECT min(d.due_at) FROM deadlines d WHERE d.ticket_id = t.id AND d.status = 'running') AS next_due
+       (SELECT min(d.due_at) FROM deadlines d WHERE d.ticket_id = t.id AND d.status = 'running') AS next_due,
+       p.prediction_top, p.prediction_margin, p.prediction_model
 FROM tickets t
+LEFT JOIN LATERAL (
+    SELECT top AS prediction_top, margin AS prediction_margin, model_version AS prediction_model
+    FROM ticket_predictions WHERE ticket_id = t.id
+) p ON true
 WHERE ($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = t.id
                                        AND tu.unit_id = ANY($1::bigint[])))
   AND t.holder_unit_id = $5 AND t.state = 'pending_dispatch'
   AND ($2::text IS NULL OR t.state = $2)
-ORDER BY next_due NULLS LAST, t.id DESC LIMIT $3 OFFSET $4;
+ORDER BY CASE WHEN t.category_source = 'classifier' OR t.category_source IS NULL THEN p.prediction_margin END
+             NULLS LAST,
+         next_due NULLS LAST, t.id DESC LIMIT $3 OFFSET $4;
 
 -- name: list_tickets_reviews
 -- Returns and completions held by the units directly below mine ($5), waiting for our review.

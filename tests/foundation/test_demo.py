@@ -37,6 +37,11 @@ async def test_demo_city_has_the_whole_chain(hotline_cli: Cli, pool: asyncpg.Poo
            AND NOT EXISTS (SELECT 1 FROM users WHERE unit_id = u.id AND role = 'handler')"""
     )
     assert unstaffed == 0
+    # the demo's tickets include returns approved and re-routed and returns rejected (派单准确性 shows them)
+    reviews = dict(await pool.fetch(
+        "SELECT action, count(*) FROM ticket_events WHERE action IN ('approve_return', 'reject_return') GROUP BY 1"
+    ))  # fmt: skip
+    assert reviews.get("approve_return", 0) > 0 and reviews.get("reject_return", 0) > 0
     admin_hash = await pool.fetchval("SELECT password_hash FROM users WHERE username = 'admin'")
     assert verify_password(admin_hash, "demo12345")
     assert admin_hash.startswith("$argon2id$v=19$m=64,t=1,p=4$")  # [auth] from HOTLINE_AUTH_* (the tests' cheap ones)
