@@ -42,6 +42,7 @@ from hotline.report.data import monthly
 from hotline.report.scores import parse_period
 from hotline.settings import Settings
 from hotline.sla.clock import SlaClock
+from hotline.sla.rules import SlaRules
 
 TICKETS = 1_000_000
 FIRST_DAY, LAST_DAY = date(2022, 1, 1), date(2026, 10, 31)
@@ -67,10 +68,9 @@ TIME = "%Y-%m-%d %H:%M:%S"
 class Oracle:
     """What the file says about MONTH, counted from the rows as they are written."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, rules: SlaRules):
         self.tz = settings.tz
-        clock = SlaClock.from_settings(settings)
-        self.policy, self.calendar = clock.policy, clock.calendar
+        self.policy, self.calendar = rules.policy, rules.calendar
         self.volumes: dict[str, Counter[str]] = {k: Counter() for k in ("channel", "type", "category", "district")}
         self.facts: Counter[str] = Counter()
         self.total = 0
@@ -142,13 +142,22 @@ def _daily_counts(rng: random.Random) -> list[tuple[date, int]]:
     return list(zip(days, counts, strict=True))
 
 
-def generate(path: Path, settings: Settings) -> dict[str, Any]:
+async def stored_rules(settings: Settings) -> SlaRules:
+    """The SLA rules and calendar the new database holds (config.toml's, seeded when it was created)."""
+    conn = await connect(settings)
+    try:
+        return await SlaClock.from_settings(settings).current(conn)
+    finally:
+        await conn.close()
+
+
+def generate(path: Path, settings: Settings, rules: SlaRules) -> dict[str, Any]:
     """Write the CSV; return the figures of MONTH the file determines."""
     rng = random.Random(SEED)
     tz = settings.tz
     communities, texts, category_names = _city()
     categories = sorted(texts)
-    oracle = Oracle(settings)
+    oracle = Oracle(settings, rules)
     type_w, channel_w = [w for *_, w in TYPES], [w for *_, w in CHANNELS]
     end = datetime(LAST_DAY.year, LAST_DAY.month, LAST_DAY.day, 23, 0, tzinfo=tz)
     with path.open("w", encoding="utf-8", newline="") as fh:
@@ -277,7 +286,7 @@ def main() -> None:
         settings = bench.settings()
         path = bench.var_dir / "history.csv"
         started = time.perf_counter()
-        expected = generate(path, settings)
+        expected = generate(path, settings, asyncio.run(stored_rules(settings)))
         generate_s = time.perf_counter() - started
         size_mb = path.stat().st_size / 1e6
         print(f"generated {TICKETS} tickets ({size_mb:.0f} MB) in {generate_s:.0f} s", flush=True)

@@ -12,7 +12,7 @@ import pytest
 from dispatch.sla import compute_deadline
 from hotline.settings import Settings
 from hotline.sla.clock import SlaClock
-from tests.support.history_files import closed_row, write_csv, write_xlsx
+from tests.support.history_files import COLUMNS, closed_row, write_csv, write_xlsx
 
 pytestmark = pytest.mark.usefixtures("city")
 
@@ -98,11 +98,12 @@ async def test_clocks_are_those_of_the_live_sla_code(
     row.update({"回访结果/满意度": "", "是否解决": "", "派单时间": "2026-09-30 17:00:00"})
     result = hotline_cli("import", "tickets", str(write_csv(tmp_path / "open.csv", [row])))
     assert result.returncode == 0, result.stderr
-    clock = SlaClock.from_settings(session_settings)
+    async with pool.acquire() as conn:
+        rules = await SlaClock.from_settings(session_settings).current(conn)  # what live clocks use
     start = datetime(2026, 9, 30, 9, 0, tzinfo=UTC)  # 17:00 local
     expected = {
-        rule.track.value: compute_deadline(rule, start, clock.calendar).due_at
-        for rule in clock.policy.rules_for("complaint", "NOISE", False)
+        rule.track.value: compute_deadline(rule, start, rules.calendar).due_at
+        for rule in rules.policy.rules_for("complaint", "NOISE", False)
     }
     due = {r["track"]: r["due_at"] for r in await pool.fetch("SELECT track, due_at FROM deadlines")}
     assert due == expected
@@ -217,3 +218,18 @@ async def test_a_number_the_hotline_already_gave_a_live_ticket_is_refused(
     assert result.returncode == 1
     assert f"第 2 行：工单编号 {live['number']} 已被本系统受理的工单使用" in result.stderr
     assert await pool.fetchval("SELECT count(*) FROM tickets") == 1
+
+
+async def test_confidential_as_intake_decides_unless_the_file_says(
+    hotline_cli, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    rows = [
+        closed_row("C1", "2025-06-03", 诉求类型="举报"),  # a report is confidential
+        closed_row("C2", "2025-06-03", 保密="是"),  # the caller asked
+        closed_row("C3", "2025-06-03"),
+        closed_row("C4", "2025-06-03", 诉求类型="举报", 保密="否"),
+    ]
+    columns = [*COLUMNS, "保密"]
+    assert hotline_cli("import", "tickets", str(write_csv(tmp_path / "c.csv", rows, columns))).returncode == 0
+    got = {r["number"]: r["confidential"] for r in await pool.fetch("SELECT number, confidential FROM tickets")}
+    assert got == {"C1": True, "C2": True, "C3": False, "C4": False}
