@@ -121,6 +121,14 @@ def visible_units(user: User, catalog: Catalog) -> frozenset[int] | None:
     return catalog.tree.subtree_ids(user.unit_id)
 
 
+def require_city_admin(user: User, catalog: Catalog) -> None:
+    """What changes the whole city's data (historical imports, backups, retention): an administrator of
+    the hotline centre."""
+    require_role(user, Role.ADMIN)
+    if not at_hotline_centre(user, catalog):
+        raise ApiError(403, "仅市级（热线中心）管理员可以执行此操作", code="not_city_admin")
+
+
 def require_report_role(user: User) -> None:
     """The monthly report and the rankings: supervisors and administrators."""
     if user.role not in REPORT_ROLES:

@@ -65,6 +65,19 @@ class Analysis:
         }
 
 
+def place_index(catalog: Catalog) -> PlaceIndex:
+    """The places callers name: units from district down, and the roads and estates of the places table."""
+    records = [
+        PlaceRecord(u.id, u.name, u.level.value, u.parent_id, tuple(u.aliases))
+        for u in catalog.tree
+        if u.level.value in PLACE_LEVELS
+    ]
+    records += [
+        PlaceRecord(-(i + 1), name, kind, unit_id, ()) for i, (name, kind, unit_id) in enumerate(catalog.places)
+    ]
+    return PlaceIndex(records)
+
+
 class TextServices:
     """One per process: the jieba dictionary and the model are loaded once and shared."""
 
@@ -85,15 +98,7 @@ class TextServices:
 
     def place_index(self, catalog: Catalog) -> PlaceIndex:
         if self._places is None or self._places[0] != catalog.version:
-            records = [
-                PlaceRecord(u.id, u.name, u.level.value, u.parent_id, tuple(u.aliases))
-                for u in catalog.tree
-                if u.level.value in PLACE_LEVELS
-            ]
-            records += [
-                PlaceRecord(-(i + 1), name, kind, unit_id, ()) for i, (name, kind, unit_id) in enumerate(catalog.places)
-            ]
-            index = PlaceIndex(records)
+            index = place_index(catalog)
             self.segmenter.add_words(index.names())
             self._places = (catalog.version, index)
         return self._places[1]

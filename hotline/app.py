@@ -18,7 +18,20 @@ from starlette.templating import Jinja2Templates
 from starlette.websockets import WebSocket
 
 from hotline import pages
-from hotline.api import appeals, board, models, open311, privacy, reference, reports, session, sla_rules, tickets
+from hotline.api import (
+    appeals,
+    board,
+    imports,
+    models,
+    open311,
+    operations,
+    privacy,
+    reference,
+    reports,
+    session,
+    sla_rules,
+    tickets,
+)
 from hotline.api.common import routes
 from hotline.catalog_cache import CatalogCache
 from hotline.db import create_pool
@@ -58,6 +71,8 @@ API_ENDPOINTS = [
     *privacy.ENDPOINTS,
     *sla_rules.ENDPOINTS,
     *models.ENDPOINTS,
+    *imports.ENDPOINTS,
+    *operations.ENDPOINTS,
 ]
 templates = Jinja2Templates(directory=HERE / "templates")
 

@@ -91,6 +91,12 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from hotline.imports import import_file
     from hotline.imports.rows import ImportFailed
 
+    if args.kind == "tickets":
+        return cmd_import_tickets(settings, args)
+    if args.mapping:
+        print("--mapping 只用于导入历史工单（hotline import tickets）", file=sys.stderr)
+        return 2
+
     async def run(conn: asyncpg.Connection, live: Settings) -> int:
         try:
             count = await import_file(conn, args.kind, Path(args.file))
@@ -105,6 +111,97 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
             await enqueue_pending(conn, live)
             print("未结束的时限将按新日历重新计算（由后台任务完成）")
+        return 0
+
+    return with_database(settings, run)
+
+
+def cmd_import_tickets(settings: Settings, args: argparse.Namespace) -> int:
+    from hotline.imports import jobs
+    from hotline.imports.rows import ImportFailed
+    from hotline.queue import connect_queue
+
+    async def run(conn: asyncpg.Connection, live: Settings) -> int:
+        queue = connect_queue(live)  # open tickets' clocks queue their timers, as live assignments do
+        try:
+            mapping = Path(args.mapping) if args.mapping else None
+            job_id, outcome = await jobs.import_file(conn, live, Path(args.file), mapping, queue)
+        except ImportFailed as exc:
+            print(f"导入失败，未写入任何数据：{exc.summary}", file=sys.stderr)
+            for line in exc.errors:
+                print(f"  {line}", file=sys.stderr)
+            return 1
+        finally:
+            await queue.aclose()
+        print(
+            f"已导入 {outcome.rows} 行：新写入工单 {outcome.written} 件，"
+            f"此前已导入（跳过） {outcome.existing} 件（导入任务 {job_id}）"
+        )
+        return 0
+
+    return with_database(settings, run)
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from hotline.ops.backup import create_backup
+    from hotline.ops.pg_tools import ToolError
+
+    target = Path(args.file).absolute()
+
+    async def run(conn: asyncpg.Connection, live: Settings) -> int:
+        try:
+            done = await create_backup(live, target, "cli")
+        except (ToolError, OSError) as exc:
+            print(f"备份失败：{exc}", file=sys.stderr)
+            return 1
+        print(f"已备份到 {done.path}（{done.bytes / 1e6:.1f} MB，工单 {done.tickets} 件，SHA-256 {done.sha256}）")
+        return 0
+
+    return with_database(settings, run)
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    """Not through with_database: an empty database must stay empty until the backup is in it."""
+    from hotline.ops.pg_tools import ToolError
+    from hotline.ops.restore import RestoreRefused, restore
+    from hotline.services import running_services
+
+    with running_services(settings) as live:
+        try:
+            done = asyncio.run(restore(live, Path(args.file), force=args.force))
+        except (RestoreRefused, ToolError) as exc:
+            print(f"恢复失败：{exc}", file=sys.stderr)
+            return 1
+    c, taken = done.counts, done.manifest["created_at"]
+    print(f"已恢复 {taken} 的备份：工单 {c['tickets']} 件，单位 {c['units']} 个，用户 {c['users']} 个")
+    if done.model_dir is not None:
+        print(f"分类模型已恢复到 {done.model_dir}")
+    return 0
+
+
+def cmd_retention(settings: Settings, args: argparse.Namespace) -> int:
+    from hotline.ops.retention import KINDS, run_retention
+
+    as_of = datetime.now(UTC)
+    if args.as_of:
+        try:
+            as_of = datetime.fromisoformat(args.as_of)
+        except ValueError:
+            print(f"--as-of “{args.as_of}” 应为 ISO 8601 时间，如 2030-01-01T00:00:00+08:00", file=sys.stderr)
+            return 2
+        if as_of.tzinfo is None:
+            as_of = as_of.replace(tzinfo=settings.tz)
+
+    async def run(conn: asyncpg.Connection, live: Settings) -> int:
+        result = await run_retention(live, as_of, dry_run=args.dry_run)
+        periods = result["periods"]
+        verb, title = ("将删除", "预演（未做任何修改）") if args.dry_run else ("已删除", "个人信息保留期限处理")
+        print(
+            f"{title}，截至 {as_of.astimezone(live.tz):%Y-%m-%d %H:%M}：来电人信息保留 {periods['caller_years']} 年，"
+            f"查阅记录保留 {periods['pii_reads_months']} 个月"
+        )
+        for kind, label in KINDS.items():
+            print(f"  {verb}{label}：{result['counts'].get(kind, 0)}")
         return 0
 
     return with_database(settings, run)
@@ -245,11 +342,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser(
         "import",
-        help="import units, users, categories, rules, places, kb or the calendar from CSV or Excel (all rows or none)",
+        help="import units, users, categories, rules, places, kb, the calendar or historical tickets from CSV or "
+        "Excel (tickets: checked whole, then written in batches; a second run skips what is there)",
     )
-    imp.add_argument("kind", choices=["units", "users", "categories", "rules", "places", "kb", "calendar"])
+    imp.add_argument("kind", choices=["units", "users", "categories", "rules", "places", "kb", "calendar", "tickets"])
     imp.add_argument("file")
+    imp.add_argument("--mapping", help="tickets only: CSV/Excel pairing the old system's names with ours")
     imp.set_defaults(func=cmd_import)
+
+    backup = sub.add_parser(
+        "backup", help="one archive: a consistent database dump, the classifier model, the SLA rules and calendar"
+    )
+    backup.add_argument("file", help="the archive to write (.tar)")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="a backup archive into an empty database (checksums verified first)")
+    restore.add_argument("file", help="an archive written by hotline backup")
+    restore.add_argument("--force", action="store_true", help="replace a database that is not empty (its data goes)")
+    restore.set_defaults(func=cmd_restore)
+
+    retention = sub.add_parser(
+        "retention", help="remove personal data past its retention period ([retention] in config.toml)"
+    )
+    retention.add_argument("--dry-run", action="store_true", help="count what would be removed, change nothing")
+    retention.add_argument("--as-of", help="count the periods back from this moment (ISO 8601; default: now)")
+    retention.set_defaults(func=cmd_retention)
 
     export = sub.add_parser("export", help="data out of the system")
     export_sub = export.add_subparsers(dest="export_command", required=True)

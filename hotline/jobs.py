@@ -7,7 +7,10 @@ from typing import Any
 from arq.cron import cron
 from arq.worker import func
 
+from hotline.imports.jobs import run_import_job
 from hotline.learning import retrain
+from hotline.ops.backup import backup_job
+from hotline.ops.retention import retention_job
 from hotline.report import early_warning, score_days
 from hotline.settings import Settings
 from hotline.sla.recompute import recompute_clocks, resume_recomputes
@@ -37,6 +40,10 @@ FUNCTIONS = [
     func(recompute_clocks, keep_result=0, timeout=3600),
     resume_recomputes,
     func(retrain.retrain_model, timeout=RETRAIN_TIMEOUT_S, max_tries=1),
+    # a historical import runs for minutes; after a worker crash arq runs it again and it resumes
+    func(run_import_job, name="import_tickets", timeout=3600, keep_result=3600),
+    func(backup_job, name="backup", timeout=6 * 3600, max_tries=1),
+    func(retention_job, name="retention", timeout=6 * 3600, max_tries=1),
 ]
 # Every 5 seconds: the sweep is the safety net under the timers, so its period bounds how late an
 # alert can be after Redis lost its jobs.
@@ -49,25 +56,29 @@ CRON_JOBS = [
 CRON_JOBS.append(cron(early_warning.early_warning_scan, minute=set(range(0, 60, 10)), unique=True, timeout=120))
 # Twice an hour: per-day score facts of days that settled since (rankings then read stored days only).
 CRON_JOBS.append(cron(score_days.score_days_refresh, minute={5, 35}, unique=True, timeout=600))
-# Every minute: recomputations of open clocks whose job Redis lost (after a rules or calendar change).
-CRON_JOBS.append(cron(resume_recomputes, second={45}, unique=True, timeout=60))
 
 
 def cron_jobs(settings: Settings) -> list[Any]:
-    """CRON_JOBS, plus the retrain job at the configured weekdays and local time (`[learning]`; the worker
-    evaluates cron schedules in the city's time zone)."""
+    """CRON_JOBS, plus those a setting schedules at a local time (the worker evaluates cron schedules in the
+    city's time zone): the retrain job on the configured weekdays (`[learning]`), the daily backup
+    (`[backup] daily_at`) and the retention job (`[retention] daily_at`)."""
+    scheduled = list(CRON_JOBS)
     learning = settings.learning
-    if not learning.retrain_weekdays:
-        return list(CRON_JOBS)
-    hour, minute = (int(x) for x in learning.retrain_at.split(":"))
-    weekly = cron(
-        retrain.retrain_model,
-        weekday={d - 1 for d in learning.retrain_weekdays},  # arq counts Monday as 0
-        hour={hour},
-        minute={minute},
-        second={0},
-        unique=True,
-        timeout=RETRAIN_TIMEOUT_S,
-        max_tries=1,
-    )
-    return [*CRON_JOBS, weekly]
+    if learning.retrain_weekdays:
+        hour, minute = (int(x) for x in learning.retrain_at.split(":"))
+        weekly = cron(
+            retrain.retrain_model,
+            weekday={d - 1 for d in learning.retrain_weekdays},  # arq counts Monday as 0
+            hour={hour},
+            minute={minute},
+            second={0},
+            unique=True,
+            timeout=RETRAIN_TIMEOUT_S,
+            max_tries=1,
+        )
+        scheduled.append(weekly)
+    for at, job in ((settings.backup.daily_at, backup_job), (settings.retention.daily_at, retention_job)):
+        if at:
+            hour, minute = (int(part) for part in at.split(":"))
+            scheduled.append(cron(job, hour={hour}, minute={minute}, second={0}, unique=True, timeout=6 * 3600))
+    return scheduled

@@ -49,6 +49,21 @@ TICKET = _obj(
     routing={"type": ["object", "null"]},
 )
 
+OBJECT = {"type": "object"}
+IMPORT_JOB = _obj(
+    {
+        "id": {"type": "integer"},
+        "status": {"type": "string", "enum": ["uploading", "queued", "checking", "importing", "done", "failed"]},
+        "file_name": {"type": "string"},
+        "rows_total": NULLABLE_INT,
+        "rows_checked": {"type": "integer"},
+        "rows_done": {"type": "integer"},
+        "rows_written": {"type": "integer"},
+        "rows_existing": {"type": "integer"},
+        "error_count": {"type": "integer"},
+    },
+    errors={"type": "array", "items": {"type": "string"}},
+)
 RESPONSES: dict[str, dict[str, Any]] = {
     "Error": _obj({"error": _obj({"code": {"type": "string"}, "message": {"type": "string"}})}),
     "Ticket": TICKET,
@@ -238,6 +253,17 @@ RESPONSES: dict[str, dict[str, Any]] = {
         recompute={"type": ["object", "null"]},
     ),
     "Recompute": _obj({"recompute": {"type": ["object", "null"]}}),
+    "ImportCreated": _obj({"id": {"type": "integer"}, "chunk_bytes": {"type": "integer"}}),
+    "ImportJob": IMPORT_JOB,
+    "ImportList": _obj({"items": {"type": "array", "items": IMPORT_JOB}}),
+    "BackupList": _obj({"schedule": {"type": "object"}, "items": {"type": "array", "items": {"type": "object"}}}),
+    "RetentionList": _obj(
+        {
+            "periods": {"type": "object"},
+            "labels": {"type": "object"},
+            "items": {"type": "array", "items": {"type": "object"}},
+        }
+    ),
     "KbList": _obj(
         {
             "items": {

@@ -51,6 +51,7 @@ PAGES = (
     Page("/board", "board.html", "督办大屏", frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN})),
     Page("/admin", "admin.html", "系统管理", frozenset({Role.ADMIN})),
     Page("/admin/sla", "admin_sla.html", "时限与日历", frozenset({Role.ADMIN})),
+    Page("/admin/data", "admin_data.html", "数据管理", frozenset({Role.ADMIN})),
     Page(
         "/reports/monthly",
         "report_page.html",

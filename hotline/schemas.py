@@ -167,3 +167,14 @@ class CalendarFileBody(Body):
 class ModelRollback(Body):
     # omitted: back to the version in use before the current one
     version: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z_-]{0,63}$")] | None = None
+
+
+FileName = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^/\\\x00-\x1f]+$")]
+
+
+class ImportUpload(Body):
+    """A file to import, announced before its pieces are sent (PUT /api/imports/{id}/chunk)."""
+
+    file_name: FileName
+    file_size: Annotated[int, Field(ge=1, le=2 * 1024**3)]
+    mapping_name: FileName | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import secrets
 import tomllib
 import types
@@ -170,6 +171,22 @@ class ReportSettings:
     warning_active_hours: float = 24.0
 
 
+@dataclasses.dataclass(frozen=True)
+class BackupSettings:
+    daily_at: str = ""  # HH:MM local time of the scheduled backup; empty: none
+    keep: int = 7
+    dir: str = "var/backups"
+    pg_bin_dir: str = ""  # where pg_dump and pg_restore are, when neither the embedded nor the system ones fit
+
+
+@dataclasses.dataclass(frozen=True)
+class RetentionSettings:
+    caller_years: int = 3
+    pii_reads_months: int = 12
+    login_months: int = 12
+    daily_at: str = "02:30"  # HH:MM local time of the retention job; empty: only by hand
+
+
 SECTIONS: dict[str, type] = {
     "app": AppSettings,
     "web": WebSettings,
@@ -186,6 +203,8 @@ SECTIONS: dict[str, type] = {
     "supervision": SupervisionSettings,
     "report": ReportSettings,
     "learning": LearningSettings,
+    "backup": BackupSettings,
+    "retention": RetentionSettings,
 }
 
 
@@ -206,6 +225,8 @@ class Settings:
     supervision: SupervisionSettings
     report: ReportSettings
     learning: LearningSettings
+    backup: BackupSettings
+    retention: RetentionSettings
     root: Path
     secret_key: str = dataclasses.field(repr=False)
     database_url: str | None = dataclasses.field(default=None, repr=False)
@@ -408,6 +429,9 @@ def _validate(sections: dict[str, object], path: Path) -> None:
     if report.min_sample < 1 or report.warning_min_tickets < 2 or report.warning_window_hours <= 0:
         raise ConfigError(f"{path}: [report] min_sample >= 1, warning_min_tickets >= 2, warning_window_hours > 0")
     _validate_learning(typing.cast(LearningSettings, sections["learning"]), path)
+    _validate_adoption(
+        typing.cast(BackupSettings, sections["backup"]), typing.cast(RetentionSettings, sections["retention"]), path
+    )
     try:
         ZoneInfo(app.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -431,6 +455,20 @@ def _validate_learning(learning: LearningSettings, path: Path) -> None:
     for ok, key, expected in checks:
         if not ok:
             raise ConfigError(f"{path}: [learning] {key} must be {expected}, got {getattr(learning, key)!r}")
+
+
+def _validate_adoption(backup: BackupSettings, retention: RetentionSettings, path: Path) -> None:
+    for key, value in (("[backup] daily_at", backup.daily_at), ("[retention] daily_at", retention.daily_at)):
+        if value and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+            raise ConfigError(f"{path}: {key} must be HH:MM (local time) or empty, got {value!r}")
+    if backup.keep < 1:
+        raise ConfigError(f"{path}: [backup] keep must be at least 1, got {backup.keep!r}")
+    if retention.caller_years < 1 or retention.pii_reads_months < 1:
+        raise ConfigError(f"{path}: [retention] caller_years and pii_reads_months must be at least 1")
+    if retention.login_months < 6:  # 网络安全法 第二十一条: network logs are kept at least six months
+        raise ConfigError(
+            f"{path}: [retention] login_months must be at least 6 (network logs), got {retention.login_months}"
+        )
 
 
 def _development_secret(var_path: Path) -> str:

@@ -8,8 +8,7 @@ because the people who fix the file are the hotline centre's administrators.
 from __future__ import annotations
 
 import csv
-import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,9 +46,13 @@ def level_problem(text: str) -> str:
 
 
 class ImportFailed(Exception):
-    def __init__(self, errors: list[str]):
+    """The file is refused: `errors` are the messages shown (perhaps the first of `count`)."""
+
+    def __init__(self, errors: list[str], count: int | None = None):
         self.errors = errors
-        self.summary = f"{len(errors)} 处错误"
+        self.count = len(errors) if count is None else count
+        shown = f"（只列出前 {len(errors)} 处）" if self.count > len(errors) else ""
+        self.summary = f"{self.count} 处错误{shown}"
         super().__init__(self.summary)
 
 
@@ -64,42 +67,88 @@ class Row:
 
 def read_rows(path: Path) -> list[Row]:
     """Rows of a .csv (UTF-8, with or without BOM) or .xlsx file, keyed by lower-cased header."""
-    if not path.exists():
-        raise ImportFailed([f"找不到文件 {path}"])
-    suffix = path.suffix.lower()
-    table: list[list[object]]
-    if suffix in (".xlsx", ".xlsm"):
-        table = _xlsx_table(path)
-    elif suffix == ".csv":
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            raise ImportFailed(["文件不是 UTF-8 编码；请在 Excel 中另存为“CSV UTF-8”或直接导入 .xlsx"]) from None
-        table = [list(row) for row in csv.reader(io.StringIO(text))]
-    else:
-        raise ImportFailed([f"不支持的文件类型 {suffix or '(无扩展名)'}：请使用 .csv 或 .xlsx"])
-    if not table:
-        raise ImportFailed(["文件是空的"])
-    header = [str(h).strip().lower() for h in table[0]]
     rows = []
-    for number, cells in enumerate(table[1:], start=2):
-        if not any(str(c).strip() for c in cells):
-            continue
-        rows.append(Row(number, {h: str(c) if c is not None else "" for h, c in zip(header, cells, strict=False)}))
-    if len(rows) > MAX_ROWS:
-        raise ImportFailed([f"一次最多导入 {MAX_ROWS} 行，文件有 {len(rows)} 行"])
+    for row in stream_rows(path):
+        rows.append(row)
+        if len(rows) > MAX_ROWS:
+            raise ImportFailed([f"一次最多导入 {MAX_ROWS} 行，文件超过了这个数目"])
     return rows
 
 
-def _xlsx_table(path: Path) -> list[list[object]]:
+def read_header(path: Path) -> list[str]:
+    """The first row, lower-cased: the column names."""
+    cells = stream_cells(path)
+    try:
+        return [str(h).strip().lower() for h in next(cells, [])]
+    finally:
+        cells.close()  # type: ignore[attr-defined]
+
+
+def stream_rows(path: Path) -> Iterator[Row]:
+    """The rows of a .csv or .xlsx file one at a time, keyed by lower-cased header, blank rows skipped;
+    the file is never held in memory whole (openpyxl in read-only mode, csv line by line)."""
+    cells = stream_cells(path)
+    header = [str(h).strip().lower() for h in next(cells, [])]
+    if not header:
+        raise ImportFailed(["文件是空的"])
+    for number, row in enumerate(cells, start=2):
+        if not any(str(c).strip() for c in row):
+            continue
+        yield Row(number, {h: cell_text(c) for h, c in zip(header, row, strict=False)})
+
+
+def cell_text(cell: object) -> str:
+    """A cell as text; Excel keeps whole numbers (a phone number, a count) as floats: 13912345678, not .0."""
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
+
+
+def xlsx_to_csv(source: Path, target: Path) -> Path:
+    """The first sheet as a UTF-8 CSV, row for row (blank rows too, so row numbers stay the same): a large
+    workbook is read once instead of once per pass."""
+    with target.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        for row in stream_cells(source):
+            writer.writerow([cell_text(c) for c in row])
+    return target
+
+
+def stream_cells(path: Path) -> Iterator[list[object]]:
+    """The file's rows as lists of cells, the header included."""
+    if not path.exists():
+        raise ImportFailed([f"找不到文件 {path}"])
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx_cells(path)
+    if suffix == ".csv":
+        return _csv_cells(path)
+    raise ImportFailed([f"不支持的文件类型 {suffix or '(无扩展名)'}：请使用 .csv 或 .xlsx"])
+
+
+def _csv_cells(path: Path) -> Iterator[list[object]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        try:
+            yield from reader
+        except UnicodeDecodeError:
+            raise ImportFailed(["文件不是 UTF-8 编码；请在 Excel 中另存为“CSV UTF-8”或直接导入 .xlsx"]) from None
+        except csv.Error as exc:
+            raise ImportFailed([f"第 {reader.line_num} 行：CSV 格式错误（{exc}）"]) from None
+
+
+def _xlsx_cells(path: Path) -> Iterator[list[object]]:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise ImportFailed([f"无法读取 Excel 文件：{exc}"]) from None
-    sheet = book.worksheets[0]
-    table = [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
-    book.close()
-    return table
+    try:
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            yield ["" if v is None else v for v in row]
+    finally:
+        book.close()
 
 
 def require_columns(rows: list[Row], columns: Iterable[str], path: Path) -> None:

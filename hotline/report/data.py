@@ -13,6 +13,7 @@ from classifier.segment import default_segmenter
 from dispatch.supervision import SupervisionKind
 from dispatch.ticket_types import TicketType
 from hotline.db import custom_plans
+from hotline.ops.retention import caller_key
 from hotline.queries import Q
 from hotline.report import early_warning, misrouting, scores
 from hotline.report.scores import Period, UnitInfo, month_period
@@ -234,6 +235,7 @@ async def _supervised(
         s.repeat_count,
         s.return_count,
         scope,
+        caller_key(settings),
     )
     result = {}
     for kind in SupervisionKind:

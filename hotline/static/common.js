@@ -19,6 +19,7 @@ const EXTRA_ACTIONS = {
   appeal_approved: "申诉通过",
   appeal_rejected: "申诉驳回",
   merged_in: "并入工单",
+  import: "历史工单导入",
 };
 
 export class ApiError extends Error {

@@ -173,8 +173,8 @@ SELECT count(*) FROM score_days WHERE day_start >= $1 AND day_start < $2;
 WITH recent AS (
     SELECT t.id, t.number, t.state, t.lead_unit_id, t.category_code, t.created_at, t.reopen_count,
            t.return_count, left(t.content, 120) AS summary,  -- masked, then cut to 60 (records.summary)
-           count(*) FILTER (WHERE t.caller_phone IS NOT NULL) OVER (
-               PARTITION BY t.caller_phone ORDER BY t.created_at RANGE BETWEEN $4::interval PRECEDING AND CURRENT ROW
+           count(*) FILTER (WHERE c.caller IS NOT NULL) OVER (
+               PARTITION BY c.caller ORDER BY t.created_at RANGE BETWEEN $4::interval PRECEDING AND CURRENT ROW
            ) AS same_caller,
            count(*) OVER (
                PARTITION BY t.category_code, t.place ->> 'community_id' ORDER BY t.created_at
@@ -182,6 +182,11 @@ WITH recent AS (
            ) AS same_place,
            t.place ->> 'community_id' AS community_id
     FROM tickets t
+    -- the caller: a keyed hash of the number ($9 the key), which is what stays of it once retention has
+    -- removed the number (tickets.caller_ref, hotline/ops/retention.py), so old months count the same
+    CROSS JOIN LATERAL (
+        SELECT coalesce(t.caller_ref, sha256($9::bytea || convert_to(t.caller_phone, 'UTF8'))) AS caller
+    ) c
     WHERE t.created_at >= $1::timestamptz - $4::interval AND t.created_at < $2 AND t.state <> 'merged'
       AND ($8::bigint[] IS NULL OR t.lead_unit_id = ANY($8))
 ), late AS (

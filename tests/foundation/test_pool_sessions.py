@@ -1,12 +1,13 @@
 """Pooled connections are released without a reset (hotline/db.py), so no code may leave session
 state on one: no LISTEN, no session advisory locks, no plain SET, no temporary tables or held cursors.
-The migration runner is the exception: it runs on its own connection, never a pooled one."""
+The migration runner and the ticket import's lock are the exceptions: they run on connections of their own,
+never pooled ones."""
 
 import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-OWN_CONNECTION = {"hotline/migrate.py"}
+OWN_CONNECTION = {"hotline/migrate.py", "sql/queries/import_lock.sql"}
 SESSION_STATE = re.compile(
     r"""add_listener|pg_(try_)?advisory_lock|set_config\([^)]*false|CREATE\s+TEMP|WITH\s+HOLD
     |(?-i:\bLISTEN\s|\bPREPARE\s)  # SQL keywords are upper case here; "cannot listen" in a log is not SQL

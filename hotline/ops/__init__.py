@@ -1,0 +1,1 @@
+"""Keeping a city's system running: backups and restores, and the retention of personal data."""

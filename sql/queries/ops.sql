@@ -1,0 +1,45 @@
+-- Backups and restores (hotline/ops/backup.py, restore.py) and the record of their runs.
+
+-- name: backup_server
+SELECT current_database() AS name, current_setting('server_version') AS version,
+       current_setting('server_version_num')::integer / 10000 AS major;
+
+-- name: backup_export_snapshot
+-- in a repeatable-read transaction: pg_dump --snapshot reads exactly what this transaction sees
+SELECT pg_export_snapshot();
+
+-- name: backup_migrations
+SELECT name FROM schema_migrations ORDER BY name;
+
+-- name: backup_ticket_count
+SELECT count(*) FROM tickets;
+
+-- name: backup_run_start
+INSERT INTO backup_runs (trigger, host, path, status, started_at) VALUES ($1, $2, $3, 'running', $4) RETURNING id;
+
+-- name: backup_run_finish
+UPDATE backup_runs SET status = $2, size_bytes = $3, sha256 = $4, error = $5, finished_at = $6 WHERE id = $1;
+
+-- name: backup_run_restored
+-- the run that wrote the archive is in its own dump as 'running': after a restore it is known to have worked
+UPDATE backup_runs SET status = 'done', finished_at = $2 WHERE id = $1 AND status = 'running';
+
+-- name: backup_runs_recent
+SELECT id, trigger, host, path, status, size_bytes, sha256, error, started_at, finished_at
+FROM backup_runs ORDER BY id DESC LIMIT $1;
+
+-- name: restore_public_tables
+-- what "an empty database" means for a restore: no table of ours (nor anyone's) in the public schema
+SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f');
+
+-- name: restore_drop_public_schema
+-- `hotline restore --force`: what is there goes, so the backup comes back exactly
+DROP SCHEMA public CASCADE;
+
+-- name: restore_create_public_schema
+CREATE SCHEMA public;
+
+-- name: restore_summary
+SELECT (SELECT count(*) FROM tickets) AS tickets, (SELECT count(*) FROM units) AS units,
+       (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM ticket_events) AS events;
