@@ -34,7 +34,7 @@ from hotline.api import (
 )
 from hotline.api.common import routes
 from hotline.catalog_cache import CatalogCache
-from hotline.db import create_pool
+from hotline.db import Reads, create_pool
 from hotline.errors import EXCEPTION_HANDLERS
 from hotline.health import healthz
 from hotline.metrics import MetricsMiddleware, metrics_view
@@ -100,6 +100,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
         state.catalogs = CatalogCache()
         state.intake = Intake.from_settings(settings)
         state.pool = await create_pool(settings)
+        state.reads = await Reads.create(settings, state.pool)
         async with state.pool.acquire() as conn:
             await Q.check(conn)
             await seed_from_settings(conn, settings)  # a new database starts on config.toml's SLA rules
@@ -110,6 +111,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
                 yield
             finally:
                 await state.redis.aclose()
+                await state.reads.close()
                 await state.pool.close()
 
     async def board_socket(websocket: WebSocket) -> None:

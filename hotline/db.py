@@ -1,10 +1,14 @@
-"""PostgreSQL connections: one pool per process, JSON codecs, UTC sessions."""
+"""PostgreSQL connections: one pool per process, JSON codecs, UTC sessions; reads that may lag routed to a
+standby when one is configured."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 
@@ -35,11 +39,14 @@ def _server_settings(settings: Settings) -> dict[str, str]:
     }
 
 
-async def create_pool(settings: Settings, *, min_size: int | None = None, max_size: int | None = None) -> asyncpg.Pool:
+async def create_pool(
+    settings: Settings, *, min_size: int | None = None, max_size: int | None = None, url: str | None = None
+) -> asyncpg.Pool:
+    """The pool of the primary, or of the server at `url` (the standby)."""
     assert settings.database_url, "services must be started before the pool"
     pool = await asyncpg.create_pool(
-        settings.database_url,
-        min_size=min_size or settings.database.pool_min,
+        url or settings.database_url,
+        min_size=settings.database.pool_min if min_size is None else min_size,
         max_size=max_size or settings.database.pool_max,
         init=_init_connection,
         reset=_keep_session,
@@ -47,6 +54,108 @@ async def create_pool(settings: Settings, *, min_size: int | None = None, max_si
     )
     assert pool is not None
     return pool
+
+
+# what a standby that is down, restarting or unreachable raises; any other error is a bug and propagates
+STANDBY_FAILURES = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+class Reads:
+    """Where reads that may lag go (reports, rankings, board snapshots): the standby at
+    HOTLINE_DATABASE_REPLICA_URL while it answers and its replay is at most `replica_max_lag_s` behind,
+    otherwise the primary. Without a standby every read goes to the primary.
+
+    The standby's state is looked up at most once a second and shared by all requests of the process, so a
+    standby that is down or far behind costs one probe a second, not one per read. On the standby a read runs
+    in a read-only transaction: code that stores what it computed when it may (the score days) then computes
+    without storing."""
+
+    CHECK_EVERY_S = 1.0
+    PROBE_TIMEOUT_S = 2.0
+
+    def __init__(self, primary: asyncpg.Pool, replica: asyncpg.Pool | None, max_lag_s: float, catch_up_s: float):
+        self.primary = primary
+        self.replica = replica
+        self.max_lag_s = max_lag_s
+        self.catch_up_s = catch_up_s
+        self._checked_at = -float("inf")
+        self._lag_s: float | None = None
+        self._error: str | None = None
+
+    @classmethod
+    async def create(cls, settings: Settings, primary: asyncpg.Pool) -> Reads:
+        replica = None
+        if settings.database_replica_url:
+            # min_size 0: a standby that is down when the process starts must not stop it starting
+            replica = await create_pool(settings, min_size=0, url=settings.database_replica_url)
+        db = settings.database
+        return cls(primary, replica, db.replica_max_lag_s, db.replica_catch_up_s)
+
+    async def close(self) -> None:
+        if self.replica is not None:
+            await self.replica.close()
+
+    async def status(self) -> dict[str, Any]:
+        """For /healthz: the standby's lag and where reads go now."""
+        usable = await self._replica_usable(force=True)
+        return {
+            "ok": usable,
+            "lag_s": None if self._lag_s is None else round(self._lag_s, 3),
+            "max_lag_s": self.max_lag_s,
+            "reads_from": "replica" if usable else "primary",
+            **({"error": self._error} if self._error else {}),
+        }
+
+    @contextlib.asynccontextmanager
+    async def acquire(self, *, current: bool = False) -> AsyncIterator[asyncpg.Connection]:
+        """A connection for reads. `current=True` (board snapshots) asks for every commit made before the call:
+        the standby is used only once it has replayed up to the primary's position, within `replica_catch_up_s`."""
+        async with contextlib.AsyncExitStack() as stack:
+            conn = await self._replica_connection(stack, current)
+            if conn is None:
+                conn = await stack.enter_async_context(self.primary.acquire())
+            yield conn
+
+    async def _replica_connection(self, stack: contextlib.AsyncExitStack, current: bool) -> asyncpg.Connection | None:
+        if self.replica is None or not await self._replica_usable():
+            return None
+        position = await self.primary.fetchval(Q.primary_wal_position) if current else None
+        try:
+            conn = await stack.enter_async_context(self.replica.acquire(timeout=self.PROBE_TIMEOUT_S))
+            if position is not None and not await self._caught_up(conn, position):
+                await stack.aclose()
+                return None
+            await stack.enter_async_context(conn.transaction(readonly=True))
+        except STANDBY_FAILURES as exc:
+            await stack.aclose()
+            self._mark_down(exc)
+            return None
+        return conn
+
+    async def _caught_up(self, conn: asyncpg.Connection, position: str) -> bool:
+        deadline = time.monotonic() + self.catch_up_s
+        while not await conn.fetchval(Q.standby_replayed, position):
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.01)
+        return True
+
+    async def _replica_usable(self, *, force: bool = False) -> bool:
+        if self.replica is None:
+            return False
+        if force or time.monotonic() - self._checked_at >= self.CHECK_EVERY_S:
+            self._checked_at = time.monotonic()
+            try:
+                async with self.replica.acquire(timeout=self.PROBE_TIMEOUT_S) as conn:
+                    lag = await asyncio.wait_for(conn.fetchval(Q.standby_lag_s), self.PROBE_TIMEOUT_S)
+                self._lag_s, self._error = float(lag or 0.0), None
+            except STANDBY_FAILURES as exc:
+                self._mark_down(exc)
+        return self._error is None and self._lag_s is not None and self._lag_s <= self.max_lag_s
+
+    def _mark_down(self, exc: BaseException) -> None:
+        self._checked_at = time.monotonic()
+        self._lag_s, self._error = None, f"{type(exc).__name__}: {exc}"[:300]
 
 
 async def connect(settings: Settings) -> asyncpg.Connection:

@@ -179,7 +179,7 @@ class EmbeddedServices:
         pg_dir = self.var_path / "postgres"
         data = pg_dir / "data"
         pg_dir.mkdir(exist_ok=True)
-        run_as = _postgres_run_as()
+        run_as = postgres_run_as()
         if run_as is not None:
             _check_traversable(pg_dir)
             os.chown(pg_dir, run_as.pw_uid, run_as.pw_gid)
@@ -324,7 +324,7 @@ class EmbeddedServices:
         raise EmbeddedServiceError(f"{what} did not start within {self.timeout_s:.0f} s; see {log_path}")
 
 
-def _postgres_run_as() -> pwd.struct_passwd | None:
+def postgres_run_as() -> pwd.struct_passwd | None:
     if os.geteuid() != 0:
         return None
     try:

@@ -1,4 +1,5 @@
-"""GET /healthz: database, Redis, worker heartbeat and migration state, 503 when something is down."""
+"""GET /healthz: database, Redis, worker heartbeat and migration state, 503 when something is down; the
+standby's lag when one is configured (not a reason for 503: reads fall back to the primary)."""
 
 from __future__ import annotations
 
@@ -51,4 +52,6 @@ async def healthz(request: Request) -> JSONResponse:
     results = await asyncio.gather(*(_timed(c) for c in (database, migrations, redis, worker)))
     checks = dict(zip(names, results, strict=True))
     ok = all(c["ok"] for c in checks.values())
+    if state.reads.replica is not None:
+        checks["replica"] = await state.reads.status()
     return JSONResponse({"status": "ok" if ok else "down", "checks": checks}, status_code=200 if ok else 503)

@@ -42,6 +42,12 @@ class DatabaseSettings:
     pool_min: int = 1
     pool_max: int = 10
     statement_timeout_s: float = 30.0
+    # reads that may lag (reports, rankings, board snapshots) go to the standby at
+    # HOTLINE_DATABASE_REPLICA_URL while its replay is at most this far behind
+    replica_max_lag_s: float = 30.0
+    # how long a board snapshot waits for the standby to replay the newest commits before it reads
+    # the primary instead
+    replica_catch_up_s: float = 0.5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -231,6 +237,7 @@ class Settings:
     secret_key: str = dataclasses.field(repr=False)
     database_url: str | None = dataclasses.field(default=None, repr=False)
     redis_url: str | None = dataclasses.field(default=None, repr=False)
+    database_replica_url: str | None = dataclasses.field(default=None, repr=False)
 
     @property
     def var_path(self) -> Path:
@@ -284,6 +291,7 @@ def load_settings(config_path: Path | str | None = None, environ: Mapping[str, s
         secret_key="",
         database_url=env.get("HOTLINE_DATABASE_URL") or None,
         redis_url=env.get("HOTLINE_REDIS_URL") or None,
+        database_replica_url=env.get("HOTLINE_DATABASE_REPLICA_URL") or None,
     )
     secret = env.get("HOTLINE_SECRET_KEY")
     if app.env == "production":
@@ -379,6 +387,8 @@ def _validate(sections: dict[str, object], path: Path) -> None:
         (1 <= web.port <= 65535, "[web] port", "a port between 1 and 65535", web.port),
         (web.processes >= 1, "[web] processes", "at least 1", web.processes),
         (1 <= db.pool_min <= db.pool_max, "[database] pool_min", "between 1 and pool_max", db.pool_min),
+        (db.replica_max_lag_s > 0, "[database] replica_max_lag_s", "more than 0", db.replica_max_lag_s),
+        (db.replica_catch_up_s >= 0, "[database] replica_catch_up_s", "0 or more", db.replica_catch_up_s),
         (logging_.level in LOG_LEVELS, "[logging] level", f"one of {', '.join(LOG_LEVELS)}", logging_.level),
         (logging_.format in ("console", "json"), "[logging] format", "console or json", logging_.format),
         (

@@ -21,7 +21,7 @@ from realtime.events import Event
 async def board_view(request: Request) -> Response:
     user = await current_user(request)
     state = request.app.state
-    async with state.pool.acquire() as conn:
+    async with state.reads.acquire(current=True) as conn:
         catalog = await state.catalogs.get(conn)
         return ok(await board_snapshot.snapshot(conn, catalog, state.settings, user, now(request)))
 
@@ -33,7 +33,7 @@ async def authenticate_socket(websocket: WebSocket) -> User | None:
 
 def socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
     async def make(user: User) -> dict[str, Any]:
-        async with app.state.pool.acquire() as conn:
+        async with app.state.reads.acquire(current=True) as conn:
             catalog = await app.state.catalogs.get(conn)
             return await board_snapshot.snapshot(conn, catalog, app.state.settings, user, app.state.clock())
 

@@ -28,7 +28,7 @@ async def monthly_report(request: Request) -> Response:
     access.require_report_role(user)
     month = month_param(request)
     state = request.app.state
-    async with state.pool.acquire() as conn:
+    async with state.reads.acquire() as conn:
         scope = access.report_scope(user, await state.catalogs.get(conn))
         return ok(await monthly(conn, state.settings, month, now(request), scope))
 
@@ -44,7 +44,7 @@ async def rankings(request: Request) -> Response:
     if level not in scores.LEVELS:
         raise ApiError(422, "层级应为 district（区）、street（街道）或 department（部门）", code="invalid")
     state = request.app.state
-    async with state.pool.acquire() as conn:
+    async with state.reads.acquire() as conn:
         result = await scores.rankings(conn, period, level, state.settings.report, state.settings.tz, now(request))
     return ok(result)
 
@@ -54,7 +54,7 @@ async def misrouting_report(request: Request) -> Response:
     access.require_report_role(user)
     month = month_param(request)
     state = request.app.state
-    async with state.pool.acquire() as conn:
+    async with state.reads.acquire() as conn:
         scope = access.report_scope(user, await state.catalogs.get(conn))
         return ok(await misrouting.page_data(conn, state.settings, month, scope))
 

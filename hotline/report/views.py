@@ -55,7 +55,7 @@ async def rankings_context(request: Request, user: User) -> dict[str, Any]:
         period = previous_month(state.clock().astimezone(state.settings.tz))
     level = request.query_params.get("level", "district")
     level = level if level in scores.LEVELS else "district"
-    async with state.pool.acquire() as conn:
+    async with state.reads.acquire() as conn:
         data = await scores.rankings(conn, period, level, state.settings.report, state.settings.tz, state.clock())
     return {"rankings": data, "levels": scores.LEVELS}
 
@@ -71,7 +71,7 @@ async def misrouting_context(request: Request, user: User) -> dict[str, Any]:
     if "Q" in month.label:
         month = this_month
     months = [scores.add_months(this_month.first, -i) for i in range(0, 13)]
-    async with state.pool.acquire() as conn:
+    async with state.reads.acquire() as conn:
         scope = access.report_scope(user, await state.catalogs.get(conn))
         data = await misrouting.page_data(conn, state.settings, month, scope)
     return {"m": data, "months": [f"{m:%Y-%m}" for m in months]}
@@ -82,7 +82,7 @@ async def report_document(request: Request) -> Response:
     if user is None:
         return HTMLResponse("<p>请以督办人或管理员身份登录后查看。</p>", status_code=403)
     state = request.app.state
-    async with state.pool.acquire() as conn:
+    async with state.reads.acquire() as conn:
         report = await monthly(conn, state.settings, _month(request), state.clock(), scope)
     return HTMLResponse(render_html(report), headers={"Cache-Control": "no-store"})
 
@@ -92,7 +92,7 @@ async def report_spreadsheet(request: Request) -> Response:
     if user is None:
         return HTMLResponse("<p>请以督办人或管理员身份登录后下载。</p>", status_code=403)
     state = request.app.state
-    async with state.pool.acquire() as conn:
+    async with state.reads.acquire() as conn:
         report = await monthly(conn, state.settings, _month(request), state.clock(), scope)
     buffer = io.BytesIO()
     write_xlsx(report, buffer)

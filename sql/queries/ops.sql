@@ -43,3 +43,21 @@ CREATE SCHEMA public;
 -- name: restore_summary
 SELECT (SELECT count(*) FROM tickets) AS tickets, (SELECT count(*) FROM units) AS units,
        (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM ticket_events) AS events;
+
+-- name: standby_lag_s
+-- How far a standby's replay is behind, in seconds: 0 when it has replayed all it received (an idle
+-- primary sends nothing, and the age of the last replayed commit alone would then grow with no lag).
+-- NULL on a server that is not a standby.
+SELECT CASE
+         WHEN NOT pg_is_in_recovery() THEN NULL
+         WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+         ELSE greatest(0, extract(epoch FROM now() - pg_last_xact_replay_timestamp()))
+       END::float8 AS lag_s
+
+-- name: primary_wal_position
+-- Where the primary's WAL is now: a standby that has replayed this far holds every commit made before.
+SELECT pg_current_wal_lsn()::text AS lsn
+
+-- name: standby_replayed
+-- Whether a standby has replayed up to the given position (text LSN from primary_wal_position).
+SELECT pg_last_wal_replay_lsn() >= $1::text::pg_lsn AS replayed
