@@ -33,6 +33,7 @@ from hotline.api import (
     tickets,
 )
 from hotline.api.common import routes
+from hotline.board_snapshot import SharedSnapshots
 from hotline.catalog_cache import CatalogCache
 from hotline.db import Reads, create_pool
 from hotline.errors import EXCEPTION_HANDLERS
@@ -101,6 +102,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
         state.intake = Intake.from_settings(settings)
         state.pool = await create_pool(settings)
         state.reads = await Reads.create(settings, state.pool)
+        state.board_snapshots = SharedSnapshots()
         async with state.pool.acquire() as conn:
             await Q.check(conn)
             await seed_from_settings(conn, settings)  # a new database starts on config.toml's SLA rules

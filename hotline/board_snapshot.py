@@ -2,11 +2,13 @@
 
 Counts by state and by unit, the clocks closest to their deadline, the four supervised lists
 (重点督办), the latest alerts and the active early warnings (未诉先办). Realtime events then keep the
-page current (realtime/).
+page current (realtime/). Viewers of the same subtree share snapshots (`SharedSnapshots`).
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +19,7 @@ from dispatch.supervision import SupervisionKind
 from hotline import access
 from hotline.auth import User
 from hotline.catalog_cache import Catalog
+from hotline.metrics import BOARD_SNAPSHOTS_ASKED, BOARD_SNAPSHOTS_COMPUTED
 from hotline.queries import Q
 from hotline.report import early_warning
 from hotline.settings import Settings, SupervisionSettings
@@ -81,3 +84,53 @@ async def snapshot(
         "alerts": [_row(r, names) for r in alerts],
         "early_warnings": await early_warning.active(conn, catalog, units, now, settings.report),
     }
+
+
+class SharedSnapshots:
+    """Snapshots computed once for all viewers of one subtree who ask at about the same time.
+
+    A viewer must get a snapshot that started after it asked: its websocket takes the stream position
+    first, and the snapshot has to hold every event up to it. So a request never joins a computation
+    already running; it joins the next one, which starts as soon as the running one ends and serves every
+    viewer of that subtree who asked meanwhile. However many boards of a district connect or refresh
+    during the morning peak, the database computes at most one snapshot of that district at a time."""
+
+    def __init__(self) -> None:
+        self._running: dict[Hashable, asyncio.Future[dict[str, Any]]] = {}
+        self._next: dict[Hashable, asyncio.Future[dict[str, Any]]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def get(self, key: Hashable, compute: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+        BOARD_SNAPSHOTS_ASKED.inc()
+        future = self._next.get(key)
+        if future is None:
+            future = asyncio.get_running_loop().create_future()
+            self._next[key] = future
+            # a task of its own: a viewer who leaves while waiting must not leave the others waiting forever
+            task = asyncio.create_task(self._compute_next(key, future, compute))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await asyncio.shield(future)
+
+    async def _compute_next(
+        self, key: Hashable, future: asyncio.Future[dict[str, Any]], compute: Callable[[], Awaitable[dict[str, Any]]]
+    ) -> None:
+        running = self._running.get(key)
+        if running is not None:
+            await asyncio.wait([running])  # its outcome is not ours; only its end matters
+        del self._next[key]
+        self._running[key] = future
+        try:
+            BOARD_SNAPSHOTS_COMPUTED.inc()
+            future.set_result(await compute())
+        except Exception as exc:
+            future.set_exception(exc)
+        finally:
+            del self._running[key]
+
+
+def sharing_key(user: User, catalog: Catalog) -> Hashable:
+    """Viewers whose snapshots are the same: the same unit (its name and children head the board) and the same
+    visible subtree. Nothing in a snapshot depends on the viewer's role: summaries are masked for everyone."""
+    visible = access.visible_units(user, catalog)
+    return user.unit_id, None if visible is None else frozenset(visible)

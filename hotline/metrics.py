@@ -1,4 +1,4 @@
-"""Prometheus metrics: request counts and latencies per route, served at /metrics."""
+"""Prometheus metrics: request counts and latencies per route, board snapshots asked and computed; at /metrics."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ LATENCY = Histogram(
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+# how many board snapshots viewers asked for, and how many the database computed for them (shared per subtree)
+BOARD_SNAPSHOTS_ASKED = Counter("hotline_board_snapshots_asked_total", "Board snapshots asked for by viewers")
+BOARD_SNAPSHOTS_COMPUTED = Counter("hotline_board_snapshots_computed_total", "Board snapshots computed")
 
 
 class MetricsMiddleware:

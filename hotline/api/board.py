@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from hotline import board_snapshot, schemas
-from hotline.api.common import Endpoint, now, ok
+from hotline.api.common import Endpoint, ok
 from hotline.api.tickets import action
 from hotline.auth import User, current_user, request_token, user_for_token
 from hotline.tickets import supervision
@@ -20,10 +20,7 @@ from realtime.events import Event
 
 async def board_view(request: Request) -> Response:
     user = await current_user(request)
-    state = request.app.state
-    async with state.reads.acquire(current=True) as conn:
-        catalog = await state.catalogs.get(conn)
-        return ok(await board_snapshot.snapshot(conn, catalog, state.settings, user, now(request)))
+    return ok(await shared_snapshot(request.app, user))
 
 
 async def authenticate_socket(websocket: WebSocket) -> User | None:
@@ -31,11 +28,22 @@ async def authenticate_socket(websocket: WebSocket) -> User | None:
     return await user_for_token(state.pool, request_token(websocket), state.clock())
 
 
+async def shared_snapshot(app: Any, user: User) -> dict[str, Any]:
+    """The board as it is now, computed once for the viewers of the same subtree asking together."""
+    state = app.state
+
+    async def compute() -> dict[str, Any]:
+        async with state.reads.acquire(current=True) as conn:
+            return await board_snapshot.snapshot(conn, catalog, state.settings, user, state.clock())
+
+    async with state.pool.acquire() as conn:
+        catalog = await state.catalogs.get(conn)
+    return await state.board_snapshots.get(board_snapshot.sharing_key(user, catalog), compute)
+
+
 def socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
     async def make(user: User) -> dict[str, Any]:
-        async with app.state.reads.acquire(current=True) as conn:
-            catalog = await app.state.catalogs.get(conn)
-            return await board_snapshot.snapshot(conn, catalog, app.state.settings, user, app.state.clock())
+        return await shared_snapshot(app, user)
 
     return make
 
