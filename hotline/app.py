@@ -32,11 +32,13 @@ from hotline.api import (
     sla_rules,
     tickets,
 )
-from hotline.api.common import routes
+from hotline.api.common import MAX_BODY_BYTES, routes
 from hotline.catalog_cache import CatalogCache
 from hotline.db import create_pool
 from hotline.errors import EXCEPTION_HANDLERS
+from hotline.guard.bodies import BodyLimit
 from hotline.health import healthz
+from hotline.imports.jobs import CHUNK_BYTES
 from hotline.metrics import MetricsMiddleware, metrics_view
 from hotline.openapi import build_spec
 from hotline.queries import Q
@@ -74,6 +76,8 @@ API_ENDPOINTS = [
     *imports.ENDPOINTS,
     *operations.ENDPOINTS,
 ]
+# Bodies larger than the JSON limit: one piece of an import upload; Open311's form is held tighter.
+BODY_LIMITS = {"/api/imports/": CHUNK_BYTES, open311.PREFIX + "/": open311.BODY_MAX_BYTES}
 templates = Jinja2Templates(directory=HERE / "templates")
 
 
@@ -133,7 +137,10 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
             *pages.PAGE_ROUTES,
             Mount("/static", PageAssets(directory=HERE / "static"), name="static"),
         ],
-        middleware=[Middleware(MetricsMiddleware)],
+        middleware=[
+            Middleware(MetricsMiddleware),
+            Middleware(BodyLimit, default=MAX_BODY_BYTES, prefixes=BODY_LIMITS),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )
