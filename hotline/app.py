@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import anyio
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -28,6 +29,7 @@ from hotline.api import (
     privacy,
     reference,
     reports,
+    security,
     session,
     sla_rules,
     tickets,
@@ -71,6 +73,7 @@ API_ENDPOINTS = [
     *board.ENDPOINTS,
     *reports.ENDPOINTS,
     *privacy.ENDPOINTS,
+    *security.ENDPOINTS,
     *sla_rules.ENDPOINTS,
     *models.ENDPOINTS,
     *imports.ENDPOINTS,
@@ -103,6 +106,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
         state.clock = clock
         state.catalogs = CatalogCache()
         state.intake = Intake.from_settings(settings)
+        state.hashing = anyio.CapacityLimiter(settings.auth.hash_threads)  # password checks, off the loop
         state.pool = await create_pool(settings)
         async with state.pool.acquire() as conn:
             await Q.check(conn)

@@ -122,6 +122,26 @@ RESPONSES: dict[str, dict[str, Any]] = {
             "next_offset": NULLABLE_INT,
         }
     ),
+    "LoginEvents": _obj(
+        {
+            "items": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "id": {"type": "integer"},
+                        "at": {"type": "string", "format": "date-time"},
+                        "username": {"type": "string"},
+                        "display_name": NULLABLE_STRING,
+                        "address": {"type": "string"},
+                        "kind": {"type": "string", "enum": ["session", "api"]},
+                        "outcome": {"type": "string", "enum": ["ok", "bad_credentials", "inactive", "limited"]},
+                        "outcome_label": {"type": "string"},
+                    }
+                ),
+            },
+            "next_offset": NULLABLE_INT,
+        }
+    ),
     "Suggestions": _obj(
         {
             "analysis": {"type": "object"},
@@ -348,6 +368,7 @@ def _response(status: int, schema_name: str | None) -> dict[str, Any]:
         413: "内容过大",
         415: "格式不支持",
         422: "输入有误",
+        429: "请求过于频繁（Retry-After 给出等待秒数）",
     }.get(status, "")
     return {
         "description": description,

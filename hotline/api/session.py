@@ -8,12 +8,15 @@ from starlette.responses import Response
 from hotline import auth, schemas
 from hotline.api.common import Endpoint, now, ok, parse_body
 from hotline.errors import ApiError
+from hotline.guard import logins
 
 
 async def login(request: Request) -> Response:
     body = await parse_body(request, schemas.Login)
+    address = request.client.host if request.client else "unknown"
+    attempt = logins.Attempt(body.username, body.password, body.kind, address, now(request))
+    token, user = await logins.sign_in(request.app.state, attempt)
     async with request.app.state.pool.acquire() as conn:
-        token, user = await auth.login(conn, body.username, body.password, body.kind, now(request))
         catalog = await request.app.state.catalogs.get(conn)
     response = ok({"token": token, "user": auth.user_json(user, catalog.tree.unit(user.unit_id).name)})
     if body.kind == "session":
@@ -55,7 +58,7 @@ ENDPOINTS = [
         "auth",
         schemas.Login,
         "Login",
-        (200, 401, 422),
+        (200, 401, 422, 429),
         public=True,
     ),
     Endpoint("POST", "/api/auth/logout", logout, "退出登录", "auth", None, "Ok", (200, 401)),
