@@ -142,6 +142,21 @@ RESPONSES: dict[str, dict[str, Any]] = {
             "next_offset": NULLABLE_INT,
         }
     ),
+    "Open311Client": _obj(
+        {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "key_hint": {"type": "string"},
+            "acts_as": {"type": "string"},
+            "created_by": {"type": "string"},
+            "active": {"type": "boolean"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "revoked_at": NULLABLE_STRING,
+            "last_used_at": NULLABLE_STRING,
+        },
+        key={"type": "string", "description": "only in the answer that created it"},
+    ),
+    "Open311Clients": _list_of("Open311Client"),
     "Suggestions": _obj(
         {
             "analysis": {"type": "object"},

@@ -178,3 +178,11 @@ class ImportUpload(Body):
     file_name: FileName
     file_size: Annotated[int, Field(ge=1, le=2 * 1024**3)]
     mapping_name: FileName | None = None
+
+
+class Open311ClientNew(Body):
+    """An Open311 API client key to create: a name people recognise, and the hotline-centre operator whose
+    intake the client's requests are recorded as."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    acts_as: Annotated[str, StringConstraints(min_length=2, max_length=64)]

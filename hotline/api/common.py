@@ -59,6 +59,8 @@ FIELD_LABELS = {
     "date": "日期",
     "filename": "文件名",
     "content_base64": "文件内容",
+    "name": "名称",
+    "acts_as": "受理账号",
 }
 
 

@@ -1,5 +1,6 @@
-// 安全 (admin): the record of sign-in attempts, filtered and paged.
-import { api, h, clear, toast, fmtDateTime, $ } from "./common.js";
+// 安全 (admin): the record of sign-in attempts, filtered and paged; Open311 client keys (create, shown once;
+// revoke).
+import { api, h, clear, toast, run, fmtDateTime, $ } from "./common.js";
 
 const PAGE = 50;
 let offset = 0;
@@ -39,4 +40,35 @@ $("#login-filter").addEventListener("submit", (event) => {
 $("#logins-prev").addEventListener("click", () => loadLogins(Math.max(0, offset - PAGE)));
 $("#logins-next").addEventListener("click", () => loadLogins(offset + PAGE));
 
+async function loadKeys() {
+  const data = await api("GET", "/api/admin/open311-clients");
+  clear($("#open311-clients tbody"), data.items.length ? data.items.map((c) => h("tr", { dataset: { client: c.id } },
+    h("td", { text: c.name }),
+    h("td", { class: "mono", text: c.key_hint }),
+    h("td", { class: "mono", text: c.acts_as }),
+    h("td", { text: `${fmtDateTime(c.created_at)}（${c.created_by}）` }),
+    h("td", { text: c.last_used_at ? fmtDateTime(c.last_used_at) : "—" }),
+    h("td", { class: c.active ? "" : "muted", text: c.active ? "有效" : `已吊销 ${fmtDateTime(c.revoked_at)}` }),
+    h("td", {}, c.active ? h("button", { type: "button", class: "small revoke", text: "吊销",
+      onclick: async (event) => {
+        if (await run(event.currentTarget, () => api("POST", `/api/admin/open311-clients/${c.id}/revoke`), `已吊销 ${c.name}`)) {
+          await loadKeys();
+        }
+      } }) : ""))) :
+    h("tr", {}, h("td", { colspan: 7, class: "muted", text: "还没有密钥" })));
+}
+
+$("#key-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const body = { name: form.elements.namedItem("name").value.trim(), acts_as: form.elements.namedItem("acts_as").value.trim() };
+  const created = await run(form.querySelector("button[type=submit]"), () => api("POST", "/api/admin/open311-clients", body));
+  if (!created) return;
+  $("#key-value").textContent = created.key;
+  $("#key-once").hidden = false;
+  form.elements.namedItem("name").value = "";
+  await loadKeys();
+});
+
 loadLogins(0).catch((err) => toast(err.message, "error"));
+loadKeys().catch((err) => toast(err.message, "error"));

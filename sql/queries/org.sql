@@ -36,3 +36,6 @@ DELETE FROM auth_tokens WHERE token_hash = $1 RETURNING 1;
 SELECT u.id, u.username, u.display_name, u.role, u.unit_id
 FROM auth_tokens t JOIN users u ON u.id = t.user_id
 WHERE t.token_hash = $1 AND t.expires_at > $2 AND u.active;
+
+-- name: user_password_hash
+SELECT password_hash FROM users WHERE username = $1;
