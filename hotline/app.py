@@ -38,7 +38,9 @@ from hotline.api.common import MAX_BODY_BYTES, routes
 from hotline.catalog_cache import CatalogCache
 from hotline.db import create_pool
 from hotline.errors import EXCEPTION_HANDLERS
+from hotline.guard import production
 from hotline.guard.bodies import BodyLimit
+from hotline.guard.browsers import BrowserDefences, origin_allowed
 from hotline.health import healthz
 from hotline.imports.jobs import CHUNK_BYTES
 from hotline.metrics import MetricsMiddleware, metrics_view
@@ -110,24 +112,34 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
         state.pool = await create_pool(settings)
         async with state.pool.acquire() as conn:
             await Q.check(conn)
+            if not settings.is_development:
+                await production.check(conn)  # no demo accounts or demo password on a city's network
             await seed_from_settings(conn, settings)  # a new database starts on config.toml's SLA rules
         state.redis = connect_queue(settings)
         async with Hub(state.redis) as hub:
             state.hub = hub
+            state.board_endpoint = websocket_route(
+                hub,
+                board.authenticate_socket,
+                board.socket_snapshot(app),
+                board.socket_filter(app),
+                revalidate_s=settings.web.board_revalidate_s,
+                max_per_principal=settings.web.board_connections_per_user,
+                principal_key=lambda user: user.id,
+            )
             try:
                 yield
             finally:
                 await state.redis.aclose()
                 await state.pool.close()
 
+    trusted_origins = frozenset(o.rstrip("/") for o in settings.web.trusted_origins)
+
     async def board_socket(websocket: WebSocket) -> None:
-        endpoint = websocket_route(
-            websocket.app.state.hub,
-            board.authenticate_socket,
-            board.socket_snapshot(websocket.app),
-            board.socket_filter(websocket.app),
-        )
-        await endpoint(websocket)
+        if "origin" in websocket.headers and not origin_allowed(websocket.headers, trusted_origins):
+            await websocket.close(1008)  # before the handshake completes: another site's page gets a 403
+            return
+        await websocket.app.state.board_endpoint(websocket)
 
     return Starlette(
         routes=[
@@ -143,6 +155,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
         ],
         middleware=[
             Middleware(MetricsMiddleware),
+            Middleware(BrowserDefences, trusted_origins=settings.web.trusted_origins),
             Middleware(BodyLimit, default=MAX_BODY_BYTES, prefixes=BODY_LIMITS),
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

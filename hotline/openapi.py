@@ -183,7 +183,10 @@ RESPONSES: dict[str, dict[str, Any]] = {
             "unit_id": {"type": "integer"},
         }
     ),
-    "Login": _obj({"token": {"type": "string"}, "user": {"$ref": "#/components/schemas/User"}}),
+    "Login": _obj(
+        {"user": {"$ref": "#/components/schemas/User"}},
+        token={"type": "string", "description": "kind api only: a session lives in the HttpOnly cookie alone"},
+    ),
     "Ok": _obj({"ok": {"type": "boolean"}}),
     "Board": _obj(
         {

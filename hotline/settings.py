@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import json
 import os
 import re
@@ -419,6 +420,13 @@ def _validate(sections: dict[str, object], path: Path) -> None:
         (web.board_connections_per_user >= 1, "[web] board_connections_per_user", "at least 1",
          web.board_connections_per_user)
     )  # fmt: skip
+    for network in web.metrics_networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"{path}: [web] metrics_networks: {network!r} is not a network, e.g. 10.0.0.0/8"
+            ) from None
     checks.append((web.board_revalidate_s > 0, "[web] board_revalidate_s", "greater than 0", web.board_revalidate_s))
     checks.append(
         (

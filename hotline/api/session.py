@@ -18,16 +18,18 @@ async def login(request: Request) -> Response:
     token, user = await logins.sign_in(request.app.state, attempt)
     async with request.app.state.pool.acquire() as conn:
         catalog = await request.app.state.catalogs.get(conn)
-    response = ok({"token": token, "user": auth.user_json(user, catalog.tree.unit(user.unit_id).name)})
-    if body.kind == "session":
-        response.set_cookie(
-            auth.SESSION_COOKIE,
-            token,
-            max_age=int(auth.SESSION_LIFETIME.total_seconds()),
-            httponly=True,
-            samesite="lax",
-            secure=request.url.scheme == "https",
-        )
+    who = auth.user_json(user, catalog.tree.unit(user.unit_id).name)
+    if body.kind == "api":
+        return ok({"token": token, "user": who})
+    response = ok({"user": who})  # the session lives in the HttpOnly cookie alone, out of scripts' reach
+    response.set_cookie(
+        auth.SESSION_COOKIE,
+        token,
+        max_age=int(auth.SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.auth.secure_cookie or request.url.scheme == "https",
+    )
     return response
 
 

@@ -49,3 +49,9 @@ RETURNING c.id, u.id AS user_id, u.username, u.display_name, u.role, u.unit_id;
 
 -- name: open311_actor_candidate
 SELECT id, username, display_name, role, unit_id, active FROM users WHERE username = $1;
+
+-- name: users_named
+SELECT username FROM users WHERE username = ANY($1::text[]) ORDER BY username;
+
+-- name: active_admin_hashes
+SELECT username, password_hash FROM users WHERE role = 'admin' AND active ORDER BY username;
