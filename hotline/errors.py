@@ -64,7 +64,9 @@ async def handle_api_error(request: Request, exc: Exception) -> Response:
 async def handle_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code, message = _DEFAULT_MESSAGES.get(exc.status_code, ("error", "请求失败"))
-    return error_response(exc.status_code, code, message)
+    response = error_response(exc.status_code, code, message)
+    response.headers.update(exc.headers or {})  # a 405's Allow (RFC 9110)
+    return response
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:

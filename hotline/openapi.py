@@ -313,6 +313,23 @@ RESPONSES: dict[str, dict[str, Any]] = {
 }
 
 
+# PostgreSQL text cannot hold U+0000, so bodies with it are refused (api/common.py has_nul): the schema says so
+NO_NUL = r"^[^\x00]*$"
+
+
+def _no_nul(schema: Any) -> Any:
+    """Every free-text string of a request body published with NO_NUL (one with a pattern, format or choices
+    already excludes it)."""
+    if isinstance(schema, list):
+        return [_no_nul(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    walked = {key: _no_nul(value) for key, value in schema.items()}
+    if walked.get("type") == "string" and not {"pattern", "format", "enum", "const"} & set(walked):
+        walked["pattern"] = NO_NUL
+    return walked
+
+
 def build_spec(endpoints: list[Endpoint]) -> dict[str, Any]:
     schemas: dict[str, Any] = dict(RESPONSES)
     paths: dict[str, dict[str, Any]] = {}
@@ -337,7 +354,7 @@ def build_spec(endpoints: list[Endpoint]) -> dict[str, Any]:
         if parameters:
             operation["parameters"] = parameters
         if e.body is not None:
-            schema = e.body.model_json_schema(ref_template="#/components/schemas/{model}")
+            schema = _no_nul(e.body.model_json_schema(ref_template="#/components/schemas/{model}"))
             schemas.update(schema.pop("$defs", {}))
             schemas[e.body.__name__] = schema
             operation["requestBody"] = {

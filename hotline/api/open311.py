@@ -237,6 +237,10 @@ def _datetime(text: str | None, name: str) -> datetime | None:
     return value
 
 
+async def requests(request: Request) -> Response:
+    return await (post_request(request) if request.method == "POST" else list_requests(request))
+
+
 def _request_json(tx: Context, row: Any, public: bool) -> dict[str, Any]:
     """A ticket as a service request; `public`: read without a key, so no address either (it may be a home)."""
     category = tx.catalog.categories.get(row["category_code"] or "")
@@ -265,7 +269,6 @@ def _request_json(tx: Context, row: Any, public: bool) -> dict[str, Any]:
 ROUTES = [
     Route(f"{PREFIX}/services.json", _errors(services), methods=["GET"]),
     Route(f"{PREFIX}/services/{{code}}.json", _errors(service_definition), methods=["GET"]),
-    Route(f"{PREFIX}/requests.json", _errors(list_requests), methods=["GET"]),
-    Route(f"{PREFIX}/requests.json", _errors(post_request), methods=["POST"]),
+    Route(f"{PREFIX}/requests.json", _errors(requests), methods=["GET", "POST"]),  # one route: a 405 allows both
     Route(f"{PREFIX}/requests/{{number}}.json", _errors(get_request), methods=["GET"]),
 ]

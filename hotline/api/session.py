@@ -38,7 +38,8 @@ async def logout(request: Request) -> Response:
     if token is None:
         raise ApiError(401)
     async with request.app.state.pool.acquire() as conn:
-        await auth.logout(conn, token)
+        if not await auth.logout(conn, token):
+            raise ApiError(401, "登录已失效或令牌无效", code="unauthenticated")
     response = ok({"ok": True})
     response.delete_cookie(auth.SESSION_COOKIE)
     return response
