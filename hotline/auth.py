@@ -62,7 +62,7 @@ class LoginRefused(ApiError):
 
 
 async def login(
-    conn: asyncpg.Connection,
+    pool: asyncpg.Pool,
     username: str,
     password: str,
     kind: str,
@@ -70,8 +70,9 @@ async def login(
     hashing: anyio.CapacityLimiter,
 ) -> tuple[str, User]:
     """Check the password in one of `hashing`'s threads (argon2 takes tens of milliseconds of CPU: on the
-    event loop a flood of logins would stall every other request), then issue a token."""
-    row = await conn.fetchrow(Q.user_by_username, username)
+    event loop a flood of logins would stall every other request), then issue a token. No database connection
+    is held while a password is checked or waits for its thread: a flood must not take the pool from readers."""
+    row = await pool.fetchrow(Q.user_by_username, username)
     # verify against a dummy hash when the user is unknown, so timing does not reveal which usernames exist
     stored = row["password_hash"] if row else None
     valid = await anyio.to_thread.run_sync(_verify, stored, password, limiter=hashing)
@@ -81,7 +82,7 @@ async def login(
         raise LoginRefused("inactive")
     token = secrets.token_urlsafe(32)
     lifetime = SESSION_LIFETIME if kind == "session" else API_TOKEN_LIFETIME
-    await conn.execute(Q.insert_token, _digest(token), row["id"], kind, now, now + lifetime)
+    await pool.execute(Q.insert_token, _digest(token), row["id"], kind, now, now + lifetime)
     return token, User.from_row(row)
 
 

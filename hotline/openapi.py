@@ -404,6 +404,7 @@ def _response(status: int, schema_name: str | None) -> dict[str, Any]:
         415: "格式不支持",
         422: "输入有误",
         429: "请求过于频繁（Retry-After 给出等待秒数）",
+        503: "服务繁忙，请稍后再试",
     }.get(status, "")
     return {
         "description": description,

@@ -61,7 +61,7 @@ ENDPOINTS = [
         "auth",
         schemas.Login,
         "Login",
-        (200, 401, 422, 429),
+        (200, 401, 422, 429, 503),
         public=True,
     ),
     Endpoint("POST", "/api/auth/logout", logout, "退出登录", "auth", None, "Ok", (200, 401)),

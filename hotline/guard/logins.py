@@ -14,6 +14,9 @@ from hotline.errors import ApiError
 from hotline.guard.login_limits import FailedLogins
 from hotline.queries import Q
 
+# Logins waiting for a hashing thread, per thread, before more are turned away at once (503): a flood from
+# many addresses, which the per-address limit does not stop, then cannot pile up requests without bound.
+QUEUE_PER_THREAD = 16
 OUTCOMES = {
     "ok": "成功",
     "bad_credentials": "用户名或密码错误",
@@ -44,11 +47,13 @@ async def sign_in(state: Any, attempt: Attempt) -> tuple[str, auth.User]:
             headers={"Retry-After": str(wait)},
             retry_after_s=wait,
         )
+    hashing = state.hashing.statistics()
+    if hashing.tasks_waiting >= QUEUE_PER_THREAD * hashing.total_tokens:
+        raise ApiError(503, "登录的人太多，请稍后再试", code="busy", headers={"Retry-After": "5"})
     try:
-        async with state.pool.acquire() as conn:
-            token, user = await auth.login(
-                conn, attempt.username, attempt.password, attempt.kind, attempt.at, state.hashing
-            )
+        token, user = await auth.login(
+            state.pool, attempt.username, attempt.password, attempt.kind, attempt.at, state.hashing
+        )
     except auth.LoginRefused as refused:
         await limits.failed(attempt.username, attempt.address)
         await _record(state.pool, attempt, refused.outcome)
