@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import anyio
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -28,16 +29,21 @@ from hotline.api import (
     privacy,
     reference,
     reports,
+    security,
     session,
     sla_rules,
     tickets,
 )
-from hotline.api.common import routes
+from hotline.api.common import MAX_BODY_BYTES, routes
 from hotline.board_snapshot import SharedSnapshots
 from hotline.catalog_cache import CatalogCache
 from hotline.db import Reads, create_pool
 from hotline.errors import EXCEPTION_HANDLERS
+from hotline.guard import production
+from hotline.guard.bodies import BodyLimit
+from hotline.guard.browsers import BrowserDefences, origin_allowed
 from hotline.health import healthz
+from hotline.imports.jobs import CHUNK_BYTES
 from hotline.metrics import MetricsMiddleware, metrics_view
 from hotline.openapi import build_spec
 from hotline.queries import Q
@@ -70,11 +76,14 @@ API_ENDPOINTS = [
     *board.ENDPOINTS,
     *reports.ENDPOINTS,
     *privacy.ENDPOINTS,
+    *security.ENDPOINTS,
     *sla_rules.ENDPOINTS,
     *models.ENDPOINTS,
     *imports.ENDPOINTS,
     *operations.ENDPOINTS,
 ]
+# Bodies larger than the JSON limit: one piece of an import upload; Open311's form is held tighter.
+BODY_LIMITS = {"/api/imports/": CHUNK_BYTES, open311.PREFIX + "/": open311.BODY_MAX_BYTES}
 templates = Jinja2Templates(directory=HERE / "templates")
 
 
@@ -100,15 +109,27 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
         state.clock = clock
         state.catalogs = CatalogCache()
         state.intake = Intake.from_settings(settings)
+        state.hashing = anyio.CapacityLimiter(settings.auth.hash_threads)  # password checks, off the loop
         state.pool = await create_pool(settings)
         state.reads = await Reads.create(settings, state.pool)
         state.board_snapshots = SharedSnapshots()
         async with state.pool.acquire() as conn:
             await Q.check(conn)
+            if not settings.is_development:
+                await production.check(conn)  # no demo accounts or demo password on a city's network
             await seed_from_settings(conn, settings)  # a new database starts on config.toml's SLA rules
         state.redis = connect_queue(settings)
         async with Hub(state.redis) as hub:
             state.hub = hub
+            state.board_endpoint = websocket_route(
+                hub,
+                board.authenticate_socket,
+                board.socket_snapshot(app),
+                board.socket_filter(app),
+                revalidate_s=settings.web.board_revalidate_s,
+                max_per_principal=settings.web.board_connections_per_user,
+                principal_key=lambda user: user.id,
+            )
             try:
                 yield
             finally:
@@ -116,14 +137,13 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
                 await state.reads.close()
                 await state.pool.close()
 
+    trusted_origins = frozenset(o.rstrip("/") for o in settings.web.trusted_origins)
+
     async def board_socket(websocket: WebSocket) -> None:
-        endpoint = websocket_route(
-            websocket.app.state.hub,
-            board.authenticate_socket,
-            board.socket_snapshot(websocket.app),
-            board.socket_filter(websocket.app),
-        )
-        await endpoint(websocket)
+        if "origin" in websocket.headers and not origin_allowed(websocket.headers, trusted_origins):
+            await websocket.close(1008)  # before the handshake completes: another site's page gets a 403
+            return
+        await websocket.app.state.board_endpoint(websocket)
 
     return Starlette(
         routes=[
@@ -137,7 +157,11 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
             *pages.PAGE_ROUTES,
             Mount("/static", PageAssets(directory=HERE / "static"), name="static"),
         ],
-        middleware=[Middleware(MetricsMiddleware)],
+        middleware=[
+            Middleware(MetricsMiddleware),
+            Middleware(BrowserDefences, trusted_origins=settings.web.trusted_origins),
+            Middleware(BodyLimit, default=MAX_BODY_BYTES, prefixes=BODY_LIMITS),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import anyio
 import asyncpg
 from starlette.requests import HTTPConnection
 
@@ -51,27 +52,68 @@ def _digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-async def login(conn: asyncpg.Connection, username: str, password: str, kind: str, now: datetime) -> tuple[str, User]:
-    row = await conn.fetchrow(Q.user_by_username, username)
+class LoginRefused(ApiError):
+    """Wrong username or password, or an inactive account: the same answer to the client, the outcome for
+    the sign-in record."""
+
+    def __init__(self, outcome: str):
+        super().__init__(401, "用户名或密码不正确", code="bad_credentials")
+        self.outcome = outcome
+
+
+async def login(
+    pool: asyncpg.Pool,
+    username: str,
+    password: str,
+    kind: str,
+    now: datetime,
+    hashing: anyio.CapacityLimiter,
+) -> tuple[str, User]:
+    """Check the password in one of `hashing`'s threads (argon2 takes tens of milliseconds of CPU: on the
+    event loop a flood of logins would stall every other request), then issue a token. No database connection
+    is held while a password is checked or waits for its thread: a flood must not take the pool from readers."""
+    row = await pool.fetchrow(Q.user_by_username, username)
     # verify against a dummy hash when the user is unknown, so timing does not reveal which usernames exist
-    valid = verify_password(row["password_hash"] if row else _dummy_hash(), password)
-    if row is None or not valid or not row["active"]:
-        raise ApiError(401, "用户名或密码不正确", code="bad_credentials")
+    stored = row["password_hash"] if row else None
+    valid = await anyio.to_thread.run_sync(_verify, stored, password, limiter=hashing)
+    if row is None or not valid:
+        raise LoginRefused("bad_credentials")
+    if not row["active"]:
+        raise LoginRefused("inactive")
     token = secrets.token_urlsafe(32)
     lifetime = SESSION_LIFETIME if kind == "session" else API_TOKEN_LIFETIME
-    await conn.execute(Q.insert_token, _digest(token), row["id"], kind, now, now + lifetime)
+    await pool.execute(Q.insert_token, _digest(token), row["id"], kind, now, now + lifetime)
     return token, User.from_row(row)
 
 
-async def logout(conn: asyncpg.Connection, token: str) -> None:
-    await conn.execute(Q.delete_token, _digest(token))
+async def logout(conn: asyncpg.Connection, token: str) -> bool:
+    """End the token's session; False when there was no such token."""
+    return bool(await conn.fetchval(Q.delete_token, _digest(token)))
+
+
+async def revoke_user_tokens(conn: asyncpg.Connection, user_id: int) -> int:
+    """Every session and API token of the user ends now: call it when a user is deactivated or their password
+    changes. Open board sockets notice at their next check ([web] board_revalidate_s). The count revoked."""
+    return int(await conn.fetchval(Q.revoke_user_tokens, user_id))
 
 
 def request_token(connection: HTTPConnection) -> str | None:
+    """The bearer token or the session cookie. A token in the query string counts only on the websocket
+    (browsers cannot set headers there); elsewhere it would end up in logs, histories and Referer headers."""
     header = connection.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip() or None
-    return connection.cookies.get(SESSION_COOKIE) or connection.query_params.get("token")
+    if cookie := connection.cookies.get(SESSION_COOKIE):
+        return cookie
+    return connection.query_params.get("token") if connection.scope["type"] == "websocket" else None
+
+
+def uses_cookie(connection: HTTPConnection) -> bool:
+    """The request is authenticated by the session cookie (a browser sends it by itself: the Origin check's
+    concern), not by a bearer header."""
+    return not connection.headers.get("authorization", "").lower().startswith("bearer ") and bool(
+        connection.cookies.get(SESSION_COOKIE)
+    )
 
 
 async def user_for_token(pool: asyncpg.Pool, token: str | None, now: datetime) -> User | None:
@@ -94,6 +136,10 @@ async def current_user(connection: HTTPConnection) -> User:
     if user is None:
         raise ApiError(401)
     return user
+
+
+def _verify(stored: str | None, password: str) -> bool:
+    return verify_password(stored or _dummy_hash(), password)
 
 
 @functools.cache

@@ -20,6 +20,7 @@ _DEFAULT_MESSAGES = {
     405: ("method_not_allowed", "不支持该请求方法"),
     409: ("conflict", "该记录已被他人修改，请刷新后重试"),
     413: ("too_large", "提交的内容过大"),
+    429: ("too_many_requests", "请求过于频繁，请稍后再试"),
     415: ("unsupported_media_type", "请以 JSON 格式提交"),
     422: ("invalid", "提交的内容有误"),
     500: ("internal", "系统内部错误，请稍后重试"),
@@ -28,9 +29,18 @@ _DEFAULT_MESSAGES = {
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str | None = None, *, code: str | None = None, **details: Any):
+    def __init__(
+        self,
+        status: int,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+        **details: Any,
+    ):
         default_code, default_message = _DEFAULT_MESSAGES.get(status, ("error", "请求失败"))
         self.status = status
+        self.headers = headers or {}  # e.g. Retry-After on a 429
         self.code = code or default_code
         self.message = message or default_message
         self.details = details
@@ -46,13 +56,17 @@ def error_response(status: int, code: str, message: str, details: dict[str, Any]
 
 async def handle_api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.code, exc.message, exc.details)
+    response = error_response(exc.status, exc.code, exc.message, exc.details)
+    response.headers.update(exc.headers)
+    return response
 
 
 async def handle_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code, message = _DEFAULT_MESSAGES.get(exc.status_code, ("error", "请求失败"))
-    return error_response(exc.status_code, code, message)
+    response = error_response(exc.status_code, code, message)
+    response.headers.update(exc.headers or {})  # a 405's Allow (RFC 9110)
+    return response
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:

@@ -3,11 +3,33 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 import structlog
 
 from hotline.settings import LoggingSettings
+
+# a query string's values: `?token=abc&x=1` logs as `?token=…&x=…`
+_QUERY_VALUE = re.compile(r"=[^&\s\"]*")
+
+
+def redact_query(text: str) -> str:
+    path, mark, query = text.partition("?")
+    return path + mark + _QUERY_VALUE.sub("=…", query) if mark else text
+
+
+class RedactQueryStrings(logging.Filter):
+    """uvicorn logs each request's path with its query string (the access log, and websocket handshakes at
+    INFO): the board socket carries its token there, and any query may carry personal data. Keep the names,
+    drop the values."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("uvicorn") and isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_query(arg) if isinstance(arg, str) and arg.startswith("/") else arg for arg in record.args
+            )
+        return True
 
 
 def configure_logging(settings: LoggingSettings, process: str) -> None:
@@ -36,6 +58,7 @@ def configure_logging(settings: LoggingSettings, process: str) -> None:
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
         )
     )
+    handler.addFilter(RedactQueryStrings())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.level)

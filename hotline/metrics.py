@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import time
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -60,4 +62,21 @@ def _route_template(scope: Scope) -> str:
 
 
 async def metrics_view(request: Request) -> Response:
+    """Only for the monitoring system: with HOTLINE_METRICS_TOKEN set, requests carrying it; otherwise clients
+    in [web] metrics_networks (loopback by default)."""
+    settings = request.app.state.settings
+    if settings.metrics_token:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), settings.metrics_token.encode()):
+            return Response("需要监控令牌（Authorization: Bearer）\n", status_code=401, media_type="text/plain")
+    elif not _in_networks(request.client.host if request.client else "", settings.web.metrics_networks):
+        return Response("监控指标只对内部网络开放\n", status_code=403, media_type="text/plain")
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _in_networks(host: str, networks: list[str]) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(n, strict=False) for n in networks)

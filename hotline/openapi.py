@@ -122,6 +122,41 @@ RESPONSES: dict[str, dict[str, Any]] = {
             "next_offset": NULLABLE_INT,
         }
     ),
+    "LoginEvents": _obj(
+        {
+            "items": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "id": {"type": "integer"},
+                        "at": {"type": "string", "format": "date-time"},
+                        "username": {"type": "string"},
+                        "display_name": NULLABLE_STRING,
+                        "address": {"type": "string"},
+                        "kind": {"type": "string", "enum": ["session", "api"]},
+                        "outcome": {"type": "string", "enum": ["ok", "bad_credentials", "inactive", "limited"]},
+                        "outcome_label": {"type": "string"},
+                    }
+                ),
+            },
+            "next_offset": NULLABLE_INT,
+        }
+    ),
+    "Open311Client": _obj(
+        {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "key_hint": {"type": "string"},
+            "acts_as": {"type": "string"},
+            "created_by": {"type": "string"},
+            "active": {"type": "boolean"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "revoked_at": NULLABLE_STRING,
+            "last_used_at": NULLABLE_STRING,
+        },
+        key={"type": "string", "description": "only in the answer that created it"},
+    ),
+    "Open311Clients": _list_of("Open311Client"),
     "Suggestions": _obj(
         {
             "analysis": {"type": "object"},
@@ -148,7 +183,10 @@ RESPONSES: dict[str, dict[str, Any]] = {
             "unit_id": {"type": "integer"},
         }
     ),
-    "Login": _obj({"token": {"type": "string"}, "user": {"$ref": "#/components/schemas/User"}}),
+    "Login": _obj(
+        {"user": {"$ref": "#/components/schemas/User"}},
+        token={"type": "string", "description": "kind api only: a session lives in the HttpOnly cookie alone"},
+    ),
     "Ok": _obj({"ok": {"type": "boolean"}}),
     "Board": _obj(
         {
@@ -275,6 +313,23 @@ RESPONSES: dict[str, dict[str, Any]] = {
 }
 
 
+# PostgreSQL text cannot hold U+0000, so bodies with it are refused (api/common.py has_nul): the schema says so
+NO_NUL = r"^[^\x00]*$"
+
+
+def _no_nul(schema: Any) -> Any:
+    """Every free-text string of a request body published with NO_NUL (one with a pattern, format or choices
+    already excludes it)."""
+    if isinstance(schema, list):
+        return [_no_nul(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    walked = {key: _no_nul(value) for key, value in schema.items()}
+    if walked.get("type") == "string" and not {"pattern", "format", "enum", "const"} & set(walked):
+        walked["pattern"] = NO_NUL
+    return walked
+
+
 def build_spec(endpoints: list[Endpoint]) -> dict[str, Any]:
     schemas: dict[str, Any] = dict(RESPONSES)
     paths: dict[str, dict[str, Any]] = {}
@@ -299,7 +354,7 @@ def build_spec(endpoints: list[Endpoint]) -> dict[str, Any]:
         if parameters:
             operation["parameters"] = parameters
         if e.body is not None:
-            schema = e.body.model_json_schema(ref_template="#/components/schemas/{model}")
+            schema = _no_nul(e.body.model_json_schema(ref_template="#/components/schemas/{model}"))
             schemas.update(schema.pop("$defs", {}))
             schemas[e.body.__name__] = schema
             operation["requestBody"] = {
@@ -348,6 +403,8 @@ def _response(status: int, schema_name: str | None) -> dict[str, Any]:
         413: "内容过大",
         415: "格式不支持",
         422: "输入有误",
+        429: "请求过于频繁（Retry-After 给出等待秒数）",
+        503: "服务繁忙，请稍后再试",
     }.get(status, "")
     return {
         "description": description,

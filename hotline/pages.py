@@ -52,6 +52,7 @@ PAGES = (
     Page("/admin", "admin.html", "系统管理", frozenset({Role.ADMIN})),
     Page("/admin/sla", "admin_sla.html", "时限与日历", frozenset({Role.ADMIN})),
     Page("/admin/data", "admin_data.html", "数据管理", frozenset({Role.ADMIN})),
+    Page("/admin/security", "admin_security.html", "安全", frozenset({Role.ADMIN})),
     Page(
         "/reports/monthly",
         "report_page.html",

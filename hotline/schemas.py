@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{5,8})$"
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -14,6 +14,8 @@ TicketTypeValue = Literal["consultation", "help_request", "complaint", "report",
 
 
 class Body(BaseModel):
+    """Booleans are StrictBool throughout: JSON's true and false, not 0, 1 or "yes" (what the schema says)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -28,7 +30,7 @@ class IntakeDraft(Body):
     address: Annotated[str, StringConstraints(max_length=300)] = ""
     caller_phone: Annotated[str, StringConstraints(pattern=PHONE_PATTERN)] | None = None
     category_code: Annotated[str, StringConstraints(max_length=32)] | None = None
-    is_complex: bool | None = None
+    is_complex: StrictBool | None = None
 
 
 class NewTicket(Body):
@@ -40,11 +42,11 @@ class NewTicket(Body):
     caller_name: Annotated[str, StringConstraints(max_length=50)] | None = None
     category_code: Annotated[str, StringConstraints(max_length=32)] | None = None
     urgency: Literal["normal", "urgent"] = "normal"
-    confidential: bool | None = Field(
+    confidential: StrictBool | None = Field(
         None, description="保密: the caller's name, number and address kept from every unit; omitted: 举报 tickets are"
     )
-    is_complex: bool | None = Field(None, description="the operator's judgement; omitted: predicted")
-    close_on_spot: bool = Field(False, description="直接办结: answered from the knowledge base during the call")
+    is_complex: StrictBool | None = Field(None, description="the operator's judgement; omitted: predicted")
+    close_on_spot: StrictBool = Field(False, description="直接办结: answered from the knowledge base during the call")
     kb_entry_id: Annotated[int, Field(ge=1, le=2**62)] | None = None
     answer: Text | None = None
     merge_into: Annotated[int, Field(ge=1, le=2**62)] | None = Field(
@@ -65,7 +67,7 @@ class ReasonOnly(Body):
 
 
 class Decision(Body):
-    approve: bool
+    approve: StrictBool
     note: Text = ""
 
 
@@ -93,8 +95,8 @@ class Completion(Body):
 
 
 class Callback(Body):
-    reached: bool = True
-    resolved: bool | None = None
+    reached: StrictBool = True
+    resolved: StrictBool | None = None
     satisfaction: Literal["satisfied", "basically_satisfied", "dissatisfied"] | None = None
     note: Text = ""
 
@@ -156,7 +158,7 @@ class CalendarDayBody(Body):
         description="normal: remove the mark (the weekday rule applies)"
     )
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
-    replace: bool = Field(False, description="replace a mark of the other kind on the same date")
+    replace: StrictBool = Field(False, description="replace a mark of the other kind on the same date")
 
 
 class CalendarFileBody(Body):
@@ -178,3 +180,11 @@ class ImportUpload(Body):
     file_name: FileName
     file_size: Annotated[int, Field(ge=1, le=2 * 1024**3)]
     mapping_name: FileName | None = None
+
+
+class Open311ClientNew(Body):
+    """An Open311 API client key to create: a name people recognise, and the hotline-centre operator whose
+    intake the client's requests are recorded as."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    acts_as: Annotated[str, StringConstraints(min_length=2, max_length=64)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import json
 import os
 import re
@@ -35,6 +36,12 @@ class WebSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     processes: int = 1
+    # browsers' Origins accepted besides the request's own host (cookie-authenticated writes, the board socket)
+    trusted_origins: list[str] = dataclasses.field(default_factory=list)
+    # /metrics answers these networks; with HOTLINE_METRICS_TOKEN set it also (and only then) takes the token
+    metrics_networks: list[str] = dataclasses.field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
+    board_connections_per_user: int = 5
+    board_revalidate_s: float = 30.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +66,17 @@ class RedisSettings:
 class AuthSettings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
+    hash_threads: int = 2
+    failed_logins_per_user: int = 10
+    failed_logins_per_address: int = 50
+    failed_login_window_s: int = 900
+    secure_cookie: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Open311Settings:
+    public_read: bool = True
+    key_requests_per_minute: int = 120
 
 
 # argon2id needs 8 KiB per lane (hotline.passwords uses 4); production must not go below OWASP's minimum
@@ -211,6 +229,7 @@ SECTIONS: dict[str, type] = {
     "learning": LearningSettings,
     "backup": BackupSettings,
     "retention": RetentionSettings,
+    "open311": Open311Settings,
 }
 
 
@@ -233,11 +252,13 @@ class Settings:
     learning: LearningSettings
     backup: BackupSettings
     retention: RetentionSettings
+    open311: Open311Settings
     root: Path
     secret_key: str = dataclasses.field(repr=False)
     database_url: str | None = dataclasses.field(default=None, repr=False)
     redis_url: str | None = dataclasses.field(default=None, repr=False)
     database_replica_url: str | None = dataclasses.field(default=None, repr=False)
+    metrics_token: str | None = dataclasses.field(default=None, repr=False)
 
     @property
     def var_path(self) -> Path:
@@ -292,6 +313,7 @@ def load_settings(config_path: Path | str | None = None, environ: Mapping[str, s
         database_url=env.get("HOTLINE_DATABASE_URL") or None,
         redis_url=env.get("HOTLINE_REDIS_URL") or None,
         database_replica_url=env.get("HOTLINE_DATABASE_REPLICA_URL") or None,
+        metrics_token=env.get("HOTLINE_METRICS_TOKEN") or None,
     )
     secret = env.get("HOTLINE_SECRET_KEY")
     if app.env == "production":
@@ -402,6 +424,20 @@ def _validate(sections: dict[str, object], path: Path) -> None:
     ]
     auth = typing.cast(AuthSettings, sections["auth"])
     checks.append((auth.argon2_time_cost >= 1, "[auth] argon2_time_cost", "at least 1", auth.argon2_time_cost))
+    for key in ("hash_threads", "failed_logins_per_user", "failed_logins_per_address", "failed_login_window_s"):
+        checks.append((getattr(auth, key) >= 1, f"[auth] {key}", "at least 1", getattr(auth, key)))
+    checks.append(
+        (web.board_connections_per_user >= 1, "[web] board_connections_per_user", "at least 1",
+         web.board_connections_per_user)
+    )  # fmt: skip
+    for network in web.metrics_networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"{path}: [web] metrics_networks: {network!r} is not a network, e.g. 10.0.0.0/8"
+            ) from None
+    checks.append((web.board_revalidate_s > 0, "[web] board_revalidate_s", "greater than 0", web.board_revalidate_s))
     checks.append(
         (
             auth.argon2_memory_kib >= ARGON2_MIN_MEMORY_KIB,

@@ -19,7 +19,8 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Final, TypeVar
 
 from redis.exceptions import RedisError
@@ -30,7 +31,8 @@ from realtime.hub import DROPPED_SLOW, Hub, Subscription
 
 log = logging.getLogger(__name__)
 
-CLOSE_UNAUTHENTICATED: Final = 4401
+CLOSE_UNAUTHENTICATED: Final = 4401  # also: the session expired, ended or was revoked while open
+CLOSE_TOO_MANY: Final = 4408  # the principal already holds its maximum of sockets (retry later)
 CLOSE_TOO_SLOW: Final = 4429  # the client fell a queue behind; it should resume
 CLOSE_STREAM_RESET: Final = 4410  # Redis lost events; the client should resume (and get a snapshot)
 CLOSE_INTERNAL: Final = 1011
@@ -50,15 +52,23 @@ def websocket_route(
     *,
     heartbeat_s: float = 25.0,
     close_timeout_s: float = 5.0,
+    revalidate_s: float | None = None,
+    max_per_principal: int | None = None,
+    principal_key: Callable[[P], Hashable] = id,
 ) -> Callable[[WebSocket], Awaitable[None]]:
     """A websocket endpoint for `WebSocketRoute(path, websocket_route(...))`.
 
-    `authenticate(websocket)` returns the principal, or None to close with 4401;
+    `authenticate(websocket)` returns the principal, or None to close with 4401; with `revalidate_s` it is
+    asked again that often while the socket is open, and None then closes it with 4401 too (an expired or
+    revoked session does not keep a board open). `max_per_principal` caps the open sockets of one principal
+    (as `principal_key` names it) in this endpoint: one more is closed with 4408;
     `snapshot(principal)` returns the board's current data; `accepts(principal, event)` says
     whether the event belongs to the principal's subtree (it runs once per event and
     connection in the hub's reader, so keep it cheap and free of I/O). A ping goes out after
     `heartbeat_s` without any other frame.
     """
+
+    open_sockets: Counter[Hashable] = Counter()
 
     async def board_socket(websocket: WebSocket) -> None:
         principal = await authenticate(websocket)
@@ -69,11 +79,27 @@ def websocket_route(
         if not hub.ready:
             await websocket.close(CLOSE_TRY_AGAIN)
             return
+        key = principal_key(principal)
+        if max_per_principal is not None and open_sockets[key] >= max_per_principal:
+            await websocket.close(CLOSE_TOO_MANY)
+            return
+        open_sockets[key] += 1
+        try:
+            await _serve(websocket, principal)
+        finally:
+            open_sockets[key] -= 1
+            if not open_sockets[key]:
+                del open_sockets[key]
+
+    async def _serve(websocket: WebSocket, principal: P) -> None:
 
         def concerns(event: Event) -> bool:
             return accepts(principal, event)
 
-        session = _Session(websocket, hub, heartbeat_s)
+        async def valid() -> bool:
+            return await authenticate(websocket) is not None
+
+        session = _Session(websocket, hub, heartbeat_s, (valid, revalidate_s) if revalidate_s else None)
         subscription = hub.subscribe(concerns)
         try:
             watermark = await session.start(
@@ -94,7 +120,9 @@ def websocket_route(
             return
         finally:
             hub.unsubscribe(subscription)
-        if subscription.dropped is not None:
+        if session.expired:
+            await session.close(CLOSE_UNAUTHENTICATED, close_timeout_s)
+        elif subscription.dropped is not None:
             code = CLOSE_TOO_SLOW if subscription.dropped == DROPPED_SLOW else CLOSE_STREAM_RESET
             await session.close(code, close_timeout_s)
 
@@ -104,10 +132,18 @@ def websocket_route(
 class _Session:
     """One connection's sending side (serialised by a lock) and its two loops."""
 
-    def __init__(self, websocket: WebSocket, hub: Hub, heartbeat_s: float):
+    def __init__(
+        self,
+        websocket: WebSocket,
+        hub: Hub,
+        heartbeat_s: float,
+        revalidation: tuple[Callable[[], Awaitable[bool]], float] | None = None,
+    ):
         self.websocket = websocket
         self.hub = hub
         self.heartbeat_s = heartbeat_s
+        self.revalidation = revalidation
+        self.expired = False  # the principal stopped being valid while the socket was open
         self._lock = asyncio.Lock()
 
     async def send(self, text: str) -> None:
@@ -155,16 +191,28 @@ class _Session:
         """Forward queued events and answer the client until either side stops."""
         pump = asyncio.create_task(self._pump(subscription, watermark))
         listen = asyncio.create_task(self._listen())
+        tasks = {pump, listen}
+        if self.revalidation is not None:
+            tasks.add(asyncio.create_task(self._revalidate(*self.revalidation)))
         subscription.on_drop(pump.cancel)
         try:
-            await asyncio.wait({pump, listen}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            pump.cancel()
-            listen.cancel()
-            results = await asyncio.gather(pump, listen, return_exceptions=True)
+            for task in tasks:
+                task.cancel()
+            results = await asyncio.gather(*tasks, return_exceptions=True)
         for result in results:
             if isinstance(result, Exception) and not isinstance(result, _GONE):
                 raise result
+
+    async def _revalidate(self, valid: Callable[[], Awaitable[bool]], every_s: float) -> None:
+        """Returns (ending the session) once the principal is no longer valid; a busy board sends no pings, so
+        this runs on its own clock rather than on the heartbeat."""
+        while True:
+            await asyncio.sleep(every_s)
+            if not await valid():
+                self.expired = True
+                return
 
     async def _pump(self, subscription: Subscription, watermark: IdKey) -> None:
         queue = subscription.queue

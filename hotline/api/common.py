@@ -4,6 +4,7 @@ body parsing with Chinese validation messages, and the per-request context."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -59,6 +60,8 @@ FIELD_LABELS = {
     "date": "日期",
     "filename": "文件名",
     "content_base64": "文件内容",
+    "name": "名称",
+    "acts_as": "受理账号",
 }
 
 
@@ -77,17 +80,49 @@ class Endpoint:
 
 
 def routes(endpoints: list[Endpoint]) -> list[Route]:
-    by_path: dict[str, dict[str, Handler]] = {}
+    by_path: dict[str, dict[str, Endpoint]] = {}
     for e in endpoints:
-        by_path.setdefault(e.path, {})[e.method] = e.handler
+        by_path.setdefault(e.path, {})[e.method] = e
     return [_route(path, handlers) for path, handlers in by_path.items()]
 
 
-def _route(path: str, handlers: dict[str, Handler]) -> Route:
+def _route(path: str, endpoints: dict[str, Endpoint]) -> Route:
     async def dispatch(request: Request) -> Response:
-        return await handlers[request.method](request)
+        endpoint = endpoints["GET" if request.method == "HEAD" else request.method]
+        check_query(request, endpoint.query)
+        return await endpoint.handler(request)
 
-    return Route(path, dispatch, methods=list(handlers))
+    return Route(path, dispatch, methods=list(endpoints))
+
+
+def check_query(request: Request, declared: tuple[tuple[str, dict[str, Any]], ...]) -> None:
+    """The query parameters as /openapi.json publishes them (type, length, pattern, range, choices), or a 422
+    naming the first one that is not."""
+    for name, schema in declared:
+        raw = request.query_params.get(name)
+        if raw is None:
+            continue
+        if problem := _query_problem(name, raw, schema):
+            raise ApiError(422, problem, code="invalid")
+
+
+def _query_problem(name: str, raw: str, schema: dict[str, Any]) -> str | None:
+    if schema.get("type") == "integer":
+        try:
+            value = int(raw)
+        except ValueError:
+            return f"{name} 应为整数"
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if (low is not None and value < low) or (high is not None and value > high):
+            return f"{name} 应在 {low}–{high} 之间"
+        return None
+    if "maxLength" in schema and len(raw) > schema["maxLength"]:
+        return f"{name} 过长（最多 {schema['maxLength']} 个字符）"
+    if "enum" in schema and raw not in schema["enum"]:
+        return f"{name} 取值无效，可选：{'、'.join(map(str, schema['enum']))}"
+    if "pattern" in schema and not re.search(schema["pattern"], raw):
+        return f"{name} 格式不正确"
+    return None
 
 
 async def parse_body(request: Request, model: type[ModelT]) -> ModelT:

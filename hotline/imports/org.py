@@ -6,8 +6,9 @@ import re
 
 import asyncpg
 
+from hotline.auth import revoke_user_tokens
 from hotline.imports.rows import FALSE_INPUTS, LEVEL_INPUTS, TRUE_INPUTS, ImportFailed, Row, level_problem
-from hotline.passwords import hash_password
+from hotline.passwords import hash_password, verify_password
 from hotline.queries import Q
 from hotline.roles import ROLE_INPUTS
 
@@ -122,5 +123,8 @@ async def import_users(conn: asyncpg.Connection, rows: list[Row]) -> int:
         raise ImportFailed(errors)
     async with conn.transaction():
         for username, display, role, unit_id, password in parsed:
-            await conn.execute(Q.insert_user, username, display, role, unit_id, hash_password(password))
+            old_hash = await conn.fetchval(Q.user_password_hash, username)
+            user_id = await conn.fetchval(Q.insert_user, username, display, role, unit_id, hash_password(password))
+            if old_hash is not None and not verify_password(old_hash, password):
+                await revoke_user_tokens(conn, user_id)  # a new password ends the sessions of the old one
     return len(parsed)

@@ -4,7 +4,8 @@
   stays (reports, rankings and the training export keep counting it); a keyed hash of the number
   (`caller_ref`, see `caller_key`) stands in for it, so the report still recognises the same caller's
   repeat tickets (重复诉求) of that month without anyone being able to read the number back.
-- Records of reads of personal data (pii_reads) older than pii_reads_months go.
+- Records of reads of personal data (pii_reads) older than pii_reads_months go, and records of sign-ins
+  (login_events) older than login_months.
 - Sessions and API tokens that have expired go.
 
 A dry run counts what would go and changes nothing. Every run, dry or not, is recorded in retention_runs
@@ -33,6 +34,7 @@ BATCH = 5000
 KINDS = {
     "callers": "来电人号码和姓名（工单办结已超过保存期限）",
     "pii_reads": "个人信息查阅记录",
+    "logins": "登录记录",
     "tokens": "已过期的登录会话和令牌",
 }
 
@@ -63,6 +65,7 @@ class Cutoffs:
 
     callers: datetime
     pii_reads: datetime
+    logins: datetime
     tokens: datetime
 
     @classmethod
@@ -70,6 +73,7 @@ class Cutoffs:
         return cls(
             callers=months_before(as_of, 12 * periods.caller_years),
             pii_reads=months_before(as_of, periods.pii_reads_months),
+            logins=months_before(as_of, periods.login_months),
             tokens=as_of,
         )
 
@@ -96,7 +100,7 @@ async def run_retention(
 
 
 async def _count(conn: asyncpg.Connection, cutoffs: Cutoffs) -> dict[str, int]:
-    row = await conn.fetchrow(Q.retention_counts, cutoffs.callers, cutoffs.pii_reads, cutoffs.tokens)
+    row = await conn.fetchrow(Q.retention_counts, cutoffs.callers, cutoffs.pii_reads, cutoffs.tokens, cutoffs.logins)
     return dict(row)
 
 
@@ -105,6 +109,7 @@ async def _remove(conn: asyncpg.Connection, cutoffs: Cutoffs, key: bytes) -> dic
     for kind, query, args in (
         ("callers", Q.retention_clear_callers, (cutoffs.callers, key, BATCH)),
         ("pii_reads", Q.retention_delete_pii_reads, (cutoffs.pii_reads, BATCH)),
+        ("logins", Q.retention_delete_login_events, (cutoffs.logins, BATCH)),
         ("tokens", Q.retention_delete_expired_tokens, (cutoffs.tokens, BATCH)),
     ):
         while True:

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from hotline import access
 from hotline.auth import User, session_user
+from hotline.guard.browsers import FRAMED_BY_US
 from hotline.report import misrouting, scores
 from hotline.report.data import monthly, previous_month
 from hotline.report.render import render_html
@@ -84,7 +85,7 @@ async def report_document(request: Request) -> Response:
     state = request.app.state
     async with state.reads.acquire() as conn:
         report = await monthly(conn, state.settings, _month(request), state.clock(), scope)
-    return HTMLResponse(render_html(report), headers={"Cache-Control": "no-store"})
+    return HTMLResponse(render_html(report), headers={**FRAMED_BY_US, "Cache-Control": "no-store"})
 
 
 async def report_spreadsheet(request: Request) -> Response:

@@ -30,9 +30,12 @@ SELECT id, username, display_name, role, unit_id, password_hash, active FROM use
 INSERT INTO auth_tokens (token_hash, user_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5);
 
 -- name: delete_token
-DELETE FROM auth_tokens WHERE token_hash = $1;
+DELETE FROM auth_tokens WHERE token_hash = $1 RETURNING 1;
 
 -- name: user_by_token
 SELECT u.id, u.username, u.display_name, u.role, u.unit_id
 FROM auth_tokens t JOIN users u ON u.id = t.user_id
 WHERE t.token_hash = $1 AND t.expires_at > $2 AND u.active;
+
+-- name: user_password_hash
+SELECT password_hash FROM users WHERE username = $1;

@@ -10,7 +10,8 @@ closed_at < $1 AND closed_at IS NOT NULL AND (caller_phone IS NOT NULL OR caller
 -- name: retention_counts
 SELECT (SELECT count(*) FROM tickets WHERE {{callers_past_period}}) AS callers,
        (SELECT count(*) FROM pii_reads WHERE at < $2) AS pii_reads,
-       (SELECT count(*) FROM auth_tokens WHERE expires_at < $3) AS tokens;
+       (SELECT count(*) FROM auth_tokens WHERE expires_at < $3) AS tokens,
+       (SELECT count(*) FROM login_events WHERE at < $4) AS logins;
 
 -- name: retention_clear_callers
 -- the number and name go; a keyed hash of the number ($2 the key) stays, for the report's repeat callers
@@ -32,6 +33,12 @@ SELECT set_config('hotline.retention', 'purge', true);
 -- name: retention_delete_pii_reads
 WITH due AS (SELECT id FROM pii_reads WHERE at < $1 ORDER BY at LIMIT $2), gone AS (
     DELETE FROM pii_reads p USING due WHERE p.id = due.id RETURNING 1
+)
+SELECT count(*) FROM gone;
+
+-- name: retention_delete_login_events
+WITH due AS (SELECT id FROM login_events WHERE at < $1 ORDER BY at LIMIT $2), gone AS (
+    DELETE FROM login_events e USING due WHERE e.id = due.id RETURNING 1
 )
 SELECT count(*) FROM gone;
 

@@ -69,6 +69,10 @@ async def test_only_what_is_past_its_period_goes_and_the_reports_do_not_change(
             "INSERT INTO pii_reads (user_id, ticket_id, at, fields) VALUES ($1, $2, $3, '{caller_phone}')",
             handler, ids["RT1"], local(at),
         )  # fmt: skip
+        await pool.execute(
+            "INSERT INTO login_events (at, username, address, kind, outcome) VALUES ($1, 'x', '10.0.0.9', 'api', 'ok')",
+            local(at),
+        )  # sign-ins: kept [retention] login_months (12), like the reads
     for expires in ("2028-03-19 23:59", "2028-03-20 00:01"):  # one token expired at `now`, one not yet
         await pool.execute(
             "INSERT INTO auth_tokens (token_hash, user_id, kind, expires_at) VALUES ($1, $2, 'api', $3)",
@@ -78,6 +82,8 @@ async def test_only_what_is_past_its_period_goes_and_the_reports_do_not_change(
     # RT3 is a repeat only as A's third call (the place repeats are the noise calls from 柳岸花园)
     assert "RT3" in {item["number"] for item in before["supervised"]["repeat"]["items"]}
     expired = await pool.fetchval("SELECT count(*) FROM auth_tokens WHERE expires_at < $1", local("2028-03-20 00:00"))
+    old_logins = await pool.fetchval("SELECT count(*) FROM login_events WHERE at < $1", local("2027-03-20 00:00"))
+    assert old_logins >= 1  # the one inserted, and the test's own sign-ins today
     people = "SELECT number, caller_phone, caller_name, caller_ref FROM tickets ORDER BY number"
     untouched = [tuple(r) for r in await pool.fetch(people)]
 
@@ -87,6 +93,7 @@ async def test_only_what_is_past_its_period_goes_and_the_reports_do_not_change(
     assert "将删除来电人号码和姓名（工单办结已超过保存期限）：4" in dry.stdout
     assert "将删除个人信息查阅记录：1" in dry.stdout
     assert f"将删除已过期的登录会话和令牌：{expired}" in dry.stdout
+    assert f"将删除登录记录：{old_logins}" in dry.stdout
     assert [tuple(r) for r in await pool.fetch(people)] == untouched
     assert await pool.fetchval("SELECT count(*) FROM pii_reads") == 2
 
@@ -102,6 +109,7 @@ async def test_only_what_is_past_its_period_goes_and_the_reports_do_not_change(
         "RT3": CALLER_A, "RT5": "13611110003", "RT6": "13611110004",
     }  # fmt: skip
     assert await pool.fetchval("SELECT at FROM pii_reads") == local("2027-03-20 12:00")
+    assert await pool.fetchval("SELECT array_agg(at) FROM login_events") == [local("2027-03-20 12:00")]
     assert await pool.fetchval("SELECT count(*) FROM auth_tokens WHERE expires_at < $1", local("2028-03-20")) == 0
     assert await pool.fetchval("SELECT count(*) FROM auth_tokens") == 1
     runs = await pool.fetch("SELECT dry_run, status, counts FROM retention_runs ORDER BY id")

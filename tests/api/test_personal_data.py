@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import httpx
 
-from tests.support.api import Login, ok
+from tests.support.api import Login, ok, open311_key
 from tests.support.calls import NOISE_CALL
 
 MOBILE, ID_NUMBER, LANDLINE = "13912345678", "430102199003071234", "0731-84567890"
@@ -255,7 +255,7 @@ async def test_open311_asks_for_confidentiality_and_never_returns_a_confidential
 ) -> None:
     """A city app (Open311, the centre's key) may ask for 保密; reading back shows no address for it, and numbers in
     descriptions and addresses masked; a department handler then sees no caller."""
-    key = (await login("operator")).headers["Authorization"].removeprefix("Bearer ")
+    key = await open311_key(str(http.base_url).rstrip("/"))
     form = {
         "api_key": key,
         "service_code": "WAGES",

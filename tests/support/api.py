@@ -30,3 +30,10 @@ def ok(response: httpx.Response, status: int = 200) -> dict:
 
 # the `login` fixture: `await login(username)` or `await login(username, base)`
 Login = Callable[..., Awaitable[httpx.AsyncClient]]
+
+
+async def open311_key(base: str, acts_as: str = "operator", name: str = "市民 App") -> str:
+    """A new Open311 client key, created by the city's admin, whose requests are taken in as `acts_as`."""
+    async with await api_client(base, "admin") as admin:
+        created = ok(await admin.post("/api/admin/open311-clients", json={"name": name, "acts_as": acts_as}), 201)
+    return str(created["key"])

@@ -61,6 +61,15 @@ def start_process(args: list[str], env: dict[str, str]) -> subprocess.Popen[byte
     return subprocess.Popen([sys.executable, "-m", "hotline", *args], env=env, cwd=ROOT, start_new_session=True)
 
 
+def start_logged_process(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Like `start_process`, with its output (logs included) written to `log`."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "hotline", *args], env=env, cwd=ROOT, start_new_session=True, stdout=out,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+
 def stop_process(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.terminate()

@@ -1,0 +1,62 @@
+"""Failed sign-ins counted in Redis, per username and per client address, in fixed windows.
+
+Past either limit the login is refused with the seconds until the window ends, before the password is
+checked (so a flood costs no hashing). Unknown usernames count like known ones, so the limit says nothing
+about which accounts exist. A successful sign-in clears its username's counter, not its address's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from hotline.settings import Settings
+
+
+@dataclass(frozen=True)
+class FailedLogins:
+    redis: Redis
+    prefix: str  # the deployment's queue name: cities sharing one Redis keep their counters apart
+    per_user: int
+    per_address: int
+    window_s: int
+
+    @classmethod
+    def of(cls, redis: Redis, settings: Settings) -> FailedLogins:
+        auth = settings.auth
+        return cls(
+            redis,
+            f"{settings.redis.queue_name}:login-failures",
+            auth.failed_logins_per_user,
+            auth.failed_logins_per_address,
+            auth.failed_login_window_s,
+        )
+
+    def _keys(self, username: str, address: str) -> tuple[str, str]:
+        return f"{self.prefix}:user:{username.lower()}", f"{self.prefix}:address:{address}"
+
+    async def wait_s(self, username: str, address: str) -> int:
+        """Seconds this username or address must wait before trying again; 0: it may try now."""
+        user_key, address_key = self._keys(username, address)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in (user_key, address_key):
+                pipe.get(key)
+                pipe.ttl(key)
+            user_n, user_ttl, address_n, address_ttl = await pipe.execute()
+        waits = [
+            max(int(ttl), 1)
+            for count, ttl, limit in ((user_n, user_ttl, self.per_user), (address_n, address_ttl, self.per_address))
+            if count is not None and int(count) >= limit
+        ]
+        return max(waits, default=0)
+
+    async def failed(self, username: str, address: str) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in self._keys(username, address):
+                pipe.incr(key)
+                pipe.expire(key, self.window_s, nx=True)
+            await pipe.execute()
+
+    async def succeeded(self, username: str) -> None:
+        await self.redis.delete(self._keys(username, "")[0])
