@@ -41,7 +41,7 @@ from hotline.health import healthz
 from hotline.metrics import MetricsMiddleware, metrics_view
 from hotline.openapi import build_spec
 from hotline.queries import Q
-from hotline.queue import connect_queue
+from hotline.queue import connect_queue, connect_reader
 from hotline.settings import Settings
 from hotline.sla.rules_store import seed_from_settings
 from hotline.tickets.intake import Intake
@@ -75,6 +75,7 @@ API_ENDPOINTS = [
     *imports.ENDPOINTS,
     *operations.ENDPOINTS,
 ]
+HUB_BLOCK_S = 5.0
 templates = Jinja2Templates(directory=HERE / "templates")
 
 
@@ -107,11 +108,13 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
             await Q.check(conn)
             await seed_from_settings(conn, settings)  # a new database starts on config.toml's SLA rules
         state.redis = connect_queue(settings)
-        async with Hub(state.redis) as hub:
+        reader = connect_reader(settings, HUB_BLOCK_S)  # the hub blocks on XREAD longer than commands may take
+        async with Hub(reader, block_ms=int(HUB_BLOCK_S * 1000)) as hub:
             state.hub = hub
             try:
                 yield
             finally:
+                await reader.aclose()
                 await state.redis.aclose()
                 await state.reads.close()
                 await state.pool.close()
