@@ -16,6 +16,11 @@ id, number, type, channel, caller_phone, caller_name, address, content, category
 -- name: lock_ticket
 SELECT {{ticket_columns}} FROM tickets WHERE id = $1 FOR UPDATE;
 
+-- name: lock_tickets_in_order
+-- Several tickets locked in id order (the locking node sits above the sort), like the timer windows:
+-- two actions on the same tickets then queue behind each other instead of deadlocking.
+SELECT {{ticket_columns}} FROM tickets WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE;
+
 -- name: ticket_by_id
 -- For reading only (no lock).
 SELECT {{ticket_columns}} FROM tickets WHERE id = $1;
