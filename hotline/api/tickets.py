@@ -185,6 +185,7 @@ async def ticket_events(request: Request) -> Response:
 # One query per scope: $1 the units the user may see, $2 a state or NULL, $3 limit, $4 offset, $5 the scope's units.
 LIST_QUERIES = {
     "inbox": Q.list_tickets_inbox,
+    "cohandling": Q.list_tickets_cohandling,
     "queue": Q.list_tickets_queue,
     "reviews": Q.list_tickets_reviews,
     "extensions": Q.list_tickets_extensions,
@@ -194,7 +195,8 @@ LIST_SCOPES = tuple(LIST_QUERIES)
 
 
 async def list_tickets(request: Request) -> Response:
-    """inbox: held by my unit; queue: waiting for a dispatcher at my unit, least sure classification first,
+    """inbox: held by my unit; cohandling: co-handled (协办) by my unit or one below it; queue: waiting for a
+    dispatcher at my unit, least sure classification first,
     with the model's top-3 (`prediction`); reviews: returns and completions waiting for my unit's review;
     extensions: pending extension requests of units below mine; all: everything I may see."""
     user = await current_user(request)
@@ -249,6 +251,8 @@ def _scope_args(scope: str, user: User, tx: Context) -> tuple[Any, ...]:
         return ([c.id for c in tx.catalog.tree.children(user.unit_id)],)
     if scope == "extensions":
         return (sorted(tx.catalog.tree.subtree_ids(user.unit_id) - {user.unit_id}),)
+    if scope == "cohandling":
+        return (sorted(tx.catalog.tree.subtree_ids(user.unit_id)),)
     return ()
 
 

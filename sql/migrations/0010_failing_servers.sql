@@ -1,4 +1,5 @@
--- Failing servers (issue 12 points 11-13): board events kept durably, writers that never wait long.
+-- Failing servers (issue 12 points 11-14): board events kept durably, writers that never wait long,
+-- co-handlers' lists.
 
 -- The board outbox: every board event is written here in the transaction that made the change, and
 -- relayed to the Redis stream afterwards (at once by the process that committed, or later by a worker's
@@ -15,3 +16,6 @@ CREATE TABLE board_outbox (
 );
 CREATE INDEX board_outbox_pending ON board_outbox (id) WHERE relayed_at IS NULL;
 CREATE INDEX board_outbox_relayed ON board_outbox (relayed_at) WHERE relayed_at IS NOT NULL;
+
+-- Co-handlers (协办) list the tickets they may open (GET /api/tickets?scope=cohandling, and scope=all).
+CREATE INDEX tickets_co_units ON tickets USING gin (co_unit_ids);
