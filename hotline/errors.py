@@ -72,6 +72,8 @@ EXCEPTION_HANDLERS = {
     ApiError: handle_api_error,
     asyncpg.exceptions.DeadlockDetectedError: handle_lock_conflict,
     asyncpg.exceptions.SerializationError: handle_lock_conflict,
+    # a writer's score-day lock waited its lock_timeout (migration 0010): nothing changed, retry
+    asyncpg.exceptions.LockNotAvailableError: handle_lock_conflict,
     HTTPException: handle_http_exception,
     Exception: handle_unexpected,
 }
