@@ -6,6 +6,7 @@ from typing import Any
 
 import asyncpg
 import structlog
+from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -68,7 +69,33 @@ async def handle_lock_conflict(request: Request, exc: Exception) -> Response:
     return error_response(409, "conflict", "该工单正被同时处理，请稍后重试")
 
 
+async def handle_service_down(request: Request, exc: Exception) -> Response:
+    """PostgreSQL or Redis unreachable, restarting or timing out (issue 12 point 16): nothing was
+    acknowledged, so the client may retry; a 503 at once rather than a hang or a 500."""
+    redis = isinstance(exc, RedisError)
+    log.warning("service unavailable", path=request.url.path, service="redis" if redis else "postgres", error=repr(exc))
+    message = "队列服务暂时不可用，请稍后重试" if redis else "数据库暂时不可用，请稍后重试"
+    response = error_response(503, "redis_unavailable" if redis else "database_unavailable", message)
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
+RETRY_AFTER_S = 5
+# What a server outage raises: refused or reset connections, a connect that timed out, a connection the
+# server closed (restart, crash), a server still starting or shutting down; Redis's own errors.
+SERVICE_DOWN: tuple[type[Exception], ...] = (
+    ConnectionError,
+    TimeoutError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    RedisError,
+)
+
 EXCEPTION_HANDLERS = {
+    **dict.fromkeys(SERVICE_DOWN, handle_service_down),
     ApiError: handle_api_error,
     asyncpg.exceptions.DeadlockDetectedError: handle_lock_conflict,
     asyncpg.exceptions.SerializationError: handle_lock_conflict,
