@@ -36,7 +36,7 @@ import psutil
 import redis.asyncio as aioredis
 from websockets.asyncio.client import connect
 
-from bench.http_load import Connection, post_json, run
+from bench.http_load import IDLE_REUSE_S, Connection, post_json, run
 from bench.system import ROOT, free_port
 from hotline.queue import connect_queue
 from hotline.settings import load_settings
@@ -214,7 +214,7 @@ async def plant_clocks(
 
 async def intake(base: str, bearer: str, log: list[Request]) -> None:
     """Open loop at RATE for INTAKE_S: every request is sent on time whatever the others do."""
-    idle: list[Connection] = []
+    idle: list[tuple[Connection, float]] = []
 
     async def one(i: int) -> None:
         address, content = CALLS[i % len(CALLS)]
@@ -224,7 +224,12 @@ async def intake(base: str, bearer: str, log: list[Request]) -> None:
         log.append(request)
         conn = None
         try:
-            conn = idle.pop() if idle else await asyncio.wait_for(Connection.open(base), 5)
+            while idle and not conn:
+                conn, used = idle.pop()
+                if time.monotonic() - used > IDLE_REUSE_S:  # the server may be closing it (keep-alive timeout)
+                    conn.close()
+                    conn = None
+            conn = conn or await asyncio.wait_for(Connection.open(base), 5)
             headers = {"Authorization": f"Bearer {bearer}", "Idempotency-Key": f"chaos-{i}"}
             status, raw = await asyncio.wait_for(
                 conn.send(post_json(base, "/api/tickets", body, headers)), REQUEST_TIMEOUT_S
@@ -232,7 +237,7 @@ async def intake(base: str, bearer: str, log: list[Request]) -> None:
             request.status = status
             if status == 201:
                 request.ticket_id = int(json.loads(raw)["id"])
-            idle.append(conn)
+            idle.append((conn, time.monotonic()))
         except Exception:
             if conn is not None:
                 conn.close()
@@ -244,7 +249,7 @@ async def intake(base: str, bearer: str, log: list[Request]) -> None:
         await asyncio.sleep(max(0.0, start + i / RATE - time.monotonic()))
         tasks.append(asyncio.create_task(one(i)))
     await asyncio.gather(*tasks)
-    for conn in idle:
+    for conn, _ in idle:
         conn.close()
 
 
@@ -269,6 +274,7 @@ def fault_figures(log: list[Request], marks: dict[str, tuple[float, float]]) -> 
             "error_rate": round(len(failed) / len(window), 4) if window else None,
             "sent": len(window),
             "failed": len(failed),
+            "statuses": dict(Counter(str(r.status) for r in failed)),  # 0: no answer
         }
     return figures
 
@@ -378,6 +384,7 @@ async def measure(var: Path, env: dict[str, str], base: str, up_proc: subprocess
         "board_missed_created": len(acknowledged - board.created),
         "outbox_unrelayed": unrelayed,
         "board_reconnects": board.reconnects,
+        "statuses": dict(Counter(str(r.status) for r in log)),
         "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1) if latencies else None,
         "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1) if latencies else None,
         "max_recovery_s": {name: f["recovery_s"] for name, f in fault_figures(log, marks).items()},
@@ -411,7 +418,13 @@ def main() -> None:
                 except subprocess.TimeoutExpired:
                     up.kill()
     lines = (var / "up.log").read_text(errors="replace").splitlines()
-    result["up_log_errors"] = sum('"level": "error"' in line for line in lines)
+    errors: Counter[str] = Counter()
+    for line in lines:
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            entry = json.loads(line)
+            if entry.get("level") == "error":
+                errors[f"{entry.get('component', '?')}: {str(entry['event'])[:80]}"] += 1
+    result["up_log_errors"] = dict(errors.most_common(8))
     shutil.rmtree(var, ignore_errors=True)
     print(json.dumps(result, ensure_ascii=False))
 

@@ -91,6 +91,9 @@ SERVICE_DOWN: tuple[type[Exception], ...] = (
     asyncpg.exceptions.CannotConnectNowError,
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.CrashShutdownError,
+    # a connection lost in the middle of an operation, then used again by the transaction's rollback
+    # ("cannot switch to state ...; another operation is in progress": bench/chaos.py, PostgreSQL restart)
+    asyncpg.exceptions._base.InternalClientError,
     RedisError,
 )
 
