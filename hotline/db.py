@@ -15,7 +15,6 @@ import asyncpg
 from hotline.queries import Q
 from hotline.settings import Settings
 
-
 # A request must not wait a minute (asyncpg's default) for a server that is not answering: it gets a 503.
 CONNECT_TIMEOUT_S = 5.0
 
