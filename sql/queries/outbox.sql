@@ -20,7 +20,11 @@ LIMIT $2
 FOR UPDATE SKIP LOCKED;
 
 -- name: mark_board_events_relayed
-UPDATE board_outbox SET relayed_at = now() WHERE id = ANY($1::bigint[]) AND relayed_at IS NULL;
+-- Committed without waiting for the WAL flush (the statement's own transaction): a mark lost in a crash
+-- only makes the relay try again, and publish_once skips what is on the stream. One fsync per ticket
+-- is the ticket's own.
+WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
+UPDATE board_outbox SET relayed_at = now() FROM async_commit WHERE id = ANY($1::bigint[]) AND relayed_at IS NULL;
 
 -- name: forget_relayed_board_events
 DELETE FROM board_outbox WHERE relayed_at < $1;
