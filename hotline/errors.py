@@ -8,7 +8,7 @@ import asyncpg
 import structlog
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 log = structlog.get_logger(__name__)
@@ -80,6 +80,20 @@ async def handle_service_down(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def handle_interface_error(request: Request, exc: Exception) -> Response:
+    """asyncpg's client-side errors: a connection the server closed under a transaction (a PostgreSQL
+    restart, seen in bench/chaos.py) is an outage, anything else a bug."""
+    if "closed" in str(exc):
+        return await handle_service_down(request, exc)
+    return await handle_unexpected(request, exc)
+
+
+async def handle_client_gone(request: Request, exc: Exception) -> Response:
+    """The client left before its body was read (it gave up waiting): nobody reads this answer."""
+    log.info("client disconnected", path=request.url.path)
+    return error_response(400, "client_disconnected", "客户端已断开连接")
+
+
 RETRY_AFTER_S = 5
 # What a server outage raises: refused or reset connections, a connect that timed out, a connection the
 # server closed (restart, crash), a server still starting or shutting down; Redis's own errors.
@@ -99,6 +113,8 @@ SERVICE_DOWN: tuple[type[Exception], ...] = (
 
 EXCEPTION_HANDLERS = {
     **dict.fromkeys(SERVICE_DOWN, handle_service_down),
+    asyncpg.exceptions.InterfaceError: handle_interface_error,
+    ClientDisconnect: handle_client_gone,
     ApiError: handle_api_error,
     asyncpg.exceptions.DeadlockDetectedError: handle_lock_conflict,
     asyncpg.exceptions.SerializationError: handle_lock_conflict,
