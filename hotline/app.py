@@ -40,6 +40,7 @@ from hotline.errors import EXCEPTION_HANDLERS
 from hotline.health import healthz
 from hotline.metrics import MetricsMiddleware, metrics_view
 from hotline.openapi import build_spec
+from hotline.ops.shedding import LoadShedding
 from hotline.queries import Q
 from hotline.queue import connect_queue, connect_reader
 from hotline.settings import Settings
@@ -140,7 +141,10 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
             *pages.PAGE_ROUTES,
             Mount("/static", PageAssets(directory=HERE / "static"), name="static"),
         ],
-        middleware=[Middleware(MetricsMiddleware)],
+        middleware=[
+            Middleware(MetricsMiddleware),
+            Middleware(LoadShedding, max_in_flight=settings.web.max_in_flight),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )

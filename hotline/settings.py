@@ -35,6 +35,7 @@ class WebSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     processes: int = 1
+    max_in_flight: int = 100
 
 
 @dataclasses.dataclass(frozen=True)
@@ -391,6 +392,7 @@ def _validate(sections: dict[str, object], path: Path) -> None:
         (app.env in ENVIRONMENTS, "[app] env", f"one of {', '.join(ENVIRONMENTS)}", app.env),
         (1 <= web.port <= 65535, "[web] port", "a port between 1 and 65535", web.port),
         (web.processes >= 1, "[web] processes", "at least 1", web.processes),
+        (web.max_in_flight >= 1, "[web] max_in_flight", "at least 1", web.max_in_flight),
         (redis.socket_timeout_s > 0, "[redis] socket_timeout_s", "more than 0", redis.socket_timeout_s),
         (redis.connect_timeout_s > 0, "[redis] connect_timeout_s", "more than 0", redis.connect_timeout_s),
         (worker.processes >= 1, "[worker] processes", "at least 1", worker.processes),

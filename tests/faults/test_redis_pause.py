@@ -27,7 +27,10 @@ TIMEOUT_S = "0.5"  # [redis] socket_timeout_s for the processes under test
 async def test_a_paused_redis_delays_board_events_but_never_a_request(
     spawn: Processes, valkey: Valkey, pool: asyncpg.Pool, test_environ: dict[str, str]
 ) -> None:
-    base = await spawn.web(HOTLINE_REDIS_URL=valkey.url, HOTLINE_REDIS_SOCKET_TIMEOUT_S=TIMEOUT_S)
+    # one request at a time (load shedding, hotline/ops/shedding.py): a second one meanwhile gets a 503 at once
+    base = await spawn.web(
+        HOTLINE_REDIS_URL=valkey.url, HOTLINE_REDIS_SOCKET_TIMEOUT_S=TIMEOUT_S, HOTLINE_WEB_MAX_IN_FLIGHT="1"
+    )
     seen: Counter[int] = Counter()
     ready = asyncio.Event()
 
@@ -51,7 +54,13 @@ async def test_a_paused_redis_delays_board_events_but_never_a_request(
 
             valkey.pause()
             started = time.monotonic()
-            during = ok(await client.post("/api/tickets", json={**NOISE_CALL, "caller_phone": "13900002222"}), 201)
+            slow = asyncio.create_task(client.post("/api/tickets", json={**NOISE_CALL, "caller_phone": "13900002222"}))
+            await asyncio.sleep(0.2)  # the first is waiting for Redis now
+            shed = await client.get("/api/tickets?limit=1")
+            assert shed.status_code == 503 and shed.json()["error"]["message"] == "系统繁忙，请稍后重试", shed.text
+            assert shed.headers["Retry-After"] == "2"
+            assert (await client.get("/healthz")).status_code in (200, 503)  # never shed: it answers
+            during = ok(await slow, 201)
             elapsed = time.monotonic() - started
         assert elapsed < 3.0, f"a ticket POST took {elapsed:.1f} s while Redis was paused"
         waiting = await pool.fetchval(
