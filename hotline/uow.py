@@ -4,8 +4,8 @@ Realtime events and SLA timer jobs must never announce something that was rolled
 are written to the board outbox inside the transaction (hotline/outbox/relay.py) and relayed after
 COMMIT, so a crash or a Redis outage between commit and send delays them but never loses them. Other
 after-commit actions (SLA timer jobs) are re-derived by the SLA sweep if they do not get out (see
-hotline/sla/timers.py). After-commit actions run side by side: a paused Redis costs a request one
-command timeout, not one per action.
+hotline/sla/timers.py). After-commit actions run side by side, for at most AFTER_COMMIT_BUDGET_S: a
+paused Redis costs a request half a second, not a command timeout per action.
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ from realtime.stream import BoardEvent
 log = structlog.get_logger(__name__)
 
 AfterCommit = Callable[[], Awaitable[Any]]
+# How long a committed request waits for its after-commit actions (normally a millisecond or two): a
+# stalled Redis would otherwise hold every request for a whole command timeout, and a web process
+# taking 100 tickets/s would soon have hundreds in flight (bench/chaos.py, Redis paused).
+AFTER_COMMIT_BUDGET_S = 0.5
 
 
 @dataclass
@@ -52,7 +56,15 @@ class Outbox:
 
     async def flush(self) -> None:
         actions, self.actions = self.actions, []
-        outcomes = await asyncio.gather(*(action() for action in actions), return_exceptions=True)
+        if not actions:
+            return
+        try:
+            outcomes = await asyncio.wait_for(
+                asyncio.gather(*(action() for action in actions), return_exceptions=True), AFTER_COMMIT_BUDGET_S
+            )
+        except TimeoutError:  # Redis stalled: the request answers now; the relay and the sweep take over
+            log.warning("after-commit actions past their budget", budget_s=AFTER_COMMIT_BUDGET_S)
+            return
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 # the transaction is committed; the outbox relay and the sweep repair what did not get out
