@@ -46,8 +46,9 @@ from hotline.health import healthz
 from hotline.imports.jobs import CHUNK_BYTES
 from hotline.metrics import MetricsMiddleware, metrics_view
 from hotline.openapi import build_spec
+from hotline.ops.shedding import LoadShedding
 from hotline.queries import Q
-from hotline.queue import connect_queue
+from hotline.queue import connect_queue, connect_reader
 from hotline.settings import Settings
 from hotline.sla.rules_store import seed_from_settings
 from hotline.tickets.intake import Intake
@@ -84,6 +85,7 @@ API_ENDPOINTS = [
 ]
 # Bodies larger than the JSON limit: one piece of an import upload; Open311's form is held tighter.
 BODY_LIMITS = {"/api/imports/": CHUNK_BYTES, open311.PREFIX + "/": open311.BODY_MAX_BYTES}
+HUB_BLOCK_S = 5.0
 templates = Jinja2Templates(directory=HERE / "templates")
 
 
@@ -119,7 +121,8 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
                 await production.check(conn)  # no demo accounts or demo password on a city's network
             await seed_from_settings(conn, settings)  # a new database starts on config.toml's SLA rules
         state.redis = connect_queue(settings)
-        async with Hub(state.redis) as hub:
+        reader = connect_reader(settings, HUB_BLOCK_S)  # the hub blocks on XREAD longer than commands may take
+        async with Hub(reader, block_ms=int(HUB_BLOCK_S * 1000)) as hub:
             state.hub = hub
             state.board_endpoint = websocket_route(
                 hub,
@@ -133,6 +136,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
             try:
                 yield
             finally:
+                await reader.aclose()
                 await state.redis.aclose()
                 await state.reads.close()
                 await state.pool.close()
@@ -161,6 +165,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
             Middleware(MetricsMiddleware),
             Middleware(BrowserDefences, trusted_origins=settings.web.trusted_origins),
             Middleware(BodyLimit, default=MAX_BODY_BYTES, prefixes=BODY_LIMITS),
+            Middleware(LoadShedding, max_in_flight=settings.web.max_in_flight),
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,

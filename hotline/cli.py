@@ -47,9 +47,10 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
     from hotline.logs import configure_logging
     from hotline.services import running_services
-    from hotline.webserve import serve
+    from hotline.webserve import refuse_if_served, serve
 
     configure_logging(settings.logging, "web")
+    refuse_if_served(args.host or settings.web.host, args.port or settings.web.port)
     with running_services(settings) as live:
         # the web processes build their own settings from the environment
         assert live.database_url and live.redis_url

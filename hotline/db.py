@@ -15,6 +15,9 @@ import asyncpg
 from hotline.queries import Q
 from hotline.settings import Settings
 
+# A request must not wait a minute (asyncpg's default) for a server that is not answering: it gets a 503.
+CONNECT_TIMEOUT_S = 5.0
+
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
     for type_name in ("json", "jsonb"):
@@ -51,6 +54,7 @@ async def create_pool(
         init=_init_connection,
         reset=_keep_session,
         server_settings=_server_settings(settings),
+        timeout=CONNECT_TIMEOUT_S,
     )
     assert pool is not None
     return pool

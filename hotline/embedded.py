@@ -102,6 +102,8 @@ class EmbeddedServices:
         self.timeout_s = timeout_s
         self._children: list[tuple[str, subprocess.Popen[bytes], int]] = []
         self._lock_fd: int | None = None
+        self._urls: dict[str, str] = {}
+        self._revivals: dict[str, list[float]] = {}
 
     @property
     def owner(self) -> bool:
@@ -114,6 +116,7 @@ class EmbeddedServices:
             return self._attach()
         try:
             urls = ServiceUrls(self._start_postgres(), self._start_valkey())
+            self._urls = {"postgres": urls.database_url, "valkey": urls.redis_url}
         except BaseException:
             self.stop()
             raise
@@ -144,6 +147,27 @@ class EmbeddedServices:
             if child_name == name and proc.poll() is None:
                 proc.send_signal(sig)
                 proc.wait(15)
+
+    def revive(self) -> list[str]:
+        """Start again, on its own port, every server of ours that died (so every URL handed out still
+        works); the names of those started. Raises EmbeddedServiceError when one cannot come back on its
+        port, or died REVIVE_LIMIT times within REVIVE_WINDOW_S: then the caller stops everything."""
+        revived = []
+        for entry in list(self._children):
+            name, proc, _sig = entry
+            if proc.poll() is None:
+                continue
+            self._children.remove(entry)
+            _kill_group(proc.pid)  # a killed postmaster's backends would hold its shared memory
+            recent = [t for t in self._revivals.get(name, []) if time.monotonic() - t < REVIVE_WINDOW_S]
+            if len(recent) >= REVIVE_LIMIT:
+                raise EmbeddedServiceError(f"embedded {name} died {len(recent) + 1} times in {REVIVE_WINDOW_S:.0f} s")
+            self._revivals[name] = [*recent, time.monotonic()]
+            url = self._start_postgres() if name == "postgres" else self._start_valkey()
+            if url != self._urls.get(name, url):
+                raise EmbeddedServiceError(f"embedded {name} could not come back on its port ({url})")
+            revived.append(name)
+        return revived
 
     def __enter__(self) -> ServiceUrls:
         return self.start()
@@ -208,8 +232,6 @@ class EmbeddedServices:
             "max_connections=300",
             "-c",
             "shared_buffers=128MB",
-            "-c",
-            "synchronous_commit=off",
         ]
         self._spawn("postgres", command, run_as, log, signal.SIGINT)  # SIGINT = fast shutdown
         self._wait_until(lambda: self._pg_ready(bindir, port), "PostgreSQL", pg_dir / "postgres.log")
@@ -322,6 +344,16 @@ class EmbeddedServices:
                 return
             time.sleep(0.05)
         raise EmbeddedServiceError(f"{what} did not start within {self.timeout_s:.0f} s; see {log_path}")
+
+
+REVIVE_LIMIT = 3
+REVIVE_WINDOW_S = 60.0
+
+
+def _kill_group(pgid: int) -> None:
+    """Each server runs in a session (and process group) of its own, led by its main process."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
 
 
 def postgres_run_as() -> pwd.struct_passwd | None:

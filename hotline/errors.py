@@ -6,8 +6,9 @@ from typing import Any
 
 import asyncpg
 import structlog
+from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 log = structlog.get_logger(__name__)
@@ -82,10 +83,57 @@ async def handle_lock_conflict(request: Request, exc: Exception) -> Response:
     return error_response(409, "conflict", "该工单正被同时处理，请稍后重试")
 
 
+async def handle_service_down(request: Request, exc: Exception) -> Response:
+    """PostgreSQL or Redis unreachable, restarting or timing out (issue 12 point 16): nothing was
+    acknowledged, so the client may retry; a 503 at once rather than a hang or a 500."""
+    redis = isinstance(exc, RedisError)
+    log.warning("service unavailable", path=request.url.path, service="redis" if redis else "postgres", error=repr(exc))
+    message = "队列服务暂时不可用，请稍后重试" if redis else "数据库暂时不可用，请稍后重试"
+    response = error_response(503, "redis_unavailable" if redis else "database_unavailable", message)
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
+async def handle_interface_error(request: Request, exc: Exception) -> Response:
+    """asyncpg's client-side errors: a connection the server closed under a transaction (a PostgreSQL
+    restart, seen in bench/chaos.py) is an outage, anything else a bug."""
+    if "closed" in str(exc):
+        return await handle_service_down(request, exc)
+    return await handle_unexpected(request, exc)
+
+
+async def handle_client_gone(request: Request, exc: Exception) -> Response:
+    """The client left before its body was read (it gave up waiting): nobody reads this answer."""
+    log.info("client disconnected", path=request.url.path)
+    return error_response(400, "client_disconnected", "客户端已断开连接")
+
+
+RETRY_AFTER_S = 5
+# What a server outage raises: refused or reset connections, a connect that timed out, a connection the
+# server closed (restart, crash), a server still starting or shutting down; Redis's own errors.
+SERVICE_DOWN: tuple[type[Exception], ...] = (
+    ConnectionError,
+    TimeoutError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    # a connection lost in the middle of an operation, then used again by the transaction's rollback
+    # ("cannot switch to state ...; another operation is in progress": bench/chaos.py, PostgreSQL restart)
+    asyncpg.exceptions._base.InternalClientError,
+    RedisError,
+)
+
 EXCEPTION_HANDLERS = {
+    **dict.fromkeys(SERVICE_DOWN, handle_service_down),
+    asyncpg.exceptions.InterfaceError: handle_interface_error,
+    ClientDisconnect: handle_client_gone,
     ApiError: handle_api_error,
     asyncpg.exceptions.DeadlockDetectedError: handle_lock_conflict,
     asyncpg.exceptions.SerializationError: handle_lock_conflict,
+    # a writer's score-day lock waited its lock_timeout (migration 0010): nothing changed, retry
+    asyncpg.exceptions.LockNotAvailableError: handle_lock_conflict,
     HTTPException: handle_http_exception,
     Exception: handle_unexpected,
 }

@@ -7,12 +7,15 @@ import os
 import socket
 import time
 
+import structlog
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 # redis-py annotates its commands for the sync and async clients at once (`Awaitable[int] | int`),
 # so awaiting them needs `type: ignore[misc]` until its types split.
 
 HEARTBEATS_KEY = "hotline:worker-heartbeats"
+log = structlog.get_logger(__name__)
 
 
 def worker_id() -> str:
@@ -25,7 +28,10 @@ async def beat(redis: Redis, ident: str) -> None:
 
 async def beat_forever(redis: Redis, ident: str, interval_s: float) -> None:
     while True:
-        await beat(redis, ident)
+        try:
+            await beat(redis, ident)
+        except (RedisError, OSError) as exc:  # Redis paused or restarting: beat again next time
+            log.warning("heartbeat not written", error=str(exc))
         await asyncio.sleep(interval_s)
 
 

@@ -8,18 +8,23 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
 
 from hotline.db import connect
-from hotline.embedded import die_with_parent
+from hotline.embedded import EmbeddedServiceError, die_with_parent
 from hotline.migrate import migrate
-from hotline.services import running_services
+from hotline.services import supervised_services
 from hotline.settings import Settings
 from hotline.sla.rules_store import seed_from_settings
 
 log = structlog.get_logger("hotline.up")
+
+# A child that exits this soon after it started is broken (bad config, port taken): starting it again
+# would only fail again, so everything stops. One that dies later (killed, crashed) is started again.
+STARTUP_GRACE_S = 10.0
 
 
 async def prepare_database(settings: Settings, *, seed_demo: bool) -> None:
@@ -82,7 +87,18 @@ def spawn(name: str, settings: Settings) -> subprocess.Popen[bytes]:
     )
 
 
+@dataclass
+class Child:
+    command: str  # "worker" or "web"
+    proc: subprocess.Popen[bytes]
+    started: float
+
+
 def run_all(settings: Settings, *, seed_demo: bool) -> int:
+    """Serve until Ctrl-C/SIGTERM, supervising: a worker or web process that dies is started again (one
+    that dies within STARTUP_GRACE_S of its start is broken, and everything stops loudly), and so is an
+    embedded PostgreSQL or valkey that dies (on its port: every process's URL stays right; the web
+    processes answer 503 meanwhile, the workers retry)."""
     stop_requested = False
 
     def request_stop(signum: int, frame: object) -> None:
@@ -91,24 +107,39 @@ def run_all(settings: Settings, *, seed_demo: bool) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    with running_services(settings) as live:
+    with supervised_services(settings) as (live, embedded):
         asyncio.run(prepare_database(live, seed_demo=seed_demo))
-        children = {name: spawn(name, live) for name in ("worker", "web")}
+        names = ["worker"] * live.worker.processes + ["web"]
+        children = [Child(name, spawn(name, live), time.monotonic()) for name in names]
         log.info("hotline is up", url=f"http://{live.web.host}:{live.web.port}/")
         exit_code = 0
         while not stop_requested:
-            for name, proc in children.items():
-                if proc.poll() is not None:
-                    log.error("process exited unexpectedly; stopping", process=name, code=proc.returncode)
+            try:
+                for server in embedded.revive() if embedded is not None else []:
+                    log.error("embedded server died; started it again", server=server)
+            except EmbeddedServiceError as exc:
+                log.error("embedded server cannot be kept up; stopping", error=str(exc))
+                stop_requested, exit_code = True, 1
+                break
+            for child in children:
+                if child.proc.poll() is None:
+                    continue
+                if time.monotonic() - child.started < STARTUP_GRACE_S:
+                    log.error("process exited right after starting; stopping", process=child.command,
+                              code=child.proc.returncode)  # fmt: skip
                     stop_requested, exit_code = True, 1
+                    break
+                log.error("process exited unexpectedly; starting it again", process=child.command,
+                          code=child.proc.returncode)  # fmt: skip
+                child.proc, child.started = spawn(child.command, live), time.monotonic()
             time.sleep(0.2)
         log.info("stopping")
-        for proc in children.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in children.values():
+        for child in children:
+            if child.proc.poll() is None:
+                child.proc.send_signal(signal.SIGTERM)
+        for child in children:
             try:
-                proc.wait(timeout=20)
+                child.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                child.proc.kill()
     return exit_code

@@ -15,8 +15,16 @@ def running_services(settings: Settings) -> Iterator[Settings]:
 
     Only when this process owns var/ does leaving the block stop the servers.
     """
+    with supervised_services(settings) as (live, _embedded):
+        yield live
+
+
+@contextlib.contextmanager
+def supervised_services(settings: Settings) -> Iterator[tuple[Settings, EmbeddedServices | None]]:
+    """`running_services`, also yielding the embedded servers (None when both are external), whose
+    `revive()` a supervisor calls to start again one that died."""
     if not settings.embedded_needed:
-        yield settings
+        yield settings, None
         return
     embedded = EmbeddedServices(
         settings.var_path,
@@ -26,6 +34,7 @@ def running_services(settings: Settings) -> Iterator[Settings]:
     )
     urls = embedded.start()
     try:
-        yield settings.with_services(settings.database_url or urls.database_url, settings.redis_url or urls.redis_url)
+        live = settings.with_services(settings.database_url or urls.database_url, settings.redis_url or urls.redis_url)
+        yield live, embedded
     finally:
         embedded.stop()

@@ -42,6 +42,7 @@ class WebSettings:
     metrics_networks: list[str] = dataclasses.field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
     board_connections_per_user: int = 5
     board_revalidate_s: float = 30.0
+    max_in_flight: int = 100
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,6 +61,8 @@ class DatabaseSettings:
 @dataclasses.dataclass(frozen=True)
 class RedisSettings:
     queue_name: str = "hotline:queue"
+    socket_timeout_s: float = 2.0
+    connect_timeout_s: float = 1.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,6 +104,7 @@ class LoggingSettings:
 class WorkerSettings:
     heartbeat_s: int = 10
     max_jobs: int = 20
+    processes: int = 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -401,6 +405,8 @@ def _validate(sections: dict[str, object], path: Path) -> None:
     app = typing.cast(AppSettings, sections["app"])
     web = typing.cast(WebSettings, sections["web"])
     db = typing.cast(DatabaseSettings, sections["database"])
+    redis = typing.cast(RedisSettings, sections["redis"])
+    worker = typing.cast(WorkerSettings, sections["worker"])
     logging_ = typing.cast(LoggingSettings, sections["logging"])
     classifier = typing.cast(ClassifierSettings, sections["classifier"])
     embedded = typing.cast(EmbeddedSettings, sections["embedded"])
@@ -408,6 +414,10 @@ def _validate(sections: dict[str, object], path: Path) -> None:
         (app.env in ENVIRONMENTS, "[app] env", f"one of {', '.join(ENVIRONMENTS)}", app.env),
         (1 <= web.port <= 65535, "[web] port", "a port between 1 and 65535", web.port),
         (web.processes >= 1, "[web] processes", "at least 1", web.processes),
+        (web.max_in_flight >= 1, "[web] max_in_flight", "at least 1", web.max_in_flight),
+        (redis.socket_timeout_s > 0, "[redis] socket_timeout_s", "more than 0", redis.socket_timeout_s),
+        (redis.connect_timeout_s > 0, "[redis] connect_timeout_s", "more than 0", redis.connect_timeout_s),
+        (worker.processes >= 1, "[worker] processes", "at least 1", worker.processes),
         (1 <= db.pool_min <= db.pool_max, "[database] pool_min", "between 1 and pool_max", db.pool_min),
         (db.replica_max_lag_s > 0, "[database] replica_max_lag_s", "more than 0", db.replica_max_lag_s),
         (db.replica_catch_up_s >= 0, "[database] replica_catch_up_s", "0 or more", db.replica_catch_up_s),

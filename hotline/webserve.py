@@ -31,6 +31,24 @@ STARTUP_GRACE_S = 10.0
 STOP_TIMEOUT_S = 20.0
 
 
+def refuse_if_served(host: str, port: int) -> None:
+    """Stop with a clear message if something already listens on the port: our workers bind with
+    SO_REUSEPORT, so a second `hotline web` on a served port would otherwise bind too and silently take
+    half the connections (to another database, perhaps). A probe without SO_REUSEPORT cannot bind
+    where anyone listens."""
+    if not port:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a port in TIME_WAIT is free
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise SystemExit(
+                f"端口 {host}:{port} 已被占用（另一个 hotline web 或其他程序正在监听），拒绝启动：{exc.strerror}"
+            ) from None
+
+
 def serve(processes: int, **config: Any) -> int:
     """Serve `config` (uvicorn.Config keywords) with `processes` workers; returns the exit code."""
     if processes <= 1:

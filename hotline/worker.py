@@ -6,15 +6,35 @@ import asyncio
 import contextlib
 from typing import Any
 
+import structlog
 from arq.worker import Worker
+from redis.exceptions import RedisError
 
 from hotline import heartbeat, jobs
 from hotline.catalog_cache import CatalogCache
 from hotline.db import create_pool
 from hotline.logs import configure_logging
-from hotline.queue import JSON_SERIALIZERS, redis_settings
+from hotline.outbox import relay
+from hotline.queue import JSON_SERIALIZERS, connect_queue
 from hotline.settings import Settings
 from hotline.sla.timers import WORKER_POLL_DELAY
+
+log = structlog.get_logger(__name__)
+
+
+class SteadyWorker(Worker):
+    """arq's worker, but a Redis that pauses or restarts does not end the process: a poll that times out
+    (every command has a timeout, hotline/queue.py) is logged and tried again after a short wait."""
+
+    async def _poll_iteration(self) -> None:
+        try:
+            await super()._poll_iteration()
+        except (RedisError, OSError) as exc:
+            log.warning("queue unreachable; polling again", error=str(exc))
+            await asyncio.sleep(POLL_RETRY_S)
+
+
+POLL_RETRY_S = 0.5
 
 
 def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
@@ -25,8 +45,14 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
         ctx["pool"] = await create_pool(settings)
         ctx["catalogs"] = CatalogCache()
         ctx["heartbeat"] = asyncio.create_task(heartbeat.beat_forever(ctx["redis"], ident, settings.worker.heartbeat_s))
+        # board events the web processes could not get out (Redis paused, a process died after COMMIT)
+        ctx["relay"] = asyncio.create_task(relay.relay_forever(ctx["pool"], ctx["redis"]))
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
+        if ctx.get("relay"):
+            ctx["relay"].cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ctx["relay"]
         task = ctx.get("heartbeat")
         if task:
             task.cancel()
@@ -36,12 +62,12 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
         if "pool" in ctx:
             await ctx["pool"].close()
 
-    return Worker(
+    return SteadyWorker(
         functions=jobs.FUNCTIONS,  # type: ignore[arg-type]
         # arq queues each cron run ahead of time, so a burst worker with crons would never find
         # its queue empty; burst runs (tests, one-off drains) enqueue `sweep` by name instead
         cron_jobs=[] if burst else jobs.cron_jobs(settings),
-        redis_settings=redis_settings(settings),
+        redis_pool=connect_queue(settings),  # with the command and connect timeouts of every client of ours
         queue_name=settings.redis.queue_name,
         on_startup=on_startup,
         on_shutdown=on_shutdown,

@@ -66,6 +66,45 @@ async def publish_many(
     return [_text(i) for i in ids]
 
 
+# Each event appended at most once, however many relays try: the key of an event is remembered in a
+# sorted set (scored by the key, the newest PUBLISHED_KEPT kept) in the same atomic script as its XADD.
+# ARGV: maxlen, kept, then (key, type, at, unit_path, payload) per event; returns each stream id, or false
+# for an event appended before.
+_PUBLISH_ONCE = """
+local ids = {}
+for i = 3, #ARGV, 5 do
+  if redis.call('ZADD', KEYS[2], 'NX', ARGV[i], ARGV[i]) == 1 then
+    ids[#ids + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
+      'type', ARGV[i + 1], 'at', ARGV[i + 2], 'unit_path', ARGV[i + 3], 'payload', ARGV[i + 4])
+  else
+    ids[#ids + 1] = false
+  end
+end
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[2]) - 1)
+return ids
+"""
+PUBLISHED_KEPT: Final = 200_000
+
+# (key, type, unit_path, payload, at): an event with the integer that names it for good (the outbox row id)
+KeyedEvent = tuple[int, str, list[int], dict[str, Any], datetime]
+
+
+async def publish_once(
+    redis: Redis, events: list[KeyedEvent], *, stream: str = DEFAULT_STREAM, maxlen: int = DEFAULT_MAXLEN
+) -> list[str | None]:
+    """Append events in order, each only if its key was never appended before (a relay may retry a batch
+    that got out but was not marked, or two relays may race); the new stream ids, None where skipped.
+    One script, so Redis runs it whole: an event and its key go in together or not at all."""
+    if not events:
+        return []
+    argv: list[Any] = [maxlen, PUBLISHED_KEPT]
+    for key, event_type, unit_path, payload, at in events:
+        fields = entry_fields(event_type, unit_path, payload, iso_utc(at))
+        argv += [key, fields["type"], fields["at"], fields["unit_path"], fields["payload"]]
+    ids = await redis.eval(_PUBLISH_ONCE, 2, stream, f"{stream}:published", *argv)  # type: ignore[misc]
+    return [_text(i) if i else None for i in ids]
+
+
 async def last_id(redis: Redis, stream: str) -> str | None:
     """The id of the newest entry, or None when the stream is empty or missing."""
     entries = await redis.xrevrange(stream, count=1)

@@ -17,7 +17,7 @@ from hotline.auth import User, current_user
 from hotline.errors import ApiError
 from hotline.queries import Q
 from hotline.tickets import flow, intake, pii_log
-from hotline.tickets.journal import Context, lock, transaction
+from hotline.tickets.journal import Context, lock, lock_in_order, transaction
 from hotline.tickets.records import PersonalView, Ticket, mask_payload, mask_text, personal_fields, ticket_json
 
 UseCase = Callable[[Context, Any, User, Ticket, Any], Awaitable[Any]]
@@ -54,13 +54,24 @@ def _context(request: Request):  # type: ignore[no-untyped-def]
     return transaction(state.pool, state.catalogs, state.redis, now(request))
 
 
-def action(path: str, summary: str, body: type[BaseModel] | None, use_case: UseCase) -> Endpoint:
+def action(
+    path: str,
+    summary: str,
+    body: type[BaseModel] | None,
+    use_case: UseCase,
+    others: Callable[[Any], list[int]] | None = None,
+) -> Endpoint:
+    """A ticket action; `others(body)` names the other tickets it changes, all locked in id order first."""
+
     async def view(request: Request) -> Response:
         user = await current_user(request)
         ticket_id = int_param(request, "id")
         parsed = await parse_body(request, body) if body is not None else None
         async with _context(request) as tx:
-            ticket = await lock(tx.conn, ticket_id)
+            if others is None:
+                ticket = await lock(tx.conn, ticket_id)
+            else:
+                ticket = (await lock_in_order(tx.conn, [ticket_id, *others(parsed)]))[ticket_id]
             await access.require_view(tx.conn, user, ticket, tx.catalog)
             await use_case(tx, request.app.state.intake, user, ticket, parsed)
             result = await present(tx, user, await lock(tx.conn, ticket_id))
@@ -174,6 +185,7 @@ async def ticket_events(request: Request) -> Response:
 # One query per scope: $1 the units the user may see, $2 a state or NULL, $3 limit, $4 offset, $5 the scope's units.
 LIST_QUERIES = {
     "inbox": Q.list_tickets_inbox,
+    "cohandling": Q.list_tickets_cohandling,
     "queue": Q.list_tickets_queue,
     "reviews": Q.list_tickets_reviews,
     "extensions": Q.list_tickets_extensions,
@@ -183,7 +195,8 @@ LIST_SCOPES = tuple(LIST_QUERIES)
 
 
 async def list_tickets(request: Request) -> Response:
-    """inbox: held by my unit; queue: waiting for a dispatcher at my unit, least sure classification first,
+    """inbox: held by my unit; cohandling: co-handled (协办) by my unit or one below it; queue: waiting for a
+    dispatcher at my unit, least sure classification first,
     with the model's top-3 (`prediction`); reviews: returns and completions waiting for my unit's review;
     extensions: pending extension requests of units below mine; all: everything I may see."""
     user = await current_user(request)
@@ -238,6 +251,8 @@ def _scope_args(scope: str, user: User, tx: Context) -> tuple[Any, ...]:
         return ([c.id for c in tx.catalog.tree.children(user.unit_id)],)
     if scope == "extensions":
         return (sorted(tx.catalog.tree.subtree_ids(user.unit_id) - {user.unit_id}),)
+    if scope == "cohandling":
+        return (sorted(tx.catalog.tree.subtree_ids(user.unit_id)),)
     return ()
 
 
@@ -375,5 +390,5 @@ ENDPOINTS = [
     action("completion-review", "办结审核", schemas.Decision, _review_completion),
     action("callback", "回访", schemas.Callback, _callback),
     action("close-on-spot", "直接办结", schemas.CloseOnSpot, _close_on_spot),
-    action("merge", "并单", schemas.Merge, _merge),
+    action("merge", "并单", schemas.Merge, _merge, others=lambda b: [b.master_ticket_id]),
 ]

@@ -95,27 +95,37 @@ async def _compute(
     scope: list[int] | None,
     totals: dict[int, dict[str, int]],
 ) -> None:
-    """Facts of consecutive days not stored, added to `totals`; settled days are stored on the way, in a
-    transaction of their own (the locks must be held until the stored rows commit), so never inside the
-    caller's transaction."""
-    storable = not conn.is_in_transaction()
+    """Facts of consecutive days not stored, computed without any lock and added to `totals`; then each day
+    that came back settled is stored (`_store_day`), one day per transaction — never inside the caller's
+    transaction, whose locks and rows would live until it ends."""
+    storable = not conn.is_in_transaction() and any(e + DAY <= as_of for _, e in run)
     async with custom_plans(conn):
-        locked: set[int] = set()
-        if storable:
-            keys = sorted({k for b, e in run if e + DAY <= as_of for k in _utc_day_keys(b, e)})
-            locked = {r["k"] for r in await conn.fetch(Q.score_days_lock, keys) if r["locked"]}
-        rows = await conn.fetch(Q.unit_score_facts, run[0][0], run[-1][1], as_of, None if locked else scope, str(tz))
-        by_day: dict[date, list[asyncpg.Record]] = {}
-        for r in rows:
-            by_day.setdefault(r["day"], []).append(r)
-            if scope is None or r["unit_id"] in scope:
-                _add(totals, r["unit_id"], r)
-        settled = [
-            (b, e) for b, e in run
-            if set(_utc_day_keys(b, e)) <= locked and not any(r["open"] for r in by_day.get(b.date(), []))
-        ]  # fmt: skip
-        if settled:
-            await _store(conn, settled, by_day)
+        rows = await conn.fetch(Q.unit_score_facts, run[0][0], run[-1][1], as_of, None if storable else scope, str(tz))
+    by_day: dict[date, list[asyncpg.Record]] = {}
+    for r in rows:
+        by_day.setdefault(r["day"], []).append(r)
+        if scope is None or r["unit_id"] in scope:
+            _add(totals, r["unit_id"], r)
+    if storable:
+        for b, e in run:
+            if e + DAY <= as_of and not any(r["open"] for r in by_day.get(b.date(), [])):
+                await _store_day(conn, b, e, as_of, tz)
+
+
+async def _store_day(conn: asyncpg.Connection, begin: datetime, end: datetime, as_of: datetime, tz: ZoneInfo) -> bool:
+    """Store one day that looked settled: in its own transaction, under the exclusive locks of its UTC days
+    taken without waiting (a writer holding one: the day is left for a later read), computed again under
+    them — a write may have committed since the unlocked read — and stored only if still settled. Writers
+    wait at most for this one day's computation (docs/report.md)."""
+    async with custom_plans(conn):
+        got = await conn.fetch(Q.score_days_lock, _utc_day_keys(begin, end))
+        if not all(r["locked"] for r in got):
+            return False
+        rows = await conn.fetch(Q.unit_score_facts, begin, end, as_of, None, str(tz))
+        if any(r["open"] for r in rows):
+            return False
+        await _store(conn, [(begin, end)], {begin.date(): list(rows)})
+    return True
 
 
 async def _store(

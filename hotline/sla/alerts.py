@@ -2,8 +2,9 @@
 
 However many moments fall due together, raising them is a few statements in one transaction:
 lock the tickets, insert the alerts (unique per deadline and kind, so a second run inserts
-nothing), append their events, issue the supervision orders; after commit the board events go
-out in one pipelined batch, and only then are the alerts marked published.
+nothing), append their events, issue the supervision orders, and put the board events in the
+board outbox (the alerts are then marked published: their announcement is as durable as they are);
+after commit the events go out in one batch (hotline/outbox/relay.py).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from hotline.queries import Q
 from hotline.tickets.journal import Actor, board_event, log_actions, transaction
 from hotline.tickets.records import TicketHead
 from hotline.tickets.supervision import issue_orders
+from hotline.uow import Outbox, unit_of_work
 from realtime.events import EventType
-from realtime.stream import BoardEvent, publish_many
+from realtime.stream import BoardEvent
 
 KIND_LABELS = {"warning": "即将超期预警", "overdue": "超期"}
 EVENT_TYPES = {"warning": EventType.SLA_WARNING, "overdue": EventType.SLA_OVERDUE}
@@ -55,9 +57,8 @@ async def raise_due_alerts(
             ],
         )
         # queued before the orders' announcements, so the alerts reach the boards first
-        events = [_alert_event(tx.catalog, r) for r in rows]
-        redis, pool = ctx["redis"], ctx["pool"]
-        tx.outbox.after_commit(lambda: _publish(redis, pool, rows, events))
+        _announce(tx.outbox, ctx["redis"], rows, [_alert_event(tx.catalog, r) for r in rows])
+        await tx.conn.execute(Q.mark_alerts_published, [r["alert_id"] for r in rows])
         supervision = ctx["settings"].supervision
         if supervision.auto_order_on_overdue:
             orders = [
@@ -70,20 +71,21 @@ async def raise_due_alerts(
 
 
 async def publish_pending_alerts(ctx: dict[str, Any], raised_before: datetime) -> int:
-    """Announce alerts committed earlier whose announcement did not get out (a crash after commit)."""
+    """Announce alerts committed without their announcement (raised before the board outbox existed, or
+    written by hand): into the outbox and marked, in one transaction."""
     pool: asyncpg.Pool = ctx["pool"]
-    rows = await pool.fetch(Q.unpublished_alerts, raised_before, REPUBLISH_BATCH)
-    if rows:
-        async with pool.acquire() as conn:
+    async with unit_of_work(pool) as (conn, outbox):
+        rows = await conn.fetch(Q.unpublished_alerts, raised_before, REPUBLISH_BATCH)
+        if rows:
             catalog = await ctx["catalogs"].get(conn)
-        await _publish(ctx["redis"], pool, rows, [_alert_event(catalog, r) for r in rows])
+            _announce(outbox, ctx["redis"], rows, [_alert_event(catalog, r) for r in rows])
+            await conn.execute(Q.mark_alerts_published, [r["alert_id"] for r in rows])
     return len(rows)
 
 
-async def _publish(redis: Redis, pool: asyncpg.Pool, rows: list[Any], events: list[BoardEvent]) -> None:
-    await publish_many(redis, events)
-    # not reached if publishing failed: the sweep then announces them again
-    await pool.execute(Q.mark_alerts_published, [r["alert_id"] for r in rows])
+def _announce(outbox: Outbox, redis: Redis, rows: list[Any], events: list[BoardEvent]) -> None:
+    for event in events:
+        outbox.announce(redis, event)
 
 
 def _alert_event(catalog: Catalog, row: Any) -> BoardEvent:

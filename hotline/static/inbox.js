@@ -7,22 +7,34 @@ import { loadCategories, loadTicket, facts, clocks, routingBox, chainBox, trailB
 
 const me = boot.user;
 const list = document.getElementById("ticket-list");
+const coList = document.getElementById("cohandling-list");
 const detail = document.getElementById("detail");
 let items = [];
+let coItems = [];
 let selectedId = null;
 let categories = new Map();
 let units = new Map();
 
 async function refresh() {
-  const data = await api("GET", "/api/tickets?scope=inbox&limit=200");
+  const [data, co] = await Promise.all([
+    api("GET", "/api/tickets?scope=inbox&limit=200"),
+    api("GET", "/api/tickets?scope=cohandling&limit=200"),
+  ]);
   items = data.items;
+  coItems = co.items;
   $("#n-inbox").textContent = String(items.length);
+  $("#n-cohandling").textContent = String(coItems.length);
+  renderLists();
+}
+
+function renderLists() {
   renderList(list, items, categories, selectedId, select, "暂无待办工单");
+  renderList(coList, coItems, categories, selectedId, select, "暂无协办工单");
 }
 
 async function select(id) {
   selectedId = id;
-  renderList(list, items, categories, selectedId, select, "暂无待办工单");
+  renderLists();
   clear(detail, h("p", { class: "muted", text: "正在读取…" }));
   try {
     const { ticket, events } = await loadTicket(id);
@@ -45,8 +57,10 @@ async function act(button, path, body, done) {
 
 function renderDetail(ticket, events) {
   const mine = ticket.holder_unit_id === me.unit_id;
+  const assisting = (ticket.co_unit_ids || []).includes(me.unit_id);
+  const note = assisting ? "本单位为协办单位，由承办单位办理。" : "该工单已不在本单位。";
   clear(detail, facts(ticket, categories), clocks(ticket),
-    mine ? actions(ticket, events) : h("p", { class: "muted", text: "该工单已不在本单位。" }),
+    mine ? actions(ticket, events) : h("p", { class: "muted", text: note }),
     h("h3", { text: "流转链条" }), chainBox(events), routingBox(ticket), trailBox(events));
 }
 

@@ -136,7 +136,7 @@ async def do_assign(
             Actor.of(user),
             to_unit_id=source,
             reason="改派",
-            changes={"reroute_count": ticket.reroute_count + 1},
+            changes={"reroute_count": ticket.reroute_count + 1, "co_unit_ids": []},  # as on an approved return
         )
     hops = tree.path(source, unit_id)
     return await dispatch_along(
@@ -188,7 +188,8 @@ async def do_review_return(
         Actor.of(user),
         to_unit_id=user.unit_id,
         reason=note,
-        changes={"reroute_count": ticket.reroute_count + 1},
+        # co-handlers (协办) were chosen for the route that was wrong: their access ends with it
+        changes={"reroute_count": ticket.reroute_count + 1, "co_unit_ids": []},
         payload={"returned_by_unit_id": returning_unit},
     )
     if reroute_to is not None:

@@ -104,6 +104,16 @@ async def lock(conn: asyncpg.Connection, ticket_id: int) -> Ticket:
     return Ticket.from_row(row)
 
 
+async def lock_in_order(conn: asyncpg.Connection, ticket_ids: Sequence[int]) -> dict[int, Ticket]:
+    """Every ticket an action touches, locked in id order before it touches any (Merge and every other
+    multi-ticket action): the first ticket missing is a 404."""
+    rows = await conn.fetch(Q.lock_tickets_in_order, sorted(set(ticket_ids)))
+    tickets = {t.id: t for t in map(Ticket.from_row, rows)}
+    if len(tickets) < len(set(ticket_ids)):
+        raise ApiError(404, "找不到该工单", code="ticket_not_found")
+    return tickets
+
+
 def check(state: TicketState, action: Action) -> TicketState:
     try:
         return next_state(state, action)

@@ -103,12 +103,14 @@ FROM raised r JOIN deadlines d ON d.id = r.deadline_id JOIN tickets t ON t.id = 
 ORDER BY r.id;
 
 -- name: unpublished_alerts
--- Alerts committed whose board event did not get out (a crash or Redis failure after commit).
+-- Alerts committed without their board event in the outbox (raised before it existed, or by hand); locked,
+-- so two sweeps never announce one twice.
 SELECT a.id AS alert_id, a.kind, d.id AS deadline_id, d.unit_id, d.track, d.rule_name, d.due_at,
        t.id AS ticket_id, t.number, t.state, t.holder_unit_id, t.lead_unit_id, t.category_code
 FROM sla_alerts a JOIN deadlines d ON d.id = a.deadline_id JOIN tickets t ON t.id = a.ticket_id
 WHERE a.published_at IS NULL AND a.raised_at < $1
-ORDER BY a.id LIMIT $2;
+ORDER BY a.id LIMIT $2
+FOR UPDATE OF a SKIP LOCKED;
 
 -- name: mark_alerts_published
 UPDATE sla_alerts SET published_at = now() WHERE id = ANY($1::bigint[]);

@@ -16,6 +16,11 @@ id, number, type, channel, caller_phone, caller_name, address, content, category
 -- name: lock_ticket
 SELECT {{ticket_columns}} FROM tickets WHERE id = $1 FOR UPDATE;
 
+-- name: lock_tickets_in_order
+-- Several tickets locked in id order (the locking node sits above the sort), like the timer windows:
+-- two actions on the same tickets then queue behind each other instead of deadlocking.
+SELECT {{ticket_columns}} FROM tickets WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE;
+
 -- name: ticket_by_id
 -- For reading only (no lock).
 SELECT {{ticket_columns}} FROM tickets WHERE id = $1;
@@ -120,12 +125,13 @@ UPDATE suspensions SET ended_at = $2 WHERE ticket_id = $1 AND ended_at IS NULL;
 -- name: list_tickets_all
 -- The ticket lists (GET /api/tickets), one per scope. All take $1 the units whose tickets the user may
 -- see (NULL: all), $2 a state or NULL, $3 limit, $4 offset; a scope's own filter takes $5.
--- Everything the user may see.
+-- Everything the user may see (hotline/access.py require_view: reached, or co-handled, in the subtree).
 SELECT {{ticket_columns}},
        (SELECT min(d.due_at) FROM deadlines d WHERE d.ticket_id = t.id AND d.status = 'running') AS next_due
 FROM tickets t
 WHERE ($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = t.id
-                                       AND tu.unit_id = ANY($1::bigint[])))
+                                       AND tu.unit_id = ANY($1::bigint[]))
+                            OR t.co_unit_ids && $1::bigint[])
   AND ($2::text IS NULL OR t.state = $2)
 ORDER BY next_due NULLS LAST, t.id DESC LIMIT $3 OFFSET $4;
 
@@ -159,6 +165,17 @@ WHERE ($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ti
 ORDER BY CASE WHEN t.category_source = 'classifier' OR t.category_source IS NULL THEN p.prediction_margin END
              NULLS LAST,
          next_due NULLS LAST, t.id DESC LIMIT $3 OFFSET $4;
+
+-- name: list_tickets_cohandling
+-- Co-handled (协办) by my unit or a unit below it ($5): what a co-unit may open without holding it.
+-- Cleared when the ticket is re-routed (hotline/tickets/flow.py), so the list follows the ticket.
+SELECT {{ticket_columns}},
+       (SELECT min(d.due_at) FROM deadlines d WHERE d.ticket_id = t.id AND d.status = 'running') AS next_due
+FROM tickets t
+WHERE ($1::bigint[] IS NULL OR t.co_unit_ids && $1::bigint[])
+  AND t.co_unit_ids && $5::bigint[]
+  AND ($2::text IS NULL OR t.state = $2)
+ORDER BY next_due NULLS LAST, t.id DESC LIMIT $3 OFFSET $4;
 
 -- name: list_tickets_reviews
 -- Returns and completions held by the units directly below mine ($5), waiting for our review.

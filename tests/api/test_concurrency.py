@@ -87,3 +87,29 @@ async def test_retried_submits_at_once_make_one_ticket(city: dict[str, int], log
     created = next(r.json() for r in responses if r.status_code == 201)
     later = ok(await operator.get(f"/api/tickets/{tid}"))
     assert created["deadlines"] == later["deadlines"] == responses[-1].json()["deadlines"]
+
+
+# No category and no place: the ticket waits at the city's dispatcher, where it may still be merged.
+UNCLEAR_CALL = {"type": "complaint", "channel": "phone", "content": "我想反映一下上次说的那个情况，到现在还没有结果。"}
+
+
+async def test_opposite_merges_at_once_never_deadlock(city: dict[str, int], login: Login, pool: asyncpg.Pool) -> None:
+    """A into B and B into A at the same moment: both lock the two tickets in id order, so one merges and the
+    other finds its master already merged (409), where locking in request order deadlocked until PostgreSQL
+    cancelled one (a 409 "conflict" after its deadlock_timeout)."""
+    operator = await login("operator")
+    for _round in range(4):
+        a, b = [ok(await operator.post("/api/tickets", json=UNCLEAR_CALL), 201) for _ in range(2)]
+        assert a["state"] == b["state"] == "pending_dispatch"
+        responses = await asyncio.gather(
+            operator.post(f"/api/tickets/{a['id']}/merge", json={"master_ticket_id": b["id"], "note": "重复来电"}),
+            operator.post(f"/api/tickets/{b['id']}/merge", json={"master_ticket_id": a["id"], "note": "重复来电"}),
+        )
+        assert sorted(r.status_code for r in responses) == [200, 409], [r.text for r in responses]
+        loser = next(r for r in responses if r.status_code == 409).json()["error"]
+        assert loser["code"] in ("master_closed", "invalid_transition"), loser
+        merged = await pool.fetchval(
+            "SELECT count(*) FROM tickets WHERE id = ANY($1::bigint[]) AND master_ticket_id IS NOT NULL",
+            [a["id"], b["id"]],
+        )
+        assert merged == 1

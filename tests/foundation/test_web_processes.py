@@ -2,6 +2,8 @@
 a killed worker is replaced, and SIGTERM stops every one."""
 
 import socket
+import subprocess
+from collections.abc import Callable
 
 import httpx
 import psutil
@@ -69,3 +71,21 @@ async def test_two_web_processes_share_the_port(test_environ: dict[str, str]) ->
         await eventually(lambda: all_gone(replaced), message="every web worker stopped with the supervisor")
     finally:
         stop_process(proc)
+
+
+@pytest.mark.usefixtures("clean")
+async def test_a_second_web_on_a_served_port_refuses_to_start(
+    test_environ: dict[str, str], hotline_cli: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    """Two processes each bind the port with SO_REUSEPORT: a second `hotline web` would have shared it silently."""
+    port = free_port()
+    first = start_process(["web", "--port", str(port)], {**test_environ, "HOTLINE_WEB_PROCESSES": "2"})
+    try:
+        await answering(f"http://127.0.0.1:{port}/healthz", first)
+        for processes in ("2", "1"):
+            second = hotline_cli("web", "--port", str(port), HOTLINE_WEB_PROCESSES=processes)
+            assert second.returncode == 1
+            assert f"端口 127.0.0.1:{port} 已被占用" in second.stderr, second.stderr
+        assert first.poll() is None, "the first web keeps serving"
+    finally:
+        stop_process(first)

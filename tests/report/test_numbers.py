@@ -186,6 +186,8 @@ async def test_stored_days_give_the_same_numbers_and_a_write_deletes_its_day(
     period = scores.parse_period(MONTH)
     start, end = period.bounds(settings.tz)
     assert await pool.fetchval("SELECT count(*) FROM score_days WHERE day_start >= $1 AND day_start < $2", start, end)
+    # one day per transaction (computed_at is its transaction's start): a reader locks one day at a time
+    assert await pool.fetchval("SELECT count(*) = count(DISTINCT computed_at) FROM score_days")
 
     async def check() -> dict[int, dict]:
         expected = await _independent_rates(pool, NOW)
