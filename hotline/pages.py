@@ -44,8 +44,20 @@ class Page:
         return user.role in self.roles or (at_city and user.role in self.city_roles)
 
 
+async def _callback_context(request: Request, user: User) -> dict[str, Any]:
+    return {"max_unreachable": request.app.state.settings.callback.max_unreachable}
+
+
 PAGES = (
     Page("/console", "console.html", "话务台", frozenset({Role.OPERATOR}), frozenset({Role.DISPATCHER})),
+    Page(
+        "/callbacks",
+        "callbacks.html",
+        "回访",
+        frozenset({Role.OPERATOR}),
+        frozenset({Role.DISPATCHER}),
+        extra=_callback_context,
+    ),
     Page("/queue", "queue.html", "派单审核", frozenset({Role.DISPATCHER, Role.SUPERVISOR})),
     Page("/inbox", "inbox.html", "承办工单", frozenset({Role.HANDLER, Role.DISPATCHER})),
     Page("/board", "board.html", "督办大屏", frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN})),

@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 from redis.asyncio import Redis
 
+from dispatch.sla import HANDLING_TRACKS
 from hotline.catalog_cache import Catalog
 from hotline.queries import Q
 from hotline.tickets.journal import Actor, board_event, log_actions, transaction
@@ -64,7 +65,7 @@ async def raise_due_alerts(
             orders = [
                 (ticket, ORDER_REASON.format(rule_name=r["rule_name"]), r["deadline_id"])
                 for ticket, r in zip(tickets, rows, strict=True)
-                if r["kind"] == "overdue"
+                if r["kind"] == "overdue" and r["track"] in HANDLING_TRACKS  # a unit's own handling clock
             ]
             await issue_orders(tx, Actor.system(), orders, supervision.order_answer_hours)
         return len(rows)

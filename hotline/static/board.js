@@ -46,7 +46,21 @@ function renderBoard(data) {
       h("div", { class: "summary", text: t.summary }))) : h("li", { class: "muted", text: "无" })))));
 
   renderEarly(data.early_warnings);
+  renderCallbacks(data.callbacks);
   mergeSnapshotAlerts([...data.alerts.map(alertFromSnapshot), ...data.early_warnings.map(alertFromWarning)]);
+}
+
+// 回访率 and 满意率 over the last days, and the tickets waiting for their callback.
+function renderCallbacks(c) {
+  if (!c) return;
+  const pct = (x) => (x === null || x === undefined ? "—" : `${(100 * x).toFixed(1)}%`);
+  $("#cb-days").textContent = String(c.days);
+  $("#cb-rate").textContent = pct(c.callback_rate);
+  $("#cb-rate").title = `已回访 ${c.reached} / 回访结束 ${c.finished}`;
+  $("#cb-satisfaction").textContent = pct(c.satisfaction_rate);
+  $("#cb-satisfaction").title = `满意和基本满意 ${c.satisfied} / 已回访 ${c.reached}`;
+  $("#cb-waiting").textContent = String(c.waiting);
+  $("#cb-overdue").textContent = String(c.overdue);
 }
 
 // Active early warnings (未诉先办) of this subtree: clusters still in or just past their window.

@@ -4,6 +4,7 @@ import {
   api, boot, h, clear, run, ask, allowed, loadUnits, $, CONTACT_METHODS, CONTACT_OUTCOMES,
 } from "./common.js";
 import { loadCategories, loadTicket, facts, clocks, routingBox, chainBox, trailBox, pending, renderList, actionForm } from "./tickets.js";
+import { reopenSection } from "./sections.js";
 
 const me = boot.user;
 const list = document.getElementById("ticket-list");
@@ -59,7 +60,7 @@ function renderDetail(ticket, events) {
   const mine = ticket.holder_unit_id === me.unit_id;
   const assisting = (ticket.co_unit_ids || []).includes(me.unit_id);
   const note = assisting ? "本单位为协办单位，由承办单位办理。" : "该工单已不在本单位。";
-  clear(detail, facts(ticket, categories), clocks(ticket),
+  clear(detail, facts(ticket, categories), reopenSection(ticket, events), clocks(ticket),
     mine ? actions(ticket, events) : h("p", { class: "muted", text: note }),
     h("h3", { text: "流转链条" }), chainBox(events), routingBox(ticket), trailBox(events));
 }

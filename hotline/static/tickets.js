@@ -44,7 +44,8 @@ export function listRow(ticket, categories, selected, onSelect) {
       h("div", { class: "row-meta", text: [typeLabel(ticket.type), categories.get(ticket.category_code) || "未分类",
         ticket.holder_unit_name].filter(Boolean).join(" · ") }),
       h("div", { class: "row-summary", text: ticket.content }),
-      reasons.length ? h("div", { class: "row-reason", text: reasons[0] }) : null),
+      ticket.reopen_reason ? h("div", { class: "row-reason reopen", text: `重办：${ticket.reopen_reason}` })
+        : reasons.length ? h("div", { class: "row-reason", text: reasons[0] }) : null),
     h("div", { class: "row-person" }, "来电人 ", caller,
       revealButton(ticket, (r) => { caller.textContent = [r.caller_name, r.caller_phone].filter(Boolean).join(" ") || "—"; })));
   return row;

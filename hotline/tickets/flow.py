@@ -1,4 +1,4 @@
-"""The ticket use-cases after intake: dispatch gate, handling, completion gate, callback.
+"""The ticket use-cases after intake: dispatch gate, handling, completion gate (the callback: callbacks.py).
 
 Each `do_*` takes a `Context` (the caller owns the transaction), the acting user, and the
 locked ticket, checks permission (hotline/access.py) and the transition (dispatch/states.py),
@@ -310,56 +310,11 @@ async def do_review_completion(
 ) -> Ticket:
     access.require_reviewer(user, ticket.holder_unit_id, ctx.catalog)
     if accept:
-        return await apply(ctx, ticket, Action.ACCEPT_COMPLETION, Actor.of(user), reason=note)
+        ticket = await apply(ctx, ticket, Action.ACCEPT_COMPLETION, Actor.of(user), reason=note)
+        await clock.start_callback(ctx, ticket.id, ctx.catalog.tree.root.id)
+        return ticket
     ticket = await apply(ctx, ticket, Action.SEND_BACK, Actor.of(user), reason=note)
     await clock.reopen_completion(ctx, ticket.id)
-    return ticket
-
-
-async def do_callback(
-    ctx: Context,
-    clock: SlaClock,
-    user: User,
-    ticket: Ticket,
-    reached: bool,
-    resolved: bool | None,
-    satisfaction: str | None,
-    note: str,
-) -> Ticket:
-    """回访: satisfied closes the ticket; dissatisfied reopens it (重办) to the same unit with new clocks."""
-    access.require_hotline(user, ctx.catalog)
-    actor = Actor.of(user)
-    if not reached:
-        return await apply(
-            ctx,
-            ticket,
-            Action.CLOSE_WITHOUT_CALLBACK,
-            actor,
-            reason=note or "回访未接通",
-            changes={"closed_at": ctx.now},
-        )
-    if satisfaction is None or resolved is None:
-        raise ApiError(422, "回访接通时须填写是否解决和满意度", code="callback_incomplete")
-    changes: dict[str, Any] = {"satisfaction": satisfaction, "resolved": resolved}
-    payload = {"satisfaction": satisfaction, "resolved": resolved}
-    if satisfaction != "dissatisfied":
-        changes["closed_at"] = ctx.now
-        return await apply(ctx, ticket, Action.CALLBACK_SATISFIED, actor, reason=note, payload=payload, changes=changes)
-    unit_id = ticket.holder_unit_id
-    if unit_id is None:
-        raise ApiError(409, "工单当前没有承办单位", code="no_holder")
-    changes.update(reopen_count=ticket.reopen_count + 1, assigned_at=ctx.now, signed_at=None, completed_at=None)
-    ticket = await apply(
-        ctx,
-        ticket,
-        Action.CALLBACK_DISSATISFIED,
-        actor,
-        to_unit_id=unit_id,
-        reason=note,
-        payload=payload,
-        changes=changes,
-    )
-    await clock.start(ctx, ticket, unit_id, Completion.RESTART)
     return ticket
 
 

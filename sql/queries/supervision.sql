@@ -12,7 +12,7 @@ ON CONFLICT (deadline_id) DO NOTHING RETURNING id, ticket_id, deadline_id;
 -- name: overdue_tickets_to_urge
 -- Tickets with a running clock overdue at $1 for at least $2 and not urged within the last $2.
 SELECT DISTINCT d.ticket_id FROM deadlines d
-WHERE d.status = 'running' AND d.due_at <= $1
+WHERE d.status = 'running' AND d.due_at <= $1 AND d.track IN ('reply', 'accept', 'complete')
   AND NOT EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = d.ticket_id AND e.action = 'urge'
                   AND e.at > $1 - $2::interval)
   AND d.due_at <= $1 - $2::interval

@@ -136,9 +136,12 @@ WHERE ($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ti
 ORDER BY next_due NULLS LAST, t.id DESC LIMIT $3 OFFSET $4;
 
 -- name: list_tickets_inbox
--- Held by my unit ($5) for handling.
+-- Held by my unit ($5) for handling; a reopened ticket (重办) with the callback's reason.
 SELECT {{ticket_columns}},
-       (SELECT min(d.due_at) FROM deadlines d WHERE d.ticket_id = t.id AND d.status = 'running') AS next_due
+       (SELECT min(d.due_at) FROM deadlines d WHERE d.ticket_id = t.id AND d.status = 'running') AS next_due,
+       CASE WHEN t.reopen_count > 0 THEN
+           (SELECT e.reason FROM ticket_events e WHERE e.ticket_id = t.id AND e.action = 'callback_dissatisfied'
+            ORDER BY e.id DESC LIMIT 1) END AS reopen_reason
 FROM tickets t
 WHERE ($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = t.id
                                        AND tu.unit_id = ANY($1::bigint[])))
@@ -199,3 +202,34 @@ WHERE ($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ti
               AND x.unit_id = ANY($5::bigint[]))
   AND ($2::text IS NULL OR t.state = $2)
 ORDER BY next_due NULLS LAST, t.id DESC LIMIT $3 OFFSET $4;
+
+-- name: insert_callback_attempt
+-- One callback attempt (hotline/tickets/callbacks.py); $2 the round (the ticket's reopen count).
+INSERT INTO callback_attempts (ticket_id, round, at, user_id, outcome, resolved, satisfaction, note)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+
+-- name: callback_misses
+-- Unreachable attempts in this round so far.
+SELECT count(*) FROM callback_attempts WHERE ticket_id = $1 AND round = $2 AND outcome = 'unreachable';
+
+-- name: ticket_callback_attempts
+SELECT a.id, a.round, a.at, a.outcome, a.resolved, a.satisfaction, a.note, u.display_name AS user_name
+FROM callback_attempts a JOIN users u ON u.id = a.user_id WHERE a.ticket_id = $1 ORDER BY a.id;
+
+-- name: list_tickets_callbacks
+-- Waiting for the hotline centre's callback, the longest waiting first, with the callback clock and the
+-- unreachable attempts of this round.
+SELECT {{ticket_columns}}, c.due_at AS next_due, coalesce(c.start_at, t.updated_at) AS waiting_since,
+       c.warn_at AS callback_warn_at,
+       (SELECT count(*) FROM callback_attempts a WHERE a.ticket_id = t.id AND a.round = t.reopen_count
+        AND a.outcome = 'unreachable') AS unreachable_attempts
+FROM tickets t
+LEFT JOIN LATERAL (
+    SELECT d.start_at, d.due_at, d.warn_at FROM deadlines d
+    WHERE d.ticket_id = t.id AND d.track = 'callback' AND d.status = 'running' ORDER BY d.id DESC LIMIT 1
+) c ON true
+WHERE ($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = t.id
+                                       AND tu.unit_id = ANY($1::bigint[])))
+  AND t.state = 'reviewed'
+  AND ($2::text IS NULL OR t.state = $2)
+ORDER BY waiting_since, t.id LIMIT $3 OFFSET $4;

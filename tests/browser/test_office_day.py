@@ -1,0 +1,62 @@
+"""A working day at the office through the pages (issue 13): the 回访 workbench, supervision both ways, appeals,
+co-handling, the knowledge base at work and the leaders' hotline days, each walked by the role that does it.
+Screenshots at 1366×768 (and 1920×1080) in tests/artifacts/."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.async_api import expect
+
+from tests.support.api import Login
+from tests.support.browser import Open
+from tests.support.office import reviewed_ticket
+
+pytestmark = pytest.mark.browser
+
+
+async def test_operator_calls_back(city: dict[str, int], open_as: Open, login: Login) -> None:
+    operator, handler, street = (
+        await login("operator"),
+        await login("dh-s1-c1-handler"),
+        await login("dh-s1-dispatcher"),
+    )
+    unhappy = await reviewed_ticket(operator, handler, street, "13912342001")
+    happy = await reviewed_ticket(operator, handler, street, "13912342002")
+
+    desk = await open_as("operator")
+    page = desk.page
+    await page.click('nav a[href="/callbacks"]')
+    await expect(page).to_have_url(re.compile("/callbacks$"))
+    await expect(page.locator("#n-callbacks")).to_have_text("2")
+    rows = page.locator(".ticket-row")
+    await expect(rows.first).to_have_attribute("data-id", str(unhappy))  # the longest waiting first
+    await expect(rows.first.locator(".row-waited")).to_contain_text("已等待")
+    await expect(rows.first.locator(".countdown")).to_have_text(re.compile("^剩 "))  # the callback's own clock
+    await expect(page.locator("#completion-result")).to_contain_text("22点前停止营业")
+    await desk.screenshots("callbacks")
+
+    # dissatisfied: the reason is required, then the ticket goes back to the community (重办)
+    await page.check("input[name=resolved][value=no]")
+    await page.check("input[name=satisfaction][value=dissatisfied]")
+    await page.click("#callback-save")
+    await expect(page.locator("textarea[name=note]")).to_be_focused()
+    await page.fill("textarea[name=note]", "烧烤店仍营业到凌晨两点")
+    await page.click("#callback-save")
+    await expect(page.locator("#n-callbacks")).to_have_text("1")
+    await expect(rows.first).to_have_attribute("data-id", str(happy))
+    await page.click("#callback-save")  # satisfied, the defaults
+    await expect(page.locator("#n-callbacks")).to_have_text("0")
+    await expect(page.locator("#all-done")).to_be_visible()
+
+    community = await open_as("dh-s1-c1-handler")
+    row = community.page.locator(".ticket-row", has_text="重办：烧烤店仍营业到凌晨两点")
+    await expect(row).to_be_visible()
+    await row.locator("button.row-button").click()
+    await expect(community.page.locator("#reopen-reason")).to_contain_text("烧烤店仍营业到凌晨两点")
+
+    board = await open_as("supervisor")
+    await expect(board.page.locator("#cb-rate")).to_have_text("100.0%")
+    await expect(board.page.locator("#cb-satisfaction")).to_have_text("50.0%")
+    await board.screenshots("board-callbacks")
