@@ -175,6 +175,19 @@ RESPONSES: dict[str, dict[str, Any]] = {
         }
     ),
     "AppealList": _list_of("Appeal"),
+    "Order": _obj(
+        {
+            "id": {"type": "integer"},
+            "ticket_id": {"type": "integer"},
+            "unit_id": {"type": "integer"},
+            "status": {"type": "string"},
+            "reason": {"type": "string"},
+            "answer": {"type": "string"},
+        }
+    ),
+    "OrderList": _list_of("Order"),
+    "Urge": _obj({"id": {"type": "integer"}, "ticket_id": {"type": "integer"}, "note": {"type": "string"}}),
+    "UrgeList": _list_of("Urge"),
     "User": _obj(
         {
             "id": {"type": "integer"},

@@ -111,6 +111,20 @@ class Merge(Body):
     note: Text = ""
 
 
+class OrderAnswer(Body):
+    """A supervised unit's answer to a supervision order: what was done, and the day it will be finished."""
+
+    answer: Reason
+    finish_by: datetime.date
+
+
+class OrderReview(Body):
+    """The supervisor's review of an answered order: close it, or re-issue it (the note says why)."""
+
+    close: bool
+    note: Text = ""
+
+
 class Appeal(Body):
     kind: Literal["overdue", "dissatisfied", "returned", "other"]
     reason: Reason

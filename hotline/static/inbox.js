@@ -4,7 +4,7 @@ import {
   api, boot, h, clear, run, ask, allowed, loadUnits, $, CONTACT_METHODS, CONTACT_OUTCOMES,
 } from "./common.js";
 import { loadCategories, loadTicket, facts, clocks, routingBox, chainBox, trailBox, pending, renderList, actionForm } from "./tickets.js";
-import { reopenSection } from "./sections.js";
+import { reopenSection, ordersSection, receivedPanel } from "./sections.js";
 
 const me = boot.user;
 const list = document.getElementById("ticket-list");
@@ -26,11 +26,17 @@ async function refresh() {
   $("#n-inbox").textContent = String(items.length);
   $("#n-cohandling").textContent = String(coItems.length);
   renderLists();
+  await receivedPanel(document.getElementById("supervision"), reloadAll);
 }
 
 function renderLists() {
   renderList(list, items, categories, selectedId, select, "暂无待办工单");
   renderList(coList, coItems, categories, selectedId, select, "暂无协办工单");
+}
+
+async function reloadAll() {
+  await refresh();
+  if (selectedId) await select(selectedId);
 }
 
 async function select(id) {
@@ -41,6 +47,8 @@ async function select(id) {
     const { ticket, events } = await loadTicket(id);
     if (selectedId !== id) return;
     renderDetail(ticket, events);
+    const orders = await ordersSection(ticket, reloadAll);
+    if (orders && selectedId === id) detail.querySelector(".detail-head").after(orders);
   } catch (err) {
     clear(detail, h("p", { class: "error", text: err.message }));
   }

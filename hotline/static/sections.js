@@ -1,7 +1,7 @@
 // Self-contained sections of a ticket's story that any page can place (the inbox, the queue, the ticket
 // page): each takes the ticket and its events (and a `reload` to call after an action) and returns a node
 // or null. They call the JSON API themselves.
-import { h } from "./common.js";
+import { api, boot, h, clear, run, ask, countdown, fmtDateTime, serverNow } from "./common.js";
 import { lastOf } from "./tickets.js";
 
 // 重办: a dissatisfied callback reopened the ticket; the unit sees the citizen's reason first.
@@ -10,4 +10,92 @@ export function reopenSection(ticket, events) {
   const last = lastOf(events, "callback_dissatisfied");
   return h("div", { class: "notice reopen", id: "reopen-reason" },
     h("strong", { text: `回访不满意，重办（第 ${ticket.reopen_count} 次）：` }), last ? last.reason || "（未填写原因）" : "");
+}
+
+// ---- 督办单 both ways --------------------------------------------------------------------------
+
+const ORDER_STATUS_CLASS = { open: "warn", answered: "info", closed: "done" };
+
+async function answerOrder(button, order, done) {
+  const tomorrow = new Date(serverNow() + 86400000).toISOString().slice(0, 10);
+  const v = await ask(`答复督办单 · ${order.ticket_number}`, [
+    { name: "answer", label: "办理情况（已做了什么）", type: "textarea", required: true },
+    { name: "finish_by", label: "预计办结日期", type: "date", required: true, value: tomorrow }], "答复");
+  if (!v) return;
+  const result = await run(button, () => api("POST", `/api/orders/${order.id}/answer`, v), "督办单已答复");
+  if (result && done) done(result);
+}
+
+async function reviewOrder(button, order, close, done) {
+  const v = await ask(close ? `督办办结 · ${order.ticket_number}` : `重新督办 · ${order.ticket_number}`,
+    [{ name: "note", label: close ? "审核意见" : "重新督办原因（还缺什么）", type: "textarea", required: !close }],
+    close ? "办结" : "重新督办");
+  if (!v) return;
+  const result = await run(button, () => api("POST", `/api/orders/${order.id}/review`, { close, note: v.note }),
+    close ? "督办单已办结" : "已重新督办");
+  if (result && done) done(result);
+}
+
+// One order as a list item; the buttons this user may use (the API decides in the end).
+export function orderItem(order, { done, showTicket } = {}) {
+  const me = boot.user;
+  const mine = order.unit_id === me.unit_id;
+  const buttons = [];
+  if (mine && order.status === "open") {
+    buttons.push(h("button", { type: "button", class: "small primary answer-order", text: "答复",
+      onclick: (e) => answerOrder(e.currentTarget, order, done) }));
+  }
+  if (!mine && me.role === "supervisor" && order.status === "answered") {
+    buttons.push(h("button", { type: "button", class: "small close-order", text: "办结",
+      onclick: (e) => reviewOrder(e.currentTarget, order, true, done) }));
+    buttons.push(h("button", { type: "button", class: "small danger reissue-order", text: "重新督办",
+      onclick: (e) => reviewOrder(e.currentTarget, order, false, done) }));
+  }
+  return h("li", { class: "order-item", dataset: { order: order.id, status: order.status } },
+    h("div", { class: "row-top" },
+      showTicket ? h("span", { class: "mono", text: order.ticket_number }) : null,
+      h("span", { class: `badge ${ORDER_STATUS_CLASS[order.status] || ""}`, text: order.status_label }),
+      order.escalated_at ? h("span", { class: "badge urgent", text: `已上报${order.escalated_to_name || ""}` }) : null,
+      order.status === "open" && order.due_at ? countdown(order.due_at, null) : null,
+      h("span", { class: "muted", text: `${order.issued_by_name} · ${fmtDateTime(order.issued_at)}${order.rounds > 1 ? ` · 第 ${order.rounds} 次` : ""}` })),
+    showTicket ? h("div", { class: "muted", text: `被督办：${order.unit_name || ""}` }) : null,
+    h("div", { class: "order-reason", text: `督办事由：${order.reason}` }),
+    order.answer ? h("div", { class: "order-answer", text: `答复：${order.answer}（预计 ${order.finish_by || "—"} 办结）` }) : null,
+    order.review_note ? h("div", { class: "order-review muted", text: `审核意见：${order.review_note}` }) : null,
+    buttons.length ? h("div", { class: "actions" }, buttons) : null);
+}
+
+// The orders of one ticket (for the ticket's detail or page).
+export async function ordersSection(ticket, reload) {
+  const node = h("div", { class: "section orders", id: "ticket-orders" });
+  const data = await api("GET", `/api/tickets/${ticket.id}/orders`);
+  if (!data.items.length) return null;
+  clear(node, h("h3", { text: `督办单（${data.items.length}）` }),
+    h("ul", { class: "order-list" }, data.items.map((o) => orderItem(o, { done: reload }))));
+  return node;
+}
+
+// The unit's inbox panel: orders received (open first) and the urges of the last days.
+export async function receivedPanel(node, onChanged) {
+  const [orders, urges] = await Promise.all([api("GET", "/api/orders?box=received&limit=50"), api("GET", "/api/urges")]);
+  const open = orders.items.filter((o) => o.status === "open");
+  const shown = orders.items.filter((o) => o.status !== "closed").slice(0, 20);
+  clear(node,
+    h("h2", {}, "督办与催办 ", h("span", { class: "count", id: "n-orders-open", text: String(open.length) })),
+    shown.length ? h("ul", { class: "order-list", id: "orders-received" }, shown.map((o) => orderItem(o, { done: onChanged, showTicket: true })))
+      : h("p", { class: "muted", text: "暂无督办单" }),
+    urges.items.length ? h("ul", { class: "urge-list", id: "urges" }, urges.items.slice(0, 10).map((u) => h("li", { class: "urge-item" },
+      h("span", { class: "badge warn", text: "催办" }), h("span", { class: "mono", text: u.ticket_number }),
+      h("span", { class: "muted", text: ` ${u.actor_name} · ${fmtDateTime(u.at)} ` }), h("span", { text: u.note })))) : null);
+}
+
+// The supervisor's panel: orders to the units below, answered ones (to review) first.
+export async function issuedPanel(node, onChanged) {
+  const data = await api("GET", "/api/orders?box=issued&limit=50");
+  const waiting = data.items.filter((o) => o.status === "answered").length;
+  const shown = data.items.filter((o) => o.status !== "closed").slice(0, 30);
+  clear(node,
+    h("h2", {}, "督办单 ", h("span", { class: "count", id: "n-orders-review", text: String(waiting) }), h("span", { class: "muted", text: " 待审核" })),
+    shown.length ? h("ul", { class: "order-list scroll", id: "orders-issued" }, shown.map((o) => orderItem(o, { done: onChanged, showTicket: true })))
+      : h("p", { class: "muted", text: "暂无在办督办单" }));
 }

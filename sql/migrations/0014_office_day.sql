@@ -33,9 +33,8 @@ CREATE INDEX callback_attempts_at ON callback_attempts (at);
 -- the escalation when it was missed, and the supervisor's review (close, or re-issue: open again).
 ALTER TABLE supervision_orders
     ADD COLUMN issuer_unit_id     bigint REFERENCES units (id),
-    ADD COLUMN answer_clock_id    bigint REFERENCES deadlines (id),
     ADD COLUMN answered_by        bigint REFERENCES users (id),
-    ADD COLUMN finish_by          timestamptz,
+    ADD COLUMN finish_by          date,                   -- the unit's word: finished by this day
     ADD COLUMN escalated_to       bigint REFERENCES units (id),
     ADD COLUMN escalated_at       timestamptz,
     ADD COLUMN reviewed_by        bigint REFERENCES users (id),
@@ -43,7 +42,10 @@ ALTER TABLE supervision_orders
     ADD COLUMN review_note        text NOT NULL DEFAULT '',
     ADD COLUMN rounds             integer NOT NULL DEFAULT 1;
 CREATE INDEX supervision_orders_issuer ON supervision_orders (issuer_unit_id, status);
-CREATE UNIQUE INDEX supervision_orders_answer_clock ON supervision_orders (answer_clock_id);
+-- An order's answer clock names its order (one open per order; a re-issued order gets a new one).
+ALTER TABLE deadlines ADD COLUMN order_id bigint REFERENCES supervision_orders (id);
+CREATE UNIQUE INDEX deadlines_one_open_per_order ON deadlines (order_id)
+    WHERE order_id IS NOT NULL AND status IN ('running', 'paused');
 
 -- 协办: each co-unit's part of a ticket (notes and contacts are events and contact rows of its unit).
 CREATE TABLE co_unit_parts (

@@ -11,7 +11,7 @@ from playwright.async_api import expect
 
 from tests.support.api import Login
 from tests.support.browser import Open
-from tests.support.office import reviewed_ticket
+from tests.support.office import reviewed_ticket, signed_ticket
 
 pytestmark = pytest.mark.browser
 
@@ -60,3 +60,41 @@ async def test_operator_calls_back(city: dict[str, int], open_as: Open, login: L
     await expect(board.page.locator("#cb-rate")).to_have_text("100.0%")
     await expect(board.page.locator("#cb-satisfaction")).to_have_text("50.0%")
     await board.screenshots("board-callbacks")
+
+
+async def test_supervision_both_ways(city: dict[str, int], open_as: Open, login: Login) -> None:
+    operator, handler = await login("operator"), await login("dh-s1-c1-handler")
+    tid = await signed_ticket(operator, handler, "13912342101")
+
+    board = await open_as("dh-supervisor")
+    row = board.page.locator(f'#countdown li[data-ticket="{tid}"]').first
+    await row.locator("button", has_text="督办").click()
+    await board.page.fill("dialog textarea[name=reason]", "群众反映强烈，请今日答复")
+    await board.page.click("dialog button[type=submit]")
+    await row.locator("button", has_text="催办").click()
+    await board.page.fill("dialog textarea[name=text]", "请加快办理")
+    await board.page.click("dialog button[type=submit]")
+    orders = board.page.locator("#orders-issued .order-item")
+    await expect(orders).to_have_count(1)
+    await expect(orders.first).to_contain_text("待答复")
+
+    community = await open_as("dh-s1-c1-handler")
+    page = community.page
+    await expect(page.locator("#n-orders-open")).to_have_text("1")
+    await expect(page.locator("#urges")).to_contain_text("请加快办理")
+    await expect(page.locator("#orders-received")).to_contain_text("群众反映强烈，请今日答复")
+    await community.screenshots("inbox-orders")
+    await page.click("#orders-received .answer-order")
+    await page.fill("dialog textarea[name=answer]", "已约谈店主，限期整改")
+    await page.click("dialog button[type=submit]")
+    await expect(page.locator("#n-orders-open")).to_have_text("0")
+    await expect(page.locator("#orders-received")).to_contain_text("已约谈店主，限期整改")
+
+    # the board follows without a reload: the answer waits for review, the supervisor closes the order
+    await expect(board.page.locator("#n-orders-review")).to_have_text("1")
+    await expect(orders.first).to_contain_text("已约谈店主")
+    await board.screenshots("board-orders")
+    await orders.first.locator(".close-order").click()
+    await board.page.click("dialog button[type=submit]")
+    await expect(board.page.locator("#n-orders-review")).to_have_text("0")
+    await expect(board.page.locator("#orders-issued .order-item")).to_have_count(0)
