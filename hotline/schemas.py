@@ -125,9 +125,14 @@ class OrderReview(Body):
     note: Text = ""
 
 
+AttachmentNote = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
 class Appeal(Body):
     kind: Literal["overdue", "dissatisfied", "returned", "other"]
     reason: Reason
+    # what each supporting document is, e.g. 「延期申请截图（3月2日提交）」
+    attachments: Annotated[list[AttachmentNote], Field(max_length=10)] = []
 
 
 class KbEntry(Body):

@@ -4,7 +4,7 @@ import {
   api, boot, h, clear, run, ask, allowed, loadUnits, $, CONTACT_METHODS, CONTACT_OUTCOMES,
 } from "./common.js";
 import { loadCategories, loadTicket, facts, clocks, routingBox, chainBox, trailBox, pending, renderList, actionForm } from "./tickets.js";
-import { reopenSection, ordersSection, receivedPanel } from "./sections.js";
+import { reopenSection, ordersSection, receivedPanel, appealSection } from "./sections.js";
 
 const me = boot.user;
 const list = document.getElementById("ticket-list");
@@ -16,9 +16,13 @@ let selectedId = null;
 let categories = new Map();
 let units = new Map();
 
+// 在办: what the unit holds; 已办结: tickets it handled that are closed (to appeal an outcome, read the story).
+const TABS = { open: "/api/tickets?scope=inbox&limit=200", closed: "/api/tickets?scope=all&state=closed&limit=100" };
+let tab = "open";
+
 async function refresh() {
   const [data, co] = await Promise.all([
-    api("GET", "/api/tickets?scope=inbox&limit=200"),
+    api("GET", TABS[tab]),
     api("GET", "/api/tickets?scope=cohandling&limit=200"),
   ]);
   items = data.items;
@@ -47,8 +51,10 @@ async function select(id) {
     const { ticket, events } = await loadTicket(id);
     if (selectedId !== id) return;
     renderDetail(ticket, events);
-    const orders = await ordersSection(ticket, reloadAll);
-    if (orders && selectedId === id) detail.querySelector(".detail-head").after(orders);
+    const [orders, appeals] = await Promise.all([ordersSection(ticket, reloadAll), appealSection(ticket, reloadAll)]);
+    if (selectedId !== id) return;
+    if (orders) detail.querySelector(".detail-head").after(orders);
+    if (appeals) (detail.querySelector("#ticket-orders") || detail.querySelector(".detail-head")).after(appeals);
   } catch (err) {
     clear(detail, h("p", { class: "error", text: err.message }));
   }
@@ -143,6 +149,14 @@ function actions(ticket, events) {
 }
 
 document.getElementById("refresh").addEventListener("click", () => refresh().catch(() => {}));
+for (const button of document.querySelectorAll("[data-inbox-tab]")) {
+  button.addEventListener("click", () => {
+    tab = button.dataset.inboxTab;
+    for (const b of document.querySelectorAll("[data-inbox-tab]")) b.setAttribute("aria-selected", String(b === button));
+    selectedId = null;
+    refresh().catch(() => {});
+  });
+}
 
 async function init() {
   [categories, units] = await Promise.all([loadCategories(), loadUnits()]);

@@ -99,3 +99,42 @@ export async function issuedPanel(node, onChanged) {
     shown.length ? h("ul", { class: "order-list scroll", id: "orders-issued" }, shown.map((o) => orderItem(o, { done: onChanged, showTicket: true })))
       : h("p", { class: "muted", text: "暂无在办督办单" }));
 }
+
+// ---- 申诉 ---------------------------------------------------------------------------------------
+
+const APPEAL_KINDS = [["overdue", "超期"], ["dissatisfied", "不满意"], ["returned", "退单"], ["other", "其他"]];
+const APPEAL_CLASS = { pending: "warn", approved: "done", rejected: "urgent" };
+
+export function appealItem(a) {
+  return h("li", { class: "appeal-item", dataset: { appeal: a.id, status: a.status } },
+    h("div", { class: "row-top" },
+      h("span", { class: `badge ${APPEAL_CLASS[a.status] || ""}`, text: a.status_label }),
+      h("span", { text: `${a.kind_label} · ${a.unit_name || ""}` }),
+      h("span", { class: "muted", text: fmtDateTime(a.filed_at) })),
+    h("div", { class: "appeal-reason", text: `理由：${a.reason}` }),
+    a.attachments.length ? h("ul", { class: "attachments" }, a.attachments.map((x) => h("li", { text: `附件：${x}` }))) : null,
+    a.decided_at ? h("div", { class: "appeal-outcome", text: `裁定：${a.status_label}${a.decision_note ? "，" + a.decision_note : ""}（${fmtDateTime(a.decided_at)}）` }) : null);
+}
+
+// The appeals of one ticket, and 申诉 for a unit that handled it (the API checks that it did).
+export async function appealSection(ticket, reload) {
+  const data = await api("GET", `/api/tickets/${ticket.id}/appeals`);
+  const me = boot.user;
+  const canFile = ["handler", "dispatcher", "supervisor"].includes(me.role) && ticket.holder_unit_id !== null;
+  const file = h("button", { type: "button", class: "small", id: "file-appeal", text: "申诉" });
+  file.addEventListener("click", async () => {
+    const v = await ask(`申诉 · ${ticket.number}`, [
+      { name: "kind", label: "申诉类型", type: "select", options: APPEAL_KINDS, required: true },
+      { name: "reason", label: "申诉理由", type: "textarea", required: true },
+      { name: "attachments", label: "附件说明（每行一项，如：延期申请截图）", type: "textarea" }], "提交申诉");
+    if (!v) return;
+    const attachments = v.attachments.split("\n").map((x) => x.trim()).filter(Boolean);
+    const done = await run(file, () => api("POST", `/api/tickets/${ticket.id}/appeals`, { kind: v.kind, reason: v.reason, attachments }),
+      "申诉已提交，等待上级裁定");
+    if (done && reload) reload();
+  });
+  if (!data.items.length && !canFile) return null;
+  return h("div", { class: "section appeals", id: "ticket-appeals" },
+    h("h3", {}, `申诉（${data.items.length}）`, canFile ? [" ", file] : null),
+    data.items.length ? h("ul", { class: "appeal-list" }, data.items.map(appealItem)) : null);
+}

@@ -47,6 +47,9 @@ ALTER TABLE deadlines ADD COLUMN order_id bigint REFERENCES supervision_orders (
 CREATE UNIQUE INDEX deadlines_one_open_per_order ON deadlines (order_id)
     WHERE order_id IS NOT NULL AND status IN ('running', 'paused');
 
+-- Appeals carry the descriptions of their attachments (the files themselves stay with the unit).
+ALTER TABLE appeals ADD COLUMN attachments text[] NOT NULL DEFAULT '{}';
+
 -- 协办: each co-unit's part of a ticket (notes and contacts are events and contact rows of its unit).
 CREATE TABLE co_unit_parts (
     ticket_id  bigint NOT NULL REFERENCES tickets (id),

@@ -98,3 +98,45 @@ async def test_supervision_both_ways(city: dict[str, int], open_as: Open, login:
     await board.page.click("dialog button[type=submit]")
     await expect(board.page.locator("#n-orders-review")).to_have_text("0")
     await expect(board.page.locator("#orders-issued .order-item")).to_have_count(0)
+
+
+async def test_appeal_filed_and_decided(city: dict[str, int], open_as: Open, login: Login) -> None:
+    operator, handler, street = (
+        await login("operator"),
+        await login("dh-s1-c1-handler"),
+        await login("dh-s1-dispatcher"),
+    )
+    tid = await reviewed_ticket(operator, handler, street, "13912342201")
+    unhappy = {"reached": True, "resolved": False, "satisfaction": "dissatisfied", "note": "要求店铺关停"}
+    await operator.post(f"/api/tickets/{tid}/callback", json=unhappy)
+
+    community = await open_as("dh-s1-c1-handler")
+    page = community.page
+    await expect(page.locator("#reopen-reason")).to_contain_text("要求店铺关停")  # the reopened ticket opens first
+    await page.click("#file-appeal")
+    await page.select_option("dialog select[name=kind]", "dissatisfied")
+    await page.fill("dialog textarea[name=reason]", "诉求超出政策范围，店铺合法经营")
+    await page.fill("dialog textarea[name=attachments]", "营业执照复印件\n现场照片三张")
+    await page.click("dialog button[type=submit]")
+    item = page.locator("#ticket-appeals .appeal-item")
+    await expect(item).to_contain_text("待裁定")
+    await expect(item.locator(".attachments li")).to_have_count(2)
+
+    supervisor = await open_as("dh-supervisor")
+    await supervisor.page.click('nav a[href="/appeals"]')
+    row = supervisor.page.locator("#appeal-queue tbody tr").first
+    await expect(row).to_contain_text("诉求超出政策范围")
+    await expect(row).to_contain_text("现场照片三张")
+    await supervisor.screenshots("appeals")
+    await row.locator(".approve").click()
+    await supervisor.page.fill("dialog textarea[name=note]", "诉求不合理，不计入考核")
+    await supervisor.page.click("dialog button[type=submit]")
+    await expect(supervisor.page.locator("#n-pending")).to_have_text("0")
+    await supervisor.page.click('[data-filter="all"]')
+    await expect(supervisor.page.locator("#appeal-queue .outcome").first).to_have_text(
+        "申诉成立：诉求不合理，不计入考核"
+    )
+
+    await page.click("#refresh")
+    await page.locator(f'.ticket-row[data-id="{tid}"] button.row-button').click()
+    await expect(page.locator("#ticket-appeals .appeal-outcome")).to_contain_text("申诉成立，诉求不合理")
