@@ -22,6 +22,7 @@ from hotline import pages
 from hotline.api import (
     appeals,
     board,
+    cohandling,
     imports,
     models,
     open311,
@@ -75,6 +76,7 @@ API_ENDPOINTS = [
     *tickets.ENDPOINTS,
     *appeals.ENDPOINTS,
     *orders.ENDPOINTS,
+    *cohandling.ENDPOINTS,
     *reference.ENDPOINTS,
     *board.ENDPOINTS,
     *reports.ENDPOINTS,

@@ -186,6 +186,7 @@ RESPONSES: dict[str, dict[str, Any]] = {
         }
     ),
     "OrderList": _list_of("Order"),
+    "CoParts": _obj({"ticket_id": {"type": "integer"}, "items": {"type": "array"}}),
     "Urge": _obj({"id": {"type": "integer"}, "ticket_id": {"type": "integer"}, "note": {"type": "string"}}),
     "UrgeList": _list_of("Urge"),
     "User": _obj(

@@ -60,6 +60,8 @@ class Assign(Body):
     reason: Text = ""
     # the dispatcher's correction of the category; kept as the label the next training uses
     category_code: Annotated[str, StringConstraints(max_length=32)] | None = None
+    # 协办: units that assist the lead unit (a dispatcher's, within their subtree)
+    co_unit_ids: Annotated[list[Annotated[int, Field(ge=1, le=2**62)]], Field(max_length=20)] = []
 
 
 class ReasonOnly(Body):

@@ -33,6 +33,8 @@ class EventType(StrEnum):
     TICKET_SUSPENDED = "ticket.suspended"
     TICKET_RESUMED = "ticket.resumed"
     TICKET_URGED = "ticket.urged"
+    TICKET_CO_UNITS = "ticket.co_units_added"
+    TICKET_CO_DONE = "ticket.co_done"
     SLA_WARNING = "sla.warning"
     SLA_OVERDUE = "sla.overdue"
     SUPERVISION_ORDER = "supervision.order"

@@ -194,7 +194,7 @@ LIST_QUERIES = {
     "callbacks": Q.list_tickets_callbacks,
 }
 # Columns a scope's query adds to the ticket's own: shown with the item (free text masked like the content).
-EXTRA_COLUMNS = ("waiting_since", "callback_warn_at", "unreachable_attempts", "reopen_reason")
+EXTRA_COLUMNS = ("waiting_since", "callback_warn_at", "unreachable_attempts", "reopen_reason", "co_done_at")
 TEXT_COLUMNS = frozenset({"reopen_reason"})
 LIST_SCOPES = tuple(LIST_QUERIES)
 
@@ -278,7 +278,7 @@ def _scope_args(scope: str, user: User, tx: Context) -> tuple[Any, ...]:
 
 
 async def _assign(tx: Context, it: Any, user: User, t: Ticket, b: schemas.Assign) -> Any:
-    return await flow.do_assign(tx, it.clock, user, t, b.unit_id, b.reason, b.category_code)
+    return await flow.do_assign(tx, it.clock, user, t, b.unit_id, b.reason, b.category_code, b.co_unit_ids)
 
 
 async def _sign(tx: Context, it: Any, user: User, t: Ticket, b: None) -> Any:

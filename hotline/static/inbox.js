@@ -4,7 +4,7 @@ import {
   api, boot, h, clear, run, ask, allowed, loadUnits, $, CONTACT_METHODS, CONTACT_OUTCOMES,
 } from "./common.js";
 import { loadCategories, loadTicket, facts, clocks, routingBox, chainBox, trailBox, pending, renderList, actionForm } from "./tickets.js";
-import { reopenSection, ordersSection, receivedPanel, appealSection } from "./sections.js";
+import { reopenSection, ordersSection, receivedPanel, appealSection, coPartsSection } from "./sections.js";
 
 const me = boot.user;
 const list = document.getElementById("ticket-list");
@@ -17,7 +17,10 @@ let categories = new Map();
 let units = new Map();
 
 // 在办: what the unit holds; 已办结: tickets it handled that are closed (to appeal an outcome, read the story).
-const TABS = { open: "/api/tickets?scope=inbox&limit=200", closed: "/api/tickets?scope=all&state=closed&limit=100" };
+const TABS = {
+  open: "/api/tickets?scope=inbox&limit=200",
+  closed: "/api/tickets?scope=all&state=closed&limit=100",
+};
 let tab = "open";
 
 async function refresh() {
@@ -51,8 +54,10 @@ async function select(id) {
     const { ticket, events } = await loadTicket(id);
     if (selectedId !== id) return;
     renderDetail(ticket, events);
-    const [orders, appeals] = await Promise.all([ordersSection(ticket, reloadAll), appealSection(ticket, reloadAll)]);
+    const [orders, appeals, parts] = await Promise.all([
+      ordersSection(ticket, reloadAll), appealSection(ticket, reloadAll), coPartsSection(ticket, reloadAll)]);
     if (selectedId !== id) return;
+    if (parts) (detail.querySelector(".clocks") || detail.querySelector(".content")).after(parts);
     if (orders) detail.querySelector(".detail-head").after(orders);
     if (appeals) (detail.querySelector("#ticket-orders") || detail.querySelector(".detail-head")).after(appeals);
   } catch (err) {

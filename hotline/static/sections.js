@@ -120,7 +120,8 @@ export function appealItem(a) {
 export async function appealSection(ticket, reload) {
   const data = await api("GET", `/api/tickets/${ticket.id}/appeals`);
   const me = boot.user;
-  const canFile = ["handler", "dispatcher", "supervisor"].includes(me.role) && ticket.holder_unit_id !== null;
+  const onlyCoUnit = (ticket.co_unit_ids || []).includes(me.unit_id) && ticket.holder_unit_id !== me.unit_id;
+  const canFile = ["handler", "dispatcher", "supervisor"].includes(me.role) && ticket.holder_unit_id !== null && !onlyCoUnit;
   const file = h("button", { type: "button", class: "small", id: "file-appeal", text: "申诉" });
   file.addEventListener("click", async () => {
     const v = await ask(`申诉 · ${ticket.number}`, [
@@ -134,7 +135,59 @@ export async function appealSection(ticket, reload) {
     if (done && reload) reload();
   });
   if (!data.items.length && !canFile) return null;
+  if (!data.items.length) return h("div", { class: "section appeals", id: "ticket-appeals" }, file);
   return h("div", { class: "section appeals", id: "ticket-appeals" },
     h("h3", {}, `申诉（${data.items.length}）`, canFile ? [" ", file] : null),
     data.items.length ? h("ul", { class: "appeal-list" }, data.items.map(appealItem)) : null);
+}
+
+// ---- 协办 ---------------------------------------------------------------------------------------
+
+const CO_METHODS = { phone: "电话", visit: "上门", sms: "短信", other: "其他" };
+const CO_OUTCOMES = { reached: "已联系上", unreachable: "未联系上", refused: "拒绝沟通" };
+
+// Every co-unit's part (the lead unit reads them before completing); a co-unit records its own here.
+export async function coPartsSection(ticket, reload) {
+  if (!ticket.co_unit_ids || !ticket.co_unit_ids.length) return null;
+  const data = await api("GET", `/api/tickets/${ticket.id}/co-parts`);
+  const me = boot.user;
+  const mine = ticket.co_unit_ids.includes(me.unit_id) && !["closed", "closed_on_spot", "merged"].includes(ticket.state);
+  const myPart = data.items.find((p) => p.unit_id === me.unit_id);
+  const open = data.items.filter((p) => !p.done_at);
+  return h("div", { class: "section co-parts", id: "co-parts" },
+    h("h3", { text: `协办单位（${data.items.length}）` }),
+    ticket.holder_unit_id === me.unit_id && open.length
+      ? h("p", { class: "notice info", id: "co-open", text: `协办单位尚未完成：${open.map((p) => p.unit_name).join("、")}` }) : null,
+    h("ul", { class: "appeal-list" }, data.items.map((p) => h("li", { class: "co-part", dataset: { unit: p.unit_id } },
+      h("div", { class: "row-top" },
+        h("strong", { text: p.unit_name || "" }),
+        h("span", { class: `badge ${p.done_at ? "done" : "warn"}`, text: p.done_at ? "协办完成" : "协办中" }),
+        p.done_at ? h("span", { class: "muted", text: `${p.done_by_name || ""} · ${fmtDateTime(p.done_at)}` }) : null),
+      p.result ? h("div", { class: "co-result", text: `协办结果：${p.result}` }) : null,
+      p.records.length ? h("ul", { class: "attachments" }, p.records.map((x) => h("li", {
+        text: `${fmtDateTime(x.at)} ${x.actor || ""} ${x.action === "co_contact" ? `联系诉求人（${CO_METHODS[x.payload.method] || ""}·${CO_OUTCOMES[x.payload.outcome] || ""}）` : "进展"}：${x.text || ""}`,
+      }))) : null))),
+    mine && myPart && !myPart.done_at ? coPartForm(ticket, reload) : null);
+}
+
+function coPartForm(ticket, reload) {
+  const act = async (button, path, body, done) => {
+    const result = await run(button, () => api("POST", `/api/tickets/${ticket.id}/${path}`, body), done);
+    if (result && reload) reload();
+  };
+  const note = h("textarea", { name: "co_note", rows: 2, maxlength: 2000, placeholder: "协办进展，如：已派执法队员到场" });
+  const method = h("select", { name: "co_method" }, Object.entries(CO_METHODS).map(([v, l]) => h("option", { value: v, text: l })));
+  const outcome = h("select", { name: "co_outcome" }, Object.entries(CO_OUTCOMES).map(([v, l]) => h("option", { value: v, text: l })));
+  const result = h("textarea", { name: "co_result", rows: 2, maxlength: 2000, placeholder: "协办结果：本单位做了什么、结果如何" });
+  const addNote = h("button", { type: "button", id: "co-note", text: "添加协办进展" });
+  const contact = h("button", { type: "button", id: "co-contact", text: "记录联系" });
+  const done = h("button", { type: "button", id: "co-done", class: "primary", text: "协办完成" });
+  addNote.addEventListener("click", () => note.value.trim() ? act(addNote, "co-notes", { text: note.value.trim() }, "已添加协办进展") : note.focus());
+  contact.addEventListener("click", () => act(contact, "co-contact", { method: method.value, outcome: outcome.value, note: note.value.trim() }, "已记录联系情况"));
+  done.addEventListener("click", () => result.value.trim() ? act(done, "co-done", { result: result.value.trim() }, "协办完成，主办单位可见") : result.focus());
+  const form = h("form", { class: "action-form", id: "co-part-form" }, h("h4", { text: "本单位协办" }),
+    note, h("div", { class: "row3" }, h("label", {}, "联系方式", method), h("label", {}, "结果", outcome)),
+    h("div", { class: "actions" }, addNote, contact), result, h("div", { class: "actions" }, done));
+  form.addEventListener("submit", (e) => e.preventDefault());
+  return form;
 }

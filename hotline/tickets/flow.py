@@ -7,6 +7,7 @@ and changes the ticket through journal.apply, which writes the event log.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from dispatch.routing import RoutingDecision
@@ -20,6 +21,7 @@ from hotline.learning import labels
 from hotline.queries import Q
 from hotline.roles import Role
 from hotline.sla.clock import Completion, SlaClock
+from hotline.tickets import cohandling
 from hotline.tickets.journal import Actor, Context, Hop, apply, apply_hops, log_action
 from hotline.tickets.records import Ticket
 
@@ -81,7 +83,9 @@ async def route_decision(ctx: Context, clock: SlaClock, ticket: Ticket, decision
     if decision.auto:
         changes["co_unit_ids"] = list(decision.co_handler_ids)
         hops = decision.hops or (decision.destination_unit_id,)
-        return await dispatch_along(ctx, clock, ticket, hops, Action.ROUTE_AUTO, Actor.system(), reason, changes)
+        ticket = await dispatch_along(ctx, clock, ticket, hops, Action.ROUTE_AUTO, Actor.system(), reason, changes)
+        await cohandling.record_co_units(ctx, Actor.system(), ticket, ticket.co_unit_ids, logged=False)
+        return ticket
     if decision.queue_unit_id is None:
         raise RuntimeError("a routing decision that is not automatic must name the queue the ticket waits in")
     return await apply(
@@ -103,6 +107,7 @@ async def do_assign(
     unit_id: int,
     reason: str,
     category_code: str | None = None,
+    co_unit_ids: Sequence[int] = (),
 ) -> Ticket:
     """A dispatcher sends a queued ticket into its subtree, or a handler passes a signed ticket down.
     A dispatcher may correct the category on the way (`category_code`); the category a dispatcher
@@ -111,6 +116,7 @@ async def do_assign(
     if unit_id not in tree:
         raise ApiError(422, "目标单位不存在", code="unknown_unit")
     recategorised = _recategorisation(ctx, user, ticket, category_code)
+    co_units = cohandling.check_co_units(ctx, user, unit_id, co_unit_ids)
     if ticket.state is TicketState.SIGNED:
         access.require_holder(user, ticket)
         if tree.parent(unit_id) is None or tree.parent(unit_id).id != ticket.holder_unit_id:  # type: ignore[union-attr]
@@ -139,9 +145,13 @@ async def do_assign(
             changes={"reroute_count": ticket.reroute_count + 1, "co_unit_ids": []},  # as on an approved return
         )
     hops = tree.path(source, unit_id)
-    return await dispatch_along(
-        ctx, clock, ticket, hops, Action.ASSIGN, Actor.of(user), reason or "人工派单", recategorised
+    added = [u for u in co_units if u not in ticket.co_unit_ids]
+    changes = {**recategorised, **({"co_unit_ids": [*ticket.co_unit_ids, *added]} if added else {})}
+    ticket = await dispatch_along(
+        ctx, clock, ticket, hops, Action.ASSIGN, Actor.of(user), reason or "人工派单", changes
     )
+    await cohandling.record_co_units(ctx, Actor.of(user), ticket, added)
+    return ticket
 
 
 def _recategorisation(ctx: Context, user: User, ticket: Ticket, category_code: str | None) -> dict[str, Any]:

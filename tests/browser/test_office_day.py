@@ -140,3 +140,38 @@ async def test_appeal_filed_and_decided(city: dict[str, int], open_as: Open, log
     await page.click("#refresh")
     await page.locator(f'.ticket-row[data-id="{tid}"] button.row-button').click()
     await expect(page.locator("#ticket-appeals .appeal-outcome")).to_contain_text("申诉成立，诉求不合理")
+
+
+async def test_co_handling(city: dict[str, int], open_as: Open, login: Login) -> None:
+    operator = await login("operator")
+    queued = {"type": "complaint", "content": "晚上太吵了，睡不着，请派人看看", "category_code": "NOISE"}
+    tid = (await operator.post("/api/tickets", json=queued)).json()["id"]
+
+    desk = await open_as("dispatcher")
+    page = desk.page
+    await expect(page.locator("#ticket-content")).to_have_text(queued["content"])
+    await page.locator(".unit-filter").fill("柳岸")
+    await page.select_option("select[name=unit_id]", str(city["DH-S1-C1"]))
+    await page.select_option("#co-units", [str(city["DH-CG"])])
+    await desk.screenshots("queue-co-units")
+    await page.click("#assign")
+    await expect(page.locator("#n-queue")).to_have_text("0")
+
+    co = await open_as("dh-cg-handler")
+    page = co.page
+    row = page.locator(f'#cohandling-list .ticket-row[data-id="{tid}"]')
+    await expect(row).to_contain_text("协办中")
+    await row.locator("button.row-button").click()
+    await page.fill("textarea[name=co_note]", "已派执法队员到场")
+    await page.click("#co-note")
+    await expect(page.locator("#co-parts")).to_contain_text("已派执法队员到场")
+    await page.fill("textarea[name=co_result]", "已责令烧烤店撤除露天炉具")
+    await page.click("#co-done")
+    await expect(page.locator("#co-parts .co-result")).to_have_text("协办结果：已责令烧烤店撤除露天炉具")
+    await expect(page.locator("#co-part-form")).to_have_count(0)
+    await co.screenshots("inbox-co-handling")
+
+    lead = await open_as("dh-s1-c1-handler")
+    await expect(lead.page.locator("#co-parts")).to_contain_text("协办完成")
+    await expect(lead.page.locator("#co-parts")).to_contain_text("已责令烧烤店撤除露天炉具")
+    await expect(lead.page.locator("#co-open")).to_have_count(0)  # nothing left open before completing
