@@ -146,6 +146,16 @@ class KbEntry(Body):
     )
 
 
+class KbEntryEdit(KbEntry):
+    """An administrator's edit; an entry taken out of use (active false) is no longer found."""
+
+    active: bool = True
+
+
+class KbLink(Body):
+    kb_entry_id: Annotated[int, Field(ge=1, le=2**62)]
+
+
 Minutes = Annotated[float, Field(allow_inf_nan=False)]
 Counts = Literal["natural", "working"]
 ClockTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]

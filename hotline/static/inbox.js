@@ -4,7 +4,7 @@ import {
   api, boot, h, clear, run, ask, allowed, loadUnits, $, CONTACT_METHODS, CONTACT_OUTCOMES,
 } from "./common.js";
 import { loadCategories, loadTicket, facts, clocks, routingBox, chainBox, trailBox, pending, renderList, actionForm } from "./tickets.js";
-import { reopenSection, ordersSection, receivedPanel, appealSection, coPartsSection } from "./sections.js";
+import { reopenSection, ordersSection, receivedPanel, appealSection, coPartsSection, kbSection } from "./sections.js";
 
 const me = boot.user;
 const list = document.getElementById("ticket-list");
@@ -54,9 +54,10 @@ async function select(id) {
     const { ticket, events } = await loadTicket(id);
     if (selectedId !== id) return;
     renderDetail(ticket, events);
-    const [orders, appeals, parts] = await Promise.all([
-      ordersSection(ticket, reloadAll), appealSection(ticket, reloadAll), coPartsSection(ticket, reloadAll)]);
+    const [orders, appeals, parts, knowledge] = await Promise.all([ordersSection(ticket, reloadAll),
+      appealSection(ticket, reloadAll), coPartsSection(ticket, reloadAll), kbSection(ticket, reloadAll)]);
     if (selectedId !== id) return;
+    detail.querySelector(".trail-box").before(knowledge);
     if (parts) (detail.querySelector(".clocks") || detail.querySelector(".content")).after(parts);
     if (orders) detail.querySelector(".detail-head").after(orders);
     if (appeals) (detail.querySelector("#ticket-orders") || detail.querySelector(".detail-head")).after(appeals);

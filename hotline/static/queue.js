@@ -1,6 +1,7 @@
 // 派单审核 (dispatcher): tickets waiting for a decision at this level, returns and completions of
 // the units below, and extension requests.
 import { api, boot, h, clear, run, loadUnits, unitPicker, subtree, $ } from "./common.js";
+import { kbSection } from "./sections.js";
 import {
   loadCategories, loadTicket, facts, clocks, routingBox, chainBox, trailBox, pending, lastOf, renderList, listRow, actionForm,
 } from "./tickets.js";
@@ -83,6 +84,8 @@ async function select(id) {
     const { ticket, events } = await loadTicket(id);
     if (selectedId !== id) return;
     renderDetail(ticket, events);
+    const knowledge = await kbSection(ticket, () => select(id));
+    if (selectedId === id) detail.querySelector(".trail-box").before(knowledge);
   } catch (err) {
     clear(detail, h("p", { class: "error", text: err.message }));
   }

@@ -191,3 +191,36 @@ function coPartForm(ticket, reload) {
   form.addEventListener("submit", (e) => e.preventDefault());
   return form;
 }
+
+// ---- 知识库 at work -----------------------------------------------------------------------------
+
+// Search the knowledge base beside a ticket and link the answer given (引用); the answers linked so far.
+export async function kbSection(ticket, reload) {
+  const data = await api("GET", `/api/tickets/${ticket.id}/kb-links`);
+  const finished = ["closed", "closed_on_spot", "merged"].includes(ticket.state);
+  const results = h("div", { class: "kb-results", id: "ticket-kb-results" });
+  const q = h("input", { type: "search", id: "ticket-kb-q", maxlength: 500, placeholder: "检索知识库，如：噪音 投诉" });
+  const go = h("button", { type: "submit", class: "small", text: "检索" });
+  const form = h("form", { class: "kb-search-inline", id: "ticket-kb-search" }, q, go);
+  const linked = new Set(data.items.map((x) => x.kb_entry_id));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (!q.value.trim()) return q.focus();
+    const found = await run(go, () => api("GET", `/api/kb?q=${encodeURIComponent(q.value.trim())}`));
+    if (!found) return;
+    clear(results, found.items.length ? found.items.map((entry) => h("div", { class: "kb-hit", dataset: { entry: entry.id } },
+      h("strong", { text: entry.title }), h("p", { text: entry.answer }),
+      finished || linked.has(entry.id) ? h("span", { class: "muted", text: linked.has(entry.id) ? "已引用" : "" })
+        : h("button", { type: "button", class: "small kb-link", text: "引用此答复", onclick: async (ev) => {
+          const done = await run(ev.currentTarget, () => api("POST", `/api/tickets/${ticket.id}/kb-links`, { kb_entry_id: entry.id }),
+            "已引用知识库答复");
+          if (done && reload) reload();
+        } }))) : h("p", { class: "muted", text: "没有匹配的条目" }));
+  });
+  return h("details", { class: "section kb-section", id: "ticket-kb", open: data.items.length ? true : null },
+    h("summary", { text: `知识库（已引用 ${data.items.length}）` }),
+    data.items.length ? h("ul", { class: "appeal-list", id: "kb-linked" }, data.items.map((x) => h("li", { class: "kb-linked-item" },
+      h("strong", { text: x.title }), h("span", { class: "muted", text: ` ${x.unit_name || ""} ${x.linked_by_name} · ${fmtDateTime(x.linked_at)}` }),
+      h("p", { class: "muted", text: x.answer })))) : null,
+    finished ? null : [form, results]);
+}

@@ -175,3 +175,32 @@ async def test_co_handling(city: dict[str, int], open_as: Open, login: Login) ->
     await expect(lead.page.locator("#co-parts")).to_contain_text("协办完成")
     await expect(lead.page.locator("#co-parts")).to_contain_text("已责令烧烤店撤除露天炉具")
     await expect(lead.page.locator("#co-open")).to_have_count(0)  # nothing left open before completing
+
+
+async def test_knowledge_base_at_work(city: dict[str, int], open_as: Open, login: Login) -> None:
+    operator, handler = await login("operator"), await login("dh-s1-c1-handler")
+    await signed_ticket(operator, handler, "13912342301")
+
+    community = await open_as("dh-s1-c1-handler")
+    page = community.page
+    await page.click("#ticket-kb summary")
+    await page.fill("#ticket-kb-q", "噪音 投诉")
+    await page.click("#ticket-kb-search button[type=submit]")
+    first = page.locator("#ticket-kb-results .kb-hit").first
+    await expect(first).to_be_visible()
+    title = await first.locator("strong").inner_text()
+    await first.locator(".kb-link").click()
+    await expect(page.locator("#kb-linked")).to_contain_text(title)
+    await expect(page.locator(".trail")).to_contain_text("引用知识库答复")
+    await community.screenshots("inbox-kb")
+
+    admin = await open_as("admin")
+    page = admin.page
+    await page.fill("#kb-q", "噪音 投诉")
+    await page.click("#kb-search button")
+    hit = page.locator("#kb-results .kb", has_text=title)
+    await hit.locator(".kb-edit").click()
+    await page.fill("dialog input[name=title]", "夜间噪音投诉办理须知")
+    await page.click("dialog button[type=submit]")
+    await expect(page.locator("#kb-results")).to_contain_text("夜间噪音投诉办理须知")
+    await admin.screenshots("admin-kb-edit")
