@@ -186,6 +186,15 @@ RESPONSES: dict[str, dict[str, Any]] = {
         }
     ),
     "OrderList": _list_of("Order"),
+    "ServiceDay": _obj(
+        {
+            "id": {"type": "integer"},
+            "unit_id": {"type": "integer"},
+            "leader": {"type": "string"},
+            "calls": {"type": "integer"},
+        }
+    ),
+    "ServiceDayList": _list_of("ServiceDay"),
     "CoParts": _obj({"ticket_id": {"type": "integer"}, "items": {"type": "array"}}),
     "Urge": _obj({"id": {"type": "integer"}, "ticket_id": {"type": "integer"}, "note": {"type": "string"}}),
     "UrgeList": _list_of("Urge"),

@@ -62,6 +62,7 @@ PAGES = (
     Page("/inbox", "inbox.html", "承办工单", frozenset({Role.HANDLER, Role.DISPATCHER})),
     Page("/board", "board.html", "督办大屏", frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN})),
     Page("/appeals", "appeals.html", "申诉审核", frozenset({Role.SUPERVISOR})),
+    Page("/service-days", "service_days.html", "专题服务日", frozenset({Role.SUPERVISOR})),
     Page("/admin", "admin.html", "系统管理", frozenset({Role.ADMIN})),
     Page("/admin/sla", "admin_sla.html", "时限与日历", frozenset({Role.ADMIN})),
     Page("/admin/data", "admin_data.html", "数据管理", frozenset({Role.ADMIN})),

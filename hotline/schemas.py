@@ -130,6 +130,17 @@ class OrderReview(Body):
 AttachmentNote = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
+class ServiceDay(Body):
+    """专题服务日: the unit whose leader answers, the day and hours (local time), the topic."""
+
+    unit_id: Annotated[int, Field(ge=1, le=2**62)]
+    leader: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    day: datetime.date
+    start: datetime.time
+    end: datetime.time
+    topic: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
 class Appeal(Body):
     kind: Literal["overdue", "dissatisfied", "returned", "other"]
     reason: Reason

@@ -5,12 +5,15 @@ Screenshots at 1366×768 (and 1920×1080) in tests/artifacts/."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 from playwright.async_api import expect
 
+from hotline.settings import Settings
 from tests.support.api import Login
 from tests.support.browser import Open
+from tests.support.calls import NOISE_CALL
 from tests.support.office import reviewed_ticket, signed_ticket
 
 pytestmark = pytest.mark.browser
@@ -204,3 +207,37 @@ async def test_knowledge_base_at_work(city: dict[str, int], open_as: Open, login
     await page.click("dialog button[type=submit]")
     await expect(page.locator("#kb-results")).to_contain_text("夜间噪音投诉办理须知")
     await admin.screenshots("admin-kb-edit")
+
+
+async def test_leaders_hotline_day(city: dict[str, int], open_as: Open, settings: Settings) -> None:
+    today = datetime.now(settings.tz).date().isoformat()
+    supervisor = await open_as("dh-supervisor")
+    page = supervisor.page
+    await page.click('nav a[href="/service-days"]')
+    await page.select_option("#day-unit", str(city["DH-HB"]))
+    await page.fill("#day-form input[name=leader]", "李清 局长")
+    await page.fill("#day-form input[name=day]", today)
+    await page.fill("#day-form input[name=start]", "00:00")
+    await page.fill("#day-form input[name=end]", "23:59")
+    await page.fill("#day-form input[name=topic]", "噪声与油烟污染")
+    await page.click("#schedule-day")
+    await expect(page.locator("#days .service-day-box")).to_contain_text("东湖区生态环境分局 · 李清 局长")
+
+    operator = await open_as("operator")
+    console = operator.page
+    await expect(console.locator("#service-day")).to_contain_text("李清 局长")
+    await console.fill("#content", NOISE_CALL["content"])
+    await console.fill("#address", NOISE_CALL["address"])
+    await console.fill("#caller_phone", "13912342401")
+    await console.check("input[name=type][value=complaint]")
+    await expect(console.locator("#target-unit")).to_have_text("柳岸社区")
+    await console.locator("#content").press("Control+Enter")
+    number = await console.locator("#created-number").inner_text()
+    await expect(console.locator("#service-day .service-day-calls")).to_contain_text(number)
+    await operator.screenshots("console-service-day")
+
+    await page.reload()
+    await expect(page.locator("#days .day-outcomes")).to_have_text(re.compile("^来电 1 件"))
+    await supervisor.screenshots("service-days")
+    await supervisor.goto(f"/reports/monthly/document?month={today[:7]}")
+    await expect(page.locator("#service-days")).to_contain_text(number)
