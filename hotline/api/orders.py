@@ -75,6 +75,7 @@ async def review_order(request: Request) -> Response:
     hours = request.app.state.settings.supervision.order_answer_hours
     async with _tx(request) as tx:
         await do_review_order(tx, user, order_id, body.close, body.note, hours)
+        request.app.state.intake.clock.schedule_started(tx)  # a re-issued order's new answer clock
         row = await tx.conn.fetchrow(Q.order_by_id, order_id)
         names = tx.catalog.unit_names
     return ok(order_json(row, names))

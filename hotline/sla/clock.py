@@ -137,6 +137,11 @@ class SlaClock:
         self._schedule(ctx, _deadline(row))
         return int(row["id"])
 
+    def schedule_started(self, ctx: Context) -> None:
+        """Queue the timers of the clocks a use-case started without this clock (an order's answer clock)."""
+        for row in ctx.clocks_started:
+            self._schedule(ctx, _deadline(row))
+
     async def end_clock(self, ctx: Context, deadline_id: int, status: DeadlineStatus) -> None:
         await ctx.conn.execute(Q.end_clock_by_id, deadline_id, status, ctx.now)
 

@@ -84,11 +84,12 @@ def _issuer_unit(ctx: Context, actor: Actor, ticket: AnyTicket) -> int:
 
 
 async def start_answer_clocks(ctx: Context, order_ids: list[int], answer_hours: float) -> None:
-    """The answer clock of each order (督办答复): natural time, warned and alerted like every clock. No timer job
-    is queued here: schedule_upcoming queues it as it comes near, and an answer due within the timers' horizon
-    is raised by the sweep (every few seconds)."""
+    """The answer clock of each order (督办答复): natural time, warned and alerted like every clock. The rows join
+    `ctx.clocks_started`: a person's order has its timers queued by the view (SlaClock.schedule_started); the
+    system's are queued by schedule_upcoming as they come near, or raised by the sweep."""
     due = ctx.now + timedelta(hours=answer_hours)
-    await ctx.conn.execute(Q.start_order_clocks, order_ids, ctx.now, due, f"督办单{answer_hours:g}小时内答复")
+    rows = await ctx.conn.fetch(Q.start_order_clocks, order_ids, ctx.now, due, f"督办单{answer_hours:g}小时内答复")
+    ctx.clocks_started.extend(rows)
 
 
 async def urge(ctx: Context, actor: Actor, ticket: Ticket, note: str) -> None:

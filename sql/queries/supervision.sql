@@ -27,7 +27,8 @@ SELECT o.ticket_id, o.unit_id, 'order', $4, extract(epoch FROM $3::timestamptz -
 FROM supervision_orders o,
      (SELECT coalesce((SELECT warn_fraction FROM sla_settings), 0.8) AS f) w
 WHERE o.id = ANY($1::bigint[])
-ORDER BY o.id;
+ORDER BY o.id
+RETURNING {{deadline_columns}};
 
 -- name: set_order_issuers
 -- The supervising level of each order ($1 ids, $2 units): a supervisor's own unit, or for the system's the

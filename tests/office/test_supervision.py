@@ -7,6 +7,7 @@ elsewhere (东湖区城市管理局) can neither see nor answer the order; the c
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -56,7 +57,10 @@ async def test_an_order_answered_reviewed_and_reissued(city: dict[str, int], log
     assert (reissued["status"], reissued["rounds"], reissued["review_note"]) == ("open", 2, "请附整改照片")
     clocks = await pool.fetch("SELECT status FROM deadlines WHERE order_id = $1 ORDER BY id", order["id"])
     assert [c["status"] for c in clocks] == ["met", "running"]
-    ok(await handler.post(f"{url}/answer", json={"answer": "已整改，照片已上传", "finish_by": TOMORROW}))
+    # two answers sent at once (two tabs of the unit): one stands, the other gets 409
+    answers = [{"answer": "已整改，照片已上传", "finish_by": TOMORROW}, {"answer": "同时答复", "finish_by": TOMORROW}]
+    both = await asyncio.gather(*(handler.post(f"{url}/answer", json=a) for a in answers))
+    assert sorted(r.status_code for r in both) == [200, 409]
     closed = ok(await supervisor.post(f"{url}/review", json={"close": True, "note": "同意办结"}))
     assert closed["status"] == "closed"
     trail = [e["action"] for e in ok(await handler.get(f"/api/tickets/{tid}/events"))["events"]]
