@@ -17,7 +17,7 @@ from hotline.settings import Settings
 from tests.support.api import Login, ok
 from tests.support.jobs import running_worker, stream_events
 from tests.support.office import reviewed_ticket, signed_ticket
-from tests.support.services import Processes
+from tests.support.sla import schedule
 from tests.support.waiting import eventually
 
 TOMORROW = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
@@ -76,16 +76,30 @@ async def test_an_order_answered_reviewed_and_reissued(city: dict[str, int], log
 
 
 async def test_missed_answers_and_callbacks_alert_and_escalate(
-    city: dict[str, int], spawn: Processes, login: Login, settings: Settings, pool: asyncpg.Pool, redis: aioredis.Redis
+    city: dict[str, int], login: Login, settings: Settings, pool: asyncpg.Pool, redis: aioredis.Redis
 ) -> None:
-    """Both own clocks on a real worker: an order's answer due in 2 s and a callback due in 2 s both raise their
-    alerts; the order goes up to the city's supervisors; neither clock brings an automatic order."""
-    base = await spawn.web(HOTLINE_SUPERVISION_ORDER_ANSWER_HOURS="0.0006", HOTLINE_CALLBACK_DEADLINE_HOURS="0.0006")
-    operator, handler = await login("operator", base), await login("dh-s1-c1-handler", base)
-    street, supervisor = await login("dh-s1-dispatcher", base), await login("dh-supervisor", base)
+    """Both own clocks on a real worker: an order's answer clock and a callback clock, moved to fall due a second
+    from now (planted as the SLA tests plant clocks), both raise their alerts; the order goes up to the city's
+    supervisors; neither clock brings an automatic order."""
+    operator, handler = await login("operator"), await login("dh-s1-c1-handler")
+    street, supervisor = await login("dh-s1-dispatcher"), await login("dh-supervisor")
     waiting = await reviewed_ticket(operator, handler, street, "13912343002")
     tid = await signed_ticket(operator, handler, "13912343003")
     ok(await supervisor.post(f"/api/tickets/{tid}/supervise", json={"reason": "请说明进展"}))
+    now = datetime.now(UTC)
+    warn, due = now + timedelta(seconds=0.8), now + timedelta(seconds=1.2)
+    moved = await pool.fetch(
+        """UPDATE deadlines SET warn_at = $1, due_at = $2
+           WHERE status = 'running'
+             AND ((ticket_id = $3 AND track = 'order') OR (ticket_id = $4 AND track = 'callback'))
+           RETURNING id""",
+        warn,
+        due,
+        tid,
+        waiting,
+    )
+    assert len(moved) == 2
+    await schedule(settings, [(r["id"], warn, due) for r in moved])
 
     async def escalated() -> bool:
         return await pool.fetchval("SELECT escalated_to FROM supervision_orders WHERE ticket_id = $1", tid) is not None
