@@ -123,7 +123,7 @@ class OrderAnswer(Body):
 class OrderReview(Body):
     """The supervisor's review of an answered order: close it, or re-issue it (the note says why)."""
 
-    close: bool
+    close: StrictBool
     note: Text = ""
 
 
@@ -160,7 +160,7 @@ class KbEntry(Body):
 class KbEntryEdit(KbEntry):
     """An administrator's edit; an entry taken out of use (active false) is no longer found."""
 
-    active: bool = True
+    active: StrictBool = True
 
 
 class KbLink(Body):
