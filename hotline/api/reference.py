@@ -103,6 +103,7 @@ async def ticket_kb_links(request: Request) -> Response:
         names = tx.catalog.unit_names
     items = [
         {
+            "id": r["kb_entry_id"],  # the entry's, as every knowledge-base list names it
             "kb_entry_id": r["kb_entry_id"],
             "title": r["title"],
             "answer": r["answer"],
