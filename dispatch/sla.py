@@ -18,11 +18,15 @@ from dispatch.ticket_types import TicketType
 
 
 class Track(StrEnum):
-    """Which clock: reply (ordinary ticket), accept (complex ticket), complete (办结)."""
+    """Which clock: reply (ordinary ticket), accept (complex ticket), complete (办结) run against the unit
+    handling the ticket; callback (回访, the hotline centre's) and order (a supervised unit's answer to a
+    督办单) are clocks of their own, in natural time, that no suspension or extension moves."""
 
     REPLY = "reply", "回复"
     ACCEPT = "accept", "甄别受理"
     COMPLETE = "complete", "办结"
+    CALLBACK = "callback", "回访"
+    ORDER = "order", "督办答复"
 
     label: str
 
@@ -31,6 +35,10 @@ class Track(StrEnum):
         member._value_ = value
         member.label = label
         return member
+
+
+# The clocks of the ticket's handling: suspensions pause them, rule changes recompute them.
+HANDLING_TRACKS = (Track.REPLY, Track.ACCEPT, Track.COMPLETE)
 
 
 class SlaStatus(StrEnum):

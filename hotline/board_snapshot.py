@@ -25,6 +25,8 @@ from hotline.report import early_warning
 from hotline.settings import Settings, SupervisionSettings
 from hotline.tickets.records import summary
 
+# 回访率 and 满意率 on the board: the callbacks of this many days up to now.
+CALLBACK_DAYS = 30
 OPEN = sorted(s.value for s in UNFINISHED_STATES | {TicketState.COMPLETED, TicketState.REVIEWED})
 
 
@@ -83,6 +85,28 @@ async def snapshot(
         "supervised": supervised,
         "alerts": [_row(r, names) for r in alerts],
         "early_warnings": await early_warning.active(conn, catalog, units, now, settings.report),
+        "callbacks": await callback_figures(conn, units, now),
+    }
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+async def callback_figures(conn: asyncpg.Connection, units: list[int] | None, now: datetime) -> dict[str, Any]:
+    """回访率 (callbacks that reached the citizen, of those finished) and 满意率 (satisfied or basically satisfied,
+    of those reached) over the last CALLBACK_DAYS days, and the tickets waiting for their callback now."""
+    done = await conn.fetchrow(Q.board_callbacks, units, now - timedelta(days=CALLBACK_DAYS), now)
+    waiting = await conn.fetchrow(Q.board_callbacks_waiting, units, now)
+    return {
+        "days": CALLBACK_DAYS,
+        "finished": done["finished"],
+        "reached": done["reached"],
+        "satisfied": done["satisfied"],
+        "callback_rate": _rate(done["reached"], done["finished"]),
+        "satisfaction_rate": _rate(done["satisfied"], done["reached"]),
+        "waiting": waiting["waiting"],
+        "overdue": waiting["overdue"],
     }
 
 

@@ -41,6 +41,22 @@ def entry_tokens(cut: Cut, title: str, keywords: list[str], answer: str) -> str:
     return " ".join(t.lower() for t in cut(" ".join([title, *keywords, answer])))
 
 
+async def update_entry(
+    conn: asyncpg.Connection,
+    cut: Cut,
+    entry_id: int,
+    title: str,
+    answer: str,
+    category_code: str | None,
+    keywords: list[str],
+    active: bool,
+) -> bool:
+    """An administrator's edit, its search tokens cut anew; False when there is no such entry."""
+    tokens = entry_tokens(cut, title, keywords, answer)
+    updated = await conn.fetchval(Q.update_kb_entry, entry_id, title, answer, category_code, keywords, tokens, active)
+    return updated is not None
+
+
 async def add_entry(
     conn: asyncpg.Connection,
     cut: Cut,

@@ -175,6 +175,29 @@ RESPONSES: dict[str, dict[str, Any]] = {
         }
     ),
     "AppealList": _list_of("Appeal"),
+    "Order": _obj(
+        {
+            "id": {"type": "integer"},
+            "ticket_id": {"type": "integer"},
+            "unit_id": {"type": "integer"},
+            "status": {"type": "string"},
+            "reason": {"type": "string"},
+            "answer": {"type": "string"},
+        }
+    ),
+    "OrderList": _list_of("Order"),
+    "ServiceDay": _obj(
+        {
+            "id": {"type": "integer"},
+            "unit_id": {"type": "integer"},
+            "leader": {"type": "string"},
+            "calls": {"type": "integer"},
+        }
+    ),
+    "ServiceDayList": _list_of("ServiceDay"),
+    "CoParts": _obj({"ticket_id": {"type": "integer"}, "items": {"type": "array"}}),
+    "Urge": _obj({"id": {"type": "integer"}, "ticket_id": {"type": "integer"}, "note": {"type": "string"}}),
+    "UrgeList": _list_of("Urge"),
     "User": _obj(
         {
             "id": {"type": "integer"},

@@ -44,11 +44,25 @@ class Page:
         return user.role in self.roles or (at_city and user.role in self.city_roles)
 
 
+async def _callback_context(request: Request, user: User) -> dict[str, Any]:
+    return {"max_unreachable": request.app.state.settings.callback.max_unreachable}
+
+
 PAGES = (
     Page("/console", "console.html", "话务台", frozenset({Role.OPERATOR}), frozenset({Role.DISPATCHER})),
+    Page(
+        "/callbacks",
+        "callbacks.html",
+        "回访",
+        frozenset({Role.OPERATOR}),
+        frozenset({Role.DISPATCHER}),
+        extra=_callback_context,
+    ),
     Page("/queue", "queue.html", "派单审核", frozenset({Role.DISPATCHER, Role.SUPERVISOR})),
     Page("/inbox", "inbox.html", "承办工单", frozenset({Role.HANDLER, Role.DISPATCHER})),
     Page("/board", "board.html", "督办大屏", frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN})),
+    Page("/appeals", "appeals.html", "申诉审核", frozenset({Role.SUPERVISOR})),
+    Page("/service-days", "service_days.html", "专题服务日", frozenset({Role.SUPERVISOR})),
     Page("/admin", "admin.html", "系统管理", frozenset({Role.ADMIN})),
     Page("/admin/sla", "admin_sla.html", "时限与日历", frozenset({Role.ADMIN})),
     Page("/admin/data", "admin_data.html", "数据管理", frozenset({Role.ADMIN})),

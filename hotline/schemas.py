@@ -60,6 +60,8 @@ class Assign(Body):
     reason: Text = ""
     # the dispatcher's correction of the category; kept as the label the next training uses
     category_code: Annotated[str, StringConstraints(max_length=32)] | None = None
+    # 协办: units that assist the lead unit (a dispatcher's, within their subtree)
+    co_unit_ids: Annotated[list[Annotated[int, Field(ge=1, le=2**62)]], Field(max_length=20)] = []
 
 
 class ReasonOnly(Body):
@@ -111,9 +113,39 @@ class Merge(Body):
     note: Text = ""
 
 
+class OrderAnswer(Body):
+    """A supervised unit's answer to a supervision order: what was done, and the day it will be finished."""
+
+    answer: Reason
+    finish_by: datetime.date
+
+
+class OrderReview(Body):
+    """The supervisor's review of an answered order: close it, or re-issue it (the note says why)."""
+
+    close: StrictBool
+    note: Text = ""
+
+
+AttachmentNote = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class ServiceDay(Body):
+    """专题服务日: the unit whose leader answers, the day and hours (local time), the topic."""
+
+    unit_id: Annotated[int, Field(ge=1, le=2**62)]
+    leader: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    day: datetime.date
+    start: datetime.time
+    end: datetime.time
+    topic: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
 class Appeal(Body):
     kind: Literal["overdue", "dissatisfied", "returned", "other"]
     reason: Reason
+    # what each supporting document is, e.g. 「延期申请截图（3月2日提交）」
+    attachments: Annotated[list[AttachmentNote], Field(max_length=10)] = []
 
 
 class KbEntry(Body):
@@ -123,6 +155,16 @@ class KbEntry(Body):
     keywords: list[Annotated[str, StringConstraints(min_length=1, max_length=30)]] = Field(
         default_factory=list, max_length=30
     )
+
+
+class KbEntryEdit(KbEntry):
+    """An administrator's edit; an entry taken out of use (active false) is no longer found."""
+
+    active: StrictBool = True
+
+
+class KbLink(Body):
+    kb_entry_id: Annotated[int, Field(ge=1, le=2**62)]
 
 
 Minutes = Annotated[float, Field(allow_inf_nan=False)]

@@ -174,6 +174,12 @@ class SupervisionSettings:
     urge_every_minutes: float = 60.0
 
 
+@dataclasses.dataclass(frozen=True)
+class CallbackSettings:
+    deadline_hours: float = 48.0
+    max_unreachable: int = 3
+
+
 SCORE_COMPONENTS = ("sign_for", "completion", "contact", "resolution", "satisfaction", "return")
 
 
@@ -229,6 +235,7 @@ SECTIONS: dict[str, type] = {
     "calendar": CalendarSettings,
     "intake": IntakeSettings,
     "supervision": SupervisionSettings,
+    "callback": CallbackSettings,
     "report": ReportSettings,
     "learning": LearningSettings,
     "backup": BackupSettings,
@@ -252,6 +259,7 @@ class Settings:
     calendar: CalendarSettings
     intake: IntakeSettings
     supervision: SupervisionSettings
+    callback: CallbackSettings
     report: ReportSettings
     learning: LearningSettings
     backup: BackupSettings
@@ -432,6 +440,9 @@ def _validate(sections: dict[str, object], path: Path) -> None:
         (0 <= embedded.postgres_port <= 65535, "[embedded] postgres_port", "0 or a port", embedded.postgres_port),
         (0 <= embedded.redis_port <= 65535, "[embedded] redis_port", "0 or a port", embedded.redis_port),
     ]
+    callback = typing.cast(CallbackSettings, sections["callback"])
+    checks.append((callback.deadline_hours > 0, "[callback] deadline_hours", "positive", callback.deadline_hours))
+    checks.append((callback.max_unreachable >= 1, "[callback] max_unreachable", "at least 1", callback.max_unreachable))
     auth = typing.cast(AuthSettings, sections["auth"])
     checks.append((auth.argon2_time_cost >= 1, "[auth] argon2_time_cost", "at least 1", auth.argon2_time_cost))
     for key in ("hash_threads", "failed_logins_per_user", "failed_logins_per_address", "failed_login_window_s"):

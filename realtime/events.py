@@ -33,15 +33,25 @@ class EventType(StrEnum):
     TICKET_SUSPENDED = "ticket.suspended"
     TICKET_RESUMED = "ticket.resumed"
     TICKET_URGED = "ticket.urged"
+    TICKET_CO_UNITS = "ticket.co_units_added"
+    TICKET_CO_DONE = "ticket.co_done"
     SLA_WARNING = "sla.warning"
     SLA_OVERDUE = "sla.overdue"
     SUPERVISION_ORDER = "supervision.order"
+    SUPERVISION_ANSWERED = "supervision.answered"
+    SUPERVISION_ESCALATED = "supervision.escalated"
     EARLY_WARNING = "early.warning"
 
 
 # What a board shows in its alert feed the moment it arrives.
 ALERT_EVENTS: Final = frozenset(
-    {EventType.SLA_WARNING, EventType.SLA_OVERDUE, EventType.SUPERVISION_ORDER, EventType.EARLY_WARNING}
+    {
+        EventType.SLA_WARNING,
+        EventType.SLA_OVERDUE,
+        EventType.SUPERVISION_ORDER,
+        EventType.SUPERVISION_ESCALATED,
+        EventType.EARLY_WARNING,
+    }
 )
 
 # Types under this prefix are the hub's own bookkeeping and never reach a client.

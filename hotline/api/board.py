@@ -60,7 +60,9 @@ def socket_filter(app: Any):  # type: ignore[no-untyped-def]
 
 
 async def _supervise(tx: Context, it: Any, user: User, t: Ticket, b: schemas.ReasonOnly) -> Any:
-    return await supervision.do_issue_order(tx, user, t, b.reason, it.settings.supervision.order_answer_hours)
+    order_id = await supervision.do_issue_order(tx, user, t, b.reason, it.settings.supervision.order_answer_hours)
+    it.clock.schedule_started(tx)  # the answer clock's timers
+    return order_id
 
 
 async def _urge(tx: Context, it: Any, user: User, t: Ticket, b: schemas.Note) -> Any:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from hotline import access, kb, schemas
-from hotline.api.common import Endpoint, ok, parse_body
-from hotline.auth import current_user
+from hotline.api.common import Endpoint, int_param, now, ok, parse_body
+from hotline.api.tickets import action, visible_ticket
+from hotline.auth import User, current_user
 from hotline.errors import ApiError
+from hotline.queries import Q
 from hotline.roles import Role
+from hotline.tickets import kb_links
+from hotline.tickets.journal import Context, transaction
+from hotline.tickets.records import Ticket
 
 
 async def list_units(request: Request) -> Response:
@@ -70,6 +77,49 @@ async def add_kb_entry(request: Request) -> Response:
     return ok({"id": entry_id}, 201)
 
 
+async def edit_kb_entry(request: Request) -> Response:
+    user = await current_user(request)
+    access.require_role(user, Role.ADMIN)
+    entry_id = int_param(request, "id")
+    body = await parse_body(request, schemas.KbEntryEdit)
+    async with request.app.state.pool.acquire() as conn:
+        catalog = await request.app.state.catalogs.get(conn)
+        if body.category_code is not None and body.category_code not in catalog.categories:
+            raise ApiError(422, f"分类代码 {body.category_code} 不存在", code="unknown_category")
+        cut = request.app.state.intake.text.tokens
+        args = (body.title, body.answer, body.category_code, body.keywords, body.active)
+        if not await kb.update_entry(conn, cut, entry_id, *args):
+            raise ApiError(404, "找不到该知识库条目", code="kb_entry_not_found")
+    return ok({"id": entry_id})
+
+
+async def ticket_kb_links(request: Request) -> Response:
+    user = await current_user(request)
+    ticket_id = int_param(request, "id")
+    state = request.app.state
+    async with transaction(state.pool, state.catalogs, state.redis, now(request)) as tx:
+        await visible_ticket(tx, user, ticket_id)
+        rows = await tx.conn.fetch(Q.kb_links_of_ticket, ticket_id)
+        names = tx.catalog.unit_names
+    items = [
+        {
+            "id": r["kb_entry_id"],  # the entry's, as every knowledge-base list names it
+            "kb_entry_id": r["kb_entry_id"],
+            "title": r["title"],
+            "answer": r["answer"],
+            "unit_name": names.get(r["unit_id"]),
+            "linked_by_name": r["linked_by_name"],
+            "linked_at": r["linked_at"].isoformat(),
+        }
+        for r in rows
+    ]
+    return ok({"items": items})
+
+
+async def _link(tx: Context, it: Any, user: User, t: Ticket, b: schemas.KbLink) -> Any:
+    return await kb_links.do_link_kb(tx, user, t, b.kb_entry_id)
+
+
 ENDPOINTS = [
     Endpoint("GET", "/api/units", list_units, "组织机构", "catalog", None, "UnitList", (200, 401)),
     Endpoint("GET", "/api/categories", list_categories, "诉求分类", "catalog", None, "CategoryList", (200, 401)),
@@ -87,4 +137,25 @@ ENDPOINTS = [
     Endpoint(
         "POST", "/api/kb", add_kb_entry, "新增知识库条目", "knowledge", schemas.KbEntry, "Created", (201, 401, 403, 422)
     ),
+    Endpoint(
+        "PUT",
+        "/api/kb/{id:int}",
+        edit_kb_entry,
+        "修改知识库条目（停用则不再检索到）",
+        "knowledge",
+        schemas.KbEntryEdit,
+        "Created",
+        (200, 401, 403, 404, 422),
+    ),
+    Endpoint(
+        "GET",
+        "/api/tickets/{id:int}/kb-links",
+        ticket_kb_links,
+        "工单引用的知识库答复",
+        "knowledge",
+        None,
+        "KbList",
+        (200, 401, 404),
+    ),
+    action("kb-links", "引用知识库答复", schemas.KbLink, _link),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -16,7 +17,7 @@ from hotline.api.common import Endpoint, bounded_int, int_param, now, ok, parse_
 from hotline.auth import User, current_user
 from hotline.errors import ApiError
 from hotline.queries import Q
-from hotline.tickets import flow, intake, pii_log
+from hotline.tickets import callbacks, flow, intake, pii_log
 from hotline.tickets.journal import Context, lock, lock_in_order, transaction
 from hotline.tickets.records import PersonalView, Ticket, mask_payload, mask_text, personal_fields, ticket_json
 
@@ -190,7 +191,11 @@ LIST_QUERIES = {
     "reviews": Q.list_tickets_reviews,
     "extensions": Q.list_tickets_extensions,
     "all": Q.list_tickets_all,
+    "callbacks": Q.list_tickets_callbacks,
 }
+# Columns a scope's query adds to the ticket's own: shown with the item (free text masked like the content).
+EXTRA_COLUMNS = ("waiting_since", "callback_warn_at", "unreachable_attempts", "reopen_reason", "co_done_at")
+TEXT_COLUMNS = frozenset({"reopen_reason"})
 LIST_SCOPES = tuple(LIST_QUERIES)
 
 
@@ -198,7 +203,8 @@ async def list_tickets(request: Request) -> Response:
     """inbox: held by my unit; cohandling: co-handled (协办) by my unit or one below it; queue: waiting for a
     dispatcher at my unit, least sure classification first,
     with the model's top-3 (`prediction`); reviews: returns and completions waiting for my unit's review;
-    extensions: pending extension requests of units below mine; all: everything I may see."""
+    extensions: pending extension requests of units below mine; all: everything I may see; callbacks: waiting
+    for the hotline centre's callback (回访), the longest waiting first."""
     user = await current_user(request)
     scope = request.query_params.get("scope", "all")
     state = request.query_params.get("state")
@@ -209,6 +215,8 @@ async def list_tickets(request: Request) -> Response:
     limit = bounded_int(request, "limit", 50, 1, 500)
     offset = bounded_int(request, "offset", 0, 0, 1_000_000)
     async with _context(request) as tx:
+        if scope == "callbacks":
+            access.require_hotline(user, tx.catalog)
         units = access.visible_units(user, tx.catalog)
         visible = None if units is None else sorted(units)
         rows = await tx.conn.fetch(
@@ -220,17 +228,30 @@ async def list_tickets(request: Request) -> Response:
             values = dict(r)
             next_due = values.pop("next_due")
             prediction = _prediction(values)
+            extra = {key: values.pop(key) for key in EXTRA_COLUMNS if key in values}
             ticket = Ticket.from_row(values)  # type: ignore[arg-type]
             view = access.personal_view(user, tx.catalog, ticket)
             if view is PersonalView.FULL:
                 unmasked.append(ticket)
             item = ticket_json(ticket, unit_names=names, view=view)
             item["next_due_at"] = next_due.isoformat() if next_due else None
+            item.update(_extra_json(extra, view))
             if scope == "queue":
                 item["prediction"] = prediction
             items.append(item)
         await pii_log.record_reads(tx.conn, user, tx.now, pii_log.ticket_reads(unmasked), "list")
         return ok({"items": items, "limit": limit, "offset": offset})
+
+
+def _extra_json(extra: dict[str, Any], view: PersonalView) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in extra.items():
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif key in TEXT_COLUMNS and value is not None and view is not PersonalView.FULL:
+            value = mask_text(value)
+        out[key] = value
+    return out
 
 
 def _prediction(values: dict[str, Any]) -> dict[str, Any] | None:
@@ -257,7 +278,7 @@ def _scope_args(scope: str, user: User, tx: Context) -> tuple[Any, ...]:
 
 
 async def _assign(tx: Context, it: Any, user: User, t: Ticket, b: schemas.Assign) -> Any:
-    return await flow.do_assign(tx, it.clock, user, t, b.unit_id, b.reason, b.category_code)
+    return await flow.do_assign(tx, it.clock, user, t, b.unit_id, b.reason, b.category_code, b.co_unit_ids)
 
 
 async def _sign(tx: Context, it: Any, user: User, t: Ticket, b: None) -> Any:
@@ -305,7 +326,12 @@ async def _review_completion(tx: Context, it: Any, user: User, t: Ticket, b: sch
 
 
 async def _callback(tx: Context, it: Any, user: User, t: Ticket, b: schemas.Callback) -> Any:
-    return await flow.do_callback(tx, it.clock, user, t, b.reached, b.resolved, b.satisfaction, b.note)
+    settings = it.settings.callback
+    return await callbacks.do_callback(tx, it.clock, settings, user, t, b.reached, b.resolved, b.satisfaction, b.note)
+
+
+async def _waive_callback(tx: Context, it: Any, user: User, t: Ticket, b: schemas.ReasonOnly) -> Any:
+    return await callbacks.do_waive_callback(tx, it.clock, user, t, b.reason)
 
 
 async def _close_on_spot(tx: Context, it: Any, user: User, t: Ticket, b: schemas.CloseOnSpot) -> Any:
@@ -388,7 +414,8 @@ ENDPOINTS = [
     action("resume", "恢复办理", None, _resume),
     action("complete", "提交办结", schemas.Completion, _complete),
     action("completion-review", "办结审核", schemas.Decision, _review_completion),
-    action("callback", "回访", schemas.Callback, _callback),
+    action("callback", "回访（未接通达到次数则按无法联系办结）", schemas.Callback, _callback),
+    action("callback-waive", "免回访办结（须填写原因）", schemas.ReasonOnly, _waive_callback),
     action("close-on-spot", "直接办结", schemas.CloseOnSpot, _close_on_spot),
     action("merge", "并单", schemas.Merge, _merge, others=lambda b: [b.master_ticket_id]),
 ]

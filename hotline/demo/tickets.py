@@ -28,7 +28,7 @@ from hotline.queue import connect_queue
 from hotline.roles import Role
 from hotline.schemas import NewTicket
 from hotline.settings import Settings
-from hotline.tickets import flow
+from hotline.tickets import callbacks, flow
 from hotline.tickets.intake import Intake, create_ticket
 from hotline.tickets.journal import Context, lock, transaction
 from hotline.tickets.records import Ticket
@@ -202,8 +202,16 @@ async def _play(world: DemoWorld, body: NewTicket, outcome: str, at: datetime, r
         else rng.choice(["satisfied", "satisfied", "basically_satisfied"])
     )
     await step(
-        lambda tx, t: flow.do_callback(
-            tx, clock, world.operator, t, True, satisfaction != "dissatisfied", satisfaction, "回访完成"
+        lambda tx, t: callbacks.do_callback(
+            tx,
+            clock,
+            world.intake.settings.callback,
+            world.operator,
+            t,
+            True,
+            satisfaction != "dissatisfied",
+            satisfaction,
+            "回访完成" if satisfaction != "dissatisfied" else "诉求人表示问题仍未解决",
         ),
         ticket.id,
         rng.uniform(60, 600),

@@ -18,7 +18,7 @@ from hotline.queries import Q
 from hotline.report import early_warning, misrouting, scores
 from hotline.report.scores import Period, UnitInfo, month_period
 from hotline.settings import Settings
-from hotline.tickets import records
+from hotline.tickets import records, service_days
 
 CHANNELS = {"phone": "电话", "web": "网站", "app": "移动应用", "api": "接口"}
 TEXTS_FOR_KEYWORDS = 20_000  # distinct texts, most frequent first: enough for the top words
@@ -106,6 +106,9 @@ async def _monthly(
         "rankings": rankings,
         "heat": await _heat(conn, start, end, scope, units, categories),
         "misrouting": await misrouting.month_figures(conn, start, end, units, scope),
+        "service_days": await service_days.days_with_calls(
+            conn, {u.id: u.name for u in units.values()}, tz, start, end, scope
+        ),
         "early_warnings": [
             {
                 **w.as_dict(),

@@ -97,6 +97,18 @@ def write_xlsx(report: dict[str, Any], path: Path | BinaryIO) -> None:
             for w in report["early_warnings"]
         ],
     )
+    _sheet(
+        book,
+        "专题服务日",
+        ["日期", "时段", "单位", "领导", "主题", "工单", "诉求", "承办单位", "状态", "满意度"],
+        [
+            [d["day"], f"{d['start']}–{d['end']}", d["unit_name"], d["leader"], d["topic"], t["number"], t["summary"],
+             t["holder_unit_name"], t["state_label"], t["satisfaction_label"]]
+            for d in report.get("service_days", [])
+            for t in d["tickets"] or [{"number": "", "summary": "（无来电）", "holder_unit_name": "", "state_label": "",
+                                       "satisfaction_label": ""}]
+        ],
+    )  # fmt: skip
     book.save(path)
 
 

@@ -15,9 +15,11 @@ from typing import Any
 import asyncpg
 from redis.asyncio import Redis
 
+from dispatch.sla import HANDLING_TRACKS, Track
 from hotline.catalog_cache import Catalog
 from hotline.queries import Q
 from hotline.tickets.journal import Actor, board_event, log_actions, transaction
+from hotline.tickets.orders import escalate_overdue_orders
 from hotline.tickets.records import TicketHead
 from hotline.tickets.supervision import issue_orders
 from hotline.uow import Outbox, unit_of_work
@@ -64,9 +66,11 @@ async def raise_due_alerts(
             orders = [
                 (ticket, ORDER_REASON.format(rule_name=r["rule_name"]), r["deadline_id"])
                 for ticket, r in zip(tickets, rows, strict=True)
-                if r["kind"] == "overdue"
+                if r["kind"] == "overdue" and r["track"] in HANDLING_TRACKS  # a unit's own handling clock
             ]
             await issue_orders(tx, Actor.system(), orders, supervision.order_answer_hours)
+        missed = [r["deadline_id"] for r in rows if r["kind"] == "overdue" and r["track"] == Track.ORDER]
+        await escalate_overdue_orders(tx, missed)  # an order left unanswered goes one level up
         return len(rows)
 
 

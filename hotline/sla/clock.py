@@ -18,7 +18,7 @@ from dispatch.calendar import Counting
 from dispatch.sla import Extension, SlaRule, Track, compute_deadline
 from dispatch.statuses import DeadlineStatus
 from hotline.queries import Q
-from hotline.settings import Settings
+from hotline.settings import CallbackSettings, Settings
 from hotline.sla.rules import SlaRules
 from hotline.sla.rules_store import SlaRulesCache
 from hotline.sla.timers import TIMER_HORIZON, schedule_timers
@@ -69,12 +69,13 @@ class Completion(enum.Enum):
 
 
 class SlaClock:
-    def __init__(self, rules: SlaRulesCache):
+    def __init__(self, rules: SlaRulesCache, callback_hours: float = CallbackSettings.deadline_hours):
         self.rules = rules
+        self.callback_hours = callback_hours
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SlaClock:
-        return cls(SlaRulesCache(settings))
+        return cls(SlaRulesCache(settings), settings.callback.deadline_hours)
 
     async def current(self, conn: asyncpg.Connection) -> SlaRules:
         """The rules and calendar in force (stored ones, reloaded when they change)."""
@@ -107,6 +108,42 @@ class SlaClock:
         ctx.clocks_started.extend(rows)
         for row in rows:
             self._schedule(ctx, _deadline(row))
+
+    async def start_callback(self, ctx: Context, ticket_id: int, centre_unit_id: int) -> None:
+        """回访 is owed within `callback_hours` of the accepted result: the hotline centre's clock."""
+        hours = self.callback_hours
+        await self.start_own(ctx, ticket_id, centre_unit_id, Track.CALLBACK, f"{_hours(hours)}内回访", hours)
+
+    async def start_own(
+        self, ctx: Context, ticket_id: int, unit_id: int, track: Track, rule_name: str, hours: float
+    ) -> int:
+        """A natural-time clock of its own (callback, an order's answer) from now; its id. It warns and alerts like
+        the others (the timers look at every running clock) and ends with `end_clock` or `meet`."""
+        current = await self.current(ctx.conn)
+        rule = SlaRule(rule_name, track, timedelta(hours=hours), Counting.NATURAL, current.warn_fraction)
+        deadline = compute_deadline(rule, ctx.now, current.calendar)
+        row = await ctx.conn.fetchrow(
+            Q.start_own_clock,
+            ticket_id,
+            unit_id,
+            track.value,
+            rule_name,
+            rule.duration.total_seconds(),
+            ctx.now,
+            deadline.due_at,
+            deadline.warn_at,
+            rule.warn_fraction,
+        )
+        self._schedule(ctx, _deadline(row))
+        return int(row["id"])
+
+    def schedule_started(self, ctx: Context) -> None:
+        """Queue the timers of the clocks a use-case started without this clock (an order's answer clock)."""
+        for row in ctx.clocks_started:
+            self._schedule(ctx, _deadline(row))
+
+    async def end_clock(self, ctx: Context, deadline_id: int, status: DeadlineStatus) -> None:
+        await ctx.conn.execute(Q.end_clock_by_id, deadline_id, status, ctx.now)
 
     async def meet(self, ctx: Context, ticket_id: int, tracks: tuple[Track, ...]) -> None:
         await self._end(ctx, ticket_id, tracks, DeadlineStatus.MET)
@@ -164,3 +201,7 @@ class SlaClock:
             return
         redis = ctx.redis
         ctx.outbox.after_commit(lambda: schedule_timers(redis, (deadline.warn_at, deadline.due_at)))
+
+
+def _hours(hours: float) -> str:
+    return f"{int(hours)}小时" if hours == int(hours) else f"{hours:g}小时"

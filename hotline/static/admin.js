@@ -1,6 +1,6 @@
-// 系统管理 (admin): the org tree, categories and the knowledge base, read-only apart from new KB entries;
+// 系统管理 (admin): the org tree, categories and the knowledge base (search, add, edit or take out of use);
 // the log of reads of callers' personal data (个人信息查阅记录), filtered and paged.
-import { api, h, clear, toast, loadUnits, fmtDateTime, $ } from "./common.js";
+import { api, h, clear, toast, run, ask, loadUnits, fmtDateTime, $ } from "./common.js";
 
 let units = new Map();
 let categories = [];
@@ -37,10 +37,31 @@ async function searchKb(q) {
     clear(box, data.items.length ? data.items.map((e) => h("article", { class: "kb" },
       h("div", { class: "kb-head" }, h("strong", { text: e.title }),
         h("span", { class: "muted", text: [names.get(e.category_code), (e.keywords || []).join("、")].filter(Boolean).join(" · ") })),
-      h("p", { class: "kb-answer", text: e.answer }))) : h("p", { class: "muted", text: q ? "没有匹配的条目" : "输入关键词检索" }));
+      h("p", { class: "kb-answer", text: e.answer }),
+      h("button", { type: "button", class: "small kb-edit", text: "编辑", onclick: (ev) => editKb(ev.currentTarget, e, q) }))) :
+      h("p", { class: "muted", text: q ? "没有匹配的条目" : "输入关键词检索" }));
   } catch (err) {
     clear(box, h("p", { class: "error", text: err.message }));
   }
+}
+
+// 编辑 a knowledge-base entry in place; 停用 takes it out of every search.
+async function editKb(button, entry, q) {
+  const v = await ask(`编辑知识库条目 · ${entry.title}`, [
+    { name: "title", label: "标题", value: entry.title, required: true },
+    { name: "answer", label: "答复", type: "textarea", value: entry.answer, required: true },
+    { name: "keywords", label: "关键词（逗号分隔）", value: (entry.keywords || []).join("，") },
+    { name: "category_code", label: "分类", type: "select", value: entry.category_code || "",
+      options: [["", "（无）"], ...categories.map((c) => [c.code, c.name])] },
+    { name: "active", label: "状态", type: "select", value: "true", options: [["true", "启用"], ["false", "停用"]] }], "保存");
+  if (!v) return;
+  const body = {
+    title: v.title, answer: v.answer, active: v.active === "true",
+    keywords: v.keywords.split(/[\s,，、;；]+/).map((k) => k.trim()).filter(Boolean),
+  };
+  if (v.category_code) body.category_code = v.category_code;
+  const done = await run(button, () => api("PUT", `/api/kb/${entry.id}`, body), body.active ? "已保存知识库条目" : "已停用知识库条目");
+  if (done) searchKb(body.active ? body.title : q);
 }
 
 $("#kb-search").addEventListener("submit", (event) => {

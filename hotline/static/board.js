@@ -1,10 +1,11 @@
 // 督办大屏 (supervisor): snapshot over /ws/board, then events; alerts shown the moment they arrive,
 // the rest of the board refetched from GET /api/board (throttled) after any event.
 import { api, boot, h, clear, run, ask, countdown, fmtDateTime, fmtTime, serverNow, stateLabel, loadUnits, toast, $ } from "./common.js";
+import { issuedPanel } from "./sections.js";
 
 const EVENTS = boot.labels.events;
 const ALERT_EVENTS = new Set(boot.labels.alert_events);
-const ALERT_LABELS = { warning: "即将超期", overdue: "超期", order: "督办单", early: "未诉先办预警" };
+const ALERT_LABELS = { warning: "即将超期", overdue: "超期", order: "督办单", escalated: "督办逾期上报", early: "未诉先办预警" };
 const FEED_LIMIT = 60;
 const REFETCH_AFTER_MS = 300;
 
@@ -46,7 +47,21 @@ function renderBoard(data) {
       h("div", { class: "summary", text: t.summary }))) : h("li", { class: "muted", text: "无" })))));
 
   renderEarly(data.early_warnings);
+  renderCallbacks(data.callbacks);
   mergeSnapshotAlerts([...data.alerts.map(alertFromSnapshot), ...data.early_warnings.map(alertFromWarning)]);
+}
+
+// 回访率 and 满意率 over the last days, and the tickets waiting for their callback.
+function renderCallbacks(c) {
+  if (!c) return;
+  const pct = (x) => (x === null || x === undefined ? "—" : `${(100 * x).toFixed(1)}%`);
+  $("#cb-days").textContent = String(c.days);
+  $("#cb-rate").textContent = pct(c.callback_rate);
+  $("#cb-rate").title = `已回访 ${c.reached} / 回访结束 ${c.finished}`;
+  $("#cb-satisfaction").textContent = pct(c.satisfaction_rate);
+  $("#cb-satisfaction").title = `满意和基本满意 ${c.satisfied} / 已回访 ${c.reached}`;
+  $("#cb-waiting").textContent = String(c.waiting);
+  $("#cb-overdue").textContent = String(c.overdue);
 }
 
 // Active early warnings (未诉先办) of this subtree: clusters still in or just past their window.
@@ -100,11 +115,12 @@ async function urge(button, id, number) {
 
 function alertFromEvent(frame) {
   const p = frame.payload || {};
-  const order = frame.event_type === EVENTS.SUPERVISION_ORDER;
+  const escalated = frame.event_type === EVENTS.SUPERVISION_ESCALATED;
+  const order = frame.event_type === EVENTS.SUPERVISION_ORDER || escalated;
   return {
-    key: order ? `order:${p.order_id}` : `alert:${p.alert_id}`,
+    key: escalated ? `escalated:${p.order_id}:${frame.id}` : order ? `order:${p.order_id}:${frame.id}` : `alert:${p.alert_id}`,
     at: frame.at,
-    kind: order ? "order" : p.kind,
+    kind: escalated ? "escalated" : order ? "order" : p.kind,
     ticketId: p.ticket_id,
     number: p.number,
     rule: order ? "" : p.rule_name,
@@ -184,6 +200,7 @@ async function refetch() {
   refetching = true;
   try {
     renderBoard(await api("GET", "/api/board"));
+    await loadOrders();
   } catch (err) {
     // the next event or reconnect snapshot repairs the board
   } finally {
@@ -233,6 +250,12 @@ async function decide(button, appeal, approve) {
   if (done) loadAppeals();
 }
 
+// ---- supervision orders to the units below ------------------------------------
+
+function loadOrders() {
+  return issuedPanel($("#orders-issued-panel"), () => loadOrders().catch(() => {}));
+}
+
 // ---- start -----------------------------------------------------------------
 
 function showClock() {
@@ -249,6 +272,7 @@ async function start() {
   }
   window.connectBoard("/ws/board", { onSnapshot: renderBoard, onEvent, onStatus });
   loadAppeals().catch((err) => toast("读取申诉失败：" + err.message, "error"));
+  loadOrders().catch((err) => toast("读取督办单失败：" + err.message, "error"));
   setInterval(() => loadAppeals().catch(() => {}), 60000);
 }
 start();

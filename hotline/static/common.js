@@ -20,6 +20,16 @@ const EXTRA_ACTIONS = {
   appeal_rejected: "申诉驳回",
   merged_in: "并入工单",
   import: "历史工单导入",
+  callback_unreachable: "回访未接通",
+  order_answered: "督办答复",
+  order_closed: "督办办结",
+  order_reissued: "督办重新下发",
+  order_escalated: "督办逾期上报",
+  co_note: "协办进展",
+  co_contact: "协办联系诉求人",
+  co_done: "协办完成",
+  co_units_added: "增加协办单位",
+  kb_linked: "引用知识库答复",
 };
 
 export class ApiError extends Error {

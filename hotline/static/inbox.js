@@ -4,6 +4,7 @@ import {
   api, boot, h, clear, run, ask, allowed, loadUnits, $, CONTACT_METHODS, CONTACT_OUTCOMES,
 } from "./common.js";
 import { loadCategories, loadTicket, facts, clocks, routingBox, chainBox, trailBox, pending, renderList, actionForm } from "./tickets.js";
+import { reopenSection, ordersSection, receivedPanel, appealSection, coPartsSection, kbSection } from "./sections.js";
 
 const me = boot.user;
 const list = document.getElementById("ticket-list");
@@ -15,9 +16,16 @@ let selectedId = null;
 let categories = new Map();
 let units = new Map();
 
+// 在办: what the unit holds; 已办结: tickets it handled that are closed (to appeal an outcome, read the story).
+const TABS = {
+  open: "/api/tickets?scope=inbox&limit=200",
+  closed: "/api/tickets?scope=all&state=closed&limit=100",
+};
+let tab = "open";
+
 async function refresh() {
   const [data, co] = await Promise.all([
-    api("GET", "/api/tickets?scope=inbox&limit=200"),
+    api("GET", TABS[tab]),
     api("GET", "/api/tickets?scope=cohandling&limit=200"),
   ]);
   items = data.items;
@@ -25,11 +33,17 @@ async function refresh() {
   $("#n-inbox").textContent = String(items.length);
   $("#n-cohandling").textContent = String(coItems.length);
   renderLists();
+  await receivedPanel(document.getElementById("supervision"), reloadAll);
 }
 
 function renderLists() {
   renderList(list, items, categories, selectedId, select, "暂无待办工单");
   renderList(coList, coItems, categories, selectedId, select, "暂无协办工单");
+}
+
+async function reloadAll() {
+  await refresh();
+  if (selectedId) await select(selectedId);
 }
 
 async function select(id) {
@@ -40,6 +54,13 @@ async function select(id) {
     const { ticket, events } = await loadTicket(id);
     if (selectedId !== id) return;
     renderDetail(ticket, events);
+    const [orders, appeals, parts, knowledge] = await Promise.all([ordersSection(ticket, reloadAll),
+      appealSection(ticket, reloadAll), coPartsSection(ticket, reloadAll), kbSection(ticket, reloadAll)]);
+    if (selectedId !== id) return;
+    detail.querySelector(".trail-box").before(knowledge);
+    if (parts) (detail.querySelector(".clocks") || detail.querySelector(".content")).after(parts);
+    if (orders) detail.querySelector(".detail-head").after(orders);
+    if (appeals) (detail.querySelector("#ticket-orders") || detail.querySelector(".detail-head")).after(appeals);
   } catch (err) {
     clear(detail, h("p", { class: "error", text: err.message }));
   }
@@ -59,7 +80,7 @@ function renderDetail(ticket, events) {
   const mine = ticket.holder_unit_id === me.unit_id;
   const assisting = (ticket.co_unit_ids || []).includes(me.unit_id);
   const note = assisting ? "本单位为协办单位，由承办单位办理。" : "该工单已不在本单位。";
-  clear(detail, facts(ticket, categories), clocks(ticket),
+  clear(detail, facts(ticket, categories), reopenSection(ticket, events), clocks(ticket),
     mine ? actions(ticket, events) : h("p", { class: "muted", text: note }),
     h("h3", { text: "流转链条" }), chainBox(events), routingBox(ticket), trailBox(events));
 }
@@ -134,6 +155,14 @@ function actions(ticket, events) {
 }
 
 document.getElementById("refresh").addEventListener("click", () => refresh().catch(() => {}));
+for (const button of document.querySelectorAll("[data-inbox-tab]")) {
+  button.addEventListener("click", () => {
+    tab = button.dataset.inboxTab;
+    for (const b of document.querySelectorAll("[data-inbox-tab]")) b.setAttribute("aria-selected", String(b === button));
+    selectedId = null;
+    refresh().catch(() => {});
+  });
+}
 
 async function init() {
   [categories, units] = await Promise.all([loadCategories(), loadUnits()]);

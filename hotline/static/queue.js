@@ -1,6 +1,7 @@
 // 派单审核 (dispatcher): tickets waiting for a decision at this level, returns and completions of
 // the units below, and extension requests.
-import { api, boot, h, clear, run, loadUnits, unitPicker, $ } from "./common.js";
+import { api, boot, h, clear, run, loadUnits, unitPicker, subtree, $ } from "./common.js";
+import { kbSection } from "./sections.js";
 import {
   loadCategories, loadTicket, facts, clocks, routingBox, chainBox, trailBox, pending, lastOf, renderList, listRow, actionForm,
 } from "./tickets.js";
@@ -83,6 +84,8 @@ async function select(id) {
     const { ticket, events } = await loadTicket(id);
     if (selectedId !== id) return;
     renderDetail(ticket, events);
+    const knowledge = await kbSection(ticket, () => select(id));
+    if (selectedId === id) detail.querySelector(".trail-box").before(knowledge);
   } catch (err) {
     clear(detail, h("p", { class: "error", text: err.message }));
   }
@@ -132,10 +135,15 @@ function decisions(ticket, events) {
       if (!picker.select.value) return;
       const body = { unit_id: Number(picker.select.value), reason: reason.value.trim() };
       if (category.value) body.category_code = category.value;
+      const co = Array.from(coUnits.selectedOptions, (o) => Number(o.value)).filter((id) => id !== body.unit_id);
+      if (co.length) body.co_unit_ids = co;
       act(send, "assign", body, "已派单");
     });
+    const coUnits = h("select", { name: "co_unit_ids", id: "co-units", multiple: true, size: 4, class: "unit-select" },
+      subtree(units, me.unit_id).map(({ unit, depth }) => h("option", {
+        value: String(unit.id), text: `${"　".repeat(depth)}${unit.name}`, selected: (r.co_handler_ids || []).includes(unit.id) })));
     out.push(actionForm("派单", [h("label", {}, "分类（可更正）", category), h("label", {}, "派往单位", picker.node),
-      h("label", {}, "说明", reason)], [send]));
+      h("label", {}, "协办单位（可多选，按住 Ctrl）", coUnits), h("label", {}, "说明", reason)], [send]));
   }
   if (ticket.state === "returned") {
     const ret = lastOf(events, "return");

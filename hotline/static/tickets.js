@@ -40,11 +40,13 @@ export function listRow(ticket, categories, selected, onSelect) {
         stateBadge(ticket.state, ticket.state_label),
         ticket.urgency === "urgent" ? h("span", { class: "badge urgent", text: "紧急" }) : null,
         ticket.confidential ? h("span", { class: "badge confidential", text: "保密" }) : null,
+        "co_done_at" in ticket ? h("span", { class: `badge ${ticket.co_done_at ? "done" : "warn"}`, text: ticket.co_done_at ? "协办完成" : "协办中" }) : null,
         h("span", { class: "row-due" }, ticket.next_due_at ? countdown(ticket.next_due_at, null, ticket.state === "suspended") : "")),
       h("div", { class: "row-meta", text: [typeLabel(ticket.type), categories.get(ticket.category_code) || "未分类",
         ticket.holder_unit_name].filter(Boolean).join(" · ") }),
       h("div", { class: "row-summary", text: ticket.content }),
-      reasons.length ? h("div", { class: "row-reason", text: reasons[0] }) : null),
+      ticket.reopen_reason ? h("div", { class: "row-reason reopen", text: `重办：${ticket.reopen_reason}` })
+        : reasons.length ? h("div", { class: "row-reason", text: reasons[0] }) : null),
     h("div", { class: "row-person" }, "来电人 ", caller,
       revealButton(ticket, (r) => { caller.textContent = [r.caller_name, r.caller_phone].filter(Boolean).join(" ") || "—"; })));
   return row;

@@ -19,7 +19,9 @@ from hotline.tickets.records import Ticket, mask_text
 KIND_LABELS = {"overdue": "超期", "dissatisfied": "不满意", "returned": "退单", "other": "其他"}
 
 
-async def do_file_appeal(ctx: Context, user: User, ticket: Ticket, kind: str, reason: str) -> int:
+async def do_file_appeal(
+    ctx: Context, user: User, ticket: Ticket, kind: str, reason: str, attachments: list[str] | None = None
+) -> int:
     held = await access.held_by(ctx.conn, ticket.id)
     if user.unit_id not in held:
         raise ApiError(403, "只有办理过该工单的单位可以申诉", code="not_involved")
@@ -32,6 +34,7 @@ async def do_file_appeal(ctx: Context, user: User, ticket: Ticket, kind: str, re
         reason,
         user.id,
         ctx.now,
+        attachments or [],
     )
     if appeal_id is None:
         raise ApiError(409, f"本单位已就「{KIND_LABELS[kind]}」提出过申诉", code="appeal_exists")
@@ -81,10 +84,12 @@ def appeal_json(row: asyncpg.Record, unit_names: dict[int, str]) -> dict[str, ob
         "kind": row["kind"],
         "kind_label": KIND_LABELS[row["kind"]],
         "reason": mask_text(row["reason"]),  # appeals are listed on boards: numbers in free text masked
+        "attachments": [mask_text(a) for a in row["attachments"]],
         "status": row["status"],
         "filed_by": row["filed_by"],
         "filed_at": row["filed_at"].isoformat(),
         "decided_by": row["decided_by"],
+        "status_label": AppealStatus(row["status"]).label,
         "decided_at": row["decided_at"].isoformat() if row["decided_at"] else None,
         "decision_note": mask_text(row["decision_note"]),
     }

@@ -1,4 +1,4 @@
-"""The ticket use-cases after intake: dispatch gate, handling, completion gate, callback.
+"""The ticket use-cases after intake: dispatch gate, handling, completion gate (the callback: callbacks.py).
 
 Each `do_*` takes a `Context` (the caller owns the transaction), the acting user, and the
 locked ticket, checks permission (hotline/access.py) and the transition (dispatch/states.py),
@@ -7,6 +7,7 @@ and changes the ticket through journal.apply, which writes the event log.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from dispatch.routing import RoutingDecision
@@ -20,6 +21,7 @@ from hotline.learning import labels
 from hotline.queries import Q
 from hotline.roles import Role
 from hotline.sla.clock import Completion, SlaClock
+from hotline.tickets import cohandling
 from hotline.tickets.journal import Actor, Context, Hop, apply, apply_hops, log_action
 from hotline.tickets.records import Ticket
 
@@ -81,7 +83,9 @@ async def route_decision(ctx: Context, clock: SlaClock, ticket: Ticket, decision
     if decision.auto:
         changes["co_unit_ids"] = list(decision.co_handler_ids)
         hops = decision.hops or (decision.destination_unit_id,)
-        return await dispatch_along(ctx, clock, ticket, hops, Action.ROUTE_AUTO, Actor.system(), reason, changes)
+        ticket = await dispatch_along(ctx, clock, ticket, hops, Action.ROUTE_AUTO, Actor.system(), reason, changes)
+        await cohandling.record_co_units(ctx, Actor.system(), ticket, ticket.co_unit_ids, logged=False)
+        return ticket
     if decision.queue_unit_id is None:
         raise RuntimeError("a routing decision that is not automatic must name the queue the ticket waits in")
     return await apply(
@@ -103,6 +107,7 @@ async def do_assign(
     unit_id: int,
     reason: str,
     category_code: str | None = None,
+    co_unit_ids: Sequence[int] = (),
 ) -> Ticket:
     """A dispatcher sends a queued ticket into its subtree, or a handler passes a signed ticket down.
     A dispatcher may correct the category on the way (`category_code`); the category a dispatcher
@@ -111,6 +116,7 @@ async def do_assign(
     if unit_id not in tree:
         raise ApiError(422, "目标单位不存在", code="unknown_unit")
     recategorised = _recategorisation(ctx, user, ticket, category_code)
+    co_units = cohandling.check_co_units(ctx, user, unit_id, co_unit_ids)
     if ticket.state is TicketState.SIGNED:
         access.require_holder(user, ticket)
         if tree.parent(unit_id) is None or tree.parent(unit_id).id != ticket.holder_unit_id:  # type: ignore[union-attr]
@@ -139,9 +145,13 @@ async def do_assign(
             changes={"reroute_count": ticket.reroute_count + 1, "co_unit_ids": []},  # as on an approved return
         )
     hops = tree.path(source, unit_id)
-    return await dispatch_along(
-        ctx, clock, ticket, hops, Action.ASSIGN, Actor.of(user), reason or "人工派单", recategorised
+    added = [u for u in co_units if u not in ticket.co_unit_ids]
+    changes = {**recategorised, **({"co_unit_ids": [*ticket.co_unit_ids, *added]} if added else {})}
+    ticket = await dispatch_along(
+        ctx, clock, ticket, hops, Action.ASSIGN, Actor.of(user), reason or "人工派单", changes
     )
+    await cohandling.record_co_units(ctx, Actor.of(user), ticket, added)
+    return ticket
 
 
 def _recategorisation(ctx: Context, user: User, ticket: Ticket, category_code: str | None) -> dict[str, Any]:
@@ -310,56 +320,11 @@ async def do_review_completion(
 ) -> Ticket:
     access.require_reviewer(user, ticket.holder_unit_id, ctx.catalog)
     if accept:
-        return await apply(ctx, ticket, Action.ACCEPT_COMPLETION, Actor.of(user), reason=note)
+        ticket = await apply(ctx, ticket, Action.ACCEPT_COMPLETION, Actor.of(user), reason=note)
+        await clock.start_callback(ctx, ticket.id, ctx.catalog.tree.root.id)
+        return ticket
     ticket = await apply(ctx, ticket, Action.SEND_BACK, Actor.of(user), reason=note)
     await clock.reopen_completion(ctx, ticket.id)
-    return ticket
-
-
-async def do_callback(
-    ctx: Context,
-    clock: SlaClock,
-    user: User,
-    ticket: Ticket,
-    reached: bool,
-    resolved: bool | None,
-    satisfaction: str | None,
-    note: str,
-) -> Ticket:
-    """回访: satisfied closes the ticket; dissatisfied reopens it (重办) to the same unit with new clocks."""
-    access.require_hotline(user, ctx.catalog)
-    actor = Actor.of(user)
-    if not reached:
-        return await apply(
-            ctx,
-            ticket,
-            Action.CLOSE_WITHOUT_CALLBACK,
-            actor,
-            reason=note or "回访未接通",
-            changes={"closed_at": ctx.now},
-        )
-    if satisfaction is None or resolved is None:
-        raise ApiError(422, "回访接通时须填写是否解决和满意度", code="callback_incomplete")
-    changes: dict[str, Any] = {"satisfaction": satisfaction, "resolved": resolved}
-    payload = {"satisfaction": satisfaction, "resolved": resolved}
-    if satisfaction != "dissatisfied":
-        changes["closed_at"] = ctx.now
-        return await apply(ctx, ticket, Action.CALLBACK_SATISFIED, actor, reason=note, payload=payload, changes=changes)
-    unit_id = ticket.holder_unit_id
-    if unit_id is None:
-        raise ApiError(409, "工单当前没有承办单位", code="no_holder")
-    changes.update(reopen_count=ticket.reopen_count + 1, assigned_at=ctx.now, signed_at=None, completed_at=None)
-    ticket = await apply(
-        ctx,
-        ticket,
-        Action.CALLBACK_DISSATISFIED,
-        actor,
-        to_unit_id=unit_id,
-        reason=note,
-        payload=payload,
-        changes=changes,
-    )
-    await clock.start(ctx, ticket, unit_id, Completion.RESTART)
     return ticket
 
 

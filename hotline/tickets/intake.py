@@ -14,7 +14,7 @@ from typing import Any
 
 import structlog
 
-from dispatch.routing import Place, RoutingError, route
+from dispatch.routing import Place, RoutingDecision, RoutingError, route
 from dispatch.states import Action, TicketState
 from dispatch.ticket_types import TicketType
 from hotline import kb
@@ -26,7 +26,7 @@ from hotline.queries import Q
 from hotline.schemas import IntakeDraft, NewTicket
 from hotline.settings import Settings
 from hotline.sla.clock import SlaClock
-from hotline.tickets import flow
+from hotline.tickets import flow, service_days
 from hotline.tickets.journal import Context, announce, lock
 from hotline.tickets.records import Ticket, summary
 from realtime.events import EventType
@@ -183,11 +183,19 @@ async def create_ticket(
     ticket = Ticket.from_row(row)  # ours alone until commit: no lock needed
     await labels.record_prediction(ctx.conn, ticket.id, analysis)
     announce(ctx, EventType.TICKET_CREATED, ticket, {"type_label": ticket.type.label})
+    decided: list[RoutingDecision] = []
+
+    def decision() -> RoutingDecision:  # the routing's, or for a call not routed the one it would have had
+        if not decided:
+            decided.append(_routing(ctx, intake, analysis, root))
+        return decided[0]
+
     if body.close_on_spot:
         ticket = await flow.do_close_on_spot(ctx, user, ticket, body.kb_entry_id, body.answer or "")
     elif body.merge_into is not None:
         master = await lock(ctx.conn, body.merge_into)
         ticket = await flow.do_merge(ctx, intake.clock, user, ticket, master, "受理时并单")
     else:
-        ticket = await flow.route_decision(ctx, intake.clock, ticket, _routing(ctx, intake, analysis, root))
+        ticket = await flow.route_decision(ctx, intake.clock, ticket, decision())
+    await service_days.mark_call(ctx, ticket, decision)  # 专题服务日: a leader on the line for this unit now
     return ticket, True

@@ -58,6 +58,10 @@ async def issue_orders(
     )
     issued = {(r["ticket_id"], r["deadline_id"]): r["id"] for r in rows}
     done = [(ticket, reason, issued[(ticket.id, d)]) for ticket, reason, d in items if (ticket.id, d) in issued]
+    if done:
+        issuers = [_issuer_unit(ctx, actor, ticket) for ticket, _, _ in done]
+        await ctx.conn.execute(Q.set_order_issuers, [order_id for _, _, order_id in done], issuers)
+        await start_answer_clocks(ctx, [order_id for _, _, order_id in done], answer_hours)
     await log_actions(
         ctx, actor, [(ticket, "supervision_order", reason, {"order_id": order_id}) for ticket, reason, order_id in done]
     )
@@ -69,6 +73,23 @@ async def issue_orders(
             {"order_id": order_id, "reason": reason, "unit_id": ticket.holder_unit_id},
         )
     return [order_id for _, _, order_id in done]
+
+
+def _issuer_unit(ctx: Context, actor: Actor, ticket: AnyTicket) -> int:
+    """The supervising level: a supervisor's own unit; for the system's orders the level above the supervised unit."""
+    if actor.unit_id is not None:
+        return actor.unit_id
+    parent = ctx.catalog.tree.parent(ticket.holder_unit_id)  # type: ignore[arg-type]
+    return parent.id if parent is not None else ctx.catalog.tree.root.id
+
+
+async def start_answer_clocks(ctx: Context, order_ids: list[int], answer_hours: float) -> None:
+    """The answer clock of each order (督办答复): natural time, warned and alerted like every clock. The rows join
+    `ctx.clocks_started`: a person's order has its timers queued by the view (SlaClock.schedule_started); the
+    system's are queued by schedule_upcoming as they come near, or raised by the sweep."""
+    due = ctx.now + timedelta(hours=answer_hours)
+    rows = await ctx.conn.fetch(Q.start_order_clocks, order_ids, ctx.now, due, f"督办单{answer_hours:g}小时内答复")
+    ctx.clocks_started.extend(rows)
 
 
 async def urge(ctx: Context, actor: Actor, ticket: Ticket, note: str) -> None:

@@ -8,8 +8,8 @@ SELECT a.*, t.number AS ticket_number FROM appeals a JOIN tickets t ON t.id = a.
 
 -- name: insert_appeal
 -- No row when the unit already appealed this kind and was not rejected (appeals_one_per_kind).
-INSERT INTO appeals (ticket_id, unit_id, kind, reason, filed_by, filed_at)
-VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id;
+INSERT INTO appeals (ticket_id, unit_id, kind, reason, filed_by, filed_at, attachments)
+VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id;
 
 -- name: appeal_by_id
 SELECT * FROM appeals WHERE id = $1;
@@ -30,3 +30,6 @@ WHERE id = $1 RETURNING *, $6::text AS ticket_number;
 {{appeal_with_number}} WHERE ($1::bigint[] IS NULL OR a.unit_id = ANY($1::bigint[]))
 ORDER BY (a.status = 'pending') DESC, a.id DESC LIMIT 200;
 
+
+-- name: appeals_of_ticket
+{{appeal_with_number}} WHERE a.ticket_id = $1 ORDER BY a.id;

@@ -21,14 +21,14 @@ AND ($1::bigint[] IS NULL OR holder_unit_id = ANY($1)) GROUP BY holder_unit_id;
 -- The running clocks closest to their due time.
 SELECT {{board_ticket_fields}}, d.track, d.rule_name, d.due_at, d.warn_at FROM deadlines d
 JOIN tickets t ON t.id = d.ticket_id
-WHERE d.status = 'running' AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1))
+WHERE d.status = 'running' AND d.track IN ('reply', 'accept', 'complete') AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1))
 ORDER BY d.due_at LIMIT 30;
 
 -- name: board_supervised_overdue
 -- The four supervised lists (重点督办), thresholds from [supervision]. Overdue: a running clock past
 -- its due time at $2.
 SELECT {{board_ticket_fields}}, min(d.due_at) AS due_at FROM tickets t JOIN deadlines d ON d.ticket_id = t.id
-WHERE d.status = 'running' AND d.due_at <= $2 AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1))
+WHERE d.status = 'running' AND d.track IN ('reply', 'accept', 'complete') AND d.due_at <= $2 AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1))
 GROUP BY t.id ORDER BY min(d.due_at) LIMIT 20;
 
 -- name: board_supervised_dissatisfied
@@ -65,3 +65,19 @@ SELECT a.id AS alert_id, a.kind, a.raised_at, a.due_at, t.id, t.number, t.state,
        d.rule_name
 FROM sla_alerts a JOIN tickets t ON t.id = a.ticket_id JOIN deadlines d ON d.id = a.deadline_id
 WHERE ($1::bigint[] IS NULL OR a.unit_id = ANY($1)) ORDER BY a.id DESC LIMIT 30;
+
+-- name: board_callbacks
+-- 回访 over [$2, $3) on the units' tickets: finished callbacks (reached, closed as unreachable, or waived),
+-- those reached, and of those the satisfied and basically satisfied; attempts that did not finish one are
+-- not counted.
+SELECT count(*) FILTER (WHERE a.outcome <> 'unreachable') AS finished,
+       count(*) FILTER (WHERE a.outcome IN ('satisfied', 'dissatisfied')) AS reached,
+       count(*) FILTER (WHERE a.satisfaction IN ('satisfied', 'basically_satisfied')) AS satisfied
+FROM callback_attempts a JOIN tickets t ON t.id = a.ticket_id
+WHERE a.at >= $2 AND a.at < $3 AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1));
+
+-- name: board_callbacks_waiting
+-- Tickets waiting for their callback now, and those whose callback clock has run out at $2.
+SELECT count(*) AS waiting, count(*) FILTER (WHERE d.due_at <= $2) AS overdue
+FROM tickets t LEFT JOIN deadlines d ON d.ticket_id = t.id AND d.track = 'callback' AND d.status = 'running'
+WHERE t.state = 'reviewed' AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1));

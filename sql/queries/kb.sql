@@ -21,3 +21,21 @@ VALUES ($1, $2, $3, $4, $5) RETURNING id;
 
 -- name: kb_entry_active
 SELECT EXISTS (SELECT 1 FROM kb_entries WHERE id = $1 AND active);
+
+-- name: update_kb_entry
+UPDATE kb_entries SET title = $2, answer = $3, category_code = $4, keywords = $5, tokens = $6, active = $7,
+                      updated_at = now()
+WHERE id = $1 RETURNING id;
+
+-- name: kb_entry_by_id
+SELECT id, title, answer, category_code, keywords, active FROM kb_entries WHERE id = $1;
+
+-- name: insert_kb_link
+-- An answer from the knowledge base given on a dispatched ticket; no row when it is linked already.
+INSERT INTO ticket_kb_links (ticket_id, kb_entry_id, unit_id, linked_by, linked_at) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT DO NOTHING RETURNING kb_entry_id;
+
+-- name: kb_links_of_ticket
+SELECT l.kb_entry_id, e.title, e.answer, l.unit_id, u.display_name AS linked_by_name, l.linked_at
+FROM ticket_kb_links l JOIN kb_entries e ON e.id = l.kb_entry_id JOIN users u ON u.id = l.linked_by
+WHERE l.ticket_id = $1 ORDER BY l.linked_at;

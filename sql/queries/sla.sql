@@ -29,6 +29,16 @@ WHERE (SELECT count(*) FROM ended) >= 0
            AND EXISTS (SELECT 1 FROM deadlines d WHERE d.ticket_id = $1 AND d.track = 'complete'))
 RETURNING {{deadline_columns}};
 
+-- name: start_own_clock
+-- A clock of its own (callback, an order's answer), in natural time.
+INSERT INTO deadlines (ticket_id, unit_id, track, rule_name, duration_seconds, counts, warn_fraction, start_at, due_at,
+                       warn_at)
+VALUES ($1, $2, $3, $4, $5, 'natural', $9, $6, $7, $8)
+RETURNING {{deadline_columns}};
+
+-- name: end_clock_by_id
+UPDATE deadlines SET status = $2, ended_at = $3 WHERE id = $1 AND status IN ('running', 'paused');
+
 -- name: end_clocks
 -- The open clocks of the tracks $2 end as met or cancelled ($3).
 UPDATE deadlines SET status = $3, ended_at = $4
@@ -41,7 +51,8 @@ WHERE id = (SELECT id FROM deadlines WHERE ticket_id = $1 AND track = 'complete'
             ORDER BY id DESC LIMIT 1) AND status = 'met';
 
 -- name: pause_clocks
-UPDATE deadlines SET status = 'paused' WHERE ticket_id = $1 AND status = 'running';
+-- The handling clocks (a callback or an order's answer clock runs on through a suspension).
+UPDATE deadlines SET status = 'paused' WHERE ticket_id = $1 AND status = 'running' AND track IN ('reply', 'accept', 'complete');
 
 -- name: ticket_suspensions
 SELECT started_at, ended_at FROM suspensions WHERE ticket_id = $1 ORDER BY started_at;
@@ -54,7 +65,9 @@ SELECT decided_at, extra_days FROM extension_requests
 WHERE ticket_id = $1 AND status = 'approved' ORDER BY decided_at;
 
 -- name: open_clocks
-SELECT {{deadline_columns}} FROM deadlines WHERE ticket_id = $1 AND status IN ('running', 'paused');
+-- The open handling clocks, re-derived from suspensions and extensions (callback and order clocks are not).
+SELECT {{deadline_columns}} FROM deadlines WHERE ticket_id = $1 AND status IN ('running', 'paused')
+  AND track IN ('reply', 'accept', 'complete');
 
 -- name: set_clock_due
 -- A clock's due and warning times re-derived, and whether it runs or is paused.

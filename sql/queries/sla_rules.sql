@@ -115,7 +115,7 @@ FOR UPDATE OF t;
 
 -- name: sla_recompute_clocks
 SELECT {{deadline_columns}} FROM deadlines
-WHERE ticket_id = ANY($1::bigint[]) AND status IN ('running', 'paused') ORDER BY id;
+WHERE ticket_id = ANY($1::bigint[]) AND status IN ('running', 'paused') AND track IN ('reply', 'accept', 'complete') ORDER BY id;
 
 -- name: sla_recompute_suspensions
 SELECT ticket_id, started_at, ended_at FROM suspensions WHERE ticket_id = ANY($1::bigint[]) ORDER BY started_at;

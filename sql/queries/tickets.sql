@@ -136,9 +136,12 @@ WHERE ($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ti
 ORDER BY next_due NULLS LAST, t.id DESC LIMIT $3 OFFSET $4;
 
 -- name: list_tickets_inbox
--- Held by my unit ($5) for handling.
+-- Held by my unit ($5) for handling; a reopened ticket (重办) with the callback's reason.
 SELECT {{ticket_columns}},
-       (SELECT min(d.due_at) FROM deadlines d WHERE d.ticket_id = t.id AND d.status = 'running') AS next_due
+       (SELECT min(d.due_at) FROM deadlines d WHERE d.ticket_id = t.id AND d.status = 'running') AS next_due,
+       CASE WHEN t.reopen_count > 0 THEN
+           (SELECT e.reason FROM ticket_events e WHERE e.ticket_id = t.id AND e.action = 'callback_dissatisfied'
+            ORDER BY e.id DESC LIMIT 1) END AS reopen_reason
 FROM tickets t
 WHERE ($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = t.id
                                        AND tu.unit_id = ANY($1::bigint[])))
@@ -168,9 +171,12 @@ ORDER BY CASE WHEN t.category_source = 'classifier' OR t.category_source IS NULL
 
 -- name: list_tickets_cohandling
 -- Co-handled (协办) by my unit or a unit below it ($5): what a co-unit may open without holding it.
--- Cleared when the ticket is re-routed (hotline/tickets/flow.py), so the list follows the ticket.
+-- Cleared when the ticket is re-routed (hotline/tickets/flow.py), so the list follows the ticket. With when the
+-- parts of those units were finished (协办完成; NULL while one is not).
 SELECT {{ticket_columns}},
-       (SELECT min(d.due_at) FROM deadlines d WHERE d.ticket_id = t.id AND d.status = 'running') AS next_due
+       (SELECT min(d.due_at) FROM deadlines d WHERE d.ticket_id = t.id AND d.status = 'running') AS next_due,
+       (SELECT CASE WHEN bool_and(p.done_at IS NOT NULL) THEN max(p.done_at) END FROM co_unit_parts p
+        WHERE p.ticket_id = t.id AND p.unit_id = ANY($5::bigint[]) AND p.unit_id = ANY(t.co_unit_ids)) AS co_done_at
 FROM tickets t
 WHERE ($1::bigint[] IS NULL OR t.co_unit_ids && $1::bigint[])
   AND t.co_unit_ids && $5::bigint[]
@@ -199,3 +205,59 @@ WHERE ($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ti
               AND x.unit_id = ANY($5::bigint[]))
   AND ($2::text IS NULL OR t.state = $2)
 ORDER BY next_due NULLS LAST, t.id DESC LIMIT $3 OFFSET $4;
+
+-- name: insert_callback_attempt
+-- One callback attempt (hotline/tickets/callbacks.py); $2 the round (the ticket's reopen count).
+INSERT INTO callback_attempts (ticket_id, round, at, user_id, outcome, resolved, satisfaction, note)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+
+-- name: callback_misses
+-- Unreachable attempts in this round so far.
+SELECT count(*) FROM callback_attempts WHERE ticket_id = $1 AND round = $2 AND outcome = 'unreachable';
+
+-- name: ticket_callback_attempts
+SELECT a.id, a.round, a.at, a.outcome, a.resolved, a.satisfaction, a.note, u.display_name AS user_name
+FROM callback_attempts a JOIN users u ON u.id = a.user_id WHERE a.ticket_id = $1 ORDER BY a.id;
+
+-- name: list_tickets_callbacks
+-- Waiting for the hotline centre's callback, the longest waiting first, with the callback clock and the
+-- unreachable attempts of this round.
+SELECT {{ticket_columns}}, c.due_at AS next_due, coalesce(c.start_at, t.updated_at) AS waiting_since,
+       c.warn_at AS callback_warn_at,
+       (SELECT count(*) FROM callback_attempts a WHERE a.ticket_id = t.id AND a.round = t.reopen_count
+        AND a.outcome = 'unreachable') AS unreachable_attempts
+FROM tickets t
+LEFT JOIN LATERAL (
+    SELECT d.start_at, d.due_at, d.warn_at FROM deadlines d
+    WHERE d.ticket_id = t.id AND d.track = 'callback' AND d.status = 'running' ORDER BY d.id DESC LIMIT 1
+) c ON true
+WHERE ($1::bigint[] IS NULL OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = t.id
+                                       AND tu.unit_id = ANY($1::bigint[])))
+  AND t.state = 'reviewed'
+  AND ($2::text IS NULL OR t.state = $2)
+ORDER BY waiting_since, t.id LIMIT $3 OFFSET $4;
+
+-- name: insert_co_unit_parts
+-- Co-units named for a ticket ($2); a unit named again keeps its part.
+INSERT INTO co_unit_parts (ticket_id, unit_id, added_at, added_by)
+SELECT $1, u, $3, $4 FROM unnest($2::bigint[]) AS u ON CONFLICT DO NOTHING;
+
+-- name: co_part_done_at
+SELECT done_at FROM co_unit_parts WHERE ticket_id = $1 AND unit_id = $2;
+
+-- name: finish_co_part
+-- 协办完成 (a unit named by the ticket's co_unit_ids without a part row yet gets one).
+INSERT INTO co_unit_parts (ticket_id, unit_id, added_at, done_at, done_by, result) VALUES ($1, $2, $3, $3, $4, $5)
+ON CONFLICT (ticket_id, unit_id) DO UPDATE SET done_at = $3, done_by = $4, result = $5;
+
+-- name: co_parts_of_ticket
+-- Each co-unit's part: when it was named, done or not with its result, and its notes and contacts.
+SELECT p.unit_id, p.added_at, p.done_at, p.result, u.display_name AS done_by_name,
+       coalesce((SELECT jsonb_agg(jsonb_build_object('at', e.at, 'action', e.action, 'text', e.reason,
+                                                   'actor', a.display_name, 'payload', e.payload) ORDER BY e.id)
+                 FROM ticket_events e LEFT JOIN users a ON a.id = e.actor_id
+                 WHERE e.ticket_id = p.ticket_id AND e.action IN ('co_note', 'co_contact')
+                   AND e.actor_unit_id = p.unit_id), '[]'::jsonb) AS records
+FROM co_unit_parts p LEFT JOIN users u ON u.id = p.done_by
+WHERE p.ticket_id = $1 AND p.unit_id = ANY($2::bigint[])
+ORDER BY p.added_at, p.unit_id;
