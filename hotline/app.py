@@ -27,8 +27,10 @@ from hotline.api import (
     open311,
     operations,
     privacy,
+    progress,
     reference,
     reports,
+    search,
     security,
     session,
     sla_rules,
@@ -82,6 +84,8 @@ API_ENDPOINTS = [
     *models.ENDPOINTS,
     *imports.ENDPOINTS,
     *operations.ENDPOINTS,
+    *search.ENDPOINTS,
+    *progress.ENDPOINTS,
 ]
 # Bodies larger than the JSON limit: one piece of an import upload; Open311's form is held tighter.
 BODY_LIMITS = {"/api/imports/": CHUNK_BYTES, open311.PREFIX + "/": open311.BODY_MAX_BYTES}
