@@ -35,6 +35,8 @@ def _invalid(message: str) -> ApiError:
 
 def _key(request: Request, user: User, tx: Context, words: Any) -> search.Key:
     given = {k: v.strip() for k in ("number", "phone", "q") if (v := request.query_params.get(k)) and v.strip()}
+    if any("\x00" in v for v in given.values()):
+        raise _invalid("查找内容含有空字符（\\u0000），请删除后重试")
     if len(given) > 1:
         raise _invalid("工单号、来电号码和关键词一次只能按一种查找")
     if "number" in given:
@@ -85,9 +87,12 @@ def _day(request: Request, name: str, label: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise _invalid(f"{label}应为日期（如 2026-12-01）") from None
+    if not 1900 <= day.year <= 2200:
+        raise _invalid(f"{label}应在 1900–2200 年之间")
+    return day
 
 
 def _filters(request: Request, user: User, tx: Context, tz: Any) -> search.Filters:

@@ -129,7 +129,8 @@ async def test_each_role_finds_only_within_its_scope(tickets: dict[str, dict[str
 @pytest.mark.parametrize(
     "query",
     ["number=12", "number=1;drop", "phone=12", "q=的", "number=2026&q=油烟", "type=x", "channel=x", "category=X",
-     "state=x", "from=2026-13-01", "from=2026-12-02&to=2026-12-01", "sort=x", "after=x", "limit=0", "overdue=x"],
+     "state=x", "from=2026-13-01", "from=0001-01-01", "q=%00", "q=" + "停水" * 101,
+     "from=2026-12-02&to=2026-12-01", "sort=x", "after=x", "limit=0", "overdue=x"],
 )  # fmt: skip
 async def test_bad_input_is_a_chinese_422(tickets: dict[str, dict[str, Any]], login: Login, query: str) -> None:
     operator = await login("operator")
