@@ -5,8 +5,8 @@ opens the ticket, where reads are logged)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -17,6 +17,9 @@ from hotline.tickets.records import CHANNEL_LABELS, PersonalView, Ticket, mask_p
 
 OPEN_STATES = ("new", "pending_dispatch", "assigned", "signed", "suspended", "returned", "completed", "reviewed")
 SORTS = ("newest", "oldest")
+RECENT_ROWS = 5000  # the newest tickets a search by words reads in order before it uses the GIN index
+# how far back a search by words looks before it looks further (None: all the rest)
+WINDOWS = (*(timedelta(days=3**n) for n in range(1, 6)), None)  # 3, 9, 27, 81, 243 days, then all
 EXTRA_COLUMNS = ("next_due", "overdue", "supervised", "last_action", "last_at")
 QUERIES = {
     (sort, key): getattr(Q, f"search_{sort}_{key}") for sort in SORTS for key in ("number", "phone", "text", "filters")
@@ -61,6 +64,46 @@ async def find(
     conn: asyncpg.Connection, key: Key, filters: Filters, page: Page, visible: list[int] | None, now: datetime
 ) -> Found:
     """One page of matches (`limit` rows, and whether more follow) among the tickets of `visible` units."""
+    await conn.execute(Q.search_custom_plans)
+    if key.kind == "text" and page.sort == "newest":
+        return await _newest_words(conn, key, filters, page, visible, now)
+    return await _fetch(conn, key, filters, page, visible, now)
+
+
+async def _newest_words(
+    conn: asyncpg.Connection, key: Key, filters: Filters, page: Page, visible: list[int] | None, now: datetime
+) -> Found:
+    """Words, newest first: first among the newest RECENT_ROWS tickets read in order (common words such as 小区
+    物业 fill a page there; PostgreSQL would otherwise read their long lists in the GIN index, or fetch every match
+    to sort it), then through the GIN index in the last days before the page's start, then further back until
+    the page is full: a window fetches few matches to sort, and a full page from a window is the newest page
+    overall."""
+    recent = await _fetch(conn, key, filters, page, visible, now, RECENT_ROWS)
+    if recent.more:
+        return recent
+    top = page.after[0] if page.after else min(now, filters.until or now)
+    for span in WINDOWS:
+        lower = None if span is None else top - span
+        reaches_since = filters.since is not None and (lower is None or lower <= filters.since)
+        since = filters.since if reaches_since else lower
+        found = await _fetch(conn, key, replace(filters, since=since), page, visible, now)
+        if found.more or reaches_since or lower is None:
+            return found
+    raise AssertionError("the last window is unbounded")
+
+
+async def plain_page(
+    conn: asyncpg.Connection, key: Key, filters: Filters, page: Page, visible: list[int] | None, now: datetime
+) -> Found:
+    """The page as one query finds it, without the recent rows and the windows (what they must equal)."""
+    await conn.execute(Q.search_custom_plans)
+    return await _fetch(conn, key, filters, page, visible, now)
+
+
+async def _fetch(
+    conn: asyncpg.Connection, key: Key, filters: Filters, page: Page, visible: list[int] | None, now: datetime,
+    recent: int | None = None,
+) -> Found:  # fmt: skip
     after_at, after_id = page.after if page.after else (None, None)
     args: list[Any] = [
         visible, filters.states, filters.type, filters.channel, filters.category_code, filters.unit_id,
@@ -68,8 +111,10 @@ async def find(
     ]  # fmt: skip
     if key.kind != "filters":
         args.append(key.value)
-    await conn.execute(Q.search_custom_plans)
-    rows = await conn.fetch(QUERIES[(page.sort, key.kind)], *args)
+    if recent is not None:
+        rows = await conn.fetch(Q.search_newest_text_recent, *args, recent)
+    else:
+        rows = await conn.fetch(QUERIES[(page.sort, key.kind)], *args)
     return Found(rows[: page.limit], len(rows) > page.limit)
 
 

@@ -91,17 +91,26 @@ async def test_the_centre_finds_by_number_phone_text_and_filters(
     assert line["holder_unit_name"] == "柳岸社区" and line["last_action"] and line["next_due_at"]
 
 
+async def pages(client: httpx.AsyncClient, query: str) -> list[str]:
+    seen, after = [], ""
+    while True:
+        page = ok(await client.get(f"/api/search/tickets?limit=1&{query}{after}"))
+        seen += [item["number"] for item in page["items"]]
+        if not page["more"]:
+            return seen
+        after = f"&after={page['next']}"
+
+
 async def test_pages_follow_each_other_without_gaps(tickets: dict[str, dict[str, Any]], login: Login) -> None:
     operator = await login("operator")
     everything = await found(operator, "limit=200")
-    seen, after = [], ""
-    while True:
-        page = ok(await operator.get(f"/api/search/tickets?limit=1{after}"))
-        seen += [item["number"] for item in page["items"]]
-        if not page["more"]:
-            break
-        after = f"&after={page['next']}"
-    assert seen == everything and len(seen) == 3
+    assert await pages(operator, "sort=newest") == everything and len(everything) == 3
+    assert await pages(operator, "sort=oldest") == everything[::-1]
+    assert (
+        await pages(operator, "q=油烟")
+        == await found(operator, "q=油烟")
+        == [tickets["report"]["number"], tickets["bbq"]["number"]]
+    )
 
 
 async def test_each_role_finds_only_within_its_scope(tickets: dict[str, dict[str, Any]], login: Login) -> None:
