@@ -77,7 +77,7 @@ class Segmenter:
         return [
             token
             for token in self._tokenizer.cut_for_search(clean(text), HMM=False)
-            if token.strip() and not _is_punctuation(token) and token not in self._dropped
+            if token.strip() and not is_punctuation(token) and token not in self._dropped
         ]
 
     def query_words(self, text: str) -> list[str]:
@@ -100,11 +100,11 @@ class Segmenter:
         return [
             token
             for token in self._tokenizer.lcut(text, HMM=False)
-            if token.strip() and not _is_punctuation(token) and token not in dropped
+            if token.strip() and not is_punctuation(token) and token not in dropped
         ]
 
 
-def _is_punctuation(token: str) -> bool:
+def is_punctuation(token: str) -> bool:
     return all(unicodedata.category(ch)[0] in "PSZ" for ch in token)
 
 

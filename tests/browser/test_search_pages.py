@@ -74,6 +74,10 @@ async def test_search_opens_the_ticket_page_and_a_citizen_checks_progress(
     await expect(page.locator("#sec-events .trail-item").last).to_contain_text("签收")
     await expect(page.locator("#act-sign")).to_have_count(0)
 
+    outsider = await open_as("dh-s2-handler")  # another street: the ticket is not theirs to see
+    await outsider.goto(f"/tickets/{ticket['id']}")
+    await expect(outsider.page.locator("#ticket-loading")).to_have_text("找不到该工单，或您无权查看。")
+
     context = await browser.new_context(viewport=VIEWPORTS["1366x768"], locale="zh-CN", timezone_id="Asia/Shanghai")
     try:
         citizen = await context.new_page()
