@@ -61,24 +61,26 @@ class Found:
 
 
 async def find(
-    conn: asyncpg.Connection, key: Key, filters: Filters, page: Page, visible: list[int] | None, now: datetime
-) -> Found:
+    conn: asyncpg.Connection, key: Key, filters: Filters, page: Page, visible: list[int] | None, now: datetime,
+    recent_rows: int = RECENT_ROWS,
+) -> Found:  # fmt: skip
     """One page of matches (`limit` rows, and whether more follow) among the tickets of `visible` units."""
     await conn.execute(Q.search_custom_plans)
     if key.kind == "text" and page.sort == "newest":
-        return await _newest_words(conn, key, filters, page, visible, now)
+        return await _newest_words(conn, key, filters, page, visible, now, recent_rows)
     return await _fetch(conn, key, filters, page, visible, now)
 
 
 async def _newest_words(
-    conn: asyncpg.Connection, key: Key, filters: Filters, page: Page, visible: list[int] | None, now: datetime
-) -> Found:
+    conn: asyncpg.Connection, key: Key, filters: Filters, page: Page, visible: list[int] | None, now: datetime,
+    recent_rows: int,
+) -> Found:  # fmt: skip
     """Words, newest first: first among the newest RECENT_ROWS tickets read in order (common words such as 小区
     物业 fill a page there; PostgreSQL would otherwise read their long lists in the GIN index, or fetch every match
     to sort it), then through the GIN index in the last days before the page's start, then further back until
     the page is full: a window fetches few matches to sort, and a full page from a window is the newest page
     overall."""
-    recent = await _fetch(conn, key, filters, page, visible, now, RECENT_ROWS)
+    recent = await _fetch(conn, key, filters, page, visible, now, recent_rows)
     if recent.more:
         return recent
     top = page.after[0] if page.after else min(now, filters.until or now)

@@ -9,13 +9,15 @@ stage, unit level and the district only, and is rate-limited per address."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 
-from hotline.tickets import search_index
+from hotline.tickets import search, search_index
 from tests.support.api import Login, ok
 
 BBQ = {  # 东湖区 › 青山街道 › 柳岸社区
@@ -146,6 +148,31 @@ async def test_bad_input_is_a_chinese_422(tickets: dict[str, dict[str, Any]], lo
     response = await operator.get(f"/api/search/tickets?{query}")
     assert response.status_code == 422, response.text
     assert any("\u4e00" <= ch <= "\u9fff" for ch in response.json()["error"]["message"])
+
+
+async def test_words_found_through_the_windows_give_the_page_one_query_gives(
+    tickets: dict[str, dict[str, Any]], pool: asyncpg.Pool
+) -> None:
+    """With one recent row read in order, a search by words goes through the windows (3, 9, ... days back):
+    an older ticket is found in its window, and every page equals the plain query's, cursor after cursor."""
+    ids = [tickets[k]["id"] for k in ("bbq", "report")]
+    await pool.execute("UPDATE tickets SET created_at = created_at - interval '100 days' WHERE id = $1", ids[0])
+    try:
+        async with pool.acquire() as conn:
+            for limit in (1, 2, 3):
+                page, pages = search.Page(limit=limit), []
+                while True:
+                    async with conn.transaction():
+                        args = (conn, search.Key("text", "油烟"), search.Filters(), page, None, datetime.now(UTC))
+                        found = await search.find(*args, recent_rows=1)
+                        assert found == await search.plain_page(*args)
+                    pages.append([r["id"] for r in found.rows])
+                    if not found.more:
+                        break
+                    page = replace(page, after=(found.rows[-1]["created_at"], found.rows[-1]["id"]))
+                assert [i for p in pages for i in p] == ids[::-1]
+    finally:
+        await pool.execute("UPDATE tickets SET created_at = created_at + interval '100 days' WHERE id = $1", ids[0])
 
 
 async def test_tickets_written_before_the_index_are_filled_in(
