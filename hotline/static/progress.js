@@ -1,5 +1,11 @@
 // 办件进度查询 (public, no login): number + the phone's last four digits → stage, unit level, dates.
-import { api, h, clear, fmtDateTime } from "./common.js";
+import { api, boot, h, clear } from "./common.js";
+
+// with the year: a citizen may look up last year's call
+const dateTime = new Intl.DateTimeFormat("zh-CN", {
+  timeZone: boot.timezone || undefined, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false,
+});
+const fmtDateTime = (iso) => (iso ? dateTime.format(new Date(iso)) : "");
 
 const form = document.getElementById("progress-form");
 const number = document.getElementById("p-number");
