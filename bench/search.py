@@ -119,8 +119,9 @@ async def same_as_one_query(bench: System, texts: list[str], units: list[int]) -
         for text in texts:
             async with conn.transaction():
                 key = search.Key("text", " ".join(default_segmenter().query_words(text)))
-                found = await search.find(conn, key, search.Filters(), search.Page(), units, datetime.now(UTC))
-                plain = await search.plain_page(conn, key, search.Filters(), search.Page(), units, datetime.now(UTC))
+                scope, now = search.Scope(units), datetime.now(UTC)
+                found = await search.find(conn, key, search.Filters(), search.Page(), scope, now)
+                plain = await search.plain_page(conn, key, search.Filters(), search.Page(), scope, now)
             if [r["id"] for r in found.rows] != [r["id"] for r in plain.rows] or found.more != plain.more:
                 print(f"different pages for {text!r}", flush=True)
                 return False

@@ -21,8 +21,12 @@ RECENT_ROWS = 5000  # the newest tickets a search by words reads in order before
 # how far back a search by words looks before it looks further (None: all the rest)
 WINDOWS = (*(timedelta(days=3**n) for n in range(1, 6)), None)  # 3, 9, 27, 81, 243 days, then all
 EXTRA_COLUMNS = ("next_due", "overdue", "supervised", "last_action", "last_at")
+SCOPES = ("wide", "narrow")
 QUERIES = {
-    (sort, key): getattr(Q, f"search_{sort}_{key}") for sort in SORTS for key in ("number", "phone", "text", "filters")
+    (sort, key, scope): getattr(Q, f"search_{sort}_{key}_{scope}")
+    for sort in SORTS
+    for key in ("number", "phone", "text", "filters")
+    for scope in SCOPES
 }
 
 
@@ -35,12 +39,24 @@ class Key:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """Whose tickets: those that any of `units` holds or held (None: every ticket). `narrow` when they are few
+    enough to start from (a street's, department's, community's or one unit's), not a district's or more."""
+
+    units: list[int] | None = None
+    narrow: bool = False
+
+    @property
+    def kind(self) -> str:
+        return "narrow" if self.narrow and self.units is not None else "wide"
+
+
+@dataclass(frozen=True)
 class Filters:
     states: list[str] | None = None
     type: str | None = None
     channel: str | None = None
     category_code: str | None = None
-    unit_id: int | None = None
     overdue: bool = False
     supervised: bool = False
     since: datetime | None = None
@@ -61,18 +77,18 @@ class Found:
 
 
 async def find(
-    conn: asyncpg.Connection, key: Key, filters: Filters, page: Page, visible: list[int] | None, now: datetime,
+    conn: asyncpg.Connection, key: Key, filters: Filters, page: Page, scope: Scope, now: datetime,
     recent_rows: int = RECENT_ROWS,
 ) -> Found:  # fmt: skip
-    """One page of matches (`limit` rows, and whether more follow) among the tickets of `visible` units."""
+    """One page of matches (`limit` rows, and whether more follow) among the tickets of the scope."""
     await conn.execute(Q.search_custom_plans)
-    if key.kind == "text" and page.sort == "newest":
-        return await _newest_words(conn, key, filters, page, visible, now, recent_rows)
-    return await _fetch(conn, key, filters, page, visible, now)
+    if key.kind == "text" and page.sort == "newest" and scope.kind == "wide":  # a narrow scope is read whole
+        return await _newest_words(conn, key, filters, page, scope, now, recent_rows)
+    return await _fetch(conn, key, filters, page, scope, now)
 
 
 async def _newest_words(
-    conn: asyncpg.Connection, key: Key, filters: Filters, page: Page, visible: list[int] | None, now: datetime,
+    conn: asyncpg.Connection, key: Key, filters: Filters, page: Page, scope: Scope, now: datetime,
     recent_rows: int,
 ) -> Found:  # fmt: skip
     """Words, newest first: first among the newest RECENT_ROWS tickets read in order (common words such as 小区
@@ -80,7 +96,7 @@ async def _newest_words(
     to sort it), then through the GIN index in the last days before the page's start, then further back until
     the page is full: a window fetches few matches to sort, and a full page from a window is the newest page
     overall."""
-    recent = await _fetch(conn, key, filters, page, visible, now, recent_rows)
+    recent = await _fetch(conn, key, filters, page, scope, now, recent_rows)
     if recent.more:
         return recent
     top = page.after[0] if page.after else min(now, filters.until or now)
@@ -88,35 +104,36 @@ async def _newest_words(
         lower = None if span is None else top - span
         reaches_since = filters.since is not None and (lower is None or lower <= filters.since)
         since = filters.since if reaches_since else lower
-        found = await _fetch(conn, key, replace(filters, since=since), page, visible, now)
+        found = await _fetch(conn, key, replace(filters, since=since), page, scope, now)
         if found.more or reaches_since or lower is None:
             return found
     raise AssertionError("the last window is unbounded")
 
 
 async def plain_page(
-    conn: asyncpg.Connection, key: Key, filters: Filters, page: Page, visible: list[int] | None, now: datetime
+    conn: asyncpg.Connection, key: Key, filters: Filters, page: Page, scope: Scope, now: datetime
 ) -> Found:
     """The page as one query finds it, without the recent rows and the windows (what they must equal)."""
     await conn.execute(Q.search_custom_plans)
-    return await _fetch(conn, key, filters, page, visible, now)
+    return await _fetch(conn, key, filters, page, scope, now)
 
 
 async def _fetch(
-    conn: asyncpg.Connection, key: Key, filters: Filters, page: Page, visible: list[int] | None, now: datetime,
+    conn: asyncpg.Connection, key: Key, filters: Filters, page: Page, scope: Scope, now: datetime,
     recent: int | None = None,
 ) -> Found:  # fmt: skip
     after_at, after_id = page.after if page.after else (None, None)
     args: list[Any] = [
-        visible, filters.states, filters.type, filters.channel, filters.category_code, filters.unit_id,
-        filters.overdue, filters.supervised, filters.since, filters.until, now, after_at, after_id, page.limit + 1,
+        scope.units, filters.states, filters.type, filters.channel, filters.category_code, filters.overdue,
+        filters.supervised, filters.since, filters.until, now, after_at, after_id, page.limit + 1,
     ]  # fmt: skip
     if key.kind != "filters":
         args.append(key.value)
     if recent is not None:
-        rows = await conn.fetch(Q.search_newest_text_recent, *args, recent)
+        query = Q.search_newest_text_recent_narrow if scope.kind == "narrow" else Q.search_newest_text_recent_wide
+        rows = await conn.fetch(query, *args, recent)
     else:
-        rows = await conn.fetch(QUERIES[(page.sort, key.kind)], *args)
+        rows = await conn.fetch(QUERIES[(page.sort, key.kind, scope.kind)], *args)
     return Found(rows[: page.limit], len(rows) > page.limit)
 
 

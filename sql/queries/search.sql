@@ -1,153 +1,290 @@
 -- Finding a ticket (hotline/tickets/search.py, GET /api/search/tickets): by number, caller phone or free text
 -- (the jieba tokens of migration 0013), filtered and paged newest or oldest first with a keyset on
--- (created_at, id). One query per key and order, so each plan fits its index: the number's prefix index,
--- tickets_caller, the GIN index on tickets.search, or the created_at order alone.
+-- (created_at, id). One query per key, order and kind of scope, so each plan fits its index: the number's
+-- prefix index, tickets_caller, the GIN index on tickets.search, or the created_at order alone.
 --
--- Every query takes the same parameters: $1 the units whose tickets the user may see (NULL: all), $2 states
--- (NULL: any), $3 type, $4 channel, $5 category, $6 a unit that holds or held the ticket, $7 overdue only,
--- $8 supervised only, $9 created from, $10 created before, $11 now, $12 and $13 the keyset (created_at and
--- id of the last row shown; NULL: the first page), $14 how many rows; the keyed ones $15 the key.
+-- Every query takes the same parameters: $1 the units whose tickets are searched (those the user may see, or
+-- the one unit asked for; NULL: all), $2 states (NULL: any), $3 type, $4 channel, $5 category, $6 overdue
+-- only, $7 supervised only, $8 created from, $9 created before, $10 now, $11 and $12 the keyset (created_at
+-- and id of the last row shown; NULL: the first page), $13 how many rows; the keyed ones $14 the key.
 -- The search runs with custom plans (search_custom_plans): a generic plan could not drop the filters not
 -- asked for.
 
 -- name: search_custom_plans
 SELECT set_config('plan_cache_mode', 'force_custom_plan', true);
 
+-- fragment: search_scope_wide
+-- The whole city, or a district's tickets (half the city's in bench/search.py): probed per row, through the
+-- ticket's own few holders. OFFSET 0 keeps PostgreSQL from hashing every ticket the district ever held
+-- before the first row, `+ 0` from searching the (unit_id, ticket_id) index once per unit for each row.
+($1::bigint[] IS NULL
+ OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = t.id AND tu.unit_id + 0 = ANY($1::bigint[]) OFFSET 0))
+
+-- fragment: search_scope_narrow
+-- A street's, department's or community's tickets, or one unit's: few enough to start from (ticket_units by
+-- unit), where probing row by row would read the city's newest tickets to find the unit's. The narrow queries
+-- find every match of the scope first, behind a fence (a MATERIALIZED CTE), then take the page: with ORDER BY
+-- and LIMIT in view PostgreSQL would walk the city's tickets newest first hoping to meet the unit's soon, and
+-- meet none for words the unit never gets (停水 at a department: every ticket read, 1.8 s).
+t.id IN (SELECT tu.ticket_id FROM ticket_units tu WHERE tu.unit_id = ANY($1::bigint[]))
+
 -- fragment: search_filters
--- The scope's EXISTS is probed per row, through the ticket's own few holders: OFFSET 0 keeps PostgreSQL from
--- hashing every ticket a district ever held before the first row (500,000 for 东湖区 in bench/search.py), and
--- `+ 0` from searching the (unit_id, ticket_id) index once per unit of the district for each row.
-($1::bigint[] IS NULL OR t.co_unit_ids && $1::bigint[]
-     OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = t.id AND tu.unit_id + 0 = ANY($1::bigint[])
-                OFFSET 0))
-AND ($2::text[] IS NULL OR t.state = ANY($2::text[]))
+($2::text[] IS NULL OR t.state = ANY($2::text[]))
 AND ($3::text IS NULL OR t.type = $3::text)
 AND ($4::text IS NULL OR t.channel = $4::text)
 AND ($5::text IS NULL OR t.category_code = $5::text)
-AND ($6::bigint IS NULL OR t.co_unit_ids @> ARRAY[$6::bigint]
-     OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = t.id AND tu.unit_id = $6::bigint))
-AND (NOT $7::boolean
+AND (NOT $6::boolean
      OR EXISTS (SELECT 1 FROM sla_alerts a WHERE a.ticket_id = t.id AND a.kind = 'overdue')
-     OR EXISTS (SELECT 1 FROM deadlines d WHERE d.ticket_id = t.id AND d.status = 'running' AND d.due_at < $11::timestamptz))
-AND (NOT $8::boolean OR EXISTS (SELECT 1 FROM supervision_orders o WHERE o.ticket_id = t.id))
-AND ($9::timestamptz IS NULL OR t.created_at >= $9::timestamptz)
-AND ($10::timestamptz IS NULL OR t.created_at < $10::timestamptz)
+     OR EXISTS (SELECT 1 FROM deadlines d WHERE d.ticket_id = t.id AND d.status = 'running' AND d.due_at < $10::timestamptz))
+AND (NOT $7::boolean OR EXISTS (SELECT 1 FROM supervision_orders o WHERE o.ticket_id = t.id))
+AND ($8::timestamptz IS NULL OR t.created_at >= $8::timestamptz)
+AND ($9::timestamptz IS NULL OR t.created_at < $9::timestamptz)
 
 -- fragment: search_page_columns
 -- what a result line shows beside the ticket: its next deadline, the two flags, its last step
 (SELECT min(d.due_at) FROM deadlines d WHERE d.ticket_id = page.id AND d.status = 'running') AS next_due,
 EXISTS (SELECT 1 FROM sla_alerts a WHERE a.ticket_id = page.id AND a.kind = 'overdue')
     OR EXISTS (SELECT 1 FROM deadlines d WHERE d.ticket_id = page.id AND d.status = 'running'
-               AND d.due_at < $11::timestamptz) AS overdue,
+               AND d.due_at < $10::timestamptz) AS overdue,
 EXISTS (SELECT 1 FROM supervision_orders o WHERE o.ticket_id = page.id) AS supervised,
 (SELECT e.action FROM ticket_events e WHERE e.ticket_id = page.id ORDER BY e.id DESC LIMIT 1) AS last_action,
 (SELECT e.at FROM ticket_events e WHERE e.ticket_id = page.id ORDER BY e.id DESC LIMIT 1) AS last_at
 
--- name: search_newest_number
--- newest first, by a number or its beginning ($15: the prefix with %)
+-- name: search_newest_number_wide
+-- newest first, by a number or its beginning ($14: the prefix with %), in a wide scope
 WITH page AS (
     SELECT {{ticket_columns}} FROM tickets t
-    WHERE t.number LIKE $15::text AND {{search_filters}}
-      AND ($12::timestamptz IS NULL OR (t.created_at, t.id) < ($12::timestamptz, $13::bigint))
-    ORDER BY t.created_at DESC, t.id DESC LIMIT $14
+    WHERE t.number LIKE $14::text AND {{search_scope_wide}} AND {{search_filters}}
+      AND ($11::timestamptz IS NULL OR (t.created_at, t.id) < ($11::timestamptz, $12::bigint))
+    ORDER BY t.created_at DESC, t.id DESC LIMIT $13
 )
 SELECT page.*, {{search_page_columns}}
 FROM page ORDER BY page.created_at DESC, page.id DESC;
 
--- name: search_oldest_number
--- oldest first, by a number or its beginning ($15: the prefix with %)
+-- name: search_oldest_number_wide
+-- oldest first, by a number or its beginning ($14: the prefix with %), in a wide scope
 WITH page AS (
     SELECT {{ticket_columns}} FROM tickets t
-    WHERE t.number LIKE $15::text AND {{search_filters}}
-      AND ($12::timestamptz IS NULL OR (t.created_at, t.id) > ($12::timestamptz, $13::bigint))
-    ORDER BY t.created_at ASC, t.id ASC LIMIT $14
+    WHERE t.number LIKE $14::text AND {{search_scope_wide}} AND {{search_filters}}
+      AND ($11::timestamptz IS NULL OR (t.created_at, t.id) > ($11::timestamptz, $12::bigint))
+    ORDER BY t.created_at ASC, t.id ASC LIMIT $13
 )
 SELECT page.*, {{search_page_columns}}
 FROM page ORDER BY page.created_at ASC, page.id ASC;
 
--- name: search_newest_phone
--- newest first, by the caller's number ($15)
+-- name: search_newest_phone_wide
+-- newest first, by the caller's number ($14), in a wide scope
 WITH page AS (
     SELECT {{ticket_columns}} FROM tickets t
-    WHERE t.caller_phone = $15::text AND {{search_filters}}
-      AND ($12::timestamptz IS NULL OR (t.created_at, t.id) < ($12::timestamptz, $13::bigint))
-    ORDER BY t.created_at DESC, t.id DESC LIMIT $14
+    WHERE t.caller_phone = $14::text AND {{search_scope_wide}} AND {{search_filters}}
+      AND ($11::timestamptz IS NULL OR (t.created_at, t.id) < ($11::timestamptz, $12::bigint))
+    ORDER BY t.created_at DESC, t.id DESC LIMIT $13
 )
 SELECT page.*, {{search_page_columns}}
 FROM page ORDER BY page.created_at DESC, page.id DESC;
 
--- name: search_oldest_phone
--- oldest first, by the caller's number ($15)
+-- name: search_oldest_phone_wide
+-- oldest first, by the caller's number ($14), in a wide scope
 WITH page AS (
     SELECT {{ticket_columns}} FROM tickets t
-    WHERE t.caller_phone = $15::text AND {{search_filters}}
-      AND ($12::timestamptz IS NULL OR (t.created_at, t.id) > ($12::timestamptz, $13::bigint))
-    ORDER BY t.created_at ASC, t.id ASC LIMIT $14
+    WHERE t.caller_phone = $14::text AND {{search_scope_wide}} AND {{search_filters}}
+      AND ($11::timestamptz IS NULL OR (t.created_at, t.id) > ($11::timestamptz, $12::bigint))
+    ORDER BY t.created_at ASC, t.id ASC LIMIT $13
 )
 SELECT page.*, {{search_page_columns}}
 FROM page ORDER BY page.created_at ASC, page.id ASC;
 
--- name: search_newest_text
--- newest first, by free text ($15: the query's jieba words, space separated; all must match)
+-- name: search_newest_text_wide
+-- newest first, by free text ($14: the query's jieba words, space separated; all must match), in a wide scope
 WITH page AS (
     SELECT {{ticket_columns}} FROM tickets t
-    WHERE t.search @@ plainto_tsquery('simple', $15::text) AND {{search_filters}}
-      AND ($12::timestamptz IS NULL OR (t.created_at, t.id) < ($12::timestamptz, $13::bigint))
-    ORDER BY t.created_at DESC, t.id DESC LIMIT $14
+    WHERE t.search @@ plainto_tsquery('simple', $14::text) AND {{search_scope_wide}} AND {{search_filters}}
+      AND ($11::timestamptz IS NULL OR (t.created_at, t.id) < ($11::timestamptz, $12::bigint))
+    ORDER BY t.created_at DESC, t.id DESC LIMIT $13
 )
 SELECT page.*, {{search_page_columns}}
 FROM page ORDER BY page.created_at DESC, page.id DESC;
 
--- name: search_newest_text_recent
--- newest first, by free text, among the newest $16 tickets only (before the keyset, within the dates), read in
+-- name: search_oldest_text_wide
+-- oldest first, by free text ($14: the query's jieba words, space separated; all must match), in a wide scope
+WITH page AS (
+    SELECT {{ticket_columns}} FROM tickets t
+    WHERE t.search @@ plainto_tsquery('simple', $14::text) AND {{search_scope_wide}} AND {{search_filters}}
+      AND ($11::timestamptz IS NULL OR (t.created_at, t.id) > ($11::timestamptz, $12::bigint))
+    ORDER BY t.created_at ASC, t.id ASC LIMIT $13
+)
+SELECT page.*, {{search_page_columns}}
+FROM page ORDER BY page.created_at ASC, page.id ASC;
+
+-- name: search_newest_filters_wide
+-- newest first, by the filters alone, in a wide scope
+WITH page AS (
+    SELECT {{ticket_columns}} FROM tickets t
+    WHERE {{search_scope_wide}} AND {{search_filters}}
+      AND ($11::timestamptz IS NULL OR (t.created_at, t.id) < ($11::timestamptz, $12::bigint))
+    ORDER BY t.created_at DESC, t.id DESC LIMIT $13
+)
+SELECT page.*, {{search_page_columns}}
+FROM page ORDER BY page.created_at DESC, page.id DESC;
+
+-- name: search_oldest_filters_wide
+-- oldest first, by the filters alone, in a wide scope
+WITH page AS (
+    SELECT {{ticket_columns}} FROM tickets t
+    WHERE {{search_scope_wide}} AND {{search_filters}}
+      AND ($11::timestamptz IS NULL OR (t.created_at, t.id) > ($11::timestamptz, $12::bigint))
+    ORDER BY t.created_at ASC, t.id ASC LIMIT $13
+)
+SELECT page.*, {{search_page_columns}}
+FROM page ORDER BY page.created_at ASC, page.id ASC;
+
+-- name: search_newest_text_recent_wide
+-- newest first, by free text, among the newest $15 tickets only (before the keyset, within the dates), read in
 -- created_at order without the GIN index: common words (小区 物业) fill a page there, where the GIN index
 -- would hand over a tenth of the city to sort (hotline/tickets/search.py `_newest_words`)
 WITH recent AS (
     SELECT {{ticket_columns}}, search FROM tickets t
-    WHERE ($12::timestamptz IS NULL OR (t.created_at, t.id) < ($12::timestamptz, $13::bigint))
-      AND ($9::timestamptz IS NULL OR t.created_at >= $9::timestamptz)
-      AND ($10::timestamptz IS NULL OR t.created_at < $10::timestamptz)
-    ORDER BY t.created_at DESC, t.id DESC LIMIT $16
+    WHERE ($11::timestamptz IS NULL OR (t.created_at, t.id) < ($11::timestamptz, $12::bigint))
+      AND ($8::timestamptz IS NULL OR t.created_at >= $8::timestamptz)
+      AND ($9::timestamptz IS NULL OR t.created_at < $9::timestamptz)
+    ORDER BY t.created_at DESC, t.id DESC LIMIT $15
 ), page AS (
     SELECT {{ticket_columns}} FROM recent t
-    WHERE t.search @@ plainto_tsquery('simple', $15::text) AND {{search_filters}}
-    ORDER BY t.created_at DESC, t.id DESC LIMIT $14
+    WHERE t.search @@ plainto_tsquery('simple', $14::text) AND {{search_scope_wide}} AND {{search_filters}}
+    ORDER BY t.created_at DESC, t.id DESC LIMIT $13
 )
 SELECT page.*, {{search_page_columns}}
 FROM page ORDER BY page.created_at DESC, page.id DESC;
 
--- name: search_oldest_text
--- oldest first, by free text ($15: the query's jieba words, space separated; all must match)
-WITH page AS (
-    SELECT {{ticket_columns}} FROM tickets t
-    WHERE t.search @@ plainto_tsquery('simple', $15::text) AND {{search_filters}}
-      AND ($12::timestamptz IS NULL OR (t.created_at, t.id) > ($12::timestamptz, $13::bigint))
-    ORDER BY t.created_at ASC, t.id ASC LIMIT $14
-)
-SELECT page.*, {{search_page_columns}}
-FROM page ORDER BY page.created_at ASC, page.id ASC;
-
--- name: search_newest_filters
--- newest first, by the filters alone
-WITH page AS (
-    SELECT {{ticket_columns}} FROM tickets t
-    WHERE {{search_filters}}
-      AND ($12::timestamptz IS NULL OR (t.created_at, t.id) < ($12::timestamptz, $13::bigint))
-    ORDER BY t.created_at DESC, t.id DESC LIMIT $14
+-- name: search_newest_number_narrow
+-- newest first, by a number or its beginning ($14: the prefix with %), in a narrow scope
+WITH candidates AS MATERIALIZED (
+    SELECT t.id, t.created_at FROM tickets t
+    WHERE t.number LIKE $14::text AND {{search_scope_narrow}} AND {{search_filters}}
+      AND ($11::timestamptz IS NULL OR (t.created_at, t.id) < ($11::timestamptz, $12::bigint))
+), chosen AS (
+    SELECT id FROM candidates ORDER BY created_at DESC, id DESC LIMIT $13
+), page AS (
+    SELECT {{ticket_columns}} FROM tickets t WHERE t.id IN (SELECT id FROM chosen)
 )
 SELECT page.*, {{search_page_columns}}
 FROM page ORDER BY page.created_at DESC, page.id DESC;
 
--- name: search_oldest_filters
--- oldest first, by the filters alone
-WITH page AS (
-    SELECT {{ticket_columns}} FROM tickets t
-    WHERE {{search_filters}}
-      AND ($12::timestamptz IS NULL OR (t.created_at, t.id) > ($12::timestamptz, $13::bigint))
-    ORDER BY t.created_at ASC, t.id ASC LIMIT $14
+-- name: search_oldest_number_narrow
+-- oldest first, by a number or its beginning ($14: the prefix with %), in a narrow scope
+WITH candidates AS MATERIALIZED (
+    SELECT t.id, t.created_at FROM tickets t
+    WHERE t.number LIKE $14::text AND {{search_scope_narrow}} AND {{search_filters}}
+      AND ($11::timestamptz IS NULL OR (t.created_at, t.id) > ($11::timestamptz, $12::bigint))
+), chosen AS (
+    SELECT id FROM candidates ORDER BY created_at ASC, id ASC LIMIT $13
+), page AS (
+    SELECT {{ticket_columns}} FROM tickets t WHERE t.id IN (SELECT id FROM chosen)
 )
 SELECT page.*, {{search_page_columns}}
 FROM page ORDER BY page.created_at ASC, page.id ASC;
+
+-- name: search_newest_phone_narrow
+-- newest first, by the caller's number ($14), in a narrow scope
+WITH candidates AS MATERIALIZED (
+    SELECT t.id, t.created_at FROM tickets t
+    WHERE t.caller_phone = $14::text AND {{search_scope_narrow}} AND {{search_filters}}
+      AND ($11::timestamptz IS NULL OR (t.created_at, t.id) < ($11::timestamptz, $12::bigint))
+), chosen AS (
+    SELECT id FROM candidates ORDER BY created_at DESC, id DESC LIMIT $13
+), page AS (
+    SELECT {{ticket_columns}} FROM tickets t WHERE t.id IN (SELECT id FROM chosen)
+)
+SELECT page.*, {{search_page_columns}}
+FROM page ORDER BY page.created_at DESC, page.id DESC;
+
+-- name: search_oldest_phone_narrow
+-- oldest first, by the caller's number ($14), in a narrow scope
+WITH candidates AS MATERIALIZED (
+    SELECT t.id, t.created_at FROM tickets t
+    WHERE t.caller_phone = $14::text AND {{search_scope_narrow}} AND {{search_filters}}
+      AND ($11::timestamptz IS NULL OR (t.created_at, t.id) > ($11::timestamptz, $12::bigint))
+), chosen AS (
+    SELECT id FROM candidates ORDER BY created_at ASC, id ASC LIMIT $13
+), page AS (
+    SELECT {{ticket_columns}} FROM tickets t WHERE t.id IN (SELECT id FROM chosen)
+)
+SELECT page.*, {{search_page_columns}}
+FROM page ORDER BY page.created_at ASC, page.id ASC;
+
+-- name: search_newest_text_narrow
+-- newest first, by free text ($14: the query's jieba words, space separated; all must match), in a narrow scope
+WITH candidates AS MATERIALIZED (
+    SELECT t.id, t.created_at FROM tickets t
+    WHERE t.search @@ plainto_tsquery('simple', $14::text) AND {{search_scope_narrow}} AND {{search_filters}}
+      AND ($11::timestamptz IS NULL OR (t.created_at, t.id) < ($11::timestamptz, $12::bigint))
+), chosen AS (
+    SELECT id FROM candidates ORDER BY created_at DESC, id DESC LIMIT $13
+), page AS (
+    SELECT {{ticket_columns}} FROM tickets t WHERE t.id IN (SELECT id FROM chosen)
+)
+SELECT page.*, {{search_page_columns}}
+FROM page ORDER BY page.created_at DESC, page.id DESC;
+
+-- name: search_oldest_text_narrow
+-- oldest first, by free text ($14: the query's jieba words, space separated; all must match), in a narrow scope
+WITH candidates AS MATERIALIZED (
+    SELECT t.id, t.created_at FROM tickets t
+    WHERE t.search @@ plainto_tsquery('simple', $14::text) AND {{search_scope_narrow}} AND {{search_filters}}
+      AND ($11::timestamptz IS NULL OR (t.created_at, t.id) > ($11::timestamptz, $12::bigint))
+), chosen AS (
+    SELECT id FROM candidates ORDER BY created_at ASC, id ASC LIMIT $13
+), page AS (
+    SELECT {{ticket_columns}} FROM tickets t WHERE t.id IN (SELECT id FROM chosen)
+)
+SELECT page.*, {{search_page_columns}}
+FROM page ORDER BY page.created_at ASC, page.id ASC;
+
+-- name: search_newest_filters_narrow
+-- newest first, by the filters alone, in a narrow scope
+WITH candidates AS MATERIALIZED (
+    SELECT t.id, t.created_at FROM tickets t
+    WHERE {{search_scope_narrow}} AND {{search_filters}}
+      AND ($11::timestamptz IS NULL OR (t.created_at, t.id) < ($11::timestamptz, $12::bigint))
+), chosen AS (
+    SELECT id FROM candidates ORDER BY created_at DESC, id DESC LIMIT $13
+), page AS (
+    SELECT {{ticket_columns}} FROM tickets t WHERE t.id IN (SELECT id FROM chosen)
+)
+SELECT page.*, {{search_page_columns}}
+FROM page ORDER BY page.created_at DESC, page.id DESC;
+
+-- name: search_oldest_filters_narrow
+-- oldest first, by the filters alone, in a narrow scope
+WITH candidates AS MATERIALIZED (
+    SELECT t.id, t.created_at FROM tickets t
+    WHERE {{search_scope_narrow}} AND {{search_filters}}
+      AND ($11::timestamptz IS NULL OR (t.created_at, t.id) > ($11::timestamptz, $12::bigint))
+), chosen AS (
+    SELECT id FROM candidates ORDER BY created_at ASC, id ASC LIMIT $13
+), page AS (
+    SELECT {{ticket_columns}} FROM tickets t WHERE t.id IN (SELECT id FROM chosen)
+)
+SELECT page.*, {{search_page_columns}}
+FROM page ORDER BY page.created_at ASC, page.id ASC;
+
+-- name: search_newest_text_recent_narrow
+-- newest first, by free text, among the newest $15 tickets only (before the keyset, within the dates), read in
+-- created_at order without the GIN index: common words (小区 物业) fill a page there, where the GIN index
+-- would hand over a tenth of the city to sort (hotline/tickets/search.py `_newest_words`)
+WITH recent AS (
+    SELECT {{ticket_columns}}, search FROM tickets t
+    WHERE ($11::timestamptz IS NULL OR (t.created_at, t.id) < ($11::timestamptz, $12::bigint))
+      AND ($8::timestamptz IS NULL OR t.created_at >= $8::timestamptz)
+      AND ($9::timestamptz IS NULL OR t.created_at < $9::timestamptz)
+    ORDER BY t.created_at DESC, t.id DESC LIMIT $15
+), page AS (
+    SELECT {{ticket_columns}} FROM recent t
+    WHERE t.search @@ plainto_tsquery('simple', $14::text) AND {{search_scope_narrow}} AND {{search_filters}}
+    ORDER BY t.created_at DESC, t.id DESC LIMIT $13
+)
+SELECT page.*, {{search_page_columns}}
+FROM page ORDER BY page.created_at DESC, page.id DESC;
 
 -- name: search_unindexed_exists
 -- Rows written before migration 0013 (or by anything that did not index them) wait for search_index.backfill.

@@ -9,6 +9,7 @@ stage, unit level and the district only, and is rate-limited per address."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -154,16 +155,19 @@ async def test_words_found_through_the_windows_give_the_page_one_query_gives(
     tickets: dict[str, dict[str, Any]], pool: asyncpg.Pool
 ) -> None:
     """With one recent row read in order, a search by words goes through the windows (3, 9, ... days back):
-    an older ticket is found in its window, and every page equals the plain query's, cursor after cursor."""
+    an older ticket is found in its window, and every page equals the plain query's, cursor after cursor, in
+    every kind of scope."""
     ids = [tickets[k]["id"] for k in ("bbq", "report")]
     await pool.execute("UPDATE tickets SET created_at = created_at - interval '100 days' WHERE id = $1", ids[0])
     try:
+        holder = tickets["bbq"]["holder_unit_id"]  # 柳岸社区: a narrow scope
+        scopes = (search.Scope(), search.Scope([holder], narrow=True), search.Scope([holder, 1], narrow=False))
         async with pool.acquire() as conn:
-            for limit in (1, 2, 3):
+            for limit, scope in itertools.product((1, 2, 3), scopes):
                 page, pages = search.Page(limit=limit), []
                 while True:
                     async with conn.transaction():
-                        args = (conn, search.Key("text", "油烟"), search.Filters(), page, None, datetime.now(UTC))
+                        args = (conn, search.Key("text", "油烟"), search.Filters(), page, scope, datetime.now(UTC))
                         found = await search.find(*args, recent_rows=1)
                         assert found == await search.plain_page(*args)
                     pages.append([r["id"] for r in found.rows])
