@@ -4,7 +4,8 @@ database), then the first page of 50 of GET /api/search/tickets timed over HTTP 
 - by number, as 东湖区's dispatcher (the district's scope);
 - by two-word free text, as 东湖区's dispatcher: two words of a ticket's own text, cut as the search cuts;
 - by phone, as the centre's operator (only the centre searches by phone), and the same phone search within
-  东湖区's scope through the search use-case directly (hotline/tickets/search.py), as the scope costs there.
+  东湖区's scope through the search use-case directly (hotline/tickets/search.py), as the scope costs there;
+- for information (no goal), the same words as 柳岸社区's handler: a narrow scope, mostly finding nothing.
 
     .venv/bin/python bench/search.py                    # 1,000,000 tickets over 13 months
     .venv/bin/python bench/search.py --tickets 100000   # a smaller run
@@ -157,11 +158,13 @@ def run(bench: System, tickets: int, months: int) -> dict[str, object]:
     try:
         wait_for_http(f"{base}/openapi.json")
         district, operator = login(base, "dh-dispatcher"), login(base, "operator")
+        community = login(base, "dh-s1-c1-handler")
         result: dict[str, object] = {"tickets": counts["tickets"], "generate_s": generate_s, "samples": SAMPLES}
         for name, token, queries in (
             ("number", district, [{"number": n} for n in numbers]),
             ("text", district, [{"q": t} for t in texts]),
             ("phone_centre", operator, [{"phone": ph} for ph in phones]),
+            ("text_community", community, [{"q": t} for t in texts]),  # for information: a narrow scope
         ):
             times, hits = timed_http(base, token, queries)
             result[name] = figures(times, hits)
