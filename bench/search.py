@@ -105,7 +105,9 @@ async def timed_scope_phone(bench: System, phones: list[str], units: list[int]) 
         for phone in phones:
             started = time.perf_counter()
             async with conn.transaction():
-                found = await search.find(conn, search.Key("phone", phone), search.Filters(), search.Page(), units, NOW)
+                found = await search.find(
+                    conn, search.Key("phone", phone), search.Filters(), search.Page(), search.Scope(units), NOW
+                )
             times.append((time.perf_counter() - started) * 1000)
             hits.append(len(found.rows))
     finally:

@@ -130,8 +130,7 @@ async def _fetch(
     if key.kind != "filters":
         args.append(key.value)
     if recent is not None:
-        query = Q.search_newest_text_recent_narrow if scope.kind == "narrow" else Q.search_newest_text_recent_wide
-        rows = await conn.fetch(query, *args, recent)
+        rows = await conn.fetch(Q.search_newest_text_recent, *args, recent)
     else:
         rows = await conn.fetch(QUERIES[(page.sort, key.kind, scope.kind)], *args)
     return Found(rows[: page.limit], len(rows) > page.limit)

@@ -138,7 +138,7 @@ WITH page AS (
 SELECT page.*, {{search_page_columns}}
 FROM page ORDER BY page.created_at ASC, page.id ASC;
 
--- name: search_newest_text_recent_wide
+-- name: search_newest_text_recent
 -- newest first, by free text, among the newest $15 tickets only (before the keyset, within the dates), read in
 -- created_at order without the GIN index: common words (小区 物业) fill a page there, where the GIN index
 -- would hand over a tenth of the city to sort (hotline/tickets/search.py `_newest_words`)
@@ -267,24 +267,6 @@ WITH candidates AS MATERIALIZED (
 )
 SELECT page.*, {{search_page_columns}}
 FROM page ORDER BY page.created_at ASC, page.id ASC;
-
--- name: search_newest_text_recent_narrow
--- newest first, by free text, among the newest $15 tickets only (before the keyset, within the dates), read in
--- created_at order without the GIN index: common words (小区 物业) fill a page there, where the GIN index
--- would hand over a tenth of the city to sort (hotline/tickets/search.py `_newest_words`)
-WITH recent AS (
-    SELECT {{ticket_columns}}, search FROM tickets t
-    WHERE ($11::timestamptz IS NULL OR (t.created_at, t.id) < ($11::timestamptz, $12::bigint))
-      AND ($8::timestamptz IS NULL OR t.created_at >= $8::timestamptz)
-      AND ($9::timestamptz IS NULL OR t.created_at < $9::timestamptz)
-    ORDER BY t.created_at DESC, t.id DESC LIMIT $15
-), page AS (
-    SELECT {{ticket_columns}} FROM recent t
-    WHERE t.search @@ plainto_tsquery('simple', $14::text) AND {{search_scope_narrow}} AND {{search_filters}}
-    ORDER BY t.created_at DESC, t.id DESC LIMIT $13
-)
-SELECT page.*, {{search_page_columns}}
-FROM page ORDER BY page.created_at DESC, page.id DESC;
 
 -- name: search_unindexed_exists
 -- Rows written before migration 0013 (or by anything that did not index them) wait for search_index.backfill.
