@@ -9,6 +9,13 @@
 -- and id of the last row shown; NULL: the first page), $13 how many rows; the keyed ones $14 the key.
 -- The search runs with custom plans (search_custom_plans): a generic plan could not drop the filters not
 -- asked for.
+--
+-- Two kinds of scope. A narrow one (a street's, department's or community's tickets, or one unit's) is few
+-- enough to start from: its ticket ids first, then those tickets, each checked, behind fences (MATERIALIZED),
+-- then the page. With ORDER BY and LIMIT in view PostgreSQL would walk the city's tickets newest first hoping
+-- to meet the unit's soon, and meet none for words the unit never gets (停水 at a department: every ticket
+-- read, 1.8 s); given the words first, it would fetch every ticket of the city with common words (小区 物业)
+-- to keep the community's.
 
 -- name: search_custom_plans
 SELECT set_config('plan_cache_mode', 'force_custom_plan', true);
@@ -19,14 +26,6 @@ SELECT set_config('plan_cache_mode', 'force_custom_plan', true);
 -- before the first row, `+ 0` from searching the (unit_id, ticket_id) index once per unit for each row.
 ($1::bigint[] IS NULL
  OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = t.id AND tu.unit_id + 0 = ANY($1::bigint[]) OFFSET 0))
-
--- fragment: search_scope_narrow
--- A street's, department's or community's tickets, or one unit's: few enough to start from (ticket_units by
--- unit), where probing row by row would read the city's newest tickets to find the unit's. The narrow queries
--- find every match of the scope first, behind a fence (a MATERIALIZED CTE), then take the page: with ORDER BY
--- and LIMIT in view PostgreSQL would walk the city's tickets newest first hoping to meet the unit's soon, and
--- meet none for words the unit never gets (停水 at a department: every ticket read, 1.8 s).
-t.id IN (SELECT tu.ticket_id FROM ticket_units tu WHERE tu.unit_id = ANY($1::bigint[]))
 
 -- fragment: search_filters
 ($2::text[] IS NULL OR t.state = ANY($2::text[]))
@@ -158,9 +157,11 @@ FROM page ORDER BY page.created_at DESC, page.id DESC;
 
 -- name: search_newest_number_narrow
 -- newest first, by a number or its beginning ($14: the prefix with %), in a narrow scope
-WITH candidates AS MATERIALIZED (
-    SELECT t.id, t.created_at FROM tickets t
-    WHERE t.number LIKE $14::text AND {{search_scope_narrow}} AND {{search_filters}}
+WITH scope AS MATERIALIZED (
+    SELECT DISTINCT tu.ticket_id FROM ticket_units tu WHERE tu.unit_id = ANY($1::bigint[])
+), candidates AS MATERIALIZED (
+    SELECT t.id, t.created_at FROM scope JOIN tickets t ON t.id = scope.ticket_id
+    WHERE t.number LIKE $14::text AND {{search_filters}}
       AND ($11::timestamptz IS NULL OR (t.created_at, t.id) < ($11::timestamptz, $12::bigint))
 ), chosen AS (
     SELECT id FROM candidates ORDER BY created_at DESC, id DESC LIMIT $13
@@ -172,9 +173,11 @@ FROM page ORDER BY page.created_at DESC, page.id DESC;
 
 -- name: search_oldest_number_narrow
 -- oldest first, by a number or its beginning ($14: the prefix with %), in a narrow scope
-WITH candidates AS MATERIALIZED (
-    SELECT t.id, t.created_at FROM tickets t
-    WHERE t.number LIKE $14::text AND {{search_scope_narrow}} AND {{search_filters}}
+WITH scope AS MATERIALIZED (
+    SELECT DISTINCT tu.ticket_id FROM ticket_units tu WHERE tu.unit_id = ANY($1::bigint[])
+), candidates AS MATERIALIZED (
+    SELECT t.id, t.created_at FROM scope JOIN tickets t ON t.id = scope.ticket_id
+    WHERE t.number LIKE $14::text AND {{search_filters}}
       AND ($11::timestamptz IS NULL OR (t.created_at, t.id) > ($11::timestamptz, $12::bigint))
 ), chosen AS (
     SELECT id FROM candidates ORDER BY created_at ASC, id ASC LIMIT $13
@@ -186,9 +189,11 @@ FROM page ORDER BY page.created_at ASC, page.id ASC;
 
 -- name: search_newest_phone_narrow
 -- newest first, by the caller's number ($14), in a narrow scope
-WITH candidates AS MATERIALIZED (
-    SELECT t.id, t.created_at FROM tickets t
-    WHERE t.caller_phone = $14::text AND {{search_scope_narrow}} AND {{search_filters}}
+WITH scope AS MATERIALIZED (
+    SELECT DISTINCT tu.ticket_id FROM ticket_units tu WHERE tu.unit_id = ANY($1::bigint[])
+), candidates AS MATERIALIZED (
+    SELECT t.id, t.created_at FROM scope JOIN tickets t ON t.id = scope.ticket_id
+    WHERE t.caller_phone = $14::text AND {{search_filters}}
       AND ($11::timestamptz IS NULL OR (t.created_at, t.id) < ($11::timestamptz, $12::bigint))
 ), chosen AS (
     SELECT id FROM candidates ORDER BY created_at DESC, id DESC LIMIT $13
@@ -200,9 +205,11 @@ FROM page ORDER BY page.created_at DESC, page.id DESC;
 
 -- name: search_oldest_phone_narrow
 -- oldest first, by the caller's number ($14), in a narrow scope
-WITH candidates AS MATERIALIZED (
-    SELECT t.id, t.created_at FROM tickets t
-    WHERE t.caller_phone = $14::text AND {{search_scope_narrow}} AND {{search_filters}}
+WITH scope AS MATERIALIZED (
+    SELECT DISTINCT tu.ticket_id FROM ticket_units tu WHERE tu.unit_id = ANY($1::bigint[])
+), candidates AS MATERIALIZED (
+    SELECT t.id, t.created_at FROM scope JOIN tickets t ON t.id = scope.ticket_id
+    WHERE t.caller_phone = $14::text AND {{search_filters}}
       AND ($11::timestamptz IS NULL OR (t.created_at, t.id) > ($11::timestamptz, $12::bigint))
 ), chosen AS (
     SELECT id FROM candidates ORDER BY created_at ASC, id ASC LIMIT $13
@@ -214,9 +221,11 @@ FROM page ORDER BY page.created_at ASC, page.id ASC;
 
 -- name: search_newest_text_narrow
 -- newest first, by free text ($14: the query's jieba words, space separated; all must match), in a narrow scope
-WITH candidates AS MATERIALIZED (
-    SELECT t.id, t.created_at FROM tickets t
-    WHERE t.search @@ plainto_tsquery('simple', $14::text) AND {{search_scope_narrow}} AND {{search_filters}}
+WITH scope AS MATERIALIZED (
+    SELECT DISTINCT tu.ticket_id FROM ticket_units tu WHERE tu.unit_id = ANY($1::bigint[])
+), candidates AS MATERIALIZED (
+    SELECT t.id, t.created_at FROM scope JOIN tickets t ON t.id = scope.ticket_id
+    WHERE t.search @@ plainto_tsquery('simple', $14::text) AND {{search_filters}}
       AND ($11::timestamptz IS NULL OR (t.created_at, t.id) < ($11::timestamptz, $12::bigint))
 ), chosen AS (
     SELECT id FROM candidates ORDER BY created_at DESC, id DESC LIMIT $13
@@ -228,9 +237,11 @@ FROM page ORDER BY page.created_at DESC, page.id DESC;
 
 -- name: search_oldest_text_narrow
 -- oldest first, by free text ($14: the query's jieba words, space separated; all must match), in a narrow scope
-WITH candidates AS MATERIALIZED (
-    SELECT t.id, t.created_at FROM tickets t
-    WHERE t.search @@ plainto_tsquery('simple', $14::text) AND {{search_scope_narrow}} AND {{search_filters}}
+WITH scope AS MATERIALIZED (
+    SELECT DISTINCT tu.ticket_id FROM ticket_units tu WHERE tu.unit_id = ANY($1::bigint[])
+), candidates AS MATERIALIZED (
+    SELECT t.id, t.created_at FROM scope JOIN tickets t ON t.id = scope.ticket_id
+    WHERE t.search @@ plainto_tsquery('simple', $14::text) AND {{search_filters}}
       AND ($11::timestamptz IS NULL OR (t.created_at, t.id) > ($11::timestamptz, $12::bigint))
 ), chosen AS (
     SELECT id FROM candidates ORDER BY created_at ASC, id ASC LIMIT $13
@@ -242,9 +253,11 @@ FROM page ORDER BY page.created_at ASC, page.id ASC;
 
 -- name: search_newest_filters_narrow
 -- newest first, by the filters alone, in a narrow scope
-WITH candidates AS MATERIALIZED (
-    SELECT t.id, t.created_at FROM tickets t
-    WHERE {{search_scope_narrow}} AND {{search_filters}}
+WITH scope AS MATERIALIZED (
+    SELECT DISTINCT tu.ticket_id FROM ticket_units tu WHERE tu.unit_id = ANY($1::bigint[])
+), candidates AS MATERIALIZED (
+    SELECT t.id, t.created_at FROM scope JOIN tickets t ON t.id = scope.ticket_id
+    WHERE {{search_filters}}
       AND ($11::timestamptz IS NULL OR (t.created_at, t.id) < ($11::timestamptz, $12::bigint))
 ), chosen AS (
     SELECT id FROM candidates ORDER BY created_at DESC, id DESC LIMIT $13
@@ -256,9 +269,11 @@ FROM page ORDER BY page.created_at DESC, page.id DESC;
 
 -- name: search_oldest_filters_narrow
 -- oldest first, by the filters alone, in a narrow scope
-WITH candidates AS MATERIALIZED (
-    SELECT t.id, t.created_at FROM tickets t
-    WHERE {{search_scope_narrow}} AND {{search_filters}}
+WITH scope AS MATERIALIZED (
+    SELECT DISTINCT tu.ticket_id FROM ticket_units tu WHERE tu.unit_id = ANY($1::bigint[])
+), candidates AS MATERIALIZED (
+    SELECT t.id, t.created_at FROM scope JOIN tickets t ON t.id = scope.ticket_id
+    WHERE {{search_filters}}
       AND ($11::timestamptz IS NULL OR (t.created_at, t.id) > ($11::timestamptz, $12::bigint))
 ), chosen AS (
     SELECT id FROM candidates ORDER BY created_at ASC, id ASC LIMIT $13
