@@ -71,6 +71,21 @@ class Segmenter:
         dropped = self._placeholders if keep_stopwords else self._dropped
         return self._words(clean(text), dropped)
 
+    def search_words(self, text: str) -> list[str]:
+        """What a text is found by: jieba's search mode, long words with their dictionary parts too
+        (烧烤摊油烟扰民 → 烧烤 摊 油烟 扰民 油烟扰民), cleaned (numbers masked) and filtered as ``cut``."""
+        return [
+            token
+            for token in self._tokenizer.cut_for_search(clean(text), HMM=False)
+            if token.strip() and not is_punctuation(token) and token not in self._dropped
+        ]
+
+    def query_words(self, text: str) -> list[str]:
+        """What a query must all match: its search words without those made of shorter ones it also has, so
+        噪音扰民 asks for 噪音 and 扰民 and finds 噪音很大很扰民 as well."""
+        words = list(dict.fromkeys(t.lower() for t in self.search_words(text)))
+        return [w for w in words if not any(o != w and o in w for o in words)]
+
     def words(self, text: str) -> list[str]:
         """Words of the text as given (not cleaned again), as ``cut`` filters them. The category model
         reads these words of ``feature_text`` through ``DictionaryCutter``, which must equal this."""
@@ -85,11 +100,11 @@ class Segmenter:
         return [
             token
             for token in self._tokenizer.lcut(text, HMM=False)
-            if token.strip() and not _is_punctuation(token) and token not in dropped
+            if token.strip() and not is_punctuation(token) and token not in dropped
         ]
 
 
-def _is_punctuation(token: str) -> bool:
+def is_punctuation(token: str) -> bool:
     return all(unicodedata.category(ch)[0] in "PSZ" for ch in token)
 
 

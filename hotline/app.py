@@ -29,8 +29,10 @@ from hotline.api import (
     operations,
     orders,
     privacy,
+    progress,
     reference,
     reports,
+    search,
     security,
     service_days,
     session,
@@ -88,6 +90,8 @@ API_ENDPOINTS = [
     *models.ENDPOINTS,
     *imports.ENDPOINTS,
     *operations.ENDPOINTS,
+    *search.ENDPOINTS,
+    *progress.ENDPOINTS,
 ]
 # Bodies larger than the JSON limit: one piece of an import upload; Open311's form is held tighter.
 BODY_LIMITS = {"/api/imports/": CHUNK_BYTES, open311.PREFIX + "/": open311.BODY_MAX_BYTES}

@@ -81,7 +81,11 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     async def report(conn: asyncpg.Connection, live: Settings) -> int:
         from hotline.migrate import pending
+        from hotline.tickets import search_index
 
+        indexed = await search_index.backfill(conn)  # jieba runs here, not in the migration (0013)
+        if indexed:
+            print(f"已为 {indexed} 张工单建立全文检索")
         print("数据库结构已是最新" if not await pending(conn) else "仍有未应用的迁移")
         return 0
 

@@ -70,6 +70,39 @@ RESPONSES: dict[str, dict[str, Any]] = {
     "TicketList": _obj(
         {"items": {"type": "array", "items": TICKET}, "limit": {"type": "integer"}, "offset": {"type": "integer"}}
     ),
+    "SearchResults": _obj(
+        {
+            "items": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "id": {"type": "integer"},
+                        "number": {"type": "string"},
+                        "state": {"type": "string"},
+                        "summary": {"type": "string"},
+                        "caller_phone": NULLABLE_STRING,
+                        "created_at": {"type": "string"},
+                        "overdue": {"type": "boolean"},
+                        "supervised": {"type": "boolean"},
+                    }
+                ),
+            },
+            "more": {"type": "boolean"},
+            "next": NULLABLE_STRING,
+            "by": {"type": "string"},
+        }
+    ),
+    "Progress": _obj(
+        {
+            "number": {"type": "string"},
+            "stage": {"type": "string"},
+            "state": {"type": "string"},
+            "unit_level": NULLABLE_STRING,
+            "district": NULLABLE_STRING,
+            "created_at": {"type": "string"},
+            "closed_at": NULLABLE_STRING,
+        }
+    ),
     "EventList": _obj(
         {
             "ticket_id": {"type": "integer"},

@@ -39,9 +39,18 @@ class Page:
     roles: frozenset[Role]
     city_roles: frozenset[Role] = frozenset()  # allowed only to users of the hotline centre (the root unit)
     extra: Callable[[Request, User], Awaitable[dict[str, Any]]] | None = None  # server-side data for the template
+    nav: bool = True  # a page of one thing (a ticket) is reached from others, not from the top bar
 
     def allows(self, user: User, at_city: bool) -> bool:
         return user.role in self.roles or (at_city and user.role in self.city_roles)
+
+    @property
+    def key(self) -> str:
+        """The path without its parameters: /tickets/{id:int} → /tickets (the body's class, the nav's mark)."""
+        return self.path.split("/{", 1)[0]
+
+
+EVERY_ROLE = frozenset(Role)
 
 
 async def _callback_context(request: Request, user: User) -> dict[str, Any]:
@@ -89,6 +98,8 @@ PAGES = (
         extra=report_views.misrouting_context,
     ),
     Page("/models", "models.html", "模型管理", frozenset({Role.ADMIN})),
+    Page("/search", "search.html", "查找工单", EVERY_ROLE),
+    Page("/tickets/{id:int}", "ticket.html", "工单详情", EVERY_ROLE, nav=False),
 )
 HOME_OF = {
     Role.OPERATOR: "/console",
@@ -143,10 +154,13 @@ def _context(request: Request, me: Whoami, title: str, page: str) -> dict[str, A
         "page": page,
         "user": user_json(user, unit_name),
         "nav": [
-            {"path": p.path, "title": p.title, "current": p.path == page} for p in PAGES if p.allows(user, me.at_city)
+            {"path": p.path, "title": p.title, "current": p.path == page}
+            for p in PAGES
+            if p.nav and p.allows(user, me.at_city)
         ],
         "boot": {
             "user": user_json(user, unit_name),
+            "at_city": me.at_city,  # the hotline centre: searches by phone, sees every ticket
             "timezone": settings.app.timezone,
             "server_now_ms": int(request.app.state.clock().timestamp() * 1000),
             "labels": LABELS,
@@ -164,7 +178,7 @@ def _page_view(page: Page) -> Callable[[Request], Awaitable[Response]]:
             context = _context(request, me, "无权访问", "")
             context["home"] = HOME_OF[user.role]
             return templates.TemplateResponse(request, "forbidden.html", context, status_code=403)
-        context = _context(request, me, page.title, page.path)
+        context = _context(request, me, page.title, page.key)
         if page.extra is not None:
             context.update(await page.extra(request, user))
         response = templates.TemplateResponse(request, page.template, context)
@@ -184,6 +198,15 @@ async def login_page(request: Request) -> Response:
     )
 
 
+async def progress_page(request: Request) -> Response:
+    """进度查询: the citizens' page, no login; the look-up is POST /api/public/progress."""
+    settings = request.app.state.settings
+    boot = {"timezone": settings.app.timezone, "labels": {}}
+    return templates.TemplateResponse(
+        request, "progress.html", {"title": "办件进度查询", "page": "/progress", "boot": boot}
+    )
+
+
 async def board_client(request: Request) -> Response:
     """realtime/client.js, served from where it lives so the board never runs a stale copy."""
     return FileResponse(BOARD_CLIENT, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
@@ -191,7 +214,8 @@ async def board_client(request: Request) -> Response:
 
 PAGE_ROUTES: list[BaseRoute] = [
     Route("/login", login_page, name="login_page"),
-    *(Route(p.path, _page_view(p), name=f"page_{p.path.strip('/')}") for p in PAGES),
+    Route("/progress", progress_page, name="progress_page"),
+    *(Route(p.path, _page_view(p), name=f"page_{p.key.strip('/')}") for p in PAGES),
     Route("/realtime/client.js", board_client, name="board_client"),
     *report_views.ROUTES,
 ]

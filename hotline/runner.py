@@ -19,6 +19,7 @@ from hotline.migrate import migrate
 from hotline.services import supervised_services
 from hotline.settings import Settings
 from hotline.sla.rules_store import seed_from_settings
+from hotline.tickets import search_index
 
 log = structlog.get_logger("hotline.up")
 
@@ -37,6 +38,8 @@ async def prepare_database(settings: Settings, *, seed_demo: bool) -> None:
         applied = await migrate(conn)
         if applied:
             log.info("migrations applied", names=applied)
+        if indexed := await search_index.backfill(conn):
+            log.info("search index filled for tickets written before it", tickets=indexed)
         if await seed_from_settings(conn, settings):
             log.info("SLA rules and calendar written from config.toml into the new database")
         seeded = seed_demo and await seed_demo_if_empty(conn, settings)

@@ -230,3 +230,10 @@ class Open311ClientNew(Body):
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     acts_as: Annotated[str, StringConstraints(min_length=2, max_length=64)]
+
+
+class ProgressQuery(Body):
+    """进度查询 by a citizen: the ticket's number and the last four digits of the phone it was made from."""
+
+    number: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{4,40}$")]
+    phone_last4: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{4}$")]

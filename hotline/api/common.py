@@ -62,6 +62,8 @@ FIELD_LABELS = {
     "content_base64": "文件内容",
     "name": "名称",
     "acts_as": "受理账号",
+    "number": "工单号",
+    "phone_last4": "手机号后四位",
 }
 
 

@@ -10,6 +10,7 @@ simplification of the working calendar that is good enough for history.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 import random
@@ -21,9 +22,11 @@ from pathlib import Path
 
 import asyncpg
 
+from classifier.segment import Segmenter
 from hotline.demo.city import RESPONSIBILITY
 from hotline.queries import Q
 from hotline.settings import Settings
+from hotline.tickets import search_index
 
 CORPUS = Path(__file__).resolve().parents[2] / "classifier" / "bootstrap" / "corpus.csv"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
@@ -44,7 +47,7 @@ TICKET_COLUMNS = [
     "number", "type", "channel", "caller_phone", "caller_name", "address", "content", "category_code",
     "category_confidence", "category_source", "place", "state", "holder_unit_id", "lead_unit_id",
     "created_at", "updated_at", "assigned_at", "signed_at", "first_contact_at", "completed_at", "closed_at",
-    "satisfaction", "resolved", "return_count", "reopen_count",
+    "satisfaction", "resolved", "return_count", "reopen_count", "search_tokens",
 ]  # fmt: skip
 PLANTED_TEXT = "小区突然停水了，到现在还没有来水，家里老人孩子都没水用，请尽快处理。"
 
@@ -63,6 +66,17 @@ class City:
     departments: dict[tuple[int, str], int]  # (district id, kind) -> unit id
     texts: dict[str, list[str]]  # category code -> corpus texts
     categories: list[str]
+    tokens: dict[str, str]  # corpus text -> its search tokens (few texts, a million tickets: cut each once)
+
+    def with_tokens(self, row: tuple) -> tuple:
+        content = row[6]
+        if content not in self.tokens:
+            self.tokens[content] = search_index.index_tokens(self.segmenter, content)
+        return (*row, self.tokens[content])
+
+    @functools.cached_property
+    def segmenter(self) -> Segmenter:
+        return search_index.city_segmenter([c.name for c in self.communities])
 
 
 @dataclass(frozen=True)
@@ -91,7 +105,7 @@ async def load_city(conn: asyncpg.Connection) -> City:
         if row["label"] in names:
             texts.setdefault(names[row["label"]], []).append(row["text"])
     communities.sort(key=lambda c: c.id)
-    return City(communities, departments, texts, sorted(texts))
+    return City(communities, departments, texts, sorted(texts), {})
 
 
 def lead_unit(city: City, category: str, community: Community) -> int:
@@ -179,7 +193,7 @@ def _tickets(
         community = city.communities[int(rng.triangular(0, len(city.communities), 0)) % len(city.communities)]
         content = rng.choice(city.texts[category])
         phone = rng.choice(callers) if rng.random() < 0.3 else f"13{rng.randint(0, 9)}{rng.randint(10**7, 10**8 - 1)}"
-        yield _row(rng, city, settings, first + n, created, now, category, community, content, phone)
+        yield city.with_tokens(_row(rng, city, settings, first + n, created, now, category, community, content, phone))
 
 
 def _accumulate(values: Iterator[float] | list[int]) -> Iterator[float]:
@@ -210,8 +224,8 @@ def _planted_rows(
             n += 1
             created = p.start + timedelta(minutes=i * 15 + rng.uniform(0, 10))
             phone = f"139{rng.randint(10**7, 10**8 - 1)}"
-            yield _row(
-                rng, city, settings, n, created, now, p.category_code, by_id[p.community_id], PLANTED_TEXT, phone
+            yield city.with_tokens(
+                _row(rng, city, settings, n, created, now, p.category_code, by_id[p.community_id], PLANTED_TEXT, phone)
             )
 
 

@@ -43,6 +43,7 @@ from hotline.settings import Settings
 from hotline.sla.clock import SlaClock
 from hotline.sla.rules import SlaRules
 from hotline.sla.timers import TIMER_HORIZON, schedule_timers
+from hotline.tickets import search_index
 
 BATCH = 5000  # tickets per transaction
 CHECK_CHUNK = 10_000  # rows per look-up of existing numbers while checking
@@ -52,7 +53,7 @@ STAGING_COLUMNS = [
     "row_number", "number", "type", "channel", "caller_phone", "caller_name", "address", "content", "category_code",
     "is_complex", "confidential", "place", "state", "holder_unit_id", "lead_unit_id", "created_at", "assigned_at",
     "signed_at", "first_contact_at", "completed_at", "closed_at", "satisfaction", "resolved", "return_count",
-    "reopen_count",
+    "reopen_count", "search_tokens",
 ]  # fmt: skip
 DEADLINE_COLUMNS = [
     "number", "unit_id", "track", "rule_name", "duration_seconds", "counts", "warn_fraction", "start_at", "due_at",
@@ -178,6 +179,7 @@ class TicketImport:
             raise ImportFailed(problems)
         self.rules = await live_rules(self.conn, self.settings)
         self.places = place_index(catalog)
+        self.indexer = search_index.BatchIndexer(search_index.city_segmenter(self.places.names()))
         self.units = UnitNames.of(catalog)
         return TicketRowReader(header, self.units, CategoryNames.of(catalog), mapping, self.settings.tz, self.now)
 
@@ -255,7 +257,12 @@ class TicketImport:
             except RowProblems as exc:  # every row passed the check: the file changed since
                 raise ImportFailed([f"文件在导入过程中被修改：{'；'.join(exc.problems)}"]) from None
             new = [t for t in tickets if t.number not in self.existing]
-            return Batch(len(chunk), [self._staging_record(t) for t in new], [c for t in new for c in self._clocks(t)])
+            words = self.indexer.tokens([t.content for t in new])
+            return Batch(
+                len(chunk),
+                [self._staging_record(t, w) for t, w in zip(new, words, strict=True)],
+                [c for t in new for c in self._clocks(t)],
+            )
 
         ahead = asyncio.ensure_future(asyncio.to_thread(prepare))
         try:
@@ -267,13 +274,14 @@ class TicketImport:
                 await ahead  # a thread cannot be cancelled: let it finish its batch before the file is closed
             rows.close()  # type: ignore[attr-defined]
 
-    def _staging_record(self, t: HistoryTicket) -> tuple[object, ...]:
+    def _staging_record(self, t: HistoryTicket, search_tokens: str) -> tuple[object, ...]:
         return (
             t.row, t.number, t.type, t.channel, t.caller_phone, t.caller_name, t.address, t.content, t.category_code,
             t.is_complex, t.confidential, json.dumps(self._place(t), ensure_ascii=False), t.state.value,
             t.holder_unit_id,
             t.lead_unit_id, t.created_at, t.assigned_at, t.signed_at, t.first_contact_at, t.completed_at, t.closed_at,
             t.satisfaction, t.resolved, t.return_count, t.reopen_count,
+            search_tokens,
         )  # fmt: skip
 
     def _place(self, t: HistoryTicket) -> dict[str, object]:

@@ -2,6 +2,7 @@
 import {
   api, h, clear, debounce, idempotencyKey, toast, fmtDateTime, stateBadge, typeLabel, loadUnits,
 } from "./common.js";
+import { watchCaller } from "./caller_panel.js";
 
 const form = document.getElementById("ticket-form");
 const content = document.getElementById("content");
@@ -229,6 +230,7 @@ document.getElementById("new-call").addEventListener("click", () => {
 });
 for (const input of [content, address, phone]) input.addEventListener("input", suggestSoon);
 category.addEventListener("change", suggest);
+watchCaller(phone, document.getElementById("s-caller"));
 complex.addEventListener("change", suggestSoon);
 
 async function init() {

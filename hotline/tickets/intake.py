@@ -26,7 +26,7 @@ from hotline.queries import Q
 from hotline.schemas import IntakeDraft, NewTicket
 from hotline.settings import Settings
 from hotline.sla.clock import SlaClock
-from hotline.tickets import flow, service_days
+from hotline.tickets import flow, search_index, service_days
 from hotline.tickets.journal import Context, announce, lock
 from hotline.tickets.records import Ticket, summary
 from realtime.events import EventType
@@ -176,6 +176,7 @@ async def create_ticket(
         Action.CREATE.value,
         {"channel": body.channel, "analysis": analysis.to_json(catalog)},
         is_confidential(body),
+        search_index.index_tokens(intake.text.segmenter, body.content),
     )
     if row is None:  # the same submit again: answer with what the first one made
         existing = await ctx.conn.fetchval(Q.ticket_id_by_idempotency_key, idempotency_key)

@@ -21,7 +21,8 @@ WITH inserted AS (
     INSERT INTO tickets (number, type, channel, caller_phone, caller_name, address, content, category_code,
                          category_confidence, category_source, is_complex, confidential, place, state,
                          holder_unit_id, lead_unit_id, created_at, updated_at, assigned_at, signed_at, first_contact_at,
-                         completed_at, closed_at, satisfaction, resolved, return_count, reopen_count, import_job_id)
+                         completed_at, closed_at, satisfaction, resolved, return_count, reopen_count, import_job_id,
+                         search_tokens)
     SELECT s.number, s.type, s.channel, s.caller_phone, s.caller_name, s.address, s.content, s.category_code,
            CASE WHEN s.category_code IS NULL THEN NULL ELSE 1.0 END,
            -- the old system's category was chosen by its staff
@@ -29,7 +30,7 @@ WITH inserted AS (
            s.is_complex, s.confidential, s.place::jsonb, s.state, s.holder_unit_id, s.lead_unit_id, s.created_at,
            greatest(s.created_at, s.assigned_at, s.signed_at, s.completed_at, s.closed_at), s.assigned_at, s.signed_at,
            s.first_contact_at, s.completed_at, s.closed_at, s.satisfaction, s.resolved, s.return_count,
-           s.reopen_count, $1
+           s.reopen_count, $1, s.search_tokens
     FROM ticket_import_staging s
     ORDER BY s.row_number
     ON CONFLICT (number) DO NOTHING

@@ -31,14 +31,15 @@ SELECT id FROM tickets WHERE idempotency_key = $1;
 -- name: insert_ticket
 -- The ticket, the centre as its first holder, and its creation event in one statement. The number
 -- is the local date ($1) and the sequence, at least 7 digits. A retried submit (same idempotency key)
--- waits for the first one to commit, then inserts nothing and returns no row.
+-- waits for the first one to commit, then inserts nothing and returns no row. $23: the content's search tokens
+-- (hotline/tickets/search_index.py).
 WITH ticket AS (
     INSERT INTO tickets (number, idempotency_key, type, channel, caller_phone, caller_name, address, content,
                          category_code, category_confidence, category_source, urgency, is_complex, complexity, place,
-                         state, holder_unit_id, created_by, created_at, updated_at, confidential)
+                         state, holder_unit_id, created_by, created_at, updated_at, confidential, search_tokens)
     VALUES ((SELECT $1::text || CASE WHEN n < 10000000 THEN lpad(n::text, 7, '0') ELSE n::text END
              FROM nextval('ticket_number_seq') AS n),
-            $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'new', $16, $17, $18, $18, $22)
+            $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'new', $16, $17, $18, $18, $22, $23)
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING {{ticket_columns}}
 ), held AS (

@@ -140,6 +140,11 @@ async def test_imported_tickets_in_caller_history_merge_candidates_repeat_lists_
     suggestions = ok(await operator.post("/api/intake/suggest", json=draft))
     assert {h["number"] for h in suggestions["caller_history"]} == {"OLD1", "OLD2"}
     assert [s["number"] for s in suggestions["similar_open"]][:1] == ["OLD2"]
+    # 查找工单: imported tickets carry their search words; the caller's open one on the console's panel
+    found = ok(await operator.get("/api/search/tickets?q=烧烤油烟"))
+    assert [i["number"] for i in found["items"]] == ["OLD2", "OLD1"]
+    found = ok(await operator.get("/api/search/tickets?phone=13722223333&state=open"))
+    assert [i["number"] for i in found["items"]] == ["OLD2"]
 
     out = tmp_path / "training.csv"
     exported = hotline_cli("export", "training", "--out", str(out))

@@ -29,3 +29,13 @@ def test_user_words_keep_place_names_whole_in_this_segmenter_only() -> None:
 
 def test_personal_numbers_never_become_words() -> None:
     assert default_segmenter().cut("我的电话13812345678，身份证430102199003071234") == ["电话", "身份证"]
+
+
+def test_search_words_hold_the_parts_of_long_words_and_a_query_asks_for_the_parts() -> None:
+    segmenter = default_segmenter()
+    indexed = set(segmenter.search_words("烧烤摊油烟扰民，电话13812345678"))
+    assert {"烧烤", "油烟", "扰民", "油烟扰民"} <= indexed
+    assert not any(ch.isdigit() for word in indexed for ch in word)  # numbers are masked before the cut
+    assert segmenter.query_words("烧烤油烟") == ["烧烤", "油烟"]
+    assert segmenter.query_words("噪音扰民") == ["噪音", "扰民"]  # not the whole word: 噪音很大很扰民 matches too
+    assert set(segmenter.query_words("烧烤油烟")) <= indexed

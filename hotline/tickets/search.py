@@ -1,0 +1,187 @@
+"""Finding a ticket (查找工单): by number, caller phone or free text, with filters, within what the user may
+see, newest or oldest first, a page at a time (keyset on created_at and id: no cap on how deep one pages).
+Results are list lines: the summary and the caller's number masked for everyone (whoever needs more
+opens the ticket, where reads are logged)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from hotline.catalog_cache import Catalog
+from hotline.queries import Q
+from hotline.tickets.records import CHANNEL_LABELS, PersonalView, Ticket, mask_phone, summary
+
+OPEN_STATES = ("new", "pending_dispatch", "assigned", "signed", "suspended", "returned", "completed", "reviewed")
+SORTS = ("newest", "oldest")
+RECENT_ROWS = 5000  # the newest tickets a search by words reads in order before it uses the GIN index
+# how far back a search by words looks before it looks further (None: all the rest)
+WINDOWS = (*(timedelta(days=3**n) for n in range(1, 6)), None)  # 3, 9, 27, 81, 243 days, then all
+EXTRA_COLUMNS = ("next_due", "overdue", "supervised", "last_action", "last_at")
+SCOPES = ("wide", "narrow")
+QUERIES = {
+    (sort, key, scope): getattr(Q, f"search_{sort}_{key}_{scope}")
+    for sort in SORTS
+    for key in ("number", "phone", "text", "filters")
+    for scope in SCOPES
+}
+
+
+@dataclass(frozen=True)
+class Key:
+    """What the search is by: a number (prefix), a phone, free text (its jieba words), or nothing but filters."""
+
+    kind: str  # number | phone | text | filters
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose tickets: those that any of `units` holds or held (None: every ticket). `narrow` when they are few
+    enough to start from (a street's, department's, community's or one unit's), not a district's or more."""
+
+    units: list[int] | None = None
+    narrow: bool = False
+
+    @property
+    def kind(self) -> str:
+        return "narrow" if self.narrow and self.units is not None else "wide"
+
+
+@dataclass(frozen=True)
+class Filters:
+    states: list[str] | None = None
+    type: str | None = None
+    channel: str | None = None
+    category_code: str | None = None
+    overdue: bool = False
+    supervised: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    sort: str = "newest"
+    after: tuple[datetime, int] | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class Found:
+    rows: list[asyncpg.Record]
+    more: bool
+
+
+async def find(
+    conn: asyncpg.Connection, key: Key, filters: Filters, page: Page, scope: Scope, now: datetime,
+    recent_rows: int = RECENT_ROWS,
+) -> Found:  # fmt: skip
+    """One page of matches (`limit` rows, and whether more follow) among the tickets of the scope."""
+    await conn.execute(Q.search_custom_plans)
+    if key.kind == "text" and page.sort == "newest" and scope.kind == "wide":  # a narrow scope is read whole
+        return await _newest_words(conn, key, filters, page, scope, now, recent_rows)
+    return await _fetch(conn, key, filters, page, scope, now)
+
+
+async def _newest_words(
+    conn: asyncpg.Connection, key: Key, filters: Filters, page: Page, scope: Scope, now: datetime,
+    recent_rows: int,
+) -> Found:  # fmt: skip
+    """Words, newest first: first among the newest RECENT_ROWS tickets read in order (common words such as 小区
+    物业 fill a page there; PostgreSQL would otherwise read their long lists in the GIN index, or fetch every match
+    to sort it), then through the GIN index in the last days before the page's start, then further back until
+    the page is full: a window fetches few matches to sort, and a full page from a window is the newest page
+    overall."""
+    recent = await _fetch(conn, key, filters, page, scope, now, recent_rows)
+    if recent.more:
+        return recent
+    top = page.after[0] if page.after else min(now, filters.until or now)
+    for span in WINDOWS:
+        lower = None if span is None else top - span
+        reaches_since = filters.since is not None and (lower is None or lower <= filters.since)
+        since = filters.since if reaches_since else lower
+        found = await _fetch(conn, key, replace(filters, since=since), page, scope, now)
+        if found.more or reaches_since or lower is None:
+            return found
+    raise AssertionError("the last window is unbounded")
+
+
+async def plain_page(
+    conn: asyncpg.Connection, key: Key, filters: Filters, page: Page, scope: Scope, now: datetime
+) -> Found:
+    """The page as one query finds it, without the recent rows and the windows (what they must equal)."""
+    await conn.execute(Q.search_custom_plans)
+    return await _fetch(conn, key, filters, page, scope, now)
+
+
+async def _fetch(
+    conn: asyncpg.Connection, key: Key, filters: Filters, page: Page, scope: Scope, now: datetime,
+    recent: int | None = None,
+) -> Found:  # fmt: skip
+    after_at, after_id = page.after if page.after else (None, None)
+    args: list[Any] = [
+        scope.units, filters.states, filters.type, filters.channel, filters.category_code, filters.overdue,
+        filters.supervised, filters.since, filters.until, now, after_at, after_id, page.limit + 1,
+    ]  # fmt: skip
+    if key.kind != "filters":
+        args.append(key.value)
+    if recent is not None:
+        rows = await conn.fetch(Q.search_newest_text_recent, *args, recent)
+    else:
+        rows = await conn.fetch(QUERIES[(page.sort, key.kind, scope.kind)], *args)
+    return Found(rows[: page.limit], len(rows) > page.limit)
+
+
+def number_prefix(number: str) -> str:
+    """A LIKE pattern for the numbers starting with `number` (its wildcards escaped)."""
+    return number.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+
+
+def cursor(row: asyncpg.Record) -> str:
+    """Where the next page starts: the last row's created_at (microseconds) and id."""
+    at: datetime = row["created_at"]
+    micros = int(at.timestamp()) * 1_000_000 + at.microsecond
+    return f"{micros}.{row['id']}"
+
+
+def split(row: asyncpg.Record) -> tuple[Ticket, dict[str, Any]]:
+    """A result row as the ticket and what search_page_columns added."""
+    values = dict(row)
+    extra = {k: values.pop(k) for k in EXTRA_COLUMNS}
+    return Ticket.from_row(values), extra  # type: ignore[arg-type]
+
+
+def result_json(ticket: Ticket, extra: dict[str, Any], catalog: Catalog, view: PersonalView) -> dict[str, Any]:
+    """A result line: masked summary and phone whatever the view (the ticket page shows more, logged)."""
+    category = catalog.categories.get(ticket.category_code or "")
+    withheld = view is PersonalView.WITHHELD
+    return {
+        "id": ticket.id,
+        "number": ticket.number,
+        "type": ticket.type.value,
+        "type_label": ticket.type.label,
+        "channel": ticket.channel,
+        "channel_label": CHANNEL_LABELS[ticket.channel],
+        "state": ticket.state.value,
+        "state_label": ticket.state.label,
+        "category_code": ticket.category_code,
+        "category_name": category.name if category else None,
+        "holder_unit_id": ticket.holder_unit_id,
+        "holder_unit_name": catalog.unit_names.get(ticket.holder_unit_id) if ticket.holder_unit_id else None,
+        "summary": summary(ticket.content),
+        "caller_phone": None if withheld else mask_phone(ticket.caller_phone),
+        "confidential": ticket.confidential,
+        "urgency": ticket.urgency,
+        "created_at": ticket.created_at.isoformat(),
+        "closed_at": ticket.closed_at.isoformat() if ticket.closed_at else None,
+        "next_due_at": extra["next_due"].isoformat() if extra["next_due"] else None,
+        "overdue": extra["overdue"],
+        "supervised": extra["supervised"],
+        "last_action": extra["last_action"],
+        "last_at": extra["last_at"].isoformat() if extra["last_at"] else None,
+        "reopen_count": ticket.reopen_count,
+    }
