@@ -63,20 +63,28 @@ async def flood(base: str, spread: bool, seconds: float) -> dict[str, int]:
         address = {"X-Forwarded-For": f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}"} if spread else {}
         return http_load.post_json(base, "/api/auth/login", {**who, "password": f"wrong{i}", "kind": "api"}, address)
 
-    connections: list[http_load.Connection] = []
+    connections: list[tuple[http_load.Connection, float]] = []
 
     async def one(i: int) -> None:
-        conn = connections.pop() if connections else await http_load.Connection.open(base)
-        status, _ = await conn.send(attempt(i))
+        conn, used = connections.pop() if connections else (await http_load.Connection.open(base), time.perf_counter())
+        if time.perf_counter() - used > http_load.IDLE_REUSE_S:  # the server may be closing it (keep-alive)
+            conn.close()
+            conn = await http_load.Connection.open(base)
+        try:
+            status, _ = await conn.send(attempt(i))
+        except ConnectionError:
+            statuses[0] = statuses.get(0, 0) + 1  # 0: the connection was reset
+            conn.close()
+            return
         statuses[status] = statuses.get(status, 0) + 1
-        connections.append(conn)
+        connections.append((conn, time.perf_counter()))
 
     tasks, start = [], time.perf_counter()
     for i in range(int(FLOOD_RATE * seconds)):
         await asyncio.sleep(max(0.0, start + i / FLOOD_RATE - time.perf_counter()))
         tasks.append(asyncio.create_task(one(i)))
     await asyncio.gather(*tasks)
-    for conn in connections:
+    for conn, _ in connections:
         conn.close()
     return {str(k): v for k, v in sorted(statuses.items())}
 

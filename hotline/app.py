@@ -44,7 +44,7 @@ from hotline.board_snapshot import SharedSnapshots
 from hotline.catalog_cache import CatalogCache
 from hotline.db import Reads, create_pool
 from hotline.errors import EXCEPTION_HANDLERS
-from hotline.guard import production
+from hotline.guard import logins, production
 from hotline.guard.bodies import BodyLimit
 from hotline.guard.browsers import BrowserDefences, origin_allowed
 from hotline.health import healthz
@@ -122,6 +122,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
         state.catalogs = CatalogCache()
         state.intake = Intake.from_settings(settings)
         state.hashing = anyio.CapacityLimiter(settings.auth.hash_threads)  # password checks, off the loop
+        state.logins_in_flight = logins.InFlight(settings.auth.hash_threads)
         state.pool = await create_pool(settings)
         state.reads = await Reads.create(settings, state.pool)
         state.board_snapshots = SharedSnapshots()

@@ -34,10 +34,33 @@ class Attempt:
     at: datetime
 
 
+class InFlight:
+    """Logins under way in this process, counted before their first await (so a burst cannot all pass the check
+    together): past what the hashing threads and their queue hold, the next ones are turned away at once."""
+
+    def __init__(self, threads: int):
+        self.most = threads * (1 + QUEUE_PER_THREAD)
+        self.now = 0
+
+    def __enter__(self) -> None:
+        if self.now >= self.most:
+            raise ApiError(503, "登录的人太多，请稍后再试", code="busy", headers={"Retry-After": "5"})
+        self.now += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self.now -= 1
+
+
 async def sign_in(state: Any, attempt: Attempt) -> tuple[str, auth.User]:
-    """A token and its user, or an ApiError: 401 for wrong credentials, 429 (with Retry-After) past the limits."""
+    """A token and its user, or an ApiError: 401 for wrong credentials, 429 (with Retry-After) past the limits,
+    503 when the password checks are already queued as deep as they may be."""
+    with state.logins_in_flight:
+        return await _sign_in(state, attempt)
+
+
+async def _sign_in(state: Any, attempt: Attempt) -> tuple[str, auth.User]:
     limits = FailedLogins.of(state.redis, state.settings)
-    if wait := await limits.wait_s(attempt.username, attempt.address):
+    if wait := await limits.attempt(attempt.username, attempt.address):
         await _record(state.pool, attempt, "limited")
         minutes = -(-wait // 60)
         raise ApiError(
@@ -47,18 +70,14 @@ async def sign_in(state: Any, attempt: Attempt) -> tuple[str, auth.User]:
             headers={"Retry-After": str(wait)},
             retry_after_s=wait,
         )
-    hashing = state.hashing.statistics()
-    if hashing.tasks_waiting >= QUEUE_PER_THREAD * hashing.total_tokens:
-        raise ApiError(503, "登录的人太多，请稍后再试", code="busy", headers={"Retry-After": "5"})
     try:
         token, user = await auth.login(
             state.pool, attempt.username, attempt.password, attempt.kind, attempt.at, state.hashing
         )
     except auth.LoginRefused as refused:
-        await limits.failed(attempt.username, attempt.address)
         await _record(state.pool, attempt, refused.outcome)
         raise
-    await limits.succeeded(attempt.username)
+    await limits.succeeded(attempt.username, attempt.address)
     await _record(state.pool, attempt, "ok")
     return token, user
 
