@@ -164,7 +164,9 @@ async def search_tickets(request: Request) -> Response:
         scope = _scope(request, user, tx)
         filters = _filters(request, tx, state.settings.tz)
         page = _page(request)
-        found = await search.find(tx.conn, key, filters, page, scope, tx.now)
+        # the standby when one keeps up (docs/operations.md): searching must not load the primary
+        async with state.reads.acquire() as reader, reader.transaction():
+            found = await search.find(reader, key, filters, page, scope, tx.now)
         items = []
         for row in found.rows:
             ticket, extra = search.split(row)

@@ -1,5 +1,5 @@
 """Reads off the primary (issue 15 point 2): with HOTLINE_DATABASE_REPLICA_URL set, the monthly report, the
-rankings and board snapshots read from a real streaming standby while it keeps up, fall back to the primary
+rankings, search and board snapshots read from a real streaming standby while it keeps up, fall back to the primary
 when it lags too far or is down, and /healthz shows its lag. Who sees what is unchanged: the supervisor reads
 the report and the board here, as on the primary."""
 
@@ -81,8 +81,9 @@ async def test_reports_and_boards_read_the_standby_and_fall_back(
     # replay paused: the report reads the standby as it was; the board waits for the standby to hold the
     # newest commits, and when it does not within replica_catch_up_s, reads the primary
     await _set_replay(pair, paused=True)
-    ok(await operator.post("/api/tickets", json=NOISE_CALL), 201)
+    second = ok(await operator.post("/api/tickets", json=NOISE_CALL), 201)["number"]
     assert _report_total(await supervisor.get("/api/reports/monthly", params=month)) == 1
+    assert ok(await operator.get("/api/search/tickets", params={"number": second}))["items"] == []
     assert _board_open(await supervisor.get("/api/board")) == 2
     assert ok(await supervisor.get("/api/rankings", params={"period": month["month"]}))["period"] == month["month"]
 
@@ -95,6 +96,8 @@ async def test_reports_and_boards_read_the_standby_and_fall_back(
 
     await eventually(strict_reads_primary, message="the lag passes 0.2 s")
     assert _report_total(await strict_supervisor.get("/api/reports/monthly", params=month)) == 2
+    strict_operator = await login("operator", strict)
+    assert len(ok(await strict_operator.get("/api/search/tickets", params={"number": second}))["items"]) == 1
 
     await _set_replay(pair, paused=False)
 
