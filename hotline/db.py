@@ -43,9 +43,15 @@ def _server_settings(settings: Settings) -> dict[str, str]:
 
 
 async def create_pool(
-    settings: Settings, *, min_size: int | None = None, max_size: int | None = None, url: str | None = None
+    settings: Settings,
+    *,
+    min_size: int | None = None,
+    max_size: int | None = None,
+    url: str | None = None,
+    replayable: bool = False,
 ) -> asyncpg.Pool:
-    """The pool of the primary, or of the server at `url` (the standby)."""
+    """The pool of the primary, or of the server at `url` (the standby). `replayable`: for data written
+    again as easily as lost (the demo tickets), commits do not wait for the WAL flush."""
     assert settings.database_url, "services must be started before the pool"
     pool = await asyncpg.create_pool(
         url or settings.database_url,
@@ -53,7 +59,7 @@ async def create_pool(
         max_size=max_size or settings.database.pool_max,
         init=_init_connection,
         reset=_keep_session,
-        server_settings=_server_settings(settings),
+        server_settings={**_server_settings(settings), **({"synchronous_commit": "off"} if replayable else {})},
         timeout=CONNECT_TIMEOUT_S,
     )
     assert pool is not None

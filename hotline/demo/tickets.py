@@ -245,7 +245,7 @@ async def _returned_and_reviewed(
 
 async def seed_tickets(settings: Settings, count: int, now: datetime) -> dict[str, int]:
     """Open what the demo needs (pool, queue, classifier) and play `count` tickets."""
-    pool = await create_pool(settings)
+    pool = await create_pool(settings, replayable=True)  # demo data: no fsync per commit
     redis = connect_queue(settings)
     try:
         intake = Intake.from_settings(settings)

@@ -43,14 +43,14 @@ def start_up(env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-async def green(base: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+async def green(base: str, proc: subprocess.Popen[bytes], timeout: float = 60, request_timeout: float = 2) -> None:
     """Wait until /healthz answers 200 (every check green); fail at once if `hotline up` exits."""
 
     async def answers_200() -> bool:
         if proc.poll() is not None:
             raise RuntimeError(f"hotline up exited with {proc.returncode}")
         try:
-            async with httpx.AsyncClient(timeout=2) as client:
+            async with httpx.AsyncClient(timeout=request_timeout) as client:
                 response = await client.get(f"{base}/healthz")
         except httpx.TransportError:
             return False
@@ -130,14 +130,14 @@ async def test_a_killed_embedded_postgres_means_503_then_recovery(laptop) -> Non
         await green(base, up)
         seeded = units_count(var)
         token = await api_token(base, "operator")
-        async with httpx.AsyncClient(base_url=base, timeout=10, headers={"Authorization": f"Bearer {token}"}) as client:
+        # a connection per request: a kept-alive one the server closes as it is reused (seen once in seven runs,
+        # cause not found) would fail this test for nothing it is about
+        fresh = httpx.Limits(max_keepalive_connections=0)
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(base_url=base, timeout=10, headers=headers, limits=fresh) as client:
 
             async def status() -> int:
-                try:
-                    response = await client.get("/api/tickets?limit=1")  # answered within the client's 10 s
-                except httpx.ReadError:  # seen once in three runs: a connection the server closed (cause not found)
-                    statuses.add(0)
-                    return 0
+                response = await client.get("/api/tickets?limit=1")  # answered within the client's 10 s
                 statuses.add(response.status_code)
                 if response.status_code == 503:
                     assert response.json()["error"]["message"] == "数据库暂时不可用，请稍后重试"
@@ -149,7 +149,8 @@ async def test_a_killed_embedded_postgres_means_503_then_recovery(laptop) -> Non
             await eventually(lambda: status_is(status, 200), timeout=60, interval=0.2, message="PostgreSQL back")
             assert 500 not in statuses, statuses
             kill_server(up, "valkey")
-            await green(base, up)  # the worker beats again: valkey is back on its port
+            # the worker beats again: valkey is back on its port (a busy machine may take seconds per check)
+            await green(base, up, timeout=90, request_timeout=10)
         assert units_count(var) == seeded
         assert up.poll() is None, "hotline up kept running"
     finally:
