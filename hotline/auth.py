@@ -103,12 +103,8 @@ async def revoke_user_tokens(conn: asyncpg.Connection, user_id: int) -> int:
     return int(await conn.fetchval(Q.revoke_user_tokens, user_id))
 
 
-async def revoke_tokens(conn: asyncpg.Connection, user_id: int, keep: str | None = None) -> None:
-    """End every session and API token of a user at once (but `keep`, the one in use, when given)."""
-    await conn.execute(Q.delete_user_tokens, user_id, _digest(keep) if keep else None)
-
-
 def token_digest(token: str) -> bytes:
+    """What is stored of a token (its SHA-256), for queries that must name one."""
     return _digest(token)
 
 

@@ -123,7 +123,7 @@ async def do_set_active(ctx: Context, admin: Admin, user_id: int, active: bool) 
         _require_open_unit(ctx, row["unit_id"])
     await ctx.conn.execute(Q.admin_user_set_active, user_id, active)
     if not active:
-        await auth.revoke_tokens(ctx.conn, user_id)
+        await auth.revoke_user_tokens(ctx.conn, user_id)
     action = "user.reactivate" if active else "user.deactivate"
     before = _audited(row)
     await record(
@@ -144,7 +144,7 @@ async def do_reset_password(ctx: Context, admin: Admin, user_id: int) -> str:
     password = temporary_password()
     password_hash = await asyncio.to_thread(hash_password, password)
     await ctx.conn.execute(Q.user_set_password, user_id, password_hash, True, ctx.now)
-    await auth.revoke_tokens(ctx.conn, user_id)
+    await auth.revoke_user_tokens(ctx.conn, user_id)
     await record(ctx.conn, admin.origin, admin.actor, "user.reset_password", ctx.now, target=row["username"])
     return password
 
@@ -163,5 +163,6 @@ async def do_change_own_password(
         raise ApiError(422, problem, code="weak_password")
     new_hash = await asyncio.to_thread(hash_password, body.new_password)
     await ctx.conn.execute(Q.user_set_password, user.id, new_hash, False, ctx.now)
-    await auth.revoke_tokens(ctx.conn, user.id, keep=token)
+    # the other sessions end; the one changing it goes on (a page that just saved should not log its user out)
+    await ctx.conn.execute(Q.delete_user_tokens, user.id, auth.token_digest(token) if token else None)
     await record(ctx.conn, origin, Actor(user.id, user.username), "password.change", ctx.now, target=user.username)

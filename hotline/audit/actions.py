@@ -30,7 +30,8 @@ ACTIONS = {
     "retention": "个人信息清理",
     "model": "模型管理",
     "webhook": "修改推送地址",
-    "api_key": "API 密钥",
+    "api_key.create": "新建 Open311 客户端密钥",
+    "api_key.revoke": "吊销 Open311 客户端密钥",
 }
 
 

@@ -39,7 +39,8 @@ UPDATE users SET password_hash = $2, must_change_password = $3, password_changed
 SELECT password_hash FROM users WHERE id = $1;
 
 -- name: delete_user_tokens
--- Every token of a user but the one kept (NULL: all): deactivation, a reset, a changed password.
+-- Every token of a user but the one in use ($2, its digest): one's own password change. Deactivation and
+-- resets end them all (revoke_user_tokens in guard.sql).
 DELETE FROM auth_tokens WHERE user_id = $1 AND ($2::bytea IS NULL OR token_hash <> $2);
 
 -- name: check_active_users_named
