@@ -153,7 +153,7 @@ async def do_change_own_password(
     ctx: Context, user: User, token: str | None, origin: Origin, body: OwnPasswordBody
 ) -> None:
     """Every user's own change: the current password, then the policy; other sessions end, this one stays."""
-    stored = await ctx.conn.fetchval(Q.user_password_hash, user.id)
+    stored = await ctx.conn.fetchval(Q.own_password_hash, user.id)
     if stored is None or not await asyncio.to_thread(verify_password, stored, body.current_password):
         raise ApiError(422, "当前密码不正确", code="wrong_password")
     problem = password_problem(body.new_password, user.username)

@@ -35,7 +35,7 @@ UPDATE users SET active = $2 WHERE id = $1;
 -- $3: a temporary password (reset by an administrator) must be changed at the next login.
 UPDATE users SET password_hash = $2, must_change_password = $3, password_changed_at = $4 WHERE id = $1;
 
--- name: user_password_hash
+-- name: own_password_hash
 SELECT password_hash FROM users WHERE id = $1;
 
 -- name: delete_user_tokens
