@@ -93,8 +93,11 @@ async def edit_kb_entry(request: Request) -> Response:
             raise ApiError(422, f"分类代码 {body.category_code} 不存在", code="unknown_category")
         cut = request.app.state.intake.text.tokens
         args = (body.title, body.answer, body.category_code, body.keywords, body.active)
-        if not await kb.update_entry(conn, cut, entry_id, *args):
-            raise ApiError(404, "找不到该知识库条目", code="kb_entry_not_found")
+        async with conn.transaction():
+            if not await kb.update_entry(conn, cut, entry_id, *args):
+                raise ApiError(404, "找不到该知识库条目", code="kb_entry_not_found")
+            after = {"id": entry_id, "title": body.title, "category_code": body.category_code, "active": body.active}
+            await record_request(conn, request, user, "kb.edit", target=body.title[:64], after=after)
     return ok({"id": entry_id})
 
 

@@ -19,6 +19,7 @@ ACTIONS = {
     "unit.reactivate": "启用单位",
     "category.save": "保存分类",
     "kb.add": "新增知识库条目",
+    "kb.edit": "修改知识库条目",
     "rules.save": "保存责任分解表",
     "sla.rules": "修改时限规则",
     "calendar.day": "修改工作日历",
