@@ -145,3 +145,23 @@ def require_rules_admin(user: User, catalog: Catalog) -> None:
     require_role(user, Role.ADMIN)
     if not at_hotline_centre(user, catalog):
         raise ApiError(403, "时限规则和工作日历只能由热线中心的管理员修改", code="not_hotline_admin")
+
+
+def manages_users_of(user: User, unit_id: int, catalog: Catalog) -> bool:
+    """An administrator manages the users of their own unit and of every unit below it."""
+    return user.role is Role.ADMIN and unit_id in catalog.tree and catalog.tree.is_within(unit_id, user.unit_id)
+
+
+def require_user_admin(user: User, unit_id: int, catalog: Catalog) -> None:
+    """Users: an administrator of the unit or of a unit above it (a district's administrator, its subtree)."""
+    require_role(user, Role.ADMIN)
+    if unit_id not in catalog.tree:
+        raise ApiError(422, "所选单位不存在", code="unknown_unit")
+    if not catalog.tree.is_within(unit_id, user.unit_id):
+        raise ApiError(403, "只能管理本单位及下级单位的用户", code="outside_subtree")
+
+
+def user_scope(user: User, catalog: Catalog) -> frozenset[int] | None:
+    """The units whose users an administrator lists; None means all (the hotline centre)."""
+    require_role(user, Role.ADMIN)
+    return None if at_hotline_centre(user, catalog) else catalog.tree.subtree_ids(user.unit_id)

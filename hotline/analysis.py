@@ -66,11 +66,12 @@ class Analysis:
 
 
 def place_index(catalog: Catalog) -> PlaceIndex:
-    """The places callers name: units from district down, and the roads and estates of the places table."""
+    """The places callers name: active units from district down, and the roads and estates of the places
+    table (a deactivated or merged unit keeps its row for history but no longer takes tickets)."""
     records = [
         PlaceRecord(u.id, u.name, u.level.value, u.parent_id, tuple(u.aliases))
         for u in catalog.tree
-        if u.level.value in PLACE_LEVELS
+        if u.level.value in PLACE_LEVELS and u.id not in catalog.inactive
     ]
     records += [
         PlaceRecord(-(i + 1), name, kind, unit_id, ()) for i, (name, kind, unit_id) in enumerate(catalog.places)

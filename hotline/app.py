@@ -21,6 +21,7 @@ from starlette.websockets import WebSocket
 from hotline import pages
 from hotline.api import (
     appeals,
+    audit,
     board,
     cohandling,
     imports,
@@ -28,6 +29,7 @@ from hotline.api import (
     open311,
     operations,
     orders,
+    org_admin,
     privacy,
     progress,
     reference,
@@ -38,6 +40,7 @@ from hotline.api import (
     session,
     sla_rules,
     tickets,
+    users,
 )
 from hotline.api.common import MAX_BODY_BYTES, routes
 from hotline.board_snapshot import SharedSnapshots
@@ -92,6 +95,9 @@ API_ENDPOINTS = [
     *operations.ENDPOINTS,
     *search.ENDPOINTS,
     *progress.ENDPOINTS,
+    *users.ENDPOINTS,
+    *org_admin.ENDPOINTS,
+    *audit.ENDPOINTS,
 ]
 # Bodies larger than the JSON limit: one piece of an import upload; Open311's form is held tighter.
 BODY_LIMITS = {"/api/imports/": CHUNK_BYTES, open311.PREFIX + "/": open311.BODY_MAX_BYTES}
@@ -168,6 +174,8 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
             Route("/openapi.json", openapi, name="openapi"),
             *routes(API_ENDPOINTS),
             *open311.ROUTES,
+            *audit.ROUTES,
+            *org_admin.ROUTES,
             WebSocketRoute("/ws/board", board_socket, name="board_socket"),
             *pages.PAGE_ROUTES,
             Mount("/static", PageAssets(directory=HERE / "static"), name="static"),

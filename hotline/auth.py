@@ -32,10 +32,12 @@ class User:
     display_name: str
     role: Role
     unit_id: int
+    must_change_password: bool = False  # a temporary password: nothing but changing it until it is changed
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> User:
-        return cls(row["id"], row["username"], row["display_name"], Role(row["role"]), row["unit_id"])
+        must_change = bool(row.get("must_change_password", False))
+        return cls(row["id"], row["username"], row["display_name"], Role(row["role"]), row["unit_id"], must_change)
 
 
 def user_json(user: User, unit_name: str) -> dict[str, object]:
@@ -48,6 +50,7 @@ def user_json(user: User, unit_name: str) -> dict[str, object]:
         "role_label": user.role.label,
         "unit_id": user.unit_id,
         "unit_name": unit_name,
+        "must_change_password": user.must_change_password,
     }
 
 
@@ -100,6 +103,11 @@ async def revoke_user_tokens(conn: asyncpg.Connection, user_id: int) -> int:
     return int(await conn.fetchval(Q.revoke_user_tokens, user_id))
 
 
+def token_digest(token: str) -> bytes:
+    """What is stored of a token (its SHA-256), for queries that must name one."""
+    return _digest(token)
+
+
 def request_token(connection: HTTPConnection) -> str | None:
     """The bearer token or the session cookie. A token in the query string counts only on the websocket
     (browsers cannot set headers there); elsewhere it would end up in logs, histories and Referer headers."""
@@ -132,12 +140,18 @@ async def session_user(connection: HTTPConnection) -> User | None:
     return await user_for_token(state.pool, connection.cookies.get(SESSION_COOKIE), state.clock())
 
 
+# What a user with a temporary password may still do: see who they are, change it, log out.
+WHILE_PASSWORD_TEMPORARY = frozenset({"/api/me", "/api/me/password", "/api/auth/logout"})
+
+
 async def current_user(connection: HTTPConnection) -> User:
-    """The signed-in user of a request or websocket, or a 401."""
+    """The signed-in user of a request or websocket, or a 401; a 403 while a temporary password is unchanged."""
     state = connection.app.state
     user = await user_for_token(state.pool, request_token(connection), state.clock())
     if user is None:
         raise ApiError(401)
+    if user.must_change_password and connection.url.path not in WHILE_PASSWORD_TEMPORARY:
+        raise ApiError(403, "请先修改临时密码，再进行其他操作", code="password_change_required")
     return user
 
 

@@ -36,6 +36,7 @@ class Catalog:
     categories: dict[str, Category]
     rules: tuple[ResponsibilityRule, ...]
     places: tuple[tuple[str, str, int], ...]  # (name, kind, unit id)
+    inactive: frozenset[int] = frozenset()  # deactivated or merged units: kept for history, route nothing
 
     @property
     def tree(self) -> OrgTree:
@@ -92,6 +93,7 @@ async def load_catalog(conn: asyncpg.Connection) -> Catalog:
             for r in rule_rows
         ),
         places=tuple((r["name"], r["kind"], r["unit_id"]) for r in place_rows),
+        inactive=frozenset(r["id"] for r in unit_rows if not r["active"]),
     )
 
 

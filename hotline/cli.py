@@ -66,6 +66,8 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
             log_config=None,
             ws="websockets-sansio",
             ws_per_message_deflate=False,  # measured: halves board fan-out latency and memory per client
+            proxy_headers=True,
+            forwarded_allow_ips=live.web.forwarded_allow_ips,
         )
 
 
@@ -93,6 +95,7 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from hotline.audit.log import CLI, CLI_ACTOR, Actor, record
     from hotline.imports import import_file
     from hotline.imports.rows import ImportFailed
 
@@ -111,6 +114,15 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"  {line}", file=sys.stderr)
             return 1
         print(f"已导入 {count} 行")
+        await record(
+            conn,
+            CLI,
+            Actor(None, CLI_ACTOR),
+            "import." + args.kind,
+            datetime.now(UTC),
+            target=Path(args.file).name,
+            after={"rows": count},
+        )
         if args.kind == "calendar":
             from hotline.sla.recompute import enqueue_pending
 
@@ -231,6 +243,51 @@ def cmd_export_training(settings: Settings, args: argparse.Namespace) -> int:
     return with_database(settings, run)
 
 
+def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    """Not through with_database: a check starts no server and changes nothing."""
+    from hotline.db import connect
+    from hotline.ops.check import Finding, database_findings, report, settings_findings
+
+    findings = settings_findings(settings, dict(os.environ))
+
+    async def from_database() -> list[Finding]:
+        conn = await connect(settings)
+        try:
+            return await database_findings(conn, settings, datetime.now(UTC))
+        finally:
+            await conn.close()
+
+    if settings.database_url:
+        try:
+            findings += asyncio.run(from_database())
+        except (OSError, asyncpg.PostgresError) as exc:
+            findings.append(Finding("unsafe", f"无法连接数据库：{exc}"))
+    else:
+        findings.append(Finding("missing", "未检查数据库（演示账号、次年日历）：HOTLINE_DATABASE_URL 未设置"))
+    text, code = report(findings)
+    print(text)
+    return code
+
+
+def cmd_export_catalog(settings: Settings, args: argparse.Namespace) -> int:
+    from hotline.exports import catalog
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".xlsx"):
+        print(f"--out {out} 应以 .csv 或 .xlsx 结尾", file=sys.stderr)
+        return 2
+
+    async def run(conn: asyncpg.Connection, live: Settings) -> int:
+        rows = await catalog.table(conn, args.export_command)
+        kind = args.export_command
+        content = catalog.as_csv(kind, rows) if out.suffix.lower() == ".csv" else catalog.as_xlsx(kind, rows)
+        await asyncio.to_thread(out.write_bytes, content)
+        print(f"已导出 {len(rows)} 行到 {out}（可用 hotline import {kind} 导入）")
+        return 0
+
+    return with_database(settings, run)
+
+
 def cmd_classifier_retrain(settings: Settings, args: argparse.Namespace) -> int:
     from hotline.learning.retrain import retrain
 
@@ -344,6 +401,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("worker", help="run one arq worker process").set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="apply pending database migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser(
+        "check", help="what a production deployment still lacks; exits non-zero when something is unsafe"
+    ).set_defaults(func=cmd_check)
 
     imp = sub.add_parser(
         "import",
@@ -380,6 +440,14 @@ def build_parser() -> argparse.ArgumentParser:
     training.add_argument("--out", required=True, help="CSV file to write")
     training.add_argument("--since", help="only tickets created on or after this date (YYYY-MM-DD, local time)")
     training.set_defaults(func=cmd_export_training)
+    for kind, what in (
+        ("units", "the org tree"),
+        ("categories", "the categories"),
+        ("rules", "the responsibility table"),
+    ):
+        table = export_sub.add_parser(kind, help=f"{what} as the CSV or Excel file `hotline import {kind}` reads")
+        table.add_argument("--out", required=True, help="file to write (.csv or .xlsx)")
+        table.set_defaults(func=cmd_export_catalog)
 
     # `hotline classifier train|eval|candidate|predict` go to classifier/__main__.py (see main()); the
     # commands that need the database are the shell's

@@ -7,6 +7,11 @@ Each server is a direct child that gets a signal from the kernel when its parent
 (PR_SET_PDEATHSIG), and a stale server left from an earlier run is stopped before a new
 one starts. One process at a time owns var/ (an flock); other processes attach to the
 servers it started by reading var/services.json.
+
+As root, PostgreSQL runs as the system user `hotline-pg`, which must reach its data directory and its
+binaries. A clone under a directory other users cannot enter (root's home, any `mktemp -d`) gets a data
+directory under /var/lib/hotline-pg/ instead (its path recorded in var/postgres/location, so the data
+follows var/), and a copy of the PostgreSQL install there when the virtualenv is out of reach too.
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
+import hashlib
 import importlib.util
 import json
 import os
 import pwd
+import shutil
 import signal
 import socket
 import subprocess
@@ -31,6 +38,7 @@ import psutil
 
 PG_USER = "hotline-pg"  # PostgreSQL refuses to run as root; as root we run it as this system user
 PG_DATABASE = "hotline"
+PG_HOME = Path("/var/lib/hotline-pg")  # reachable by PG_USER whatever var/ is under
 _PR_SET_PDEATHSIG = 1
 
 
@@ -95,8 +103,17 @@ def _port_is_free(port: int) -> bool:
 class EmbeddedServices:
     """Starts (or attaches to) the private servers for one var/ directory."""
 
-    def __init__(self, var_path: Path, *, postgres_port: int = 0, redis_port: int = 0, timeout_s: float = 30.0):
+    def __init__(
+        self,
+        var_path: Path,
+        *,
+        postgres_port: int = 0,
+        redis_port: int = 0,
+        timeout_s: float = 30.0,
+        postgres_bin: Path | None = None,  # another PostgreSQL install's bin/ (tests); default: the package's
+    ):
         self.var_path = var_path
+        self.postgres_bin = postgres_bin
         self.postgres_port = postgres_port
         self.redis_port = redis_port
         self.timeout_s = timeout_s
@@ -200,14 +217,15 @@ class EmbeddedServices:
     # -- PostgreSQL ------------------------------------------------------------------------
 
     def _start_postgres(self) -> str:
-        pg_dir = self.var_path / "postgres"
-        data = pg_dir / "data"
+        pg_dir = self.var_path / "postgres"  # logs and the port stay here, written by us
         pg_dir.mkdir(exist_ok=True)
         run_as = postgres_run_as()
+        server_dir, bindir = pg_dir, self.postgres_bin or postgres_bin_dir()  # data and socket live in server_dir
         if run_as is not None:
-            _check_traversable(pg_dir)
-            os.chown(pg_dir, run_as.pw_uid, run_as.pw_gid)
-        bindir = postgres_bin_dir()
+            server_dir = server_dir_for(pg_dir)
+            bindir = reachable_install(bindir)
+            os.chown(server_dir, run_as.pw_uid, run_as.pw_gid)
+        data = server_dir / "data"
         _stop_stale(data / "postmaster.pid", "postgres", signal.SIGINT)
         if not (data / "PG_VERSION").exists():
             self._run(
@@ -225,7 +243,7 @@ class EmbeddedServices:
             "-p",
             str(port),
             "-k",
-            pg_dir,
+            server_dir,
             "-c",
             "listen_addresses=127.0.0.1",
             "-c",
@@ -318,6 +336,7 @@ class EmbeddedServices:
             # own session: a Ctrl-C at the terminal reaches us, and we stop the servers last
             start_new_session=True,
             preexec_fn=die_with_parent(stop_signal),
+            cwd="/" if run_as else None,  # the caller's directory may be out of the server user's reach
         )
         self._children.append((name, proc, stop_signal))
 
@@ -330,6 +349,7 @@ class EmbeddedServices:
                 user=run_as.pw_uid if run_as else None,
                 group=run_as.pw_gid if run_as else None,
                 check=False,
+                cwd="/" if run_as else None,
             )
         if result.returncode != 0:
             raise EmbeddedServiceError(f"{command[0]} failed; see {log_path}")
@@ -370,14 +390,64 @@ def postgres_run_as() -> pwd.struct_passwd | None:
         return pwd.getpwnam(PG_USER)
 
 
-def _check_traversable(directory: Path) -> None:
-    """As root we run PostgreSQL as PG_USER, who must be able to reach its data directory."""
-    for parent in directory.resolve().parents:
-        if not parent.stat().st_mode & 0o001:
-            raise EmbeddedServiceError(
-                f"{parent} is not searchable by other users, so the embedded PostgreSQL (user {PG_USER}) "
-                f"cannot reach {directory}; choose another var_dir or `chmod o+x {parent}`"
-            )
+def traversable(path: Path) -> bool:
+    """Whether another user can reach `path` (every directory above it searchable by others)."""
+    return all(parent.stat().st_mode & 0o001 for parent in path.resolve().parents)
+
+
+def _pg_home() -> Path:
+    PG_HOME.mkdir(parents=True, exist_ok=True)
+    PG_HOME.chmod(0o755)
+    return PG_HOME
+
+
+def server_dir_for(pg_dir: Path) -> Path:
+    """Where PG_USER keeps the data directory of this var/: var/postgres itself when PG_USER can reach it,
+    else a directory of its own under PG_HOME, recorded in var/postgres/location (read again next time,
+    so the data stays with this var/ even if the clone is moved)."""
+    location = pg_dir / "location"
+    if location.exists():
+        recorded = Path(location.read_text(encoding="utf-8").strip())
+        recorded.mkdir(parents=True, exist_ok=True)
+        return recorded
+    if traversable(pg_dir):
+        return pg_dir
+    key = hashlib.sha256(str(pg_dir.resolve()).encode()).hexdigest()[:16]
+    home = _pg_home() / f"data-{key}"
+    home.mkdir(mode=0o700, exist_ok=True)
+    location.write_text(f"{home}\n", encoding="utf-8")
+    return home
+
+
+def reachable_install(bindir: Path) -> Path:
+    """The PostgreSQL binaries PG_USER can run: these, or a copy under PG_HOME when the virtualenv is out of
+    its reach (made once per install, in a temporary directory renamed into place when complete). The copy
+    keeps the wheel's layout: the binaries find their shared libraries in `<package>.libs` beside the
+    package, through an RPATH relative to themselves."""
+    if traversable(bindir / "postgres"):
+        return bindir
+    install = bindir.parent
+    package = install.parent
+    key = hashlib.sha256(f"{install.resolve()}:{(bindir / 'postgres').stat().st_mtime_ns}".encode()).hexdigest()[:16]
+    copy = _pg_home() / f"{install.name}-{key}"
+    if not copy.exists():
+        partial = Path(str(copy) + f".partial-{os.getpid()}")
+        shutil.rmtree(partial, ignore_errors=True)
+        shutil.copytree(install, partial / package.name / install.name, symlinks=True)
+        libs = package.parent / f"{package.name}.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, partial / libs.name, symlinks=True)
+        for root, dirs, files in os.walk(partial):
+            for name in dirs + files:
+                entry = Path(root) / name
+                if not entry.is_symlink():
+                    entry.chmod(entry.stat().st_mode | 0o005 if entry.is_dir() else entry.stat().st_mode | 0o004)
+        partial.chmod(0o755)
+        try:
+            partial.rename(copy)
+        except OSError:  # another start made it first
+            shutil.rmtree(partial, ignore_errors=True)
+    return copy / package.name / install.name / bindir.name
 
 
 def _stop_stale(pid_file: Path, process_name: str, sig: int) -> None:

@@ -50,6 +50,17 @@ TICKET = _obj(
 )
 
 OBJECT = {"type": "object"}
+ADMIN_USER = _obj(
+    {
+        "id": {"type": "integer"},
+        "username": {"type": "string"},
+        "display_name": {"type": "string"},
+        "role": {"type": "string"},
+        "unit_id": {"type": "integer"},
+        "active": {"type": "boolean"},
+        "must_change_password": {"type": "boolean"},
+    }
+)
 IMPORT_JOB = _obj(
     {
         "id": {"type": "integer"},
@@ -244,6 +255,21 @@ RESPONSES: dict[str, dict[str, Any]] = {
         token={"type": "string", "description": "kind api only: a session lives in the HttpOnly cookie alone"},
     ),
     "Ok": _obj({"ok": {"type": "boolean"}}),
+    "AdminUser": _obj({"user": ADMIN_USER}),
+    "AdminUserPassword": _obj({"user": ADMIN_USER, "temporary_password": {"type": "string"}}),
+    "AdminUserList": _obj({"items": {"type": "array", "items": ADMIN_USER}}),
+    "AuditLog": _obj(
+        {
+            "items": {"type": "array", "items": {"type": "object"}},
+            "next_offset": NULLABLE_INT,
+            "actions": {"type": "object"},
+        }
+    ),
+    "AdminUnit": _obj({"unit": {"type": "object"}}),
+    "AdminUnitList": _obj({"items": {"type": "array", "items": {"type": "object"}}}),
+    "AdminCategoryList": _obj({"items": {"type": "array", "items": {"type": "object"}}}),
+    "RuleCheck": _obj({"problems": {"type": "array", "items": {"type": "string"}}}),
+    "RuleTable": _obj({"items": {"type": "array", "items": {"type": "object"}}}),
     "Board": _obj(
         {
             "unit": {"type": "object"},

@@ -75,7 +75,11 @@ PAGES = (
     Page("/admin", "admin.html", "系统管理", frozenset({Role.ADMIN})),
     Page("/admin/sla", "admin_sla.html", "时限与日历", frozenset({Role.ADMIN})),
     Page("/admin/data", "admin_data.html", "数据管理", frozenset({Role.ADMIN})),
-    Page("/admin/security", "admin_security.html", "安全", frozenset({Role.ADMIN})),
+    Page("/admin/security", "admin_security.html", "安全", frozenset({Role.ADMIN}), nav=False),
+    # reached from the administration pages' own row of links (_admin_links.html): the top bar is full
+    Page("/admin/users", "admin_users.html", "用户管理", frozenset({Role.ADMIN}), nav=False),
+    Page("/admin/org", "admin_org.html", "机构与分类", frozenset({Role.ADMIN}), nav=False),
+    Page("/admin/audit", "admin_audit.html", "审计日志", frozenset(), frozenset({Role.ADMIN}), nav=False),
     Page(
         "/reports/monthly",
         "report_page.html",
@@ -100,7 +104,9 @@ PAGES = (
     Page("/models", "models.html", "模型管理", frozenset({Role.ADMIN})),
     Page("/search", "search.html", "查找工单", EVERY_ROLE),
     Page("/tickets/{id:int}", "ticket.html", "工单详情", EVERY_ROLE, nav=False),
+    Page("/account/password", "password.html", "修改密码", frozenset(Role), nav=False),
 )
+PASSWORD_PAGE = "/account/password"
 HOME_OF = {
     Role.OPERATOR: "/console",
     Role.DISPATCHER: "/queue",
@@ -156,11 +162,18 @@ def _context(request: Request, me: Whoami, title: str, page: str) -> dict[str, A
         "nav": [
             {"path": p.path, "title": p.title, "current": p.path == page}
             for p in PAGES
-            if p.nav and p.allows(user, me.at_city)
+            if p.nav and p.allows(user, me.at_city) and not user.must_change_password
         ],
+        "admin_links": [
+            {"path": p.path, "title": p.title, "current": p.path == page}
+            for p in PAGES
+            if p.path.startswith("/admin") and p.allows(user, me.at_city)
+        ],
+        "home": HOME_OF[user.role],
         "boot": {
             "user": user_json(user, unit_name),
             "at_city": me.at_city,  # the hotline centre: searches by phone, sees every ticket
+            "home": HOME_OF[user.role],
             "timezone": settings.app.timezone,
             "server_now_ms": int(request.app.state.clock().timestamp() * 1000),
             "labels": LABELS,
@@ -173,6 +186,8 @@ def _page_view(page: Page) -> Callable[[Request], Awaitable[Response]]:
         user = await session_user(request)
         if user is None:
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        if user.must_change_password and page.path != PASSWORD_PAGE:  # a temporary password: change it first
+            return RedirectResponse(f"{PASSWORD_PAGE}?next={quote(request.url.path)}", status_code=303)
         me = await _whoami(request, user)
         if not page.allows(user, me.at_city):
             context = _context(request, me, "无权访问", "")
@@ -192,6 +207,8 @@ async def login_page(request: Request) -> Response:
     user = await session_user(request)
     target = _safe_next(request.query_params.get("next"))
     if user is not None:
+        if user.must_change_password:
+            return RedirectResponse(PASSWORD_PAGE, status_code=303)
         return RedirectResponse(target or HOME_OF[user.role], status_code=303)
     return templates.TemplateResponse(
         request, "login.html", {"title": "登录", "page": "/login", "next": target or "", "home_of": HOME_OF}

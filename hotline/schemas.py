@@ -237,3 +237,91 @@ class ProgressQuery(Body):
 
     number: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{4,40}$")]
     phone_last4: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{4}$")]
+RoleValue = Literal["operator", "dispatcher", "handler", "supervisor", "admin"]
+UnitId = Annotated[int, Field(ge=1, le=2**62)]
+Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{2,64}$")]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class NewUserBody(Body):
+    username: Username
+    display_name: DisplayName
+    role: RoleValue
+    unit_id: UnitId
+
+
+class UserChangeBody(Body):
+    """What an administrator edits of a user; what is left out stays as it is."""
+
+    display_name: DisplayName | None = None
+    role: RoleValue | None = None
+    unit_id: UnitId | None = None
+
+
+class OwnPasswordBody(Body):
+    current_password: Password
+    new_password: Password
+
+
+UnitCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+UnitName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Alias = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+LevelValue = Literal["district", "department", "street", "community", "grid"]
+
+
+class NewUnitBody(Body):
+    code: UnitCode
+    name: UnitName
+    level: LevelValue
+    parent_id: UnitId
+    kind: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
+    aliases: list[Alias] = Field(default_factory=list, max_length=50)
+    sees_phone: bool = False
+
+
+class UnitChangeBody(Body):
+    """Rename or edit a unit; what is left out stays as it is. A rename keeps the old name for history."""
+
+    name: UnitName | None = None
+    kind: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
+    aliases: list[Alias] | None = Field(default=None, max_length=50)
+    sees_phone: bool | None = None
+
+
+class UnitMoveBody(Body):
+    parent_id: UnitId
+
+
+class UnitMergeBody(Body):
+    into_id: UnitId
+
+
+Cell = Annotated[str, StringConstraints(max_length=10000)]
+
+
+class CategoryBody(Body):
+    """One row of the category table, in the import's columns (checked as the import checks them)."""
+
+    code: Annotated[str, StringConstraints(max_length=64)]
+    name: Annotated[str, StringConstraints(max_length=100)]
+    level1: Annotated[str, StringConstraints(max_length=100)]
+    description: Annotated[str, StringConstraints(max_length=2000)] = ""
+    active: bool = True
+
+
+class RuleRowBody(Body):
+    """One row of the responsibility table, in the import's columns."""
+
+    level: Annotated[str, StringConstraints(max_length=20)]
+    owner_kind: Annotated[str, StringConstraints(max_length=50)] = ""
+    owner_unit_code: Annotated[str, StringConstraints(max_length=64)] = ""
+    co_handlers: Annotated[str, StringConstraints(max_length=500)] = ""
+    priority: Annotated[str, StringConstraints(max_length=10)] = "0"
+
+
+class CategoryRulesBody(Body):
+    """A category's whole responsibility table: it replaces that category's rules."""
+
+    category_code: Annotated[str, StringConstraints(max_length=64)]
+    rules: list[RuleRowBody] = Field(max_length=200)

@@ -43,6 +43,9 @@ class WebSettings:
     board_connections_per_user: int = 5
     board_revalidate_s: float = 30.0
     max_in_flight: int = 100
+    # Addresses of the TLS proxy whose X-Forwarded-For/Proto the web process believes (uvicorn's
+    # forwarded_allow_ips): the client address in the audit log, https for Secure cookies.
+    forwarded_allow_ips: str = "127.0.0.1"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from hotline import access, schemas
 from hotline.api.common import Endpoint, int_param, ok, parse_body
+from hotline.audit.log import record_request
 from hotline.auth import User, current_user
 from hotline.errors import ApiError
 from hotline.imports import jobs
@@ -69,7 +70,7 @@ async def upload_chunk(request: Request) -> Response:
 
 
 async def start_import(request: Request) -> Response:
-    await _admin(request)
+    user = await _admin(request)
     job = await _job(request)
     if job["status"] != "uploading":
         raise ApiError(409, "该导入任务已开始", code="not_uploading")
@@ -78,17 +79,21 @@ async def start_import(request: Request) -> Response:
         if problems:
             raise ApiError(422, "；".join(problems), code="incomplete_upload")
         await conn.execute(Q.import_job_set_status, job["id"], "queued", datetime.now(UTC), None)
+        after = {"job": job["id"], "file": job["file_name"], "mapping": job["mapping_name"]}
+        await record_request(conn, request, user, "import.tickets", target=job["file_name"], after=after)
     await _enqueue(request, job["id"])
     return ok(jobs.job_json(await _job(request)))
 
 
 async def retry_import(request: Request) -> Response:
     """A failed or interrupted import runs again; the tickets the earlier run wrote are skipped."""
-    await _admin(request)
+    user = await _admin(request)
     job = await _job(request)
     async with request.app.state.pool.acquire() as conn:
         if await conn.fetchval(Q.import_job_restart, job["id"], datetime.now(UTC)) is None:
             raise ApiError(409, "只有未完成且文件仍在的导入任务可以重新导入", code="cannot_retry")
+        after = {"job": job["id"], "retry": True}
+        await record_request(conn, request, user, "import.tickets", target=job["file_name"], after=after)
     await _enqueue(request, job["id"])
     return ok(jobs.job_json(await _job(request)))
 

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from hotline import access, schemas
 from hotline.api.common import Endpoint, now, ok, parse_body
+from hotline.audit.log import record_request
 from hotline.auth import User, current_user
 from hotline.errors import ApiError
 from hotline.learning import registry
@@ -48,15 +49,18 @@ async def rollback(request: Request) -> Response:
     store = registry.model_store(state.settings)
     async with state.pool.acquire() as conn:
         await registry.rollback(conn, store, body.version, user.id, now(request))
+        await record_request(conn, request, user, "model", target=body.version or "", after={"rollback": True})
         return ok(await registry.overview(conn, store, now(request)))
 
 
 async def retrain_now(request: Request) -> Response:
-    await _admin(request)
+    user = await _admin(request)
     # one job per minute however often the button is pressed (arq refuses a job id it still knows); runs never
     # overlap anyway (the run's advisory lock)
     job_id = f"retrain:manual:{now(request):%Y%m%d%H%M}"
     job = await request.app.state.redis.enqueue_job("retrain_model", origin="manual", _job_id=job_id)
+    async with request.app.state.pool.acquire() as conn:
+        await record_request(conn, request, user, "model", after={"retrain": True, "queued": job is not None})
     return ok({"queued": job is not None})
 
 

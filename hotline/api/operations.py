@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from hotline import access
 from hotline.api.common import Endpoint, ok
+from hotline.audit.log import record_request
 from hotline.auth import User, current_user
 from hotline.ops.retention import KINDS, run_json
 from hotline.queries import Q
@@ -46,7 +47,9 @@ async def list_backups(request: Request) -> Response:
 
 
 async def start_backup(request: Request) -> Response:
-    await _admin(request)
+    user = await _admin(request)
+    async with request.app.state.pool.acquire() as conn:
+        await record_request(conn, request, user, "backup", after={"requested": "page"})
     await request.app.state.redis.enqueue_job("backup", "page", _job_id=f"backup:page:{_stamp()}")
     return ok({"queued": True})
 
@@ -72,6 +75,8 @@ async def list_retention(request: Request) -> Response:
 
 async def start_dry_run(request: Request) -> Response:
     user = await _admin(request)
+    async with request.app.state.pool.acquire() as conn:
+        await record_request(conn, request, user, "retention", after={"dry_run": True})
     await request.app.state.redis.enqueue_job("retention", True, user.id, _job_id=f"retention:dry:{_stamp()}")
     return ok({"queued": True})
 

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from hotline import access, kb, schemas
 from hotline.api.common import Endpoint, int_param, now, ok, parse_body
 from hotline.api.tickets import action, visible_ticket
+from hotline.audit.log import record_request
 from hotline.auth import User, current_user
 from hotline.errors import ApiError
 from hotline.queries import Q
@@ -34,6 +35,7 @@ async def list_units(request: Request) -> Response:
                     "parent_id": u.parent_id,
                     "kind": u.kind,
                     "aliases": list(u.aliases),
+                    "active": u.id not in catalog.inactive,
                 }
                 for u in catalog.tree
             ]
@@ -71,9 +73,12 @@ async def add_kb_entry(request: Request) -> Response:
         catalog = await request.app.state.catalogs.get(conn)
         if body.category_code is not None and body.category_code not in catalog.categories:
             raise ApiError(422, f"分类代码 {body.category_code} 不存在", code="unknown_category")
-        entry_id = await kb.add_entry(
-            conn, request.app.state.intake.text.tokens, body.title, body.answer, body.category_code, body.keywords
-        )
+        async with conn.transaction():
+            entry_id = await kb.add_entry(
+                conn, request.app.state.intake.text.tokens, body.title, body.answer, body.category_code, body.keywords
+            )
+            after = {"id": entry_id, "title": body.title, "category_code": body.category_code}
+            await record_request(conn, request, user, "kb.add", target=body.title[:64], after=after)
     return ok({"id": entry_id}, 201)
 
 
@@ -88,8 +93,11 @@ async def edit_kb_entry(request: Request) -> Response:
             raise ApiError(422, f"分类代码 {body.category_code} 不存在", code="unknown_category")
         cut = request.app.state.intake.text.tokens
         args = (body.title, body.answer, body.category_code, body.keywords, body.active)
-        if not await kb.update_entry(conn, cut, entry_id, *args):
-            raise ApiError(404, "找不到该知识库条目", code="kb_entry_not_found")
+        async with conn.transaction():
+            if not await kb.update_entry(conn, cut, entry_id, *args):
+                raise ApiError(404, "找不到该知识库条目", code="kb_entry_not_found")
+            after = {"id": entry_id, "title": body.title, "category_code": body.category_code, "active": body.active}
+            await record_request(conn, request, user, "kb.edit", target=body.title[:64], after=after)
     return ok({"id": entry_id})
 
 

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from hotline import access, schemas
 from hotline.api.common import Endpoint, bounded_int, int_param, now, ok, parse_body
+from hotline.audit.log import record_request
 from hotline.auth import User, current_user
 from hotline.errors import ApiError
 from hotline.guard import client_keys, logins
@@ -44,15 +45,20 @@ async def create_open311_client(request: Request) -> Response:
     """The key is in this answer and nowhere else: the page shows it once for the admin to pass on."""
     user = await _city_admin(request)
     body = await parse_body(request, schemas.Open311ClientNew)
-    async with request.app.state.pool.acquire() as conn:
+    async with request.app.state.pool.acquire() as conn, conn.transaction():
         catalog = await request.app.state.catalogs.get(conn)
-        return ok(await client_keys.create(conn, catalog, body.name, body.acts_as, user, now(request)), 201)
+        created = await client_keys.create(conn, catalog, body.name, body.acts_as, user, now(request))
+        kept = {k: v for k, v in created.items() if k != "key"}  # the key itself never goes into the log
+        await record_request(conn, request, user, "api_key.create", target=body.name, after=kept)
+        return ok(created, 201)
 
 
 async def revoke_open311_client(request: Request) -> Response:
-    await _city_admin(request)
-    async with request.app.state.pool.acquire() as conn:
-        return ok(await client_keys.revoke(conn, int_param(request, "id"), now(request)))
+    user = await _city_admin(request)
+    async with request.app.state.pool.acquire() as conn, conn.transaction():
+        revoked = await client_keys.revoke(conn, int_param(request, "id"), now(request))
+        await record_request(conn, request, user, "api_key.revoke", target=str(revoked.get("name", "")), after=revoked)
+        return ok(revoked)
 
 
 ENDPOINTS = [

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from hotline import auth, schemas
 from hotline.api.common import Endpoint, now, ok, parse_body
+from hotline.audit.logins import recorded_login
 from hotline.errors import ApiError
 from hotline.guard import logins
 
@@ -15,7 +16,7 @@ async def login(request: Request) -> Response:
     body = await parse_body(request, schemas.Login)
     address = request.client.host if request.client else "unknown"
     attempt = logins.Attempt(body.username, body.password, body.kind, address, now(request))
-    token, user = await logins.sign_in(request.app.state, attempt)
+    token, user = await recorded_login(request, body.username, body.kind, logins.sign_in(request.app.state, attempt))
     async with request.app.state.pool.acquire() as conn:
         catalog = await request.app.state.catalogs.get(conn)
     who = auth.user_json(user, catalog.tree.unit(user.unit_id).name)

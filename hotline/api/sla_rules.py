@@ -17,6 +17,7 @@ from starlette.responses import Response
 from dispatch.calendar import Counting
 from hotline import access, schemas
 from hotline.api.common import Endpoint, now, ok, parse_body
+from hotline.audit.log import record_request
 from hotline.auth import current_user
 from hotline.errors import ApiError
 from hotline.imports.rows import ImportFailed, Row, read_rows
@@ -121,8 +122,10 @@ async def update_rules(request: Request) -> Response:
     body = await parse_body(request, schemas.SlaRulesBody)
     async with _context(request) as tx:
         access.require_rules_admin(user, tx.catalog)
+        before = rules_json(await admin.stored_rules(tx, _cache(request)))
         rules, request_id = await admin.do_update_rules(tx, _cache(request), user, body)
         recompute = await tx.conn.fetchrow(Q.sla_recompute_get, request_id)
+        await record_request(tx.conn, request, user, "sla.rules", before=before, after=rules_json(rules))
     return ok({**rules_json(rules), "recompute": recompute_json(recompute)})
 
 
@@ -143,7 +146,13 @@ async def set_day(request: Request) -> Response:
     body = await parse_body(request, schemas.CalendarDayBody)
     async with _context(request) as tx:
         access.require_rules_admin(user, tx.catalog)
+        day_before = await tx.conn.fetchrow(Q.calendar_day_get, body.date)
         rules, request_id = await admin.do_set_day(tx, _cache(request), user, body)
+        if request_id is not None:
+            before = {"kind": day_before["kind"], "name": day_before["name"]} if day_before else None
+            after = None if body.kind == "normal" else {"kind": body.kind, "name": body.name}
+            target = body.date.isoformat()
+            await record_request(tx.conn, request, user, "calendar.day", target=target, before=before, after=after)
         years = await tx.conn.fetch(Q.calendar_year_counts)
         if request_id is None:  # nothing changed: show the last recomputation
             recompute = await tx.conn.fetchrow(Q.sla_recompute_latest)
@@ -161,6 +170,9 @@ async def import_calendar(request: Request) -> Response:
         access.require_rules_admin(user, tx.catalog)
         parsed, request_id = await admin.do_import_calendar(tx, _cache(request), user, rows)
         recompute = await tx.conn.fetchrow(Q.sla_recompute_get, request_id)
+        after = {"file": body.filename, "years": parsed.years, "days": len(parsed.days)}
+        target = "、".join(str(y) for y in parsed.years)
+        await record_request(tx.conn, request, user, "calendar.import", target=target, after=after)
     return ok(
         {
             "imported": len(parsed.days),

@@ -17,7 +17,7 @@ from classifier.segment import default_segmenter
 from dispatch.org import Level
 from dispatch.routing import ResponsibilityRule, check_rules
 from hotline import kb
-from hotline.catalog_cache import load_catalog
+from hotline.catalog_cache import Catalog, load_catalog
 from hotline.imports.rows import FALSE_INPUTS, LEVEL_INPUTS, TRUE_INPUTS, ImportFailed, Row, level_problem
 from hotline.queries import Q
 
@@ -34,7 +34,7 @@ def _row_errors(row: Row, problems: list[str]) -> list[str]:
     return [f"第 {row.number} 行：{p}" for p in problems]
 
 
-async def _write_all(conn: asyncpg.Connection, writes: Sequence[tuple[Row, str, tuple[object, ...]]]) -> None:
+async def write_all(conn: asyncpg.Connection, writes: Sequence[tuple[Row, str, tuple[object, ...]]]) -> None:
     """Run (row, sql, args) writes in one transaction; a refusal names its row and undoes the rest."""
     async with conn.transaction():
         for row, sql, args in writes:
@@ -46,10 +46,17 @@ async def _write_all(conn: asyncpg.Connection, writes: Sequence[tuple[Row, str, 
 
 async def import_categories(conn: asyncpg.Connection, rows: list[Row]) -> int:
     """Columns code, name, level1, description, active; an existing code is updated in place."""
+    writes = check_categories(rows)
+    await write_all(conn, writes)
+    return len(writes)
+
+
+def check_categories(rows: list[Row]) -> list[tuple[Row, str, tuple[object, ...]]]:
+    """Every row checked (the import's and the admin page's rules alike); the writes, or ImportFailed."""
     errors: list[str] = []
     codes: set[str] = set()
     names: set[str] = set()
-    writes = []
+    writes: list[tuple[Row, str, tuple[object, ...]]] = []
     for row in rows:
         code, name, level1, active = row.get("code"), row.get("name"), row.get("level1"), row.get("active").lower()
         problems = []
@@ -74,15 +81,21 @@ async def import_categories(conn: asyncpg.Connection, rows: list[Row]) -> int:
         writes.append((row, Q.import_category, (code, name, level1, row.get("description"), is_active)))
     if errors:
         raise ImportFailed(errors)
-    await _write_all(conn, writes)
-    return len(writes)
+    return writes
 
 
 async def import_rules(conn: asyncpg.Connection, rows: list[Row]) -> int:
     """The responsibility table (民生问题办理责任分解表). Columns category_code, level, owner_kind,
     owner_unit_code, co_handlers, priority. The rules of every category named in the file replace
     that category's current rules; other categories keep theirs."""
-    catalog = await load_catalog(conn)
+    parsed = check_rules_rows(await load_catalog(conn), rows)
+    await write_rules(conn, parsed)
+    return len(parsed)
+
+
+def check_rules_rows(catalog: Catalog, rows: list[Row]) -> list[tuple[Row, ResponsibilityRule]]:
+    """Every row, then the rules together (`check_rules`): the import's checks, which the admin page's
+    editor runs too before anything is saved. The parsed rules, or ImportFailed."""
     if catalog.org is None:
         raise ImportFailed(["组织机构尚未导入，请先导入单位（hotline import units）"])
     categories, units = catalog.categories, catalog.codes
@@ -103,6 +116,8 @@ async def import_rules(conn: asyncpg.Connection, rows: list[Row]) -> int:
             problems.append(f"没有类型(kind)为「{owner_kind}」的区直部门")
         if owner_code and owner_code not in units:
             problems.append(f"单位编码 {owner_code} 不存在")
+        elif owner_code and units[owner_code] in catalog.inactive:
+            problems.append(f"单位 {owner_code} 已停用，不能再承办")
         problems.extend(f"没有类型(kind)为「{k}」的区直部门（协办）" for k in co_kinds if k not in kinds)
         if not re.fullmatch(r"-?\d{1,6}", priority_text):
             problems.append(f"优先级(priority) “{priority_text}” 应为整数")
@@ -127,6 +142,11 @@ async def import_rules(conn: asyncpg.Connection, rows: list[Row]) -> int:
     errors.extend(f"责任表：{p}" for p in check_rules([r for _, r in parsed], catalog.org))
     if errors:
         raise ImportFailed(errors)
+    return parsed
+
+
+async def write_rules(conn: asyncpg.Connection, parsed: list[tuple[Row, ResponsibilityRule]]) -> None:
+    """The rules of every category named replace that category's rules, in one transaction."""
     writes: list[tuple[Row, str, tuple[object, ...]]] = [
         (
             row,
@@ -137,8 +157,7 @@ async def import_rules(conn: asyncpg.Connection, rows: list[Row]) -> int:
     ]
     async with conn.transaction():
         await conn.execute(Q.delete_rules_of_categories, sorted({r.category_code for _, r in parsed}))
-        await _write_all(conn, writes)
-    return len(writes)
+        await write_all(conn, writes)
 
 
 def _rule_problem(level: str, owner_kind: str, owner_code: str) -> str:
@@ -172,7 +191,7 @@ async def import_places(conn: asyncpg.Connection, rows: list[Row]) -> int:
         writes.append((row, Q.insert_place, (name, kind, units[unit_code])))
     if errors:
         raise ImportFailed(errors)
-    await _write_all(conn, writes)
+    await write_all(conn, writes)
     return len(writes)
 
 
@@ -204,5 +223,5 @@ async def import_kb(conn: asyncpg.Connection, rows: list[Row]) -> int:
         writes.append((row, Q.import_kb_entry, (title, answer, category or None, keywords, tokens)))
     if errors:
         raise ImportFailed(errors)
-    await _write_all(conn, writes)
+    await write_all(conn, writes)
     return len(writes)

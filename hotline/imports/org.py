@@ -35,6 +35,7 @@ async def import_units(conn: asyncpg.Connection, rows: list[Row]) -> int:
     errors: list[str] = []
     existing = {r["code"]: r["level"] for r in await conn.fetch(Q.import_unit_levels)}
     in_file: dict[str, str] = {}
+    active: dict[str, bool] = {}
     parsed = []
     for row in rows:
         code, name, level_text, parent = row.get("code"), row.get("name"), row.get("level"), row.get("parent_code")
@@ -51,6 +52,9 @@ async def import_units(conn: asyncpg.Connection, rows: list[Row]) -> int:
         sees_phone_text = row.get("sees_phone").lower()
         if sees_phone_text not in TRUE_INPUTS | FALSE_INPUTS:
             problems.append(f"sees_phone “{row.get('sees_phone')}” 应为 是 或 否")
+        active_text = row.get("active").lower()  # optional: the admin page's export says which are deactivated
+        if active_text not in TRUE_INPUTS | FALSE_INPUTS:
+            problems.append(f"active “{row.get('active')}” 应为 是 或 否")
         if problems:
             errors.extend(f"第 {row.number} 行：{p}" for p in problems)
             continue
@@ -58,6 +62,7 @@ async def import_units(conn: asyncpg.Connection, rows: list[Row]) -> int:
         in_file[code] = level
         aliases = [a.strip() for a in _ALIAS_SPLIT.split(row.get("aliases")) if a.strip()]
         parsed.append((row, code, name, level, parent, row.get("kind"), aliases, sees_phone_text in TRUE_INPUTS))
+        active[code] = active_text in TRUE_INPUTS or active_text == ""
 
     known = {**existing, **in_file}
     for row, code, _name, level, parent, *_ in parsed:
@@ -89,6 +94,9 @@ async def import_units(conn: asyncpg.Connection, rows: list[Row]) -> int:
                 )
             except asyncpg.PostgresError as exc:
                 raise ImportFailed([f"第 {row.number} 行：数据库拒绝写入：{exc}"]) from exc
+        for code, is_active in active.items():
+            if "active" in rows[0].values:  # a file without the column leaves every unit as it is
+                await conn.execute(Q.admin_unit_set_active_by_code, code, is_active)
     return len(parsed)
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import openpyxl
 
+from hotline.exports.cells import looks_like_formula
+
 LEVEL_INPUTS = {
     "city": "city",
     "市": "city",
@@ -103,7 +105,10 @@ def cell_text(cell: object) -> str:
         return ""
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
-    return str(cell)
+    text = str(cell)
+    if text.startswith("'") and looks_like_formula(text[1:]):  # our exports' mark of formula-like text (cells.py)
+        return text[1:]
+    return text
 
 
 def xlsx_to_csv(source: Path, target: Path) -> Path:

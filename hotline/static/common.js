@@ -63,6 +63,9 @@ export async function api(method, path, body, headers) {
     location.assign("/login?next=" + encodeURIComponent(location.pathname));
     throw new ApiError(401, "unauthenticated", "登录已过期，请重新登录");
   }
+  if (response.status === 403 && data && data.error && data.error.code === "password_change_required") {
+    location.assign("/account/password?next=" + encodeURIComponent(location.pathname));
+  }
   if (!response.ok) {
     const error = (data && data.error) || {};
     throw new ApiError(response.status, error.code || "error", error.message || `请求失败（${response.status}）`, error.details);
@@ -342,7 +345,7 @@ export function subtree(byId, rootId) {
 
 // A unit picker: a filter box over a list of the units below `rootId`.
 export function unitPicker(byId, rootId, name, selectedId) {
-  const entries = subtree(byId, rootId);
+  const entries = subtree(byId, rootId).filter(({ unit }) => unit.active !== false);  // deactivated units take nothing
   const select = h("select", { name, size: 8, class: "unit-select", required: true });
   const filter = h("input", { type: "search", placeholder: "输入单位名称筛选", class: "unit-filter" });
   const fill = () => {

@@ -15,7 +15,9 @@ form.addEventListener("submit", async (event) => {
       password: form.password.value,
       kind: "session",
     });
-    location.assign(form.dataset.next || homeOf[data.user.role] || "/");
+    const home = form.dataset.next || homeOf[data.user.role] || "/";
+    // a temporary password (new user, reset) is changed before anything else
+    location.assign(data.user.must_change_password ? "/account/password?next=" + encodeURIComponent(home) : home);
   } catch (err) {
     error.textContent = err.message;
     error.hidden = false;

@@ -2,7 +2,7 @@
 SELECT count(*) FROM units;
 
 -- name: all_units
-SELECT id, code, name, level, parent_id, kind, aliases, sees_phone FROM units ORDER BY id;
+SELECT id, code, name, level, parent_id, kind, aliases, sees_phone, active FROM units ORDER BY id;
 
 -- name: unit_ids_by_code
 SELECT code, id FROM units WHERE code = ANY($1::text[]);
@@ -24,7 +24,7 @@ ON CONFLICT (username) DO UPDATE
 RETURNING id;
 
 -- name: user_by_username
-SELECT id, username, display_name, role, unit_id, password_hash, active FROM users WHERE username = $1;
+SELECT id, username, display_name, role, unit_id, password_hash, active, must_change_password FROM users WHERE username = $1;
 
 -- name: insert_token
 INSERT INTO auth_tokens (token_hash, user_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5);
@@ -33,7 +33,7 @@ INSERT INTO auth_tokens (token_hash, user_id, kind, created_at, expires_at) VALU
 DELETE FROM auth_tokens WHERE token_hash = $1 RETURNING 1;
 
 -- name: user_by_token
-SELECT u.id, u.username, u.display_name, u.role, u.unit_id
+SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.must_change_password
 FROM auth_tokens t JOIN users u ON u.id = t.user_id
 WHERE t.token_hash = $1 AND t.expires_at > $2 AND u.active;
 

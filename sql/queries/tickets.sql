@@ -71,8 +71,14 @@ INSERT INTO ticket_events (ticket_id, at, actor_id, actor_unit_id, action, from_
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11);
 
 -- name: ticket_events
+-- With the names units had when the event happened (unit_names keeps the names before a rename; NULL: the
+-- unit has had its present name since).
 SELECT e.id, e.at, e.action, e.from_state, e.to_state, e.from_unit_id, e.to_unit_id, e.reason, e.payload,
-       e.actor_id, u.display_name AS actor_name, e.actor_unit_id
+       e.actor_id, u.display_name AS actor_name, e.actor_unit_id,
+       (SELECT n.name FROM unit_names n WHERE n.unit_id = e.from_unit_id AND n.until > e.at
+        ORDER BY n.until LIMIT 1) AS from_unit_name_then,
+       (SELECT n.name FROM unit_names n WHERE n.unit_id = e.to_unit_id AND n.until > e.at
+        ORDER BY n.until LIMIT 1) AS to_unit_name_then
 FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id
 WHERE e.ticket_id = $1 ORDER BY e.id;
 

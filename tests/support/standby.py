@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from hotline.embedded import die_with_parent, free_port, postgres_bin_dir, postgres_run_as
+from hotline.embedded import die_with_parent, free_port, postgres_bin_dir, postgres_run_as, reachable_install
 
 
 class StandbyPair:
@@ -19,8 +19,9 @@ class StandbyPair:
         # under /tmp, not pytest's 0700 tmp_path: the server's user must reach it
         self.root = Path(tempfile.mkdtemp(prefix="hotline-standby-"))
         self.root.chmod(0o755)
-        self.bindir = postgres_bin_dir()
         self.run_as = postgres_run_as()
+        # the server's user runs these: a copy it can reach when the clone's virtualenv is out of its reach
+        self.bindir = reachable_install(postgres_bin_dir()) if self.run_as else postgres_bin_dir()
         if self.run_as is not None:
             os.chown(self.root, self.run_as.pw_uid, self.run_as.pw_gid)
         self.ports = {"primary": free_port(), "standby": free_port()}
