@@ -1,0 +1,86 @@
+"""The live pages in Chromium: an inbox that shows a new assignment without a reload, and the 网格员's phone page.
+
+Roles: the handler of 柳岸社区 at a laptop (1366×768); the 网格员 of 柳岸社区第一网格 on a phone (360×740), who sees
+the caller's number masked. The operator's calls are made through the API.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.async_api import Browser, expect
+
+from tests.support.api import PASSWORD, Login, ok
+from tests.support.browser import ARTIFACTS, NEXT_FRAME, Open, Session
+from tests.support.calls import NOISE_CALL
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("city")]
+
+PHONE = {"width": 360, "height": 740}
+GRID_CALL = {
+    **NOISE_CALL,
+    "content": "水岸名都一期3栋楼下的烧烤店每天营业到凌晨两点，油烟和噪音很大，希望尽快处理。",
+    "address": "东湖区青山街道水岸名都一期3栋",
+}
+
+
+async def test_an_inbox_shows_a_new_assignment_without_a_reload(open_as: Open, login: Login) -> None:
+    handler = await open_as("dh-s1-c1-handler")
+    page = handler.page
+    await expect(page.locator("#ticket-list")).to_contain_text("暂无待办工单")
+    await expect(page.locator(".live-conn")).to_have_text("实时")
+    title = await page.title()
+    started = time.monotonic()
+    ticket = ok(await (await login("operator")).post("/api/tickets", json=NOISE_CALL), 201)
+    row = page.locator(f'#ticket-list [data-id="{ticket["id"]}"]')
+    await expect(row).to_have_class(re.compile(r"\bunread\b"), timeout=2000)
+    assert time.monotonic() - started < 2.0  # the socket, not a timer: well within the old 20 s poll
+    await expect(page).to_have_title(f"(1) {title}")
+    await handler.screenshots("live-inbox")
+    await row.locator(".row-button").click()
+    await expect(page).to_have_title(title)
+    await expect(row).not_to_have_class(re.compile(r"\bunread\b"))
+
+
+async def test_the_grid_leader_handles_a_ticket_on_a_phone(browser: Browser, web_server: str, login: Login) -> None:
+    context = await browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", is_mobile=True)
+    phone = Session(context, await context.new_page(), web_server)
+    page = phone.page
+    try:
+        await phone.goto("/login")
+        await page.fill("#username", "dh-s1-c1-g1-handler")
+        await page.fill("#password", PASSWORD)
+        await page.click("#login-form button[type=submit]")
+        await page.wait_for_url(re.compile(r"/grid$"))  # the 网格员's home is the phone page
+        await expect(page.locator(".live-conn")).to_have_text("实时")
+        ticket = ok(await (await login("operator")).post("/api/tickets", json=GRID_CALL), 201)
+        card = page.locator(f'#m-cards [data-id="{ticket["id"]}"]')
+        await expect(card).to_be_visible()  # arrived live
+        await page.evaluate(NEXT_FRAME)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "grid-list-360x740.png"))
+
+        await card.locator(".row-button").click()
+        await expect(page.locator("#m-caller")).to_contain_text("138****1234")
+        await page.click("#m-sign")
+        await expect(page.locator("#m-contact")).to_be_visible()
+        await page.select_option("#m-method", "visit")
+        await page.fill("#m-contact-note", "上门核实")
+        await page.click("#m-contact")
+        await expect(page.locator(".trail-box")).to_contain_text("上门核实")
+        await page.fill("#m-note", "已约店主明早整改排烟")
+        await page.click("#m-add-note")
+        await expect(page.locator(".trail-box")).to_contain_text("已约店主明早整改排烟")
+        await page.fill("#m-result", "店主已加装油烟净化器，十点后停业")
+        await page.evaluate(NEXT_FRAME)
+        await page.screenshot(path=str(ARTIFACTS / "grid-ticket-360x740.png"), full_page=True)
+        assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # nothing off-screen
+        await page.click("#m-complete")
+        await expect(page.locator("#m-complete")).to_have_count(0)  # nothing left to do but wait for the review
+        street = await login("dh-s1-dispatcher")
+        assert ok(await street.get(f"/api/tickets/{ticket['id']}"))["state"] == "completed"
+        assert phone.errors == []
+    finally:
+        await context.close()
