@@ -39,6 +39,7 @@ from hotline.api import (
     session,
     sla_rules,
     tickets,
+    webhooks,
 )
 from hotline.api.common import MAX_BODY_BYTES, routes
 from hotline.board_snapshot import SharedSnapshots
@@ -93,6 +94,7 @@ API_ENDPOINTS = [
     *operations.ENDPOINTS,
     *search.ENDPOINTS,
     *progress.ENDPOINTS,
+    *webhooks.ENDPOINTS,
 ]
 # Bodies larger than the JSON limit: one piece of an import upload; Open311's form is held tighter.
 BODY_LIMITS = {"/api/imports/": CHUNK_BYTES, open311.PREFIX + "/": open311.BODY_MAX_BYTES}

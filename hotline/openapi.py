@@ -244,6 +244,20 @@ RESPONSES: dict[str, dict[str, Any]] = {
         token={"type": "string", "description": "kind api only: a session lives in the HttpOnly cookie alone"},
     ),
     "Ok": _obj({"ok": {"type": "boolean"}}),
+    "Webhook": _obj(
+        {
+            "id": {"type": "integer"},
+            "unit_id": {"type": "integer"},
+            "url": {"type": "string"},
+            "events": {"type": "array", "items": {"type": "string"}},
+            "enabled": {"type": "boolean"},
+        }
+    ),
+    "WebhookList": _obj(
+        {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Webhook"}}, "events": {"type": "object"}}
+    ),
+    "WebhookCreated": _obj({"webhook": {"$ref": "#/components/schemas/Webhook"}, "secret": {"type": "string"}}),
+    "DeliveryList": _obj({"items": {"type": "array", "items": {"type": "object"}}}),
     "Board": _obj(
         {
             "unit": {"type": "object"},

@@ -237,3 +237,14 @@ class ProgressQuery(Body):
 
     number: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{4,40}$")]
     phone_last4: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{4}$")]
+
+
+WebhookEvent = Literal["assigned", "urged", "order_issued", "warning", "overdue", "returned", "reopened"]
+class NewWebhook(Body):
+    unit_id: Annotated[int, Field(ge=1, le=2**62)]
+    user_id: Annotated[int, Field(ge=1, le=2**62)] | None = None
+    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)]
+    events: Annotated[list[WebhookEvent], Field(min_length=1, max_length=7)]
+    include_subtree: bool = False
+class WebhookSwitch(Body):
+    enabled: bool
