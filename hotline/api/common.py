@@ -66,7 +66,6 @@ FIELD_LABELS = {
     "phone_last4": "手机号后四位",
     "url": "推送地址",
     "events": "推送事件",
-    "user_id": "用户",
     "include_subtree": "含下级单位",
     "enabled": "启用",
 }

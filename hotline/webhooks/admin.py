@@ -49,12 +49,23 @@ async def do_create(
     conn: asyncpg.Connection, user: User, catalog: Catalog, body: schemas.NewWebhook, now: datetime
 ) -> tuple[asyncpg.Record, str]:
     require_webhook_admin(user, catalog, body.unit_id)
-    if body.user_id is not None and await conn.fetchval(Q.webhook_user_unit, body.user_id) != body.unit_id:
-        raise ApiError(422, "该用户不属于所选单位", code="user_not_in_unit")
+    person = None
+    if body.username:
+        person = await conn.fetchrow(Q.webhook_user, body.username)
+        if person is None or person["unit_id"] != body.unit_id:
+            raise ApiError(422, f"用户 {body.username} 不存在或不属于所选单位", code="user_not_in_unit")
     secret = new_secret()
     events = list(dict.fromkeys(body.events))
     webhook_id = await conn.fetchval(
-        Q.insert_webhook, body.unit_id, body.user_id, body.url, events, body.include_subtree, secret, user.id, now
+        Q.insert_webhook,
+        body.unit_id,
+        person["id"] if person else None,
+        body.url,
+        events,
+        body.include_subtree,
+        secret,
+        user.id,
+        now,
     )
     return await conn.fetchrow(Q.webhook_by_id, webhook_id), secret
 

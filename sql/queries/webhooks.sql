@@ -27,8 +27,8 @@ WHERE $1::bigint[] IS NULL OR w.unit_id = ANY($1) ORDER BY w.id;
 -- name: set_webhook_enabled
 UPDATE webhooks SET enabled = $2, updated_at = $3 WHERE id = $1 RETURNING id;
 
--- name: webhook_user_unit
-SELECT unit_id FROM users WHERE id = $1;
+-- name: webhook_user
+SELECT id, unit_id FROM users WHERE username = $1 AND active;
 
 -- name: enabled_webhooks
 SELECT id, unit_id, events, include_subtree, created_at FROM webhooks WHERE enabled ORDER BY id;

@@ -84,3 +84,22 @@ async def test_the_grid_leader_handles_a_ticket_on_a_phone(browser: Browser, web
         assert phone.errors == []
     finally:
         await context.close()
+
+
+async def test_an_administrator_adds_a_webhook_and_sees_its_secret_once(open_as: Open, city: dict[str, int]) -> None:
+    admin = await open_as("admin")
+    page = admin.page
+    await expect(page.locator("#hooks")).to_contain_text("尚未配置外部推送")
+    await page.click("#hook-add-box summary")
+    await page.fill("#hook-add .unit-filter", "柳岸社区")
+    await page.select_option("#hook-add select[name=unit_id]", value=str(city["DH-S1-C1"]))
+    await page.fill("#hook-add input[name=url]", "https://sms.example.gov.cn/hotline")
+    await page.check("#hook-add input[value=urged]")
+    await page.click("#hook-add button[type=submit]")
+    await expect(page.locator("#hook-secret-value")).to_contain_text("whsec_")
+    await expect(page.locator("#hooks tbody")).to_contain_text("派单、催办")
+    await page.locator("#webhooks").scroll_into_view_if_needed()
+    await page.screenshot(path=str(ARTIFACTS / "admin-webhooks-1366x768.png"))
+    await page.reload()
+    await expect(page.locator("#hooks tbody")).to_contain_text("sms.example.gov.cn")
+    await expect(page.locator("#webhooks")).not_to_contain_text("whsec_")

@@ -115,5 +115,9 @@ async def test_failures_are_shown_and_only_administrators_configure(
     bad = ok(await admin.post("/api/admin/webhooks", json={**dead, "url": "ftp://x"}), 422)
     assert "推送地址" in bad["error"]["message"]
     assert (await (await login("dh-s1-c1-handler")).post("/api/admin/webhooks", json=dead)).status_code == 403
+    stranger = ok(await admin.post("/api/admin/webhooks", json={**dead, "username": "xl-s1-handler"}), 422)
+    assert "不属于所选单位" in stranger["error"]["message"]
+    personal = ok(await admin.post("/api/admin/webhooks", json={**dead, "username": "dh-s1-c1-handler"}), 201)
+    assert personal["webhook"]["username"] == "dh-s1-c1-handler"
     off = ok(await admin.post(f"/api/admin/webhooks/{hook['id']}/enabled", json={"enabled": False}))
     assert off["enabled"] is False
