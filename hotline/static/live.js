@@ -125,6 +125,7 @@ export function startLive({ list, refresh, mount, isMine = concernsMyUnit }) {
     if (p.ticket_id) unread.add(p.ticket_id);
     paint();
     const what = `${TEXT[event.event_type] || "工单动态"} ${p.number || ""}`.trim();
+    toast(what, "info");
     if (sound.checked) beep();
     if (localStorage.getItem(NOTIFY_KEY) === "1") desktop("12345 热线：" + what, p.state_label || "", String(p.ticket_id || ""));
   }
