@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
-
-import asyncpg
 
 from dispatch.org import OrgTree
 from dispatch.ticket_types import TicketType
@@ -45,7 +44,7 @@ def addressee(event: Event, tree: OrgTree) -> int | None:
     return unit
 
 
-def payload(event: Event, name: str, unit_id: int, tree: OrgTree, ticket: asyncpg.Record | None) -> dict[str, Any]:
+def payload(event: Event, name: str, unit_id: int, tree: OrgTree, ticket: Mapping[str, Any] | None) -> dict[str, Any]:
     """The JSON a receiver gets. The caller's words, name, phone and address never leave: free text can hold any
     of them and no masking finds them all, so the summary is built from the ticket's type, category and unit."""
     body: dict[str, Any] = {

@@ -61,7 +61,7 @@ FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2;
 
 -- name: webhook_ticket_facts
 -- What a webhook may say about tickets: never the caller's words or data, only the number, type, category and unit.
-SELECT t.id, t.number, t.type, t.confidential, c.name AS category_name
+SELECT t.id, t.number, t.type, c.name AS category_name
 FROM tickets t LEFT JOIN categories c ON c.code = t.category_code WHERE t.id = ANY($1::bigint[]);
 
 -- name: lost_deliveries
