@@ -44,6 +44,20 @@ async def test_an_inbox_shows_a_new_assignment_without_a_reload(open_as: Open, l
     await expect(row).not_to_have_class(re.compile(r"\bunread\b"))
 
 
+async def test_the_dispatcher_queue_shows_a_queued_ticket_without_a_reload(open_as: Open, login: Login) -> None:
+    """The city's dispatcher: a call whose place is unknown waits in the centre's queue, and appears there live."""
+    dispatcher = await open_as("dispatcher")
+    page = dispatcher.page
+    await expect(page.locator(".live-conn")).to_have_text("实时")
+    nowhere = {**NOISE_CALL, "content": "想问一下灵活就业怎么交社保", "address": "", "category_code": "SOCIAL_INS",
+               "type": "consultation"}  # fmt: skip
+    ticket = ok(await (await login("operator")).post("/api/tickets", json=nowhere), 201)
+    assert ticket["state"] == "pending_dispatch"
+    row = page.locator(f'#ticket-list [data-id="{ticket["id"]}"]')
+    await expect(row).to_have_class(re.compile(r"\bunread\b"), timeout=2000)
+    await expect(page).to_have_title(re.compile(r"^\(1\) "))
+
+
 async def test_the_grid_leader_handles_a_ticket_on_a_phone(browser: Browser, web_server: str, login: Login) -> None:
     context = await browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", is_mobile=True)
     phone = Session(context, await context.new_page(), web_server)
