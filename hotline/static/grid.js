@@ -60,7 +60,10 @@ async function act(button, path, body, done) {
   const id = openId;
   const result = await run(button, () => api("POST", `/api/tickets/${id}/${path}`, body), done);
   // the open ticket is redrawn after the user's own actions only: a live update must not wipe what they type
-  if (result !== null) await Promise.all([refresh(), open(id, true)]);
+  if (result !== null) {
+    await refresh();
+    await open(id, true);
+  }
   return result;
 }
 

@@ -42,6 +42,7 @@ async def test_an_inbox_shows_a_new_assignment_without_a_reload(open_as: Open, l
     await row.locator(".row-button").click()
     await expect(page).to_have_title(title)
     await expect(row).not_to_have_class(re.compile(r"\bunread\b"))
+    await expect(page.locator("#ticket-content")).to_be_visible()  # nothing left in flight
 
 
 async def test_the_dispatcher_queue_shows_a_queued_ticket_without_a_reload(open_as: Open, login: Login) -> None:
