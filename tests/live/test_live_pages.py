@@ -35,8 +35,10 @@ async def test_an_inbox_shows_a_new_assignment_without_a_reload(open_as: Open, l
     started = time.monotonic()
     ticket = ok(await (await login("operator")).post("/api/tickets", json=NOISE_CALL), 201)
     row = page.locator(f'#ticket-list [data-id="{ticket["id"]}"]')
-    await expect(row).to_have_class(re.compile(r"\bunread\b"), timeout=2000)
-    assert time.monotonic() - started < 2.0  # the socket, not a timer: well within the old 20 s poll
+    # within a second on an idle machine; the bound leaves room for a loaded CI host, and is still far
+    # inside the old 20 s poll (no reload, no timer: the socket)
+    await expect(row).to_have_class(re.compile(r"\bunread\b"), timeout=5000)
+    assert time.monotonic() - started < 5.0
     await expect(page).to_have_title(f"(1) {title}")
     await handler.screenshots("live-inbox")
     await row.locator(".row-button").click()
@@ -55,7 +57,7 @@ async def test_the_dispatcher_queue_shows_a_queued_ticket_without_a_reload(open_
     ticket = ok(await (await login("operator")).post("/api/tickets", json=nowhere), 201)
     assert ticket["state"] == "pending_dispatch"
     row = page.locator(f'#ticket-list [data-id="{ticket["id"]}"]')
-    await expect(row).to_have_class(re.compile(r"\bunread\b"), timeout=2000)
+    await expect(row).to_have_class(re.compile(r"\bunread\b"), timeout=5000)
     await expect(page).to_have_title(re.compile(r"^\(1\) "))
 
 
