@@ -240,11 +240,15 @@ class ProgressQuery(Body):
 
 
 WebhookEvent = Literal["assigned", "urged", "order_issued", "warning", "overdue", "returned", "reopened"]
+
+
 class NewWebhook(Body):
     unit_id: Annotated[int, Field(ge=1, le=2**62)]
     username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{2,64}$")] | None = None
     url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)]
     events: Annotated[list[WebhookEvent], Field(min_length=1, max_length=7)]
     include_subtree: bool = False
+
+
 class WebhookSwitch(Body):
     enabled: bool

@@ -120,3 +120,21 @@ async def test_an_administrator_adds_a_webhook_and_sees_its_secret_once(open_as:
     await page.reload()
     await expect(page.locator("#hooks tbody")).to_contain_text("sms.example.gov.cn")
     await expect(page.locator("#webhooks")).not_to_contain_text("whsec_")
+
+
+async def test_the_callback_list_shows_a_reviewed_ticket_without_a_reload(open_as: Open, login: Login) -> None:
+    """The operator's 回访 list: a ticket whose completion the street accepts arrives live, counted in the title."""
+    operator = await open_as("operator")
+    page = operator.page
+    await operator.goto("/callbacks")
+    await expect(page.locator(".live-conn")).to_have_text("实时")
+    ticket = ok(await (await login("operator")).post("/api/tickets", json=NOISE_CALL), 201)
+    path = f"/api/tickets/{ticket['id']}"
+    handler = await login("dh-s1-c1-handler")
+    ok(await handler.post(f"{path}/sign"))
+    ok(await handler.post(f"{path}/contact", json={"method": "phone", "outcome": "reached"}))
+    ok(await handler.post(f"{path}/complete", json={"result": "已协调店主十点后停业"}))
+    ok(await (await login("dh-s1-dispatcher")).post(f"{path}/completion-review", json={"approve": True}))
+    row = page.locator(f'#ticket-list [data-id="{ticket["id"]}"]')
+    await expect(row).to_have_class(re.compile(r"\bunread\b"), timeout=5000)
+    await expect(page).to_have_title(re.compile(r"^\(1\) "))
