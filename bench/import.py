@@ -124,7 +124,8 @@ def _city() -> tuple[list[tuple[str, str, str]], dict[str, list[str]], dict[str,
 def _handler(category: str, district: str, street: str, community: str) -> str:
     """The unit the demo responsibility table names (its highest-priority rule), as the old system wrote it."""
     rules = typing.cast(list[tuple[str, str | None, tuple[str, ...], int]], RESPONSIBILITY[category])
-    level, kind, _co, _priority = max(rules, key=lambda rule: rule[3])
+    # the old system's rows name a community at most: a grid rule cannot apply
+    level, kind, _co, _priority = max((r for r in rules if r[0] != "grid"), key=lambda rule: rule[3])
     if level == "community":
         return f"{street}{community}"  # 新村社区 needs its street
     if level == "street":

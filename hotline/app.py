@@ -25,6 +25,7 @@ from hotline.api import (
     board,
     cohandling,
     imports,
+    live,
     models,
     open311,
     operations,
@@ -41,6 +42,7 @@ from hotline.api import (
     sla_rules,
     tickets,
     users,
+    webhooks,
 )
 from hotline.api.common import MAX_BODY_BYTES, routes
 from hotline.board_snapshot import SharedSnapshots
@@ -98,6 +100,7 @@ API_ENDPOINTS = [
     *users.ENDPOINTS,
     *org_admin.ENDPOINTS,
     *audit.ENDPOINTS,
+    *webhooks.ENDPOINTS,
 ]
 # Bodies larger than the JSON limit: one piece of an import upload; Open311's form is held tighter.
 BODY_LIMITS = {"/api/imports/": CHUNK_BYTES, open311.PREFIX + "/": open311.BODY_MAX_BYTES}
@@ -177,6 +180,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
             *audit.ROUTES,
             *org_admin.ROUTES,
             WebSocketRoute("/ws/board", board_socket, name="board_socket"),
+            WebSocketRoute("/ws/inbox", live.inbox_socket, name="inbox_socket"),
             *pages.PAGE_ROUTES,
             Mount("/static", PageAssets(directory=HERE / "static"), name="static"),
         ],

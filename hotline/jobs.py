@@ -15,6 +15,8 @@ from hotline.report import early_warning, score_days
 from hotline.settings import Settings
 from hotline.sla.recompute import recompute_clocks, resume_recomputes
 from hotline.sla.timers import fire_timers, schedule_upcoming, sweep
+from hotline.webhooks.delivery import webhook_deliver
+from hotline.webhooks.fanout import webhook_fanout
 
 # A retrain on a large city takes minutes (the child process trains); beyond this arq cancels it, which
 # kills the child.
@@ -44,6 +46,9 @@ FUNCTIONS = [
     func(run_import_job, name="import_tickets", timeout=3600, keep_result=3600),
     func(backup_job, name="backup", timeout=6 * 3600, max_tries=1),
     func(retention_job, name="retention", timeout=6 * 3600, max_tries=1),
+    webhook_fanout,
+    # the attempts are counted (and capped by [webhooks] max_attempts) in the delivery row, not by arq
+    func(webhook_deliver, timeout=120, max_tries=1000, keep_result=0),
 ]
 # Every 5 seconds: the sweep is the safety net under the timers, so its period bounds how late an
 # alert can be after Redis lost its jobs.
@@ -52,6 +57,8 @@ CRON_JOBS = [
     # Every minute: timers entering the 15-minute horizon (see hotline/sla/timers.py TIMER_HORIZON).
     cron(schedule_upcoming, second={30}, unique=True, run_at_startup=True, timeout=120),
 ]
+# Every second: board events become webhook deliveries (hotline/webhooks/fanout.py).
+CRON_JOBS.append(cron(webhook_fanout, second=set(range(60)), unique=True, timeout=60, keep_result=0))
 # Every 10 minutes: early warning (未诉先办) looks at the last window for clusters above their usual level.
 CRON_JOBS.append(cron(early_warning.early_warning_scan, minute=set(range(0, 60, 10)), unique=True, timeout=120))
 # Twice an hour: per-day score facts of days that settled since (rankings then read stored days only).

@@ -270,6 +270,20 @@ RESPONSES: dict[str, dict[str, Any]] = {
     "AdminCategoryList": _obj({"items": {"type": "array", "items": {"type": "object"}}}),
     "RuleCheck": _obj({"problems": {"type": "array", "items": {"type": "string"}}}),
     "RuleTable": _obj({"items": {"type": "array", "items": {"type": "object"}}}),
+    "Webhook": _obj(
+        {
+            "id": {"type": "integer"},
+            "unit_id": {"type": "integer"},
+            "url": {"type": "string"},
+            "events": {"type": "array", "items": {"type": "string"}},
+            "enabled": {"type": "boolean"},
+        }
+    ),
+    "WebhookList": _obj(
+        {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Webhook"}}, "events": {"type": "object"}}
+    ),
+    "WebhookCreated": _obj({"webhook": {"$ref": "#/components/schemas/Webhook"}, "secret": {"type": "string"}}),
+    "DeliveryList": _obj({"items": {"type": "array", "items": {"type": "object"}}}),
     "Board": _obj(
         {
             "unit": {"type": "object"},

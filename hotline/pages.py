@@ -69,6 +69,7 @@ PAGES = (
     ),
     Page("/queue", "queue.html", "派单审核", frozenset({Role.DISPATCHER, Role.SUPERVISOR})),
     Page("/inbox", "inbox.html", "承办工单", frozenset({Role.HANDLER, Role.DISPATCHER})),
+    Page("/grid", "grid.html", "掌上办理", frozenset({Role.HANDLER})),
     Page("/board", "board.html", "督办大屏", frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN})),
     Page("/appeals", "appeals.html", "申诉审核", frozenset({Role.SUPERVISOR})),
     Page("/service-days", "service_days.html", "专题服务日", frozenset({Role.SUPERVISOR})),
@@ -114,6 +115,14 @@ HOME_OF = {
     Role.SUPERVISOR: "/board",
     Role.ADMIN: "/admin",
 }
+# A grid's 网格员 (a handler of a grid unit) works from a phone: their home is 掌上办理, and /inbox sends them
+# there unless asked for the desktop page (?full=1).
+HOME_OF_LEVEL = {(Role.HANDLER, "grid"): "/grid"}
+
+
+def home_of(user: User, unit_level: str) -> str:
+    return HOME_OF_LEVEL.get((user.role, unit_level), HOME_OF[user.role])
+
 
 # What the scripts need to show codes in Chinese and offer only the buttons a state allows.
 # Actions logged without a state change (journal.log_action) have no enum; their labels live in common.js.
@@ -133,6 +142,7 @@ class Whoami:
     user: User
     unit_name: str
     at_city: bool
+    unit_level: str = ""
 
 
 async def _whoami(request: Request, user: User) -> Whoami:
@@ -141,7 +151,8 @@ async def _whoami(request: Request, user: User) -> Whoami:
     org = catalog.org
     if org is None or user.unit_id not in org:
         return Whoami(user, "", False)
-    return Whoami(user, org.unit(user.unit_id).name, at_hotline_centre(user, catalog))
+    unit = org.unit(user.unit_id)
+    return Whoami(user, unit.name, at_hotline_centre(user, catalog), unit.level.value)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -189,9 +200,12 @@ def _page_view(page: Page) -> Callable[[Request], Awaitable[Response]]:
         if user.must_change_password and page.path != PASSWORD_PAGE:  # a temporary password: change it first
             return RedirectResponse(f"{PASSWORD_PAGE}?next={quote(request.url.path)}", status_code=303)
         me = await _whoami(request, user)
+        home = home_of(user, me.unit_level)
+        if page.path == HOME_OF[user.role] != home and "full" not in request.query_params:
+            return RedirectResponse(home, status_code=303)
         if not page.allows(user, me.at_city):
             context = _context(request, me, "无权访问", "")
-            context["home"] = HOME_OF[user.role]
+            context["home"] = home
             return templates.TemplateResponse(request, "forbidden.html", context, status_code=403)
         context = _context(request, me, page.title, page.key)
         if page.extra is not None:
@@ -209,7 +223,7 @@ async def login_page(request: Request) -> Response:
     if user is not None:
         if user.must_change_password:
             return RedirectResponse(PASSWORD_PAGE, status_code=303)
-        return RedirectResponse(target or HOME_OF[user.role], status_code=303)
+        return RedirectResponse(target or home_of(user, (await _whoami(request, user)).unit_level), status_code=303)
     return templates.TemplateResponse(
         request, "login.html", {"title": "登录", "page": "/login", "next": target or "", "home_of": HOME_OF}
     )

@@ -237,6 +237,8 @@ class ProgressQuery(Body):
 
     number: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{4,40}$")]
     phone_last4: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{4}$")]
+
+
 RoleValue = Literal["operator", "dispatcher", "handler", "supervisor", "admin"]
 UnitId = Annotated[int, Field(ge=1, le=2**62)]
 Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{2,64}$")]
@@ -325,3 +327,18 @@ class CategoryRulesBody(Body):
 
     category_code: Annotated[str, StringConstraints(max_length=64)]
     rules: list[RuleRowBody] = Field(max_length=200)
+
+
+WebhookEvent = Literal["assigned", "urged", "order_issued", "warning", "overdue", "returned", "reopened"]
+
+
+class NewWebhook(Body):
+    unit_id: Annotated[int, Field(ge=1, le=2**62)]
+    username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{2,64}$")] | None = None
+    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)]
+    events: Annotated[list[WebhookEvent], Field(min_length=1, max_length=7)]
+    include_subtree: bool = False
+
+
+class WebhookSwitch(Body):
+    enabled: bool

@@ -224,6 +224,13 @@ class RetentionSettings:
     daily_at: str = "02:30"  # HH:MM local time of the retention job; empty: only by hand
 
 
+@dataclasses.dataclass(frozen=True)
+class WebhookSettings:
+    timeout_s: float = 10.0
+    max_attempts: int = 8
+    backoff_s: float = 30.0  # the wait before the 2nd attempt; it doubles after each failure
+
+
 SECTIONS: dict[str, type] = {
     "app": AppSettings,
     "web": WebSettings,
@@ -244,6 +251,7 @@ SECTIONS: dict[str, type] = {
     "backup": BackupSettings,
     "retention": RetentionSettings,
     "open311": Open311Settings,
+    "webhooks": WebhookSettings,
 }
 
 
@@ -268,6 +276,7 @@ class Settings:
     backup: BackupSettings
     retention: RetentionSettings
     open311: Open311Settings
+    webhooks: WebhookSettings
     root: Path
     secret_key: str = dataclasses.field(repr=False)
     database_url: str | None = dataclasses.field(default=None, repr=False)

@@ -64,6 +64,10 @@ FIELD_LABELS = {
     "acts_as": "受理账号",
     "number": "工单号",
     "phone_last4": "手机号后四位",
+    "url": "推送地址",
+    "events": "推送事件",
+    "include_subtree": "含下级单位",
+    "enabled": "启用",
 }
 
 

@@ -74,20 +74,40 @@ ESTATES = {
     "南苑社区": ["南苑小区"],
 }
 
+# Grids (网格) under some communities, each led by a 网格员 (a handler of the grid unit: the role's actions,
+# the grid's scope). Callers name a grid by an estate's phase or a building; the whole estate stays the
+# community's (柳岸花园 and 水岸名都 without a phase reach 柳岸社区). community -> [(grid name, places)].
+GRIDS = {
+    "柳岸社区": [
+        ("柳岸社区第一网格", ["水岸名都一期", "水岸名都1栋", "水岸名都2栋"]),
+        ("柳岸社区第二网格", ["水岸名都二期", "水岸名都5栋", "水岸名都6栋"]),
+    ],
+    "湖光社区": [("湖光社区第一网格", ["湖光山色小区一期"]), ("湖光社区第二网格", ["湖光山色小区二期"])],
+    "江湾社区": [("江湾社区第一网格", ["江湾一号一期"]), ("江湾社区第二网格", ["江湾一号二期"])],
+}
+
 
 class DemoRefused(Exception):
     pass
 
 
 # 民生问题办理责任分解表 of the demo city: category code -> rules (level, owner kind, co-handler kinds, priority).
-# A community-level rule needs the caller's community; the lower-priority rule is the fallback.
+# A grid- or community-level rule needs the caller's grid or community; the lower-priority rule is the fallback.
 RESPONSIBILITY: dict[str, list[tuple[str, str | None, tuple[str, ...], int]]] = {
-    "PROPERTY": [("community", None, ("住建局",), 10), ("street", None, ("住建局",), 0)],
+    "PROPERTY": [
+        ("grid", None, ("住建局",), 20),
+        ("community", None, ("住建局",), 10),
+        ("street", None, ("住建局",), 0),
+    ],
     "ILLEGAL_BUILD": [("street", None, ("城管局",), 0)],
     "MUNICIPAL": [("department", "城管局", (), 0)],
     "UTILITIES": [("department", "水务局", (), 0)],
     "HOUSING": [("department", "住建局", (), 0)],
-    "NOISE": [("community", None, ("生态环境局",), 10), ("street", None, ("生态环境局",), 0)],
+    "NOISE": [
+        ("grid", None, ("生态环境局",), 20),
+        ("community", None, ("生态环境局",), 10),
+        ("street", None, ("生态环境局",), 0),
+    ],
     "POLLUTION": [("department", "生态环境局", (), 0)],
     "WAGES": [("department", "人社局", (), 0)],
     "SOCIAL_INS": [("department", "人社局", (), 0)],
@@ -97,7 +117,7 @@ RESPONSIBILITY: dict[str, list[tuple[str, str | None, tuple[str, ...], int]]] = 
     "HEALTH": [("department", "卫健局", (), 0)],
     "TRANSIT": [("department", "交通运输局", (), 0)],
     "TRAFFIC": [("department", "交通运输局", ("城管局",), 0)],
-    "WELFARE": [("community", None, ("民政局",), 10), ("department", "民政局", (), 0)],
+    "WELFARE": [("grid", None, ("民政局",), 20), ("community", None, ("民政局",), 10), ("department", "民政局", (), 0)],
 }
 
 # (title, category code, keywords, answer): what operators answer on the spot most days.
@@ -210,9 +230,10 @@ def demo_units() -> list[DemoUnit]:
             scode = f"{dcode}-S{s}"
             units.append(DemoUnit(scode, sname, "street", dcode, aliases=tuple(_short(sname, ("街道", "镇")))))
             for c, cname in enumerate(communities, start=1):
-                units.append(
-                    DemoUnit(f"{scode}-C{c}", cname, "community", scode, aliases=tuple(_short(cname, ("社区", "村"))))
-                )
+                ccode = f"{scode}-C{c}"
+                units.append(DemoUnit(ccode, cname, "community", scode, aliases=tuple(_short(cname, ("社区", "村")))))
+                for g, (gname, _) in enumerate(GRIDS.get(cname, []), start=1):
+                    units.append(DemoUnit(f"{ccode}-G{g}", gname, "grid", ccode))
     return units
 
 
@@ -224,6 +245,7 @@ def demo_users(units: list[DemoUnit]) -> list[tuple[str, str, str, str]]:
         "department": ["handler"],
         "street": ["handler", "dispatcher", "supervisor"],
         "community": ["handler"],
+        "grid": ["handler"],
     }
     labels = {
         "operator": "话务员",
@@ -236,7 +258,8 @@ def demo_users(units: list[DemoUnit]) -> list[tuple[str, str, str, str]]:
     for unit in units:
         for role in roles_by_level.get(unit.level, []):
             username = role if unit.level == "city" else f"{unit.code.lower()}-{role}"
-            users.append((username, f"{unit.name}{labels[role]}", role, unit.code))
+            label = "网格员" if unit.level == "grid" else labels[role]
+            users.append((username, f"{unit.name}{label}", role, unit.code))
     users.append(("operator2", "云川市话务员二", "operator", CITY[0]))
     return users
 
@@ -284,13 +307,15 @@ async def _seed_catalog(conn: asyncpg.Connection, units: list[DemoUnit], ids: di
             ],
         )
     community_ids = {u.name: ids[u.code] for u in units if u.level == "community"}
+    grid_ids = {u.name: ids[u.code] for u in units if u.level == "grid"}
     await conn.executemany(
         Q.insert_place,
         [
             (name, "road" if name.endswith("路") else "estate", community_ids[community])
             for community, names in ESTATES.items()
             for name in names
-        ],
+        ]
+        + [(name, "estate", grid_ids[grid]) for grids in GRIDS.values() for grid, names in grids for name in names],
     )
     if empty["kb"]:
         cut = default_segmenter().cut

@@ -111,7 +111,8 @@ async def load_city(conn: asyncpg.Connection) -> City:
 def lead_unit(city: City, category: str, community: Community) -> int:
     """The owning unit as routing would pick it from the responsibility table (highest priority rule)."""
     rules = typing.cast(list[tuple[str, str | None, tuple[str, ...], int]], RESPONSIBILITY[category])
-    level, kind, _co, _priority = max(rules, key=lambda rule: rule[3])
+    # a history ticket's place is a community: a grid rule needs a grid, so routing would fall back past it
+    level, kind, _co, _priority = max((r for r in rules if r[0] != "grid"), key=lambda rule: rule[3])
     if level == "community":
         return community.id
     if level == "street":

@@ -84,7 +84,8 @@ async def seed_demo_tickets(world: DemoWorld, count: int, now: datetime, seed: i
     """Create `count` tickets ending in a spread of states; returns how many reached each outcome."""
     rng = random.Random(seed)
     calls = _calls(rng)
-    places = [name for names in ESTATES.values() for name in names]
+    # and two estate phases, whose calls reach the grids' 网格员 (each grid leader's page has something)
+    places = [name for names in ESTATES.values() for name in names] + ["水岸名都一期", "水岸名都二期"]
     outcomes = [o for o, w in OUTCOMES for _ in range(w)]
     reached: dict[str, int] = {}
     for i in range(count):
@@ -187,8 +188,10 @@ async def _play(world: DemoWorld, body: NewTicket, outcome: str, at: datetime, r
     )
     if outcome == "completed":
         return outcome
-    reviewer_unit = catalog.tree.parent(holder).id  # type: ignore[union-attr,arg-type]
-    reviewer = world.users.get(("dispatcher", reviewer_unit)) or user("supervisor", reviewer_unit)
+    # the nearest level above with a dispatcher (or supervisor) reviews: a grid's street, past its community
+    above = catalog.tree.ancestors(holder)  # type: ignore[arg-type]
+    staffed = [world.users.get((role, a.id)) for a in above for role in ("dispatcher", "supervisor")]
+    reviewer = next((u for u in staffed if u is not None), None) or user("supervisor", above[0].id)
     ticket = await step(
         lambda tx, t: flow.do_review_completion(tx, clock, reviewer, t, True, "办结材料齐全"),
         ticket.id,

@@ -1,7 +1,8 @@
 // 回访 workbench (operator): tickets waiting for the callback, the longest waiting first, each with how long
 // it has waited and its own callback clock; record reached / resolved / satisfaction / note, an unreachable
 // attempt, or 免回访 with a reason. Dissatisfied reopens the ticket (重办) with the reason shown to the unit.
-import { api, h, clear, run, ask, duration, serverNow, $ } from "./common.js";
+import { api, boot, h, clear, run, ask, duration, serverNow, $ } from "./common.js";
+import { startLive } from "./live.js";
 import { loadCategories, loadTicket, facts, clocks, chainBox, trailBox, lastOf, renderList } from "./tickets.js";
 
 const list = document.getElementById("ticket-list");
@@ -110,4 +111,10 @@ async function init() {
   if (items[0]) select(items[0].id);
 }
 init().catch((err) => clear(detail, h("p", { class: "error", text: err.message })));
-setInterval(() => refresh().catch(() => {}), 20000);
+// no polling: a ticket the level above has accepted (待回访) arrives over the socket
+startLive({
+  list,
+  refresh,
+  mount: document.querySelector(".list-head"),
+  isMine: (e) => e.event_type === boot.labels.events.TICKET_REVIEWED,
+});

@@ -3,6 +3,7 @@
 import {
   api, boot, h, clear, run, ask, allowed, loadUnits, $, CONTACT_METHODS, CONTACT_OUTCOMES,
 } from "./common.js";
+import { startLive } from "./live.js";
 import { loadCategories, loadTicket, facts, clocks, routingBox, chainBox, trailBox, pending, renderList, actionForm } from "./tickets.js";
 import { reopenSection, ordersSection, receivedPanel, appealSection, coPartsSection, kbSection } from "./sections.js";
 
@@ -170,4 +171,5 @@ async function init() {
   if (items[0]) select(items[0].id);
 }
 init().catch((err) => clear(detail, h("p", { class: "error", text: err.message })));
-setInterval(() => refresh().catch(() => {}), 20000);
+// no polling: the list is re-read when the unit's socket says something changed
+startLive({ list, refresh, mount: document.querySelector(".list-head") });

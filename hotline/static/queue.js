@@ -5,6 +5,7 @@ import { kbSection } from "./sections.js";
 import {
   loadCategories, loadTicket, facts, clocks, routingBox, chainBox, trailBox, pending, lastOf, renderList, listRow, actionForm,
 } from "./tickets.js";
+import { startLive } from "./live.js";
 
 const me = boot.user;
 const list = document.getElementById("ticket-list");
@@ -214,4 +215,13 @@ async function init() {
   if (first) select(first.id);
 }
 init().catch((err) => clear(detail, h("p", { class: "error", text: err.message })));
-setInterval(() => refresh().catch(() => {}), 30000);
+// The queue's news: a ticket queued at this level, a return or a completion below it to review.
+const EV = boot.labels.events;
+const REVIEWS = new Set([EV.TICKET_RETURNED, EV.TICKET_COMPLETED]);
+startLive({
+  list,
+  refresh,
+  mount: document.querySelector(".live-slot"),
+  isMine: (e) => (e.event_type === EV.TICKET_QUEUED && e.payload.holder_unit_id === me.unit_id)
+    || (REVIEWS.has(e.event_type) && e.payload.holder_unit_id !== me.unit_id),
+});
