@@ -212,4 +212,6 @@ async def test_a_citizen_sees_stage_level_and_dates_only(
         for _ in range(8)
     ]
     assert statuses[:6] == [200] * 6 and statuses[-1] == 429  # ten attempts per address and ten minutes
+    refused = await http.post("/api/public/progress", json={"number": number, "phone_last4": "1234"})
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "600"
     await redis.flushdb()
