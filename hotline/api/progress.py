@@ -83,11 +83,14 @@ async def lookup(request: Request) -> Response:
     state = request.app.state
     address = request.client.host if request.client else "unknown"
     number = body.number.upper()
-    failures = f"public:progress:failures:{number}"
-    if not await _spend(state.redis, f"public:progress:address:{address}", ATTEMPTS_PER_ADDRESS) or await _over(
+    prefix = f"{state.settings.redis.queue_name}:public-progress"  # cities sharing one Redis count apart
+    failures = f"{prefix}:failures:{number}"
+    if not await _spend(state.redis, f"{prefix}:address:{address}", ATTEMPTS_PER_ADDRESS) or await _over(
         state.redis, failures, FAILURES_PER_NUMBER
     ):
-        raise ApiError(429, "查询过于频繁，请 10 分钟后再试", code="too_many_requests")
+        raise ApiError(
+            429, "查询过于频繁，请 10 分钟后再试", code="too_many_requests", headers={"Retry-After": str(WINDOW_S)}
+        )
     async with state.pool.acquire() as conn:
         row = await conn.fetchrow(Q.public_progress, number)
         catalog = await state.catalogs.get(conn)

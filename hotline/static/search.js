@@ -71,7 +71,7 @@ async function search(append) {
   next = data.next;
   more.hidden = !data.more;
   empty.hidden = shown > 0;
-  empty.textContent = "没有找到符合条件的工单。";
+  empty.textContent = data.notice || "没有找到符合条件的工单。";
   count.textContent = data.more ? `已显示 ${shown} 张，还有更多` : `共 ${shown} 张`;
 }
 

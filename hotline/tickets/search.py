@@ -34,7 +34,7 @@ QUERIES = {
 class Key:
     """What the search is by: a number (prefix), a phone, free text (its jieba words), or nothing but filters."""
 
-    kind: str  # number | phone | text | filters
+    kind: str  # number | phone | text | filters | nothing (words with no word to look for)
     value: str | None = None
 
 
@@ -81,6 +81,8 @@ async def find(
     recent_rows: int = RECENT_ROWS,
 ) -> Found:  # fmt: skip
     """One page of matches (`limit` rows, and whether more follow) among the tickets of the scope."""
+    if key.kind == "nothing":  # words with no word in them
+        return Found([], False)
     await conn.execute(Q.search_custom_plans)
     if key.kind == "text" and page.sort == "newest" and scope.kind == "wide":  # a narrow scope is read whole
         return await _newest_words(conn, key, filters, page, scope, now, recent_rows)
