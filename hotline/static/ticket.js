@@ -6,6 +6,7 @@
 // what it would refuse.
 import { api, boot, h, clear, run, ask, allowed, loadUnits, trail, fmtDateTime, actionLabel, CONTACT_METHODS, CONTACT_OUTCOMES } from "./common.js";
 import { loadCategories, loadTicket, facts, clocks, routingBox } from "./tickets.js";
+import { reopenSection, ordersSection as orderAnswers, appealSection, coPartsSection, kbSection } from "./sections.js";
 
 const me = boot.user;
 const ticketId = Number(location.pathname.split("/").filter(Boolean).pop());
@@ -219,6 +220,27 @@ export const SECTIONS = {
   orders: ordersSection,
 };
 
+// The sections that act as well as show (static/sections.js, shared with the inbox and the queue): the reopen
+// reason, orders with 答复 / 办结 / 重新督办, 申诉, co-units' parts with a co-unit's own form, the knowledge base.
+// Each reads what it needs and returns a node or null.
+export const ACTING_SECTIONS = {
+  reopen: (story) => reopenSection(story.ticket, story.events),
+  "order-answers": (story) => orderAnswers(story.ticket, story.reload),
+  "appeal-filing": (story) => appealSection(story.ticket, story.reload),
+  "co-parts": (story) => coPartsSection(story.ticket, story.reload),
+  kb: (story) => kbSection(story.ticket, story.reload),
+};
+
+async function drawActing(story) {
+  await Promise.all(Object.entries(ACTING_SECTIONS).map(async ([name, render]) => {
+    const slot = document.getElementById(`sec-${name}`);
+    if (!slot) return;
+    const node = await render(story);
+    slot.hidden = !node;
+    if (node) clear(slot, node);
+  }));
+}
+
 function draw(story) {
   for (const [name, render] of Object.entries(SECTIONS)) {
     const slot = document.getElementById(`sec-${name}`);
@@ -236,6 +258,7 @@ async function load() {
   const story = { ticket, events, categories, units, reload: load };
   draw(story);
   document.getElementById("ticket-loading").hidden = true;
+  await drawActing(story);
 }
 
 load().catch((err) => {

@@ -144,6 +144,12 @@ async def test_appeal_filed_and_decided(city: dict[str, int], open_as: Open, log
     await page.locator(f'.ticket-row[data-id="{tid}"] button.row-button').click()
     await expect(page.locator("#ticket-appeals .appeal-outcome")).to_contain_text("申诉成立，诉求不合理")
 
+    # the ticket page places the same sections: the reopen reason, the appeal's outcome, the knowledge base
+    await community.goto(f"/tickets/{tid}")
+    await expect(page.locator("#sec-reopen")).to_contain_text("要求店铺关停")
+    await expect(page.locator("#sec-appeal-filing .appeal-outcome")).to_contain_text("申诉成立")
+    await expect(page.locator("#sec-kb summary")).to_contain_text("知识库")
+
 
 async def test_co_handling(city: dict[str, int], open_as: Open, login: Login) -> None:
     operator = await login("operator")
