@@ -3,7 +3,7 @@ export as CSV. The export is itself an audited action."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hotline import access
-from hotline.api.common import Endpoint, bounded_int, now, ok
+from hotline.api.common import DATE, Endpoint, bounded_int, date_param, now, ok
 from hotline.audit.actions import ACTIONS, action_label
 from hotline.audit.log import Actor, Origin, record
 from hotline.auth import User, current_user
@@ -19,18 +19,7 @@ from hotline.errors import ApiError
 from hotline.exports.audit import audit_csv
 from hotline.queries import Q
 
-DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 EXPORT_LIMIT = 100_000
-
-
-def _day(request: Request, name: str) -> date | None:
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(422, f"{name} 应为日期，例如 2026-12-01", code="invalid") from None
 
 
 def _text(request: Request, name: str, label: str) -> str | None:
@@ -42,7 +31,7 @@ def _text(request: Request, name: str, label: str) -> str | None:
 
 def _filters(request: Request) -> tuple[Any, ...]:
     """(username, action or its prefix, since, until, target text) from the query; dates are local days."""
-    first, last = _day(request, "from"), _day(request, "to")
+    first, last = date_param(request, "from"), date_param(request, "to")
     if first and last and first > last:
         raise ApiError(422, "起始日期不能晚于结束日期", code="invalid")
     tz = request.app.state.settings.tz

@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -213,3 +213,17 @@ def ok(data: Any, status: int = 200) -> JSONResponse:
 def now(request: Request) -> datetime:
     clock: Callable[[], datetime] = request.app.state.clock
     return clock()
+
+
+DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}  # a day query parameter, as /openapi.json has it
+
+
+def date_param(request: Request, name: str) -> date | None:
+    """A day from the query string (2026-12-01), None when absent; 422 in Chinese when it is not one."""
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(422, f"{name} 应为日期，例如 2026-12-01", code="invalid") from None

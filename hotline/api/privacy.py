@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from hotline import access
-from hotline.api.common import Endpoint, bounded_int, ok
+from hotline.api.common import DATE, Endpoint, bounded_int, date_param, ok
 from hotline.auth import current_user
 from hotline.errors import ApiError
 from hotline.queries import Q
 from hotline.tickets import pii_log
-
-DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
-
-
-def _day(request: Request, name: str) -> date | None:
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(422, f"{name} 应为日期，例如 2026-12-01", code="invalid") from None
 
 
 def _text(request: Request, name: str, label: str, longest: int) -> str:
@@ -40,7 +28,7 @@ async def pii_reads(request: Request) -> Response:
     access.require_admin(user)
     limit = bounded_int(request, "limit", 50, 1, 200)
     offset = bounded_int(request, "offset", 0, 0, 1_000_000)
-    first, last = _day(request, "from"), _day(request, "to")
+    first, last = date_param(request, "from"), date_param(request, "to")
     if first and last and first > last:
         raise ApiError(422, "起始日期不能晚于结束日期", code="invalid")
     tz = request.app.state.settings.tz
