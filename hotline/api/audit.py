@@ -3,7 +3,6 @@ export as CSV. The export is itself an audited action."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -11,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hotline import access
-from hotline.api.common import DATE, Endpoint, bounded_int, date_param, now, ok
+from hotline.api.common import DATE, Endpoint, bounded_int, day_range, now, ok
 from hotline.audit.actions import ACTIONS, action_label
 from hotline.audit.log import Actor, Origin, record
 from hotline.auth import User, current_user
@@ -31,12 +30,7 @@ def _text(request: Request, name: str, label: str) -> str | None:
 
 def _filters(request: Request) -> tuple[Any, ...]:
     """(username, action or its prefix, since, until, target text) from the query; dates are local days."""
-    first, last = date_param(request, "from"), date_param(request, "to")
-    if first and last and first > last:
-        raise ApiError(422, "起始日期不能晚于结束日期", code="invalid")
-    tz = request.app.state.settings.tz
-    since = datetime.combine(first, time(), tz) if first else None
-    until = datetime.combine(last + timedelta(days=1), time(), tz) if last else None
+    since, until = day_range(request)
     action = _text(request, "action", "操作")
     if action and action not in ACTIONS and not any(a.startswith(action + ".") for a in ACTIONS):
         raise ApiError(422, f"没有名为 {action} 的操作", code="invalid")

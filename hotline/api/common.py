@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -227,3 +227,14 @@ def date_param(request: Request, name: str) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         raise ApiError(422, f"{name} 应为日期，例如 2026-12-01", code="invalid") from None
+
+
+def day_range(request: Request) -> tuple[datetime | None, datetime | None]:
+    """The local days `from`..`to` of the query string as [since, until) instants; either end may be open."""
+    first, last = date_param(request, "from"), date_param(request, "to")
+    if first and last and first > last:
+        raise ApiError(422, "起始日期不能晚于结束日期", code="invalid")
+    tz = request.app.state.settings.tz
+    since = datetime.combine(first, time(), tz) if first else None
+    until = datetime.combine(last + timedelta(days=1), time(), tz) if last else None
+    return since, until

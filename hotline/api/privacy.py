@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-
 from starlette.requests import Request
 from starlette.responses import Response
 
 from hotline import access
-from hotline.api.common import DATE, Endpoint, bounded_int, date_param, ok
+from hotline.api.common import DATE, Endpoint, bounded_int, day_range, ok
 from hotline.auth import current_user
 from hotline.errors import ApiError
 from hotline.queries import Q
@@ -28,12 +26,7 @@ async def pii_reads(request: Request) -> Response:
     access.require_admin(user)
     limit = bounded_int(request, "limit", 50, 1, 200)
     offset = bounded_int(request, "offset", 0, 0, 1_000_000)
-    first, last = date_param(request, "from"), date_param(request, "to")
-    if first and last and first > last:
-        raise ApiError(422, "起始日期不能晚于结束日期", code="invalid")
-    tz = request.app.state.settings.tz
-    since = datetime.combine(first, time(), tz) if first else None
-    until = datetime.combine(last + timedelta(days=1), time(), tz) if last else None
+    since, until = day_range(request)
     state = request.app.state
     async with state.pool.acquire() as conn:
         catalog = await state.catalogs.get(conn)
