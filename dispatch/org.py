@@ -3,7 +3,7 @@ community → grid."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -146,6 +146,19 @@ class OrgTree:
             found.add(current)
             stack.extend(child.id for child in self._children[current])
         return frozenset(found)
+
+    def reviewed_by(self, unit_id: int, reviewing: Collection[int]) -> tuple[int, ...]:
+        """The units whose returns and completions `unit_id` reviews: those below it whose nearest level above
+        with someone to review (`reviewing`: the units that have a dispatcher or supervisor) is `unit_id`. Its
+        children, then the children of a child without reviewers (the grids of a community of handlers only)."""
+        self.unit(unit_id)
+        found, stack = [], list(self._children[unit_id])
+        while stack:
+            unit = stack.pop()
+            found.append(unit.id)
+            if unit.id not in reviewing:
+                stack.extend(self._children[unit.id])
+        return tuple(sorted(found))
 
     def is_within(self, unit_id: int, ancestor_id: int) -> bool:
         """True when `unit_id` is `ancestor_id` or below it."""

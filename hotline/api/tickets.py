@@ -220,7 +220,7 @@ async def list_tickets(request: Request) -> Response:
         units = access.visible_units(user, tx.catalog)
         visible = None if units is None else sorted(units)
         rows = await tx.conn.fetch(
-            LIST_QUERIES[scope], visible, state or None, limit, offset, *_scope_args(scope, user, tx)
+            LIST_QUERIES[scope], visible, state or None, limit, offset, *await _scope_args(scope, user, tx)
         )
         names = tx.catalog.unit_names
         items, unmasked = [], []
@@ -264,12 +264,16 @@ def _prediction(values: dict[str, Any]) -> dict[str, Any] | None:
     return {"top": top, "margin": round(float(margin), 4), "model_version": model}
 
 
-def _scope_args(scope: str, user: User, tx: Context) -> tuple[Any, ...]:
-    """The units a scope's own filter takes ($5): mine, the ones directly below, or all below."""
+async def _scope_args(scope: str, user: User, tx: Context) -> tuple[Any, ...]:
+    """The units a scope's own filter takes ($5): mine, the ones I review (directly below, and below those with
+    no reviewer of their own: a community's grids), or all below."""
     if scope in ("inbox", "queue"):
         return (user.unit_id,)
     if scope == "reviews":
-        return ([c.id for c in tx.catalog.tree.children(user.unit_id)],)
+        tree = tx.catalog.tree
+        below = sorted(tree.subtree_ids(user.unit_id) - {user.unit_id})
+        reviewing = {r["unit_id"] for r in await tx.conn.fetch(Q.reviewing_units, below)}
+        return (list(tree.reviewed_by(user.unit_id, reviewing)),)
     if scope == "extensions":
         return (sorted(tx.catalog.tree.subtree_ids(user.unit_id) - {user.unit_id}),)
     if scope == "cohandling":

@@ -1,16 +1,20 @@
-// 掌上办理 (a handler on a phone; a grid's 网格员 lands here): my unit's tickets as cards, and one ticket at a
-// time with big buttons for 签收, 联系诉求人, 办理进展 and 办结. The same API actions as the inbox; the list is
-// live over /ws/inbox.
+// 掌上办理 (a handler on a phone; a grid's 网格员 lands here): my unit's tickets as cards, the orders and urges
+// sent to the unit (答复 here), and one ticket at a time with big buttons for 签收, 联系诉求人, 办理进展 and 办结,
+// the reopen reason, its orders and the co-units' parts. The same API actions as the inbox; the list is live
+// over /ws/inbox.
 import { api, boot, h, clear, run, allowed, countdown, stateBadge, CONTACT_METHODS, CONTACT_OUTCOMES } from "./common.js";
 import { loadCategories, loadTicket, callerText, revealButton, clocks, trailBox } from "./tickets.js";
+import { reopenSection, ordersSection, receivedPanel, coPartsSection } from "./sections.js";
 import { startLive } from "./live.js";
 
 const me = boot.user;
 const cards = document.getElementById("m-cards");
 const listPane = document.getElementById("m-list-pane");
 const detail = document.getElementById("m-detail");
+const supervision = document.getElementById("supervision");
 let items = [];
 let openId = null;
+let openTicket = null;
 let categories = new Map();
 
 function card(t) {
@@ -20,18 +24,30 @@ function card(t) {
         t.urgency === "urgent" ? h("span", { class: "badge urgent", text: "紧急" }) : null),
       h("div", { class: "m-due" }, t.next_due_at ? countdown(t.next_due_at, null, t.state === "suspended") : ""),
       h("div", { class: "row-meta", text: categories.get(t.category_code) || "未分类" }),
-      h("div", { class: "m-summary", text: t.content })));
+      h("div", { class: "m-summary", text: t.content }),
+      t.reopen_reason ? h("div", { class: "row-reason reopen", text: `重办：${t.reopen_reason}` }) : null));
 }
 
 async function refresh() {
-  const data = await api("GET", "/api/tickets?scope=inbox&limit=200");
+  const [data] = await Promise.all([api("GET", "/api/tickets?scope=inbox&limit=200"), receivedPanel(supervision, refresh)]);
   items = data.items;
   document.getElementById("n-mine").textContent = String(items.length);
   clear(cards, items.length ? items.map(card) : h("li", { class: "empty muted", text: "暂无待办工单" }));
+  if (openTicket) await othersParts(openTicket);
+}
+
+// What others write on the open ticket (its orders, the co-units' parts): redrawn on every live update, as it
+// holds nothing the user types.
+async function othersParts(ticket) {
+  const slot = detail.querySelector("#m-others");
+  if (!slot) return;
+  const [orders, parts] = await Promise.all([ordersSection(ticket, refresh), coPartsSection(ticket, refresh)]);
+  if (openTicket === ticket) clear(slot, orders, parts);
 }
 
 function back() {
   openId = null;
+  openTicket = null;
   detail.hidden = true;
   listPane.hidden = false;
   window.scrollTo(0, 0);
@@ -81,8 +97,10 @@ function render(ticket, events) {
     h("p", {}, "地址：", h("span", { text: ticket.personal_view === "withheld" ? "保密" : ticket.address || "—" })),
     h("p", {}, "来电人：", caller, revealButton(ticket, (r) => { caller.textContent = [r.caller_name, r.caller_phone].filter(Boolean).join(" "); })));
   const mine = ticket.holder_unit_id === me.unit_id;
-  clear(detail, backButton(), facts, clocks(ticket),
+  openTicket = ticket;
+  clear(detail, backButton(), facts, reopenSection(ticket, events), clocks(ticket), h("div", { id: "m-others" }),
     mine ? actions(ticket) : h("p", { class: "muted", text: "该工单已不在本单位。" }), trailBox(events));
+  othersParts(ticket).catch(() => {});
 }
 
 function actions(ticket) {

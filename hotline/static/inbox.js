@@ -172,4 +172,4 @@ async function init() {
 }
 init().catch((err) => clear(detail, h("p", { class: "error", text: err.message })));
 // no polling: the list is re-read when the unit's socket says something changed
-startLive({ list, refresh, mount: document.querySelector(".list-head") });
+startLive({ list: [list, coList], refresh, mount: document.querySelector(".list-head") });

@@ -17,14 +17,16 @@ const TEXT = {
   [EV.TICKET_DISPATCHED]: "新派工单", [EV.TICKET_QUEUED]: "待派单", [EV.TICKET_URGED]: "催办",
   [EV.SUPERVISION_ORDER]: "督办单", [EV.SLA_WARNING]: "即将超时", [EV.SLA_OVERDUE]: "已超时",
   [EV.TICKET_RETURNED]: "退单", [EV.TICKET_SENT_BACK]: "退回重办", [EV.TICKET_REOPENED]: "重办",
+  [EV.TICKET_CO_UNITS]: "新协办工单",
 };
 const SOUND_KEY = "hotline.live.sound";
 const NOTIFY_KEY = "hotline.live.notify";
 
 // The default: something to be told about, on a ticket my unit holds now, or naming my unit (an order, an
-// alert's clock).
+// alert's clock); or a ticket my unit is named to assist with (协办).
 export function concernsMyUnit(event) {
   const p = event.payload || {};
+  if (event.event_type === EV.TICKET_CO_UNITS) return (p.co_unit_ids || []).includes(me.unit_id);
   return NOTIFY.has(event.event_type) && (p.holder_unit_id === me.unit_id || p.unit_id === me.unit_id);
 }
 
@@ -48,9 +50,10 @@ function desktop(title, body, tag) {
 }
 
 // startLive({list, refresh, mount, isMine}): `refresh()` re-reads the page's list (a promise); `list` is the
-// <ul> whose rows (data-id) get marked 新 until opened; `mount` is where the 实时 badge and the opt-in
+// <ul> (or an array of them) whose rows (data-id) get marked 新 until opened; `mount` is where the 实时 badge and the opt-in
 // switches go; `isMine(event)` picks what counts as unread (default: concernsMyUnit).
 export function startLive({ list, refresh, mount, isMine = concernsMyUnit }) {
+  const lists = [].concat(list || []);
   const baseTitle = document.title;
   const unread = new Set();
   let timer = null;
@@ -86,12 +89,11 @@ export function startLive({ list, refresh, mount, isMine = concernsMyUnit }) {
 
   function paint() {
     document.title = unread.size ? `(${unread.size}) ${baseTitle}` : baseTitle;
-    if (!list) return;
-    for (const row of list.querySelectorAll("[data-id]")) {
+    for (const row of lists.flatMap((l) => Array.from(l.querySelectorAll("[data-id]")))) {
       row.classList.toggle("unread", unread.has(Number(row.dataset.id)));
     }
   }
-  if (list) {
+  for (const list of lists) {
     // the page re-renders its list as it likes; the marks are put back after every render
     new MutationObserver(() => paint()).observe(list, { childList: true });
     list.addEventListener("click", (e) => {
@@ -106,8 +108,9 @@ export function startLive({ list, refresh, mount, isMine = concernsMyUnit }) {
     running = Promise.resolve(refresh()).catch(() => {});
     await running;
     running = null;
-    if (list) {
-      const present = new Set(Array.from(list.querySelectorAll("[data-id]"), (r) => Number(r.dataset.id)));
+    if (lists.length) {
+      const rows = lists.flatMap((l) => Array.from(l.querySelectorAll("[data-id]")));
+      const present = new Set(rows.map((r) => Number(r.dataset.id)));
       for (const id of unread) if (!present.has(id)) unread.delete(id);
     }
     paint();

@@ -261,8 +261,10 @@ def board_event(
     extra: dict[str, Any] | None = None,
     units: tuple[int, ...] = (),
 ) -> BoardEvent:
-    """The event about `ticket` for the boards of its holder's and lead unit's chains (and of `units`)."""
-    concerned = {u for u in (ticket.holder_unit_id, ticket.lead_unit_id, *units) if u is not None}
+    """The event about `ticket` for the boards of its holder's, lead unit's and co-units' chains (and of `units`):
+    a co-unit (协办) follows the ticket it assists with in its own lists, live."""
+    co_units = ticket.co_unit_ids if isinstance(ticket, Ticket) else ()
+    concerned = {u for u in (ticket.holder_unit_id, ticket.lead_unit_id, *co_units, *units) if u is not None}
     unit_path = sorted({uid for u in concerned for uid in catalog.unit_path(u)})
     if not unit_path:
         unit_path = [catalog.tree.root.id]

@@ -39,3 +39,8 @@ WHERE t.token_hash = $1 AND t.expires_at > $2 AND u.active;
 
 -- name: user_password_hash
 SELECT password_hash FROM users WHERE username = $1;
+
+-- name: reviewing_units
+-- The units among $1 that have someone to review returns and completions (an active dispatcher or supervisor).
+SELECT DISTINCT unit_id FROM users
+WHERE unit_id = ANY($1::bigint[]) AND active AND role IN ('dispatcher', 'supervisor');

@@ -191,7 +191,7 @@ WHERE ($1::bigint[] IS NULL OR t.co_unit_ids && $1::bigint[])
 ORDER BY next_due NULLS LAST, t.id DESC LIMIT $3 OFFSET $4;
 
 -- name: list_tickets_reviews
--- Returns and completions held by the units directly below mine ($5), waiting for our review.
+-- Returns and completions held by the units I review ($5: directly below, and below those without reviewers).
 SELECT {{ticket_columns}},
        (SELECT min(d.due_at) FROM deadlines d WHERE d.ticket_id = t.id AND d.status = 'running') AS next_due
 FROM tickets t

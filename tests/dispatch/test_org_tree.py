@@ -5,6 +5,8 @@ from tests.support.orgdata import (
     CITY,
     DONGHU,
     DONGHU_CHENGGUAN,
+    DONGHU_SHICHANG,
+    DONGHU_ZHUJIAN,
     DONGSHAN,
     HUBIN,
     UNITS,
@@ -40,6 +42,16 @@ def test_navigation(tree):
     assert tree.is_within(DONGHU, DONGHU)
     assert not tree.is_within(XINGFU, XILING)
     assert not tree.is_within(DONGHU, XINGFU)
+
+
+def test_a_level_reviews_the_units_below_it_down_to_the_next_level_with_reviewers(tree):
+    # streets have dispatchers, communities and departments handlers only: a street reviews its grids too
+    streets = {HUBIN, DONGSHAN}
+    assert tree.reviewed_by(HUBIN, streets) == (XINGFU, XINCUN_DONGHU, XINGFU_GRID_1)
+    departments = (DONGHU_CHENGGUAN, DONGHU_SHICHANG, DONGHU_ZHUJIAN)
+    assert tree.reviewed_by(DONGHU, streets | {DONGHU}) == (*departments, HUBIN, DONGSHAN)
+    assert tree.reviewed_by(HUBIN, streets | {XINGFU}) == (XINGFU, XINCUN_DONGHU)  # the community reviews its grid
+    assert tree.reviewed_by(XINGFU_GRID_1, streets) == ()
 
 
 def test_path_lists_every_hop_downwards(tree):

@@ -7,10 +7,12 @@ The fixtures (`browser`, `open_as`) are in tests/conftest.py; a test that uses t
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Awaitable, Callable
 
-from playwright.async_api import BrowserContext, Page
+from playwright.async_api import Browser, BrowserContext, Page
 
+from tests.support.api import PASSWORD
 from tests.support.services import ROOT
 
 CHROMIUM = os.environ.get("HOTLINE_CHROMIUM", "/usr/bin/chromium")
@@ -23,6 +25,7 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 VIEWPORTS = {"1366x768": {"width": 1366, "height": 768}, "1920x1080": {"width": 1920, "height": 1080}}
+PHONE = {"width": 360, "height": 740}
 # resolves after the page has laid out and painted a frame at its current size
 NEXT_FRAME = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
@@ -52,6 +55,19 @@ async def screenshots(page: Page, name: str) -> None:
         await page.evaluate(NEXT_FRAME)  # the grid laid out at the new size
         await page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"))
     await page.set_viewport_size(VIEWPORTS["1366x768"])
+
+
+async def phone_session(browser: Browser, base: str, username: str) -> Session:
+    """`username` signed in on a phone (360×740, touch) and on their home page (a 网格员's: 掌上办理). The caller
+    closes the context and checks `errors`, as `open_as` does for its sessions."""
+    context = await browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", is_mobile=True)
+    session = Session(context, await context.new_page(), base)
+    await session.goto("/login")
+    await session.page.fill("#username", username)
+    await session.page.fill("#password", PASSWORD)
+    await session.page.click("#login-form button[type=submit]")
+    await session.page.wait_for_url(re.compile(r"/(grid|inbox)$"))
+    return session
 
 
 Open = Callable[..., Awaitable[Session]]
