@@ -72,7 +72,7 @@ class RedisSettings:
 class AuthSettings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
-    hash_threads: int = 2
+    hash_threads: int = 1
     failed_logins_per_user: int = 10
     failed_logins_per_address: int = 50
     failed_login_window_s: int = 900

@@ -9,6 +9,7 @@ from starlette.requests import HTTPConnection
 from hotline.audit.log import Actor, Origin, record
 from hotline.auth import User
 from hotline.errors import ApiError
+from hotline.queries import Q
 
 
 async def recorded_login(
@@ -21,7 +22,8 @@ async def recorded_login(
     try:
         token, user = await attempt
     except ApiError as exc:
-        async with state.pool.acquire() as conn:
+        async with state.pool.acquire() as conn, conn.transaction():
+            await conn.execute(Q.audit_without_wal_flush)
             refused = {"status": exc.status, "code": exc.code}
             await record(conn, origin, Actor(None, username), "login.failure", state.clock(), target=username,
                          after=refused)  # fmt: skip

@@ -4,6 +4,11 @@
 INSERT INTO audit_log (at, actor_id, actor_name, action, target, ip, user_agent, before, after)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9);
 
+-- name: audit_without_wal_flush
+-- A refused login's entry, in a transaction of its own, commits without waiting for the WAL flush (as
+-- login_event_insert does): a flood of guesses must not cost an fsync each.
+SELECT set_config('synchronous_commit', 'off', true);
+
 -- fragment: audit_filter
 WHERE ($1::text IS NULL OR a.actor_name = $1)
   AND ($2::text IS NULL OR a.action = $2 OR a.action LIKE $2 || '.%')
