@@ -94,10 +94,13 @@ async def test_board_snapshots_and_every_event_carry_no_raw_number_for_any_super
 
 
 async def _openers(pool: asyncpg.Pool, ticket_ids: set[int]) -> dict[int, set[int]]:
-    """The units that may open each ticket: those that held or co-handle it, and their ancestors."""
+    """The units that may open each ticket, or could when an event was sent: those that held it or were named to
+    co-handle it (a co-unit hears of the ticket until a re-route ends its part; co_unit_parts keeps who was named),
+    and their ancestors."""
     parents = {r["id"]: r["parent_id"] for r in await pool.fetch("SELECT id, parent_id FROM units")}
     rows = await pool.fetch(
-        "SELECT t.id, array(SELECT unit_id FROM ticket_units WHERE ticket_id = t.id) || t.co_unit_ids AS units"
+        "SELECT t.id, array(SELECT unit_id FROM ticket_units WHERE ticket_id = t.id)"
+        " || array(SELECT unit_id FROM co_unit_parts WHERE ticket_id = t.id) || t.co_unit_ids AS units"
         " FROM tickets t WHERE t.id = ANY($1::bigint[])",
         sorted(ticket_ids),
     )
