@@ -105,13 +105,16 @@ export function startLive({ list, refresh, mount, isMine = concernsMyUnit }) {
   // One re-read at a time, 150 ms after the first of a burst of events; a burst during a re-read causes one more.
   async function reread() {
     if (running) { again = true; return; }
+    // only marks made before this re-read began may be dropped for a missing row: a ticket marked while it
+    // ran (its event came during the request) may be newer than the list it read, and the next re-read shows it
+    const markedBefore = new Set(unread);
     running = Promise.resolve(refresh()).catch(() => {});
     await running;
     running = null;
     if (lists.length) {
       const rows = lists.flatMap((l) => Array.from(l.querySelectorAll("[data-id]")));
       const present = new Set(rows.map((r) => Number(r.dataset.id)));
-      for (const id of unread) if (!present.has(id)) unread.delete(id);
+      for (const id of markedBefore) if (!present.has(id)) unread.delete(id);
     }
     paint();
     if (again) { again = false; schedule(); }
