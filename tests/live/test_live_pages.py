@@ -12,13 +12,12 @@ import time
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests.support.api import PASSWORD, Login, ok
-from tests.support.browser import ARTIFACTS, NEXT_FRAME, Open, Session
+from tests.support.api import Login, ok
+from tests.support.browser import ARTIFACTS, NEXT_FRAME, PHONE, Open, phone_session
 from tests.support.calls import NOISE_CALL
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("city")]
 
-PHONE = {"width": 360, "height": 740}
 GRID_CALL = {
     **NOISE_CALL,
     "content": "水岸名都一期3栋楼下的烧烤店每天营业到凌晨两点，油烟和噪音很大，希望尽快处理。",
@@ -62,15 +61,10 @@ async def test_the_dispatcher_queue_shows_a_queued_ticket_without_a_reload(open_
 
 
 async def test_the_grid_leader_handles_a_ticket_on_a_phone(browser: Browser, web_server: str, login: Login) -> None:
-    context = await browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", is_mobile=True)
-    phone = Session(context, await context.new_page(), web_server)
+    phone = await phone_session(browser, web_server, "dh-s1-c1-g1-handler")
     page = phone.page
     try:
-        await phone.goto("/login")
-        await page.fill("#username", "dh-s1-c1-g1-handler")
-        await page.fill("#password", PASSWORD)
-        await page.click("#login-form button[type=submit]")
-        await page.wait_for_url(re.compile(r"/grid$"))  # the 网格员's home is the phone page
+        await expect(page).to_have_url(re.compile(r"/grid$"))  # the 网格员's home is the phone page
         await expect(page.locator(".live-conn")).to_have_text("实时")
         ticket = ok(await (await login("operator")).post("/api/tickets", json=GRID_CALL), 201)
         card = page.locator(f'#m-cards [data-id="{ticket["id"]}"]')
@@ -100,7 +94,7 @@ async def test_the_grid_leader_handles_a_ticket_on_a_phone(browser: Browser, web
         assert ok(await street.get(f"/api/tickets/{ticket['id']}"))["state"] == "completed"
         assert phone.errors == []
     finally:
-        await context.close()
+        await phone.context.close()
 
 
 async def test_an_administrator_adds_a_webhook_and_sees_its_secret_once(open_as: Open, city: dict[str, int]) -> None:
