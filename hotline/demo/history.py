@@ -291,5 +291,6 @@ async def _derived(conn: asyncpg.Connection, settings: Settings, first_id: int, 
     unit_ids, user_ids = [r["unit_id"] for r in handlers], [r["id"] for r in handlers]
     await conn.execute(Q.history_contacts, first_id, unit_ids, user_ids)
     await conn.execute(Q.history_appeals, first_id, unit_ids, user_ids)
+    await conn.execute(Q.count_unset_repeats, timedelta(days=settings.supervision.repeat_days))
     await conn.execute(Q.history_ticket_number_seq)
     await conn.execute(Q.history_analyze)

@@ -23,7 +23,7 @@ import json
 import tempfile
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -147,6 +147,7 @@ class TicketImport:
                     self.refused_content = True
                     raise
                 await self._write(reader, outcome)
+            await self.conn.execute(Q.count_unset_repeats, timedelta(days=self.settings.supervision.repeat_days))
             await self.conn.execute(Q.import_job_finish, self.job_id, "done", [], 0, datetime.now(UTC))
             return outcome
         except ImportFailed as failed:

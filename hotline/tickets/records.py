@@ -59,6 +59,7 @@ class Ticket:
     reopen_count: int
     version: int
     confidential: bool
+    repeats: int | None  # 重复诉求 counted at intake (sql/queries/tickets.sql insert_ticket); NULL for imported history
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> Ticket:

@@ -38,20 +38,14 @@ WHERE t.reopen_count >= $2 AND t.state = ANY($3::text[]) AND ($1::bigint[] IS NU
 ORDER BY t.reopen_count DESC, t.id DESC LIMIT 20;
 
 -- name: board_supervised_repeat
--- Open tickets ($3 the open states) created within the window $4 before $2 with at least $5 tickets
--- (itself included) from the same caller, or of the same category at the same community, in the
--- window before them.
-SELECT {{board_ticket_fields}}, r.repeats FROM tickets t
-JOIN LATERAL (
-    SELECT count(*) AS repeats FROM tickets o
-    WHERE o.created_at > t.created_at - $4::interval AND o.created_at <= t.created_at
-      AND (o.caller_phone = t.caller_phone
-           OR (o.category_code = t.category_code
-               AND o.place ->> 'community_id' = t.place ->> 'community_id'))
-) r ON true
-WHERE t.state = ANY($3::text[]) AND t.created_at > $2::timestamptz - $4::interval
-  AND r.repeats >= $5 AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1))
-ORDER BY r.repeats DESC, t.id DESC LIMIT 20;
+-- Open tickets ($3 the open states) created within the window $4 before $2 that were at least the $5-th
+-- from the same caller, or of the same category at the same community, when they came in (tickets.repeats,
+-- counted at intake).
+SELECT {{board_ticket_fields}}, t.repeats FROM tickets t
+WHERE t.repeats >= 2 AND t.repeats >= $5 AND  -- the first: tickets_repeats_recent's own predicate
+  t.created_at > $2::timestamptz - $4::interval
+  AND t.state = ANY($3::text[]) AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1))
+ORDER BY t.repeats DESC, t.id DESC LIMIT 20;
 
 -- name: board_supervised_disputed
 -- Returned at least $2 times, still open ($3 the open states).

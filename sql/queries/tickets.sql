@@ -11,7 +11,7 @@ id, number, type, channel, caller_phone, caller_name, address, content, category
     category_confidence, category_source, urgency, is_complex, complexity, place, state, holder_unit_id,
     lead_unit_id, co_unit_ids, master_ticket_id, kb_entry_id, routing, created_by, created_at, updated_at,
     assigned_at, signed_at, first_contact_at, completed_at, closed_at, satisfaction, resolved,
-    return_count, reroute_count, reopen_count, version, confidential
+    return_count, reroute_count, reopen_count, version, confidential, repeats
 
 -- name: lock_ticket
 SELECT {{ticket_columns}} FROM tickets WHERE id = $1 FOR UPDATE;
@@ -32,14 +32,24 @@ SELECT id FROM tickets WHERE idempotency_key = $1;
 -- The ticket, the centre as its first holder, and its creation event in one statement. The number
 -- is the local date ($1) and the sequence, at least 7 digits. A retried submit (same idempotency key)
 -- waits for the first one to commit, then inserts nothing and returns no row. $23: the content's search tokens
--- (hotline/tickets/search_index.py).
+-- (hotline/tickets/search_index.py). repeats (重复诉求): the tickets within the window $24 before it from the
+-- same caller, or of the same category at the same community, itself included (two calls in the same instant
+-- may not count each other: a board list, not an invariant).
 WITH ticket AS (
     INSERT INTO tickets (number, idempotency_key, type, channel, caller_phone, caller_name, address, content,
                          category_code, category_confidence, category_source, urgency, is_complex, complexity, place,
-                         state, holder_unit_id, created_by, created_at, updated_at, confidential, search_tokens)
+                         state, holder_unit_id, created_by, created_at, updated_at, confidential, search_tokens,
+                         repeats)
     VALUES ((SELECT $1::text || CASE WHEN n < 10000000 THEN lpad(n::text, 7, '0') ELSE n::text END
              FROM nextval('ticket_number_seq') AS n),
-            $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'new', $16, $17, $18, $18, $22, $23)
+            $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'new', $16, $17, $18, $18, $22, $23,
+            1 + greatest(
+                (SELECT count(*) FROM tickets o
+                 WHERE o.caller_phone = $5 AND o.created_at > $18::timestamptz - $24::interval AND o.created_at <= $18),
+                (SELECT count(*) FROM tickets o
+                 WHERE o.category_code = $9 AND o.place ? 'community_id'
+                   AND o.place ->> 'community_id' = $15::jsonb ->> 'community_id'
+                   AND o.created_at > $18::timestamptz - $24::interval AND o.created_at <= $18)))
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING {{ticket_columns}}
 ), held AS (
@@ -268,3 +278,16 @@ SELECT p.unit_id, p.added_at, p.done_at, p.result, u.display_name AS done_by_nam
 FROM co_unit_parts p LEFT JOIN users u ON u.id = p.done_by
 WHERE p.ticket_id = $1 AND p.unit_id = ANY($2::bigint[])
 ORDER BY p.added_at, p.unit_id;
+
+-- name: count_unset_repeats
+-- 重复诉求 of unfinished tickets written without it (imported or generated history), counted as intake counts
+-- it (insert_ticket), over the window $1. Closed history never reaches a board, so it stays uncounted.
+UPDATE tickets t SET repeats = greatest(
+    (SELECT count(*) FROM tickets o
+     WHERE o.caller_phone = t.caller_phone AND o.created_at > t.created_at - $1::interval
+       AND o.created_at <= t.created_at),
+    (SELECT count(*) FROM tickets o
+     WHERE o.category_code = t.category_code AND o.place ? 'community_id'
+       AND o.place ->> 'community_id' = t.place ->> 'community_id'
+       AND o.created_at > t.created_at - $1::interval AND o.created_at <= t.created_at))
+WHERE t.repeats IS NULL AND t.state NOT IN ('closed', 'closed_on_spot', 'merged');
