@@ -8,6 +8,7 @@ import contextlib
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -87,12 +88,20 @@ def wait_for_http(url: str, timeout: float = 60) -> None:
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a process started in a session of its own, and its children with it: a web process's workers must not
+    outlive it when it is killed after a slow shutdown (they would go on serving sockets as orphans)."""
     if proc.poll() is None:
-        proc.terminate()
+        _signal_group(proc, signal.SIGTERM)
         try:
             proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
+    _signal_group(proc, signal.SIGKILL)  # whatever of the group is left
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, sig)
 
 
 @contextlib.contextmanager
