@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -169,30 +169,18 @@ async def drive(
     redis = aioredis.from_url(redis_url)
     arrivals: dict[str, list[float]] = {}
 
-    async def open_client(unit: int) -> tuple[ClientConnection, asyncio.Task[None]]:
-        ws = await connect(f"{url}?unit={unit}", max_size=2**20, open_timeout=60)
-        first = json.loads(await ws.recv())
-        assert first["type"] == "snapshot", first
-        return ws, asyncio.create_task(listen(ws))
+    def arrived(frame: dict[str, Any], at: float) -> None:
+        arrivals.setdefault(frame["id"], []).append(at)
 
-    async def listen(ws: ClientConnection) -> None:
-        with contextlib.suppress(Exception):
-            async for message in ws:
-                frame = json.loads(message)
-                if frame["type"] == "event":
-                    arrivals.setdefault(frame["id"], []).append(time.perf_counter())
-
-    warm, warm_task = await open_client(5)  # loads the server's lazy code paths before measuring
+    warm, warm_task = await open_client(f"{url}?unit=5", arrived)  # loads the server's lazy code paths first
     await warm.close()
     await warm_task
     await asyncio.sleep(1.0)
     rss_before = server.memory_info().rss
 
     started = time.perf_counter()
-    clients: list[tuple[ClientConnection, asyncio.Task[None]]] = []
-    for first in range(0, args.clients, 100):
-        batch = range(first, min(first + 100, args.clients))
-        clients += await asyncio.gather(*(open_client(UNIT_PATH[n % len(UNIT_PATH)]) for n in batch))
+    urls = [f"{url}?unit={UNIT_PATH[n % len(UNIT_PATH)]}" for n in range(args.clients)]
+    clients = await open_clients(urls, arrived)
     connect_s = time.perf_counter() - started
     await asyncio.sleep(2.0)
     rss_after = server.memory_info().rss
@@ -217,9 +205,7 @@ async def drive(
 
     delays = sorted((t - sent[i]) * 1000 for i in sent for t in arrivals.get(i, []))
     complete = sorted((max(arrivals[i]) - sent[i]) * 1000 for i in sent if i in arrivals)
-    for _ws, task in clients:
-        task.cancel()
-    await asyncio.gather(*(ws.close() for ws, _ in clients), return_exceptions=True)
+    await close_clients(clients)
     await redis.delete(stream)
     await redis.aclose()
 
@@ -245,6 +231,42 @@ async def drive(
         file=sys.stderr,
     )
     return result
+
+
+# -- board clients (bench/megacity.py opens them too) ------------------------------------------
+
+OnEvent = Callable[[dict[str, Any], float], None]  # an event frame and the moment it was parsed (perf_counter)
+Client = tuple[ClientConnection, asyncio.Task[None]]
+
+
+async def open_client(url: str, on_event: OnEvent, max_size: int = 2**20) -> Client:
+    """A board socket whose first frame was its snapshot, and the task handing its event frames to `on_event`."""
+    ws = await connect(url, max_size=max_size, open_timeout=60)
+    first = json.loads(await ws.recv())
+    assert first["type"] == "snapshot", first
+    return ws, asyncio.create_task(listen(ws, on_event))
+
+
+async def listen(ws: ClientConnection, on_event: OnEvent) -> None:
+    with contextlib.suppress(Exception):
+        async for message in ws:
+            frame = json.loads(message)
+            if frame["type"] == "event":
+                on_event(frame, time.perf_counter())
+
+
+async def open_clients(urls: list[str], on_event: OnEvent, batch: int = 100, max_size: int = 2**20) -> list[Client]:
+    """One client per URL, `batch` connecting at a time (a reconnect storm, not one socket after another)."""
+    clients: list[Client] = []
+    for first in range(0, len(urls), batch):
+        clients += await asyncio.gather(*(open_client(u, on_event, max_size) for u in urls[first : first + batch]))
+    return clients
+
+
+async def close_clients(clients: list[Client]) -> None:
+    for _ws, task in clients:
+        task.cancel()
+    await asyncio.gather(*(ws.close() for ws, _ in clients), return_exceptions=True)
 
 
 def percentile(sorted_values: list[float], pct: float) -> float:

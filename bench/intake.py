@@ -72,6 +72,12 @@ def measure(bench: System, base: str, headers: dict[str, str], clients: int, sec
     return {"per_s": round(per_s, 1), "errors": errors + lat_errors, "p50": p50, "p99": p99}
 
 
+def operator_headers(base: str) -> dict[str, str]:
+    """The call-taker's bearer header for POST /api/tickets."""
+    answer = httpx.post(f"{base}/api/auth/login", json={"username": "operator", "password": "demo12345", "kind": "api"})
+    return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+
 def tickets_in_database(bench: System) -> int:
     async def count() -> int:
         conn = await asyncpg.connect(bench.database_url)
@@ -83,11 +89,11 @@ def tickets_in_database(bench: System) -> int:
     return http_load.run(count())
 
 
-def run_server(bench: System, ours: bool, processes: int) -> tuple[subprocess.Popen[bytes], str]:
+def run_server(bench: System, ours: bool, processes: int, **env: str) -> tuple[subprocess.Popen[bytes], str]:
     """Either server behind the same web process machinery (hotline/webserve.py: one socket per process)."""
     port = free_port()
     if ours:
-        proc = bench.start("web", "--port", str(port), HOTLINE_WEB_PROCESSES=str(processes))
+        proc = bench.start("web", "--port", str(port), HOTLINE_WEB_PROCESSES=str(processes), **env)
     else:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bench.baseline_app", str(port), str(processes)],
@@ -109,16 +115,10 @@ def main() -> None:
     random.seed(1)
     results: dict[str, dict] = {}
     with system() as bench:
-        token = None
         for name, ours in (("baseline", False), ("ours", True)):
             proc, base = run_server(bench, ours, args.processes)
             try:
-                headers = {}
-                if ours:
-                    token = httpx.post(
-                        f"{base}/api/auth/login", json={"username": "operator", "password": "demo12345", "kind": "api"}
-                    ).json()["token"]
-                    headers = {"Authorization": f"Bearer {token}"}
+                headers = operator_headers(base) if ours else {}
                 results[name] = measure(bench, base, headers, args.clients, args.seconds)
                 print(
                     f"{name:9s} {results[name]['per_s']:8.1f} tickets/s   at 100/s: p50 {results[name]['p50']} ms, "

@@ -18,8 +18,10 @@ import json
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+
+import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -29,9 +31,10 @@ from hotline.demo.history import generate_history
 from hotline.report import score_days, scores
 from hotline.report.data import monthly, previous_month
 from hotline.report.files import write_files
-from hotline.settings import load_settings
+from hotline.settings import Settings, load_settings
 
 NOW = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
+QUARTER = scores.parse_period("2026-Q3")
 
 
 async def run(bench: System, tickets: int, months: int) -> dict[str, float | int]:
@@ -43,32 +46,12 @@ async def run(bench: System, tickets: int, months: int) -> dict[str, float | int
         generate_s = time.perf_counter() - started
         print(f"generated {counts} in {generate_s:.1f} s", flush=True)
         month = previous_month(NOW.astimezone(settings.tz))
-        quarter = scores.parse_period("2026-Q3")
-        started = time.perf_counter()
-        await scores.rankings(conn, quarter, "department", settings.report, settings.tz, NOW)
-        cold_s = time.perf_counter() - started
-        started = time.perf_counter()
-        first, _ = scores.Period("", scores.add_months(month.first, -12), month.end).bounds(settings.tz)
-        stored = await score_days.fill(conn, first, NOW.astimezone(settings.tz).replace(hour=0), NOW)
-        fill_s = time.perf_counter() - started
-        print(f"rankings {quarter.label} before any day was stored: {cold_s:.2f} s; "
+        cold_s = await timed_ranking(conn, settings, QUARTER, "department")
+        stored, fill_s = await store_days(conn, settings, scores.add_months(month.first, -12))
+        print(f"rankings {QUARTER.label} before any day was stored: {cold_s:.2f} s; "
               f"{stored} settled days stored in {fill_s:.1f} s", flush=True)  # fmt: skip
-        started = time.perf_counter()
-        report = await monthly(conn, settings, month, NOW)
-        data_s = time.perf_counter() - started
-        with tempfile.TemporaryDirectory() as out:
-            write_files(report, Path(out))
-        report_s = time.perf_counter() - started
-        print(f"monthly report {month.label}: {report['volumes']['total']} tickets, data {data_s:.2f} s, "
-              f"with HTML and xlsx {report_s:.2f} s", flush=True)  # fmt: skip
-        timings: dict[str, list[float]] = {}
-        for period in (month, quarter):
-            for level in scores.LEVELS:
-                started = time.perf_counter()
-                await scores.rankings(conn, period, level, settings.report, settings.tz, NOW)
-                timings.setdefault(period.label, []).append(time.perf_counter() - started)
-        for label, runs in timings.items():
-            print(f"rankings {label} (district, street, department): {', '.join(f'{t:.2f}' for t in runs)} s")
+        data_s, report_s, month_tickets = await timed_report(conn, settings)
+        timings = {period.label: await timed_rankings(conn, settings, period) for period in (month, QUARTER)}
         ranking_s = max(t for runs in timings.values() for t in runs)
     finally:
         await conn.close()
@@ -83,9 +66,44 @@ async def run(bench: System, tickets: int, months: int) -> dict[str, float | int
         "report_s": round(report_s, 2),
         "ranking_s": round(ranking_s, 3),
         "ranking_month_s": round(max(timings[month.label]), 3),
-        "ranking_quarter_s": round(max(timings["2026-Q3"]), 3),
-        "month_tickets": report["volumes"]["total"],
+        "ranking_quarter_s": round(max(timings[QUARTER.label]), 3),
+        "month_tickets": month_tickets,
     }
+
+
+async def timed_ranking(conn: asyncpg.Connection, settings: Settings, period: scores.Period, level: str) -> float:
+    started = time.perf_counter()
+    await scores.rankings(conn, period, level, settings.report, settings.tz, NOW)
+    return time.perf_counter() - started
+
+
+async def timed_rankings(conn: asyncpg.Connection, settings: Settings, period: scores.Period) -> list[float]:
+    """Seconds for the period's rankings at each level (district, street, department), printed."""
+    runs = [await timed_ranking(conn, settings, period, level) for level in scores.LEVELS]
+    print(f"rankings {period.label} (district, street, department): {', '.join(f'{t:.2f}' for t in runs)} s")
+    return runs
+
+
+async def store_days(conn: asyncpg.Connection, settings: Settings, first_day: date) -> tuple[int, float]:
+    """Store the settled days from `first_day` up to NOW's, as the cron job does: (days stored, seconds)."""
+    started = time.perf_counter()
+    first, _ = scores.Period("", first_day, first_day).bounds(settings.tz)
+    stored = await score_days.fill(conn, first, NOW.astimezone(settings.tz).replace(hour=0), NOW)
+    return stored, time.perf_counter() - started
+
+
+async def timed_report(conn: asyncpg.Connection, settings: Settings) -> tuple[float, float, int]:
+    """The monthly report of the last full month before NOW: (data seconds, with HTML and xlsx, its tickets)."""
+    month = previous_month(NOW.astimezone(settings.tz))
+    started = time.perf_counter()
+    report = await monthly(conn, settings, month, NOW)
+    data_s = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as out:
+        write_files(report, Path(out))
+    report_s = time.perf_counter() - started
+    print(f"monthly report {month.label}: {report['volumes']['total']} tickets, data {data_s:.2f} s, "
+          f"with HTML and xlsx {report_s:.2f} s", flush=True)  # fmt: skip
+    return data_s, report_s, report["volumes"]["total"]
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ import contextlib
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -87,12 +88,52 @@ def wait_for_http(url: str, timeout: float = 60) -> None:
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a process started in a session of its own, and its children with it: a web process's workers must not
+    outlive it when it is killed after a slow shutdown (they would go on serving sockets as orphans)."""
     if proc.poll() is None:
-        proc.terminate()
+        _signal_group(proc, signal.SIGTERM)
         try:
             proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
+    _signal_group(proc, signal.SIGKILL)  # whatever of the group is left
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, sig)
+
+
+@contextlib.contextmanager
+def servers(var: Path) -> Iterator[tuple[str, str]]:
+    """(PostgreSQL URL, Redis URL): the HOTLINE_* URLs when set, embedded servers under var/services for the rest."""
+    db_url, redis_url = os.environ.get("HOTLINE_DATABASE_URL"), os.environ.get("HOTLINE_REDIS_URL")
+    if db_url and redis_url:
+        yield db_url, redis_url
+        return
+    embedded = EmbeddedServices(var / "services")
+    urls = embedded.start()
+    try:
+        yield db_url or urls.database_url, redis_url or urls.redis_url
+    finally:
+        embedded.stop()
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server's URL for database `name`."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def create_database(server_url: str, name: str, *, replace: bool = False) -> str:
+    """Create database `name` on the server of `server_url` (dropping it first when `replace`); returns its URL."""
+    if replace:
+        drop_database(server_url, name)
+    asyncio.run(_execute(with_database(server_url, "postgres"), f'CREATE DATABASE "{name}"'))
+    return with_database(server_url, name)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    asyncio.run(_execute(with_database(server_url, "postgres"), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @contextlib.contextmanager
@@ -100,23 +141,16 @@ def system() -> Iterator[System]:
     """A fresh database on the configured or embedded servers, migrated, with the demo city (no tickets)."""
     var = Path(tempfile.mkdtemp(prefix="hotline-bench-"))
     var.chmod(0o711)
-    embedded = None
-    db_url, redis_url = os.environ.get("HOTLINE_DATABASE_URL"), os.environ.get("HOTLINE_REDIS_URL")
-    if not (db_url and redis_url):
-        embedded = EmbeddedServices(var / "services")
-        urls = embedded.start()
-        db_url, redis_url = db_url or urls.database_url, redis_url or urls.redis_url
-    name = f"hotline_bench_{secrets.token_hex(4)}"
-    admin_url = urlunsplit(urlsplit(db_url)._replace(path="/postgres"))
-    asyncio.run(_execute(admin_url, f'CREATE DATABASE "{name}"'))
-    bench = System(urlunsplit(urlsplit(db_url)._replace(path=f"/{name}")), redis_url, var)
     try:
-        bench.hotline("demo", "seed", "--tickets", "0")
-        yield bench
+        with servers(var) as (db_url, redis_url):
+            name = f"hotline_bench_{secrets.token_hex(4)}"
+            bench = System(create_database(db_url, name), redis_url, var)
+            try:
+                bench.hotline("demo", "seed", "--tickets", "0")
+                yield bench
+            finally:
+                drop_database(db_url, name)
     finally:
-        asyncio.run(_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        if embedded is not None:
-            embedded.stop()
         shutil.rmtree(var, ignore_errors=True)
 
 
