@@ -177,12 +177,12 @@ async def create_ticket(
         {"channel": body.channel, "analysis": analysis.to_json(catalog)},
         is_confidential(body),
         search_index.index_tokens(intake.text.segmenter, body.content),
+        *labels.prediction_row(analysis),
     )
     if row is None:  # the same submit again: answer with what the first one made
         existing = await ctx.conn.fetchval(Q.ticket_id_by_idempotency_key, idempotency_key)
         return await lock(ctx.conn, existing), False
-    ticket = Ticket.from_row(row)  # ours alone until commit: no lock needed
-    await labels.record_prediction(ctx.conn, ticket.id, analysis)
+    ticket = Ticket.from_row(row)  # ours alone until commit: no lock needed; the model's guess is kept with it
     announce(ctx, EventType.TICKET_CREATED, ticket, {"type_label": ticket.type.label})
     decided: list[RoutingDecision] = []
 

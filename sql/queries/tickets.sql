@@ -32,7 +32,8 @@ SELECT id FROM tickets WHERE idempotency_key = $1;
 -- The ticket, the centre as its first holder, and its creation event in one statement. The number
 -- is the local date ($1) and the sequence, at least 7 digits. A retried submit (same idempotency key)
 -- waits for the first one to commit, then inserts nothing and returns no row. $23: the content's search tokens
--- (hotline/tickets/search_index.py).
+-- (hotline/tickets/search_index.py). $24-$27: the model's guess kept for the ticket (model version, category,
+-- top, margin: hotline/learning/labels.py), in the same round trip; no row when $24 is NULL: a person chose.
 WITH ticket AS (
     INSERT INTO tickets (number, idempotency_key, type, channel, caller_phone, caller_name, address, content,
                          category_code, category_confidence, category_source, urgency, is_complex, complexity, place,
@@ -48,6 +49,10 @@ WITH ticket AS (
     INSERT INTO ticket_events (ticket_id, at, actor_id, actor_unit_id, action, from_state, to_state, to_unit_id,
                                payload)
     SELECT id, created_at, created_by, $19::bigint, $20::text, NULL, 'new', holder_unit_id, $21::jsonb FROM ticket
+), predicted AS (
+    INSERT INTO ticket_predictions (ticket_id, model_version, category_code, top, margin)
+    SELECT id, $24::text, $25::text, $26::jsonb, $27::real FROM ticket WHERE $24::text IS NOT NULL
+    ON CONFLICT (ticket_id) DO NOTHING
 )
 SELECT * FROM ticket;
 
