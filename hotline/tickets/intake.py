@@ -150,7 +150,9 @@ async def create_ticket(
     catalog = ctx.catalog
     if body.category_code is not None and body.category_code not in catalog.categories:
         raise ApiError(422, f"分类代码 {body.category_code} 不存在", code="unknown_category")
-    analysis = intake.text.analyse(catalog, body.content, body.address, body.category_code, body.is_complex)
+    analysis = await intake.text.analyse_batched(
+        catalog, body.content, body.address, body.category_code, body.is_complex
+    )
     root = catalog.tree.root.id
     row = await ctx.conn.fetchrow(
         Q.insert_ticket,
