@@ -53,19 +53,20 @@ async def relay(redis: Redis, pool: asyncpg.Pool, rows: Sequence[asyncpg.Record]
         _mark_soon(pool, [r["id"] for r in rows])
 
 
-# id(pool) -> the ids its next mark statement takes, while that statement waits; and the statements under way.
-# Keyed by id: asyncpg pools take no weak references. An entry lives only while a mark is pending, and holds
-# its pool, so the id is not reused meanwhile.
-_waiting_marks: dict[int, list[int]] = {}
+# id(pool) -> (the pool, the ids its next mark statement takes), while that statement waits; and the statements
+# under way. Keyed by id: asyncpg pools take no weak references. An entry lives while its mark is pending and
+# holds its pool, so the id is not reused meanwhile; one left behind by a loop that closed first is replaced.
+_waiting_marks: dict[int, tuple[asyncpg.Pool, list[int]]] = {}
 _marking: dict[int, set[asyncio.Task[None]]] = {}
 
 
 def _mark_soon(pool: asyncpg.Pool, ids: list[int]) -> None:
-    batch = _waiting_marks.get(id(pool))
-    if batch is not None:
-        batch.extend(ids)
+    waiting = _waiting_marks.get(id(pool))
+    if waiting is not None and waiting[0] is pool:
+        waiting[1].extend(ids)
         return
-    _waiting_marks[id(pool)] = batch = list(ids)
+    batch = list(ids)
+    _waiting_marks[id(pool)] = (pool, batch)
     tasks = _marking.setdefault(id(pool), set())
     task = asyncio.create_task(_mark(pool, batch))
     tasks.add(task)
@@ -82,7 +83,9 @@ async def _mark(pool: asyncpg.Pool, batch: list[int]) -> None:
     try:
         await asyncio.sleep(MARK_DELAY_S)
     finally:
-        del _waiting_marks[id(pool)]  # ids relayed from now on go to the next statement
+        waiting = _waiting_marks.get(id(pool))
+        if waiting is not None and waiting[1] is batch:
+            del _waiting_marks[id(pool)]  # ids relayed from now on go to the next statement
     try:
         await pool.execute(Q.mark_board_events_relayed, batch)
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
