@@ -271,6 +271,9 @@ class DictionaryCutter:
         next_cut = np.append(cut_at, n)[segment_of + 1]
         segment_end = np.minimum(next_cut, block_end)
 
+        if len(starts) <= _SMALL_ROUTE:
+            return _route_small(starts, lengths, weights, cut_at, segment_end)
+
         # the route, segment by segment (a segment's end scores 0: it reads route[n], never set),
         # all segments at once per distance from their end; ties go to the longer word
         distance = segment_end[starts] - starts
@@ -310,6 +313,44 @@ class DictionaryCutter:
         if not words_start:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(words_start), np.concatenate(words_len)
+
+
+def _route_small(
+    starts: np.ndarray, lengths: np.ndarray, weights: np.ndarray, cut_at: np.ndarray, segment_end: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The route of ``DictionaryCutter._route`` for a few texts (one ticket at intake), in plain Python: the
+    array programme costs a dozen numpy calls per character of the longest segment, which for one short text
+    is most of a prediction. The same sums in the same order (a word's weight plus the route after it, 0 at the
+    segment's end; doubles either way), and ties to the longer word, so the same words come out."""
+    edges: dict[int, list[tuple[int, float]]] = {}
+    order = np.lexsort((lengths, starts))  # each start's words, shortest first
+    for start, length, weight in zip(
+        starts[order].tolist(), lengths[order].tolist(), weights[order].tolist(), strict=True
+    ):
+        edges.setdefault(start, []).append((length, weight))
+    words_start: list[int] = []
+    words_len: list[int] = []
+    route: dict[int, float] = {}
+    best: dict[int, int] = {}
+    for first, end in zip(cut_at.tolist(), segment_end[cut_at].tolist(), strict=True):
+        for position in range(end - 1, first - 1, -1):
+            top, top_length = -math.inf, 0
+            for length, weight in edges[position]:
+                after = position + length
+                score = weight + (0.0 if after == end else route[after])
+                if score >= top:  # the later of equal scores is the longer word
+                    top, top_length = score, length
+            route[position], best[position] = top, top_length
+        position = first
+        while position < end:
+            words_start.append(position)
+            words_len.append(best[position])
+            position += best[position]
+    return np.array(words_start, dtype=np.int64), np.array(words_len, dtype=np.int64)
+
+
+# Below this many DAG edges (a ticket of some hundred characters) the route is found in Python (_route_small).
+_SMALL_ROUTE = 2000
 
 
 def _join_single_alnum(

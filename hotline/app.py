@@ -57,6 +57,7 @@ from hotline.imports.jobs import CHUNK_BYTES
 from hotline.metrics import MetricsMiddleware, metrics_view
 from hotline.openapi import build_spec
 from hotline.ops.shedding import LoadShedding
+from hotline.outbox import relay
 from hotline.queries import Q
 from hotline.queue import connect_queue, connect_reader
 from hotline.settings import Settings
@@ -159,6 +160,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
                 await reader.aclose()
                 await state.redis.aclose()
                 await state.reads.close()
+                await relay.flush_marks(state.pool)
                 await state.pool.close()
 
     trusted_origins = frozenset(o.rstrip("/") for o in settings.web.trusted_origins)

@@ -107,8 +107,11 @@ class CatalogCache:
         """The catalog loaded most recently, for code that must not do I/O (the websocket filter)."""
         return self._catalog
 
-    async def get(self, conn: asyncpg.Connection) -> Catalog:
-        version = await conn.fetchval(Q.catalog_version)
+    async def get(self, conn: asyncpg.Connection, version: int | None = None) -> Catalog:
+        """The catalog as stored; `version`: the stored version when the caller has just read it (with other
+        versions, in one statement: Q.transaction_versions), else it is read here."""
+        if version is None:
+            version = await conn.fetchval(Q.catalog_version)
         if self._catalog is not None and self._catalog.version == version:
             return self._catalog
         async with self._lock:

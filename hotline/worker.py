@@ -60,6 +60,7 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
                 await task
             await heartbeat.forget(ctx["redis"], ident)
         if "pool" in ctx:
+            await relay.flush_marks(ctx["pool"])
             await ctx["pool"].close()
 
     return SteadyWorker(

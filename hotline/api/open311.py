@@ -73,9 +73,9 @@ def _errors(view: View) -> View:
     return wrapped
 
 
-def _context(request: Request) -> Any:
+def _context(request: Request, *, intake: bool = False) -> Any:
     state = request.app.state
-    return transaction(state.pool, state.catalogs, state.redis, now(request))
+    return transaction(state.pool, state.catalogs, state.redis, now(request), intake=intake)
 
 
 def _key(request: Request, form: dict[str, Any] | None = None) -> str | None:
@@ -150,7 +150,7 @@ async def post_request(request: Request) -> Response:
         raise ApiError(400, "提交的内容含有空字符（\\u0000），请删除后重试")
     body = _new_ticket(form)
     key = request.headers.get("idempotency-key")
-    async with _context(request) as tx:
+    async with _context(request, intake=True) as tx:
         access.require_hotline(user, tx.catalog)
         if body.category_code not in tx.catalog.categories:
             raise ApiError(400, f"service_code {body.category_code} 不存在", code="unknown_service")

@@ -50,9 +50,9 @@ async def present(
     return data
 
 
-def _context(request: Request):  # type: ignore[no-untyped-def]
+def _context(request: Request, *, intake: bool = False):  # type: ignore[no-untyped-def]
     state = request.app.state
-    return transaction(state.pool, state.catalogs, state.redis, now(request))
+    return transaction(state.pool, state.catalogs, state.redis, now(request), intake=intake)
 
 
 def action(
@@ -96,7 +96,7 @@ async def create(request: Request) -> Response:
     key = request.headers.get("idempotency-key") or body.idempotency_key
     if key is not None and not 1 <= len(key) <= 200:
         raise ApiError(422, "Idempotency-Key 长度应为 1–200 个字符", code="invalid")
-    async with _context(request) as tx:
+    async with _context(request, intake=True) as tx:
         access.require_hotline(user, tx.catalog)
         ticket, created = await intake.create_ticket(tx, request.app.state.intake, user, body, key)
         result = await present(tx, user, ticket, tx.clocks_started if created else None)

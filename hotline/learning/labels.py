@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
-
 from hotline.analysis import Analysis
 from hotline.auth import User
 from hotline.queries import Q
@@ -29,18 +27,12 @@ def margin(top: list[dict[str, Any]]) -> float:
     return max(0.0, min(1.0, float(top[0]["confidence"]) - float(second)))
 
 
-async def record_prediction(conn: asyncpg.Connection, ticket_id: int, analysis: Analysis) -> None:
-    """Keep the model's guess for a new ticket (nothing when a person chose the category)."""
+def prediction_row(analysis: Analysis) -> tuple[str | None, str | None, list[dict[str, Any]] | None, float | None]:
+    """The model's guess kept for a new ticket (model version, category, top, margin), written with the ticket
+    (Q.insert_ticket); all None when a person chose the category."""
     if analysis.model_version is None or not analysis.top:
-        return
-    await conn.execute(
-        Q.insert_prediction,
-        ticket_id,
-        analysis.model_version,
-        analysis.top[0]["code"],
-        analysis.top,
-        margin(analysis.top),
-    )
+        return None, None, None, None
+    return analysis.model_version, analysis.top[0]["code"], analysis.top, margin(analysis.top)
 
 
 async def record_label(ctx: Context, user: User, ticket: Ticket, category_code: str) -> None:

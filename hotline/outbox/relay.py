@@ -30,6 +30,11 @@ RELAY_INTERVAL_S = 0.5
 RELAY_BATCH = 500
 # Relayed events are kept this long (for inquiries: what reached the boards when), then deleted.
 KEEP_RELAYED = timedelta(days=2)
+# The fast path marks what it relayed in one statement per pool for all the events published within this
+# time, not in a transaction per request: at 300 tickets/s that was a third of the intake's transactions. A
+# mark only stops the worker's relay from taking an event again (after FAST_PATH_GRACE, far longer), and
+# publish_once skips what is on the stream already, so a mark that comes late or never costs no event.
+MARK_DELAY_S = 0.05
 
 
 async def store(conn: asyncpg.Connection, events: Sequence[BoardEvent]) -> list[asyncpg.Record]:
@@ -41,11 +46,58 @@ async def store(conn: asyncpg.Connection, events: Sequence[BoardEvent]) -> list[
 
 
 async def relay(redis: Redis, pool: asyncpg.Pool, rows: Sequence[asyncpg.Record]) -> None:
-    """The fast path, after COMMIT: publish these rows and mark them relayed (a failure leaves them to the
-    worker's relay)."""
+    """The fast path, after COMMIT: publish these rows, and mark them relayed with the pool's next batch of
+    marks (a failure leaves them to the worker's relay)."""
     if rows:
         await publish_once(redis, [_keyed(r) for r in rows])
-        await pool.execute(Q.mark_board_events_relayed, [r["id"] for r in rows])
+        _mark_soon(pool, [r["id"] for r in rows])
+
+
+# id(pool) -> (the pool, the ids its next mark statement takes), while that statement waits; and the statements
+# under way. Keyed by id: asyncpg pools take no weak references. An entry lives while its mark is pending and
+# holds its pool, so the id is not reused meanwhile; one left behind by a loop that closed first is replaced.
+_waiting_marks: dict[int, tuple[asyncpg.Pool, list[int]]] = {}
+_marking: dict[int, set[asyncio.Task[None]]] = {}
+
+
+def _mark_soon(pool: asyncpg.Pool, ids: list[int]) -> None:
+    waiting = _waiting_marks.get(id(pool))
+    if waiting is not None and waiting[0] is pool:
+        waiting[1].extend(ids)
+        return
+    batch = list(ids)
+    _waiting_marks[id(pool)] = (pool, batch)
+    tasks = _marking.setdefault(id(pool), set())
+    task = asyncio.create_task(_mark(pool, batch))
+    tasks.add(task)
+
+    def done(task: asyncio.Task[None]) -> None:
+        tasks.discard(task)
+        if not tasks and _marking.get(id(pool)) is tasks:
+            del _marking[id(pool)]
+
+    task.add_done_callback(done)
+
+
+async def _mark(pool: asyncpg.Pool, batch: list[int]) -> None:
+    try:
+        await asyncio.sleep(MARK_DELAY_S)
+    finally:
+        waiting = _waiting_marks.get(id(pool))
+        if waiting is not None and waiting[1] is batch:
+            del _waiting_marks[id(pool)]  # ids relayed from now on go to the next statement
+    try:
+        await pool.execute(Q.mark_board_events_relayed, batch)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        log.warning("outbox marks left to the worker's relay", events=len(batch), error=str(exc))
+
+
+async def flush_marks(pool: asyncpg.Pool) -> None:
+    """Before the pool closes: write the marks still waiting (else the worker's relay takes their events again,
+    to find them on the stream already)."""
+    tasks = _marking.get(id(pool))
+    if tasks:
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def relay_pending(pool: asyncpg.Pool, redis: Redis, now: datetime | None = None) -> int:

@@ -81,10 +81,14 @@ class SlaClock:
         """The rules and calendar in force (stored ones, reloaded when they change)."""
         return await self.rules.get(conn)
 
+    async def in_force(self, ctx: Context) -> SlaRules:
+        """`current` for a ticket use-case: against the version its transaction read when it began."""
+        return await self.rules.get(ctx.conn, ctx.sla_rules_version)
+
     async def start(self, ctx: Context, ticket: Ticket, unit_id: int, completion: Completion) -> None:
         """Clocks for the unit that just received the ticket: it must reply (ordinary) or accept (complex)
         in time, so that clock starts anew; the completion clock as `completion` says."""
-        current = await self.current(ctx.conn)
+        current = await self.in_force(ctx)
         rules = [current.policy.response_rule(ticket.is_complex)]
         if completion is not Completion.KEEP:
             rules.append(current.policy.completion_rule(ticket.type.value, ticket.category_code or ""))
@@ -119,7 +123,7 @@ class SlaClock:
     ) -> int:
         """A natural-time clock of its own (callback, an order's answer) from now; its id. It warns and alerts like
         the others (the timers look at every running clock) and ends with `end_clock` or `meet`."""
-        current = await self.current(ctx.conn)
+        current = await self.in_force(ctx)
         rule = SlaRule(rule_name, track, timedelta(hours=hours), Counting.NATURAL, current.warn_fraction)
         deadline = compute_deadline(rule, ctx.now, current.calendar)
         row = await ctx.conn.fetchrow(
@@ -173,7 +177,7 @@ class SlaClock:
             for r in await ctx.conn.fetch(Q.approved_extensions, ticket_id)
         ]
         rows = await ctx.conn.fetch(Q.open_clocks, ticket_id)
-        calendar = (await self.current(ctx.conn)).calendar
+        calendar = (await self.in_force(ctx)).calendar
         for row in rows:
             open_deadline = _deadline(row)
             computed = compute_deadline(

@@ -9,6 +9,7 @@ restart. A database without rules yet (new, or emptied) runs on config.toml's va
 from __future__ import annotations
 
 import asyncio
+import enum
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -54,6 +55,15 @@ async def load_rules(conn: asyncpg.Connection, tz: ZoneInfo) -> SlaRules | None:
     )
 
 
+class Unread(enum.Enum):
+    """A version not read yet (None is a version read: no rules stored)."""
+
+    UNREAD = "unread"
+
+
+UNREAD = Unread.UNREAD
+
+
 class SlaRulesCache:
     """The rules as this process last read them; `get` reloads when the stored version moved."""
 
@@ -63,8 +73,11 @@ class SlaRulesCache:
         self._rules: SlaRules | None = None
         self._lock = asyncio.Lock()
 
-    async def get(self, conn: asyncpg.Connection) -> SlaRules:
-        version = await conn.fetchval(Q.sla_rules_version)
+    async def get(self, conn: asyncpg.Connection, version: int | Unread | None = UNREAD) -> SlaRules:
+        """The rules in force; `version`: the stored version when the caller has just read it (a ticket
+        use-case reads it with the catalog's, Q.transaction_versions; None: no rules stored), else read here."""
+        if isinstance(version, Unread):
+            version = await conn.fetchval(Q.sla_rules_version)
         if self._rules is not None and self._rules.version == version:
             return self._rules
         async with self._lock:

@@ -150,7 +150,9 @@ async def create_ticket(
     catalog = ctx.catalog
     if body.category_code is not None and body.category_code not in catalog.categories:
         raise ApiError(422, f"分类代码 {body.category_code} 不存在", code="unknown_category")
-    analysis = intake.text.analyse(catalog, body.content, body.address, body.category_code, body.is_complex)
+    analysis = await intake.text.analyse_batched(
+        catalog, body.content, body.address, body.category_code, body.is_complex
+    )
     root = catalog.tree.root.id
     row = await ctx.conn.fetchrow(
         Q.insert_ticket,
@@ -177,13 +179,13 @@ async def create_ticket(
         {"channel": body.channel, "analysis": analysis.to_json(catalog)},
         is_confidential(body),
         search_index.index_tokens(intake.text.segmenter, body.content),
+        *labels.prediction_row(analysis),
         timedelta(days=intake.settings.supervision.repeat_days),
     )
     if row is None:  # the same submit again: answer with what the first one made
         existing = await ctx.conn.fetchval(Q.ticket_id_by_idempotency_key, idempotency_key)
         return await lock(ctx.conn, existing), False
-    ticket = Ticket.from_row(row)  # ours alone until commit: no lock needed
-    await labels.record_prediction(ctx.conn, ticket.id, analysis)
+    ticket = Ticket.from_row(row)  # ours alone until commit: no lock needed; the model's guess is kept with it
     announce(ctx, EventType.TICKET_CREATED, ticket, {"type_label": ticket.type.label, "repeats": ticket.repeats})
     decided: list[RoutingDecision] = []
 

@@ -86,15 +86,27 @@ class Context:
     now: datetime
     # the SLA clocks this transaction started: all a ticket created in it has, so its answer needs no re-read
     clocks_started: list[asyncpg.Record] = field(default_factory=list)
+    # the stored SLA rules' version, read with the catalog's when the transaction began (None: none stored)
+    sla_rules_version: int | None = None
+    # intake only: the 专题服务日 running now, (id, unit id) in id order, read with the versions; None: not read
+    service_days: list[tuple[int, int]] | None = None
 
 
 @contextlib.asynccontextmanager
 async def transaction(
-    pool: asyncpg.Pool, catalogs: CatalogCache, redis: ArqRedis, now: datetime
+    pool: asyncpg.Pool, catalogs: CatalogCache, redis: ArqRedis, now: datetime, *, intake: bool = False
 ) -> AsyncIterator[Context]:
-    """One ticket use-case: a transaction whose announcements go out after it commits."""
+    """One ticket use-case: a transaction whose announcements go out after it commits. It starts with one
+    statement for the versions its process's caches are checked against (catalog, SLA rules; for `intake`, a
+    new call, also the service days running now), not a round trip for each."""
     async with unit_of_work(pool) as (conn, outbox):
-        yield Context(conn, outbox, await catalogs.get(conn), redis, now)
+        if intake:
+            row = await conn.fetchrow(Q.intake_versions, now)
+            days = list(zip(row["service_day_ids"], row["service_day_units"], strict=True))
+        else:
+            row, days = await conn.fetchrow(Q.transaction_versions), None
+        catalog = await catalogs.get(conn, row["catalog"])
+        yield Context(conn, outbox, catalog, redis, now, sla_rules_version=row["sla_rules"], service_days=days)
 
 
 async def lock(conn: asyncpg.Connection, ticket_id: int) -> Ticket:

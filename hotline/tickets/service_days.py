@@ -50,12 +50,14 @@ def concerned_units(ticket: Ticket, decision: RoutingDecision | None) -> set[int
 
 async def mark_call(ctx: Context, ticket: Ticket, decision: Callable[[], RoutingDecision | None]) -> list[int]:
     """Mark a call just taken for every day running now whose unit it concerns; the days' ids."""
-    days = await ctx.conn.fetch(Q.service_days_active, ctx.now)
+    days = ctx.service_days  # read with the transaction's versions (intake), else here
+    if days is None:
+        days = [(r["id"], r["unit_id"]) for r in await ctx.conn.fetch(Q.service_days_active, ctx.now)]
     if not days:
         return []
     units = concerned_units(ticket, decision())
     tree = ctx.catalog.tree
-    marked = [d["id"] for d in days if any(u in tree and tree.is_within(u, d["unit_id"]) for u in units)]
+    marked = [day for day, unit in days if any(u in tree and tree.is_within(u, unit) for u in units)]
     if marked:
         await ctx.conn.execute(Q.mark_service_day_ticket, marked, ticket.id)
     return marked

@@ -40,3 +40,18 @@ LEFT JOIN users lu ON lu.id = l.user_id
 LEFT JOIN users cu ON cu.id = t.created_by
 WHERE {{settled_ticket}} AND ($1::timestamptz IS NULL OR t.created_at >= $1)
 ORDER BY t.id;
+
+-- name: transaction_versions
+-- What a ticket use-case checks its process's caches against, in the one round trip it starts with: the
+-- catalog's version (as catalog_version reads it) and the SLA rules' (as sla_rules_version; NULL: none stored).
+SELECT (SELECT last_value + (CASE WHEN is_called THEN 1 ELSE 0 END) FROM catalog_version_seq) AS catalog,
+       (SELECT version FROM sla_settings) AS sla_rules;
+
+-- name: intake_versions
+-- transaction_versions for a new call, with the 专题服务日 running at $1 (as service_days_active: the window
+-- includes its start, not its end), ids and units in id order: intake marks the call for them at its end.
+SELECT (SELECT last_value + (CASE WHEN is_called THEN 1 ELSE 0 END) FROM catalog_version_seq) AS catalog,
+       (SELECT version FROM sla_settings) AS sla_rules,
+       d.ids AS service_day_ids, d.units AS service_day_units
+FROM (SELECT coalesce(array_agg(id ORDER BY id), '{}') AS ids, coalesce(array_agg(unit_id ORDER BY id), '{}') AS units
+      FROM service_days WHERE starts_at <= $1 AND ends_at > $1) AS d;

@@ -67,10 +67,6 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING id;
 SELECT id, started_at, finished_at, origin, outcome, version, reason FROM retrain_runs
 ORDER BY started_at DESC, id DESC LIMIT $1;
 
--- name: insert_prediction
-INSERT INTO ticket_predictions (ticket_id, model_version, category_code, top, margin) VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (ticket_id) DO NOTHING;
-
 -- name: insert_category_label
 INSERT INTO category_labels (ticket_id, at, user_id, unit_id, from_code, from_source, to_code)
 VALUES ($1, $2, $3, $4, $5, $6, $7);

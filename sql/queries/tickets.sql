@@ -32,9 +32,11 @@ SELECT id FROM tickets WHERE idempotency_key = $1;
 -- The ticket, the centre as its first holder, and its creation event in one statement. The number
 -- is the local date ($1) and the sequence, at least 7 digits. A retried submit (same idempotency key)
 -- waits for the first one to commit, then inserts nothing and returns no row. $23: the content's search tokens
--- (hotline/tickets/search_index.py). repeats (重复诉求): the tickets within the window $24 before it from the
--- same caller, or of the same category at the same community, itself included (two calls in the same instant
--- may not count each other: a board list, not an invariant).
+-- (hotline/tickets/search_index.py). $24-$27: the model's guess kept for the ticket (model version, category,
+-- top, margin: hotline/learning/labels.py), in the same round trip; no row when $24 is NULL: a person chose.
+-- repeats (重复诉求): the tickets within the window $28 before it from the same caller, or of the same category
+-- at the same community, itself included (two calls in the same instant may not count each other: a board
+-- list, not an invariant).
 WITH ticket AS (
     INSERT INTO tickets (number, idempotency_key, type, channel, caller_phone, caller_name, address, content,
                          category_code, category_confidence, category_source, urgency, is_complex, complexity, place,
@@ -45,11 +47,11 @@ WITH ticket AS (
             $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'new', $16, $17, $18, $18, $22, $23,
             1 + greatest(
                 (SELECT count(*) FROM tickets o
-                 WHERE o.caller_phone = $5 AND o.created_at > $18::timestamptz - $24::interval AND o.created_at <= $18),
+                 WHERE o.caller_phone = $5 AND o.created_at > $18::timestamptz - $28::interval AND o.created_at <= $18),
                 (SELECT count(*) FROM tickets o
                  WHERE o.category_code = $9 AND o.place ? 'community_id'
                    AND o.place ->> 'community_id' = $15::jsonb ->> 'community_id'
-                   AND o.created_at > $18::timestamptz - $24::interval AND o.created_at <= $18)))
+                   AND o.created_at > $18::timestamptz - $28::interval AND o.created_at <= $18)))
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING {{ticket_columns}}
 ), held AS (
@@ -58,6 +60,10 @@ WITH ticket AS (
     INSERT INTO ticket_events (ticket_id, at, actor_id, actor_unit_id, action, from_state, to_state, to_unit_id,
                                payload)
     SELECT id, created_at, created_by, $19::bigint, $20::text, NULL, 'new', holder_unit_id, $21::jsonb FROM ticket
+), predicted AS (
+    INSERT INTO ticket_predictions (ticket_id, model_version, category_code, top, margin)
+    SELECT id, $24::text, $25::text, $26::jsonb, $27::real FROM ticket WHERE $24::text IS NOT NULL
+    ON CONFLICT (ticket_id) DO NOTHING
 )
 SELECT * FROM ticket;
 

@@ -54,6 +54,18 @@ def test_predictions_carry_sorted_top_k_probabilities(model: TextClassifier) -> 
     assert model.predict_batch([]) == []
 
 
+def test_a_text_in_a_batch_gets_the_probabilities_it_gets_alone(
+    model: TextClassifier, corpus: tuple[list[str], list[str]]
+) -> None:
+    """Intake predicts the tickets that arrive together in one batch (hotline/analysis.py): each row must be
+    what the text alone would get, to the last bit."""
+    texts = [*corpus[0][:120], "", "一段模型没见过的话"]
+    alone = np.vstack([model.predict_proba([t]) for t in texts])
+    for size in (2, 5, 16):
+        batched = np.vstack([model.predict_proba(texts[i : i + size]) for i in range(0, len(texts), size)])
+        np.testing.assert_array_equal(batched, alone)
+
+
 def test_progress_is_reported_to_the_end(corpus: tuple[list[str], list[str]]) -> None:
     texts, labels = corpus
     seen: list[tuple[str, int, int]] = []

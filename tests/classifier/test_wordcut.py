@@ -63,6 +63,20 @@ def test_the_same_words_as_the_segmenter(segmenter: Segmenter, cutter: Dictionar
         assert cutter.words([text]) == [segmenter.words(text)]
 
 
+def test_one_texts_route_in_python_is_the_array_routes(cutter: DictionaryCutter, monkeypatch) -> None:
+    """Short inputs (a ticket at intake) take the route in plain Python: the same words as the array programme
+    that batches take, text by text and for a few texts at once."""
+    from classifier import wordcut
+
+    texts, _ = read_bootstrap()
+    prepared = [feature_text(t) for t in texts[:400]] + [feature_text(t) for t in TRICKY] + TRICKY
+    assert len(prepared[0]) < wordcut._SMALL_ROUTE  # the Python route is the one taken by default
+    small = [cutter.words([t]) for t in prepared] + [cutter.words(prepared[i : i + 3]) for i in range(0, 60, 3)]
+    monkeypatch.setattr(wordcut, "_SMALL_ROUTE", -1)
+    arrays = [cutter.words([t]) for t in prepared] + [cutter.words(prepared[i : i + 3]) for i in range(0, 60, 3)]
+    assert small == arrays
+
+
 def test_words_drop_stop_words_punctuation_and_placeholders(cutter: DictionaryCutter) -> None:
     words = cutter.words([feature_text("您好，我们小区的物业费太贵了！电话13812345678")])[0]
     assert "物业费" in words
