@@ -27,7 +27,7 @@ from hotline.schemas import IntakeDraft, NewTicket
 from hotline.settings import Settings
 from hotline.sla.clock import SlaClock
 from hotline.tickets import flow, search_index, service_days
-from hotline.tickets.journal import Context, announce, lock
+from hotline.tickets.journal import CREATED, Context, announce, lock
 from hotline.tickets.records import Ticket, summary
 from realtime.events import EventType
 
@@ -183,7 +183,12 @@ async def create_ticket(
         return await lock(ctx.conn, existing), False
     ticket = Ticket.from_row(row)  # ours alone until commit: no lock needed
     await labels.record_prediction(ctx.conn, ticket.id, analysis)
-    announce(ctx, EventType.TICKET_CREATED, ticket, {"type_label": ticket.type.label})
+    # 重复诉求 is fixed when a ticket is created (it counts the tickets before it), so the boards learn it here,
+    # once, rather than each re-deriving it per open ticket
+    window = timedelta(days=intake.settings.supervision.repeat_days)
+    repeats = await ctx.conn.fetchval(Q.ticket_repeats, ticket.id, window)
+    extra = {"type_label": ticket.type.label, "repeats": repeats}
+    announce(ctx, EventType.TICKET_CREATED, ticket, extra, moved_from=CREATED)
     decided: list[RoutingDecision] = []
 
     def decision() -> RoutingDecision:  # the routing's, or for a call not routed the one it would have had
