@@ -161,8 +161,8 @@ function applyTicket(model, p) {
     model.tickets.set(p.ticket_id, t);
   }
   Object.assign(t, { number: p.number, state: p.state, holder_unit_id: p.holder_unit_id, category_code: p.category_code });
-  if (p.repeats !== undefined) t.repeats = p.repeats;
   if (p.board) {
+    t.repeats = p.board.repeats ?? undefined;
     t.clocks = p.board.clocks;
     t.reopen_count = p.board.reopen_count;
     t.return_count = p.board.return_count;

@@ -183,12 +183,10 @@ async def create_ticket(
         return await lock(ctx.conn, existing), False
     ticket = Ticket.from_row(row)  # ours alone until commit: no lock needed
     await labels.record_prediction(ctx.conn, ticket.id, analysis)
-    # 重复诉求 is fixed when a ticket is created (it counts the tickets before it), so the boards learn it here,
-    # once, rather than each re-deriving it per open ticket
-    window = timedelta(days=intake.settings.supervision.repeat_days)
-    repeats = await ctx.conn.fetchval(Q.ticket_repeats, ticket.id, window)
-    extra = {"type_label": ticket.type.label, "repeats": repeats}
-    announce(ctx, EventType.TICKET_CREATED, ticket, extra, moved_from=CREATED)
+    # 重复诉求 is fixed when a ticket is created (it counts the tickets before it): stored once, for the board's list
+    # and its events, rather than re-derived per open ticket on every snapshot
+    await ctx.conn.execute(Q.set_ticket_repeats, ticket.id, timedelta(days=intake.settings.supervision.repeat_days))
+    announce(ctx, EventType.TICKET_CREATED, ticket, {"type_label": ticket.type.label}, moved_from=CREATED)
     decided: list[RoutingDecision] = []
 
     def decision() -> RoutingDecision:  # the routing's, or for a call not routed the one it would have had

@@ -43,29 +43,23 @@ WHERE t.reopen_count >= $2 AND t.state = ANY($3::text[]) AND ($1::bigint[] IS NU
 ORDER BY t.reopen_count DESC, t.id DESC LIMIT 20;
 
 -- name: board_supervised_repeat
--- Open tickets ($3 the open states) created within the window $4 before $2 with at least $5 tickets
--- (itself included) from the same caller, or of the same category at the same community, in the
--- window before them.
-SELECT {{board_ticket_fields}}, r.repeats FROM tickets t
-JOIN LATERAL (
-    SELECT count(*) AS repeats FROM tickets o
-    WHERE o.created_at > t.created_at - $4::interval AND o.created_at <= t.created_at
-      AND (o.caller_phone = t.caller_phone
-           OR (o.category_code = t.category_code
-               AND o.place ->> 'community_id' = t.place ->> 'community_id'))
-) r ON true
+-- Open tickets ($3 the open states) created within the window $4 before $2 with at least $5 tickets (itself
+-- included) from the same caller, or of the same category at the same community, in the window before them
+-- (tickets.repeats, stored at intake by set_ticket_repeats).
+SELECT {{board_ticket_fields}}, t.repeats FROM tickets t
 WHERE t.state = ANY($3::text[]) AND t.created_at > $2::timestamptz - $4::interval
-  AND r.repeats >= $5 AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1))
-ORDER BY r.repeats DESC, t.id DESC LIMIT 20;
+  AND t.repeats >= $5 AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1))
+ORDER BY t.repeats DESC, t.id DESC LIMIT 20;
 
--- name: ticket_repeats
--- The tickets within the window $2 before ticket $1 (itself included) from the same caller, or of the same
--- category at the same community: board_supervised_repeat's figure for one ticket, told to the boards when it
--- is created.
-SELECT count(*) FROM tickets t JOIN tickets o
-  ON o.created_at > t.created_at - $2::interval AND o.created_at <= t.created_at
- AND (o.caller_phone = t.caller_phone
-      OR (o.category_code = t.category_code AND o.place ->> 'community_id' = t.place ->> 'community_id'))
+-- name: set_ticket_repeats
+-- Ticket $1's tickets.repeats: those within the window $2 before it (itself included) from the same caller, or
+-- of the same category at the same community. Fixed at intake: later tickets do not count for it.
+UPDATE tickets t SET repeats = (
+    SELECT count(*) FROM tickets o
+    WHERE o.created_at > t.created_at - $2::interval AND o.created_at <= t.created_at
+      AND (o.caller_phone = t.caller_phone
+           OR (o.category_code = t.category_code AND o.place ->> 'community_id' = t.place ->> 'community_id'))
+)
 WHERE t.id = $1;
 
 -- name: board_supervised_disputed

@@ -3,9 +3,10 @@
 -- name: store_board_events
 -- $1: a JSON array of {"type", "unit_path", "payload"}, in the order they are to reach the boards.
 -- Run last in the transaction, so each event about a ticket carries, in "board", the ticket's facts as the
--- transaction leaves them: its running clocks (the board's countdown and 超期 list), its reopen and return
--- counts (重办, 退单) and whether its last callback clock was overdue; and "xid", the transaction's id, so a board
--- skips an event whose change its snapshot already holds (docs/realtime.md, "Boards updated in place").
+-- transaction leaves them: its running clocks (the board's countdown and 超期 list), its reopen, return and
+-- repeat counts (重办, 退单, 重复诉求) and whether its last callback clock was overdue; and "xid", the
+-- transaction's id, so a board skips an event whose change its snapshot already holds (docs/realtime.md,
+-- "Boards updated in place").
 INSERT INTO board_outbox (event_type, unit_path, payload, at)
 SELECT e.event ->> 'type', ARRAY(SELECT jsonb_array_elements_text(e.event -> 'unit_path')::bigint),
        e.event -> 'payload' || jsonb_build_object('xid', pg_current_xact_id()::text)
@@ -17,6 +18,7 @@ LEFT JOIN LATERAL (
         'created_at', t.created_at,
         'reopen_count', t.reopen_count,
         'return_count', t.return_count,
+        'repeats', t.repeats,
         'clocks', (SELECT coalesce(jsonb_agg(jsonb_build_object('deadline_id', d.id, 'track', d.track,
                                                                  'rule_name', d.rule_name, 'due_at', d.due_at,
                                                                  'warn_at', d.warn_at) ORDER BY d.due_at, d.id),
