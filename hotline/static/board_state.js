@@ -33,6 +33,9 @@ export function fromSnapshot(data, parentOf) {
     horizons: {},
     callbacks: { ...data.callbacks },
     early: new Map(data.early_warnings.map((w) => [w.warning_id, w])),
+    // a time the server has certainly passed (the snapshot's, then each overdue alert's due time): this page's
+    // clock may lag the server's, and a clock the server called overdue must not look running here
+    passed: Date.parse(data.generated_at),
     summaries: new Map(),
   };
   for (const row of [...data.countdown, ...data.countdown_next]) {
@@ -120,6 +123,7 @@ export function applyEvent(model, frame) {
     return true;
   }
   if (p.ticket_id === undefined) return false;
+  if (frame.event_type === "sla.overdue" && p.due_at) model.passed = Math.max(model.passed, Date.parse(p.due_at));
   const moved = "from_state" in p;
   if (moved) {
     count(model, p.from_state, p.from_holder_unit_id, -1);
@@ -205,7 +209,7 @@ export function overdueView(model, now) {
     const known = t.clocks.filter((c) => withinClockHorizon(model, c));
     if (!known.length) continue;
     const due = Math.min(...known.map((c) => Date.parse(c.due_at)));
-    if (due <= now) items.push(row(model, t, { due_at: new Date(due).toISOString() }));
+    if (due <= Math.max(now, model.passed)) items.push(row(model, t, { due_at: new Date(due).toISOString() }));
   }
   return items.sort((a, b) => Date.parse(a.due_at) - Date.parse(b.due_at)).slice(0, model.rules.supervised_limit);
 }
