@@ -1,8 +1,11 @@
 """The supervisor's live board: what a snapshot holds for one unit subtree.
 
 Counts by state and by unit, the clocks closest to their deadline, the four supervised lists
-(重点督办), the latest alerts and the active early warnings (未诉先办). Realtime events then keep the
-page current (realtime/). Viewers of the same subtree share snapshots (`SharedSnapshots`).
+(重点督办), the latest alerts and the active early warnings (未诉先办). Realtime events then update the
+page in place (hotline/static/board_state.js; the facts each event carries are in docs/realtime.md):
+a snapshot is read in one REPEATABLE READ transaction and names the transactions it holds (`xid`), so
+the page can skip an event whose change it already counted. Viewers of the same subtree share
+snapshots (`SharedSnapshots`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,11 @@ from hotline.tickets.records import summary
 
 # 回访率 and 满意率 on the board: the callbacks of this many days up to now.
 CALLBACK_DAYS = 30
+# The page shows COUNTDOWN_SHOWN clocks; the snapshot sends more, so clocks met or moved after it leave others
+# that the page still knows to be the closest (it shows only what it knows to be so: board_state.js).
+COUNTDOWN_SHOWN = 30
+COUNTDOWN_BUFFER = 100
+SUPERVISED_LIMIT = 20  # the LIMIT of each board_supervised_* query
 OPEN = sorted(s.value for s in UNFINISHED_STATES | {TicketState.COMPLETED, TicketState.REVIEWED})
 
 
@@ -58,10 +66,21 @@ def _row(row: asyncpg.Record, names: dict[int, str]) -> dict[str, Any]:
 async def snapshot(
     conn: asyncpg.Connection, catalog: Catalog, settings: Settings, user: User, now: datetime
 ) -> dict[str, Any]:
+    """The board of `user`'s subtree, every figure from one snapshot of the database."""
+    if conn.is_in_transaction():  # a standby's read transaction (hotline/db.py), REPEATABLE READ for boards
+        return await _snapshot(conn, catalog, settings, user, now)
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        return await _snapshot(conn, catalog, settings, user, now)
+
+
+async def _snapshot(
+    conn: asyncpg.Connection, catalog: Catalog, settings: Settings, user: User, now: datetime
+) -> dict[str, Any]:
     visible = access.visible_units(user, catalog)
     units = None if visible is None else sorted(visible)
     names = catalog.unit_names
 
+    xmin, xmax, xip = (await conn.fetchval(Q.board_xid_snapshot)).split(":")
     by_state = {r["state"]: r["n"] for r in await conn.fetch(Q.board_counts_by_state, units, OPEN)}
     held = await conn.fetch(Q.board_counts_by_holder, units, OPEN)
     children = catalog.tree.children(user.unit_id)
@@ -70,18 +89,34 @@ async def snapshot(
         for c in children:
             if r["holder_unit_id"] is not None and catalog.tree.is_within(r["holder_unit_id"], c.id):
                 by_unit[c.id] += r["n"]
-    countdown = await conn.fetch(Q.board_countdown, units)
-    supervised = {
-        kind.value: {"label": kind.label, "items": [_row(r, names) for r in await conn.fetch(sql, *args)]}
-        for kind, (sql, args) in supervised_queries(settings.supervision, units, now).items()
-    }
+    countdown = [_row(r, names) for r in await conn.fetch(Q.board_countdown, units, COUNTDOWN_BUFFER)]
+    supervision = settings.supervision
+    supervised = {}
+    for kind, (sql, args) in supervised_queries(supervision, units, now).items():
+        items = [_row(r, names) for r in await conn.fetch(sql, *args)]
+        supervised[kind.value] = {"label": kind.label, "items": items, "complete": len(items) < SUPERVISED_LIMIT}
     alerts = await conn.fetch(Q.board_alerts, units)
     return {
         "unit": {"id": user.unit_id, "name": names[user.unit_id]},
         "generated_at": now.isoformat(),
+        # what the page needs to apply events: whose tickets count (all: the hotline centre's board, tickets
+        # with no holder included), the thresholds of the lists, and the transactions this snapshot holds
+        "scope": {"all": visible is None},
+        "xid": {"xmin": xmin, "xmax": xmax, "xip": [x for x in xip.split(",") if x]},
+        "rules": {
+            "countdown_shown": COUNTDOWN_SHOWN,
+            "supervised_limit": SUPERVISED_LIMIT,
+            "dissatisfied_count": supervision.dissatisfied_count,
+            "return_count": supervision.return_count,
+            "repeat_count": supervision.repeat_count,
+            "repeat_days": supervision.repeat_days,
+            "early_active_hours": settings.report.warning_active_hours,
+        },
         "counts_by_state": {s: {"label": TicketState(s).label, "count": by_state.get(s, 0)} for s in OPEN},
         "counts_by_unit": [{"unit_id": c.id, "name": c.name, "open": by_unit[c.id]} for c in children],
-        "countdown": [_row(r, names) for r in countdown],
+        "countdown": countdown[:COUNTDOWN_SHOWN],
+        "countdown_next": countdown[COUNTDOWN_SHOWN:],
+        "countdown_complete": len(countdown) < COUNTDOWN_BUFFER,
         "supervised": supervised,
         "alerts": [_row(r, names) for r in alerts],
         "early_warnings": await early_warning.active(conn, catalog, units, now, settings.report),
@@ -95,9 +130,10 @@ def _rate(part: int, whole: int) -> float | None:
 
 async def callback_figures(conn: asyncpg.Connection, units: list[int] | None, now: datetime) -> dict[str, Any]:
     """回访率 (callbacks that reached the citizen, of those finished) and 满意率 (satisfied or basically satisfied,
-    of those reached) over the last CALLBACK_DAYS days, and the tickets waiting for their callback now."""
+    of those reached) over the last CALLBACK_DAYS days, and the tickets waiting for their callback now (overdue: those
+    whose overdue alert was raised)."""
     done = await conn.fetchrow(Q.board_callbacks, units, now - timedelta(days=CALLBACK_DAYS), now)
-    waiting = await conn.fetchrow(Q.board_callbacks_waiting, units, now)
+    waiting = await conn.fetchrow(Q.board_callbacks_waiting, units)
     return {
         "days": CALLBACK_DAYS,
         "finished": done["finished"],

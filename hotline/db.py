@@ -135,7 +135,9 @@ class Reads:
             if position is not None and not await self._caught_up(conn, position):
                 await stack.aclose()
                 return None
-            await stack.enter_async_context(conn.transaction(readonly=True))
+            # a board snapshot's figures (and the transactions it names) come from one snapshot of the standby
+            isolation = "repeatable_read" if current else None
+            await stack.enter_async_context(conn.transaction(readonly=True, isolation=isolation))
         except STANDBY_FAILURES as exc:
             await stack.aclose()
             self._mark_down(exc)

@@ -32,6 +32,8 @@ class EventType(StrEnum):
     TICKET_MERGED = "ticket.merged"
     TICKET_SUSPENDED = "ticket.suspended"
     TICKET_RESUMED = "ticket.resumed"
+    TICKET_CONTACTED = "ticket.contacted"
+    TICKET_EXTENDED = "ticket.extended"
     TICKET_URGED = "ticket.urged"
     TICKET_CO_UNITS = "ticket.co_units_added"
     TICKET_CO_DONE = "ticket.co_done"

@@ -1,23 +1,41 @@
-// 督办大屏 (supervisor): snapshot over /ws/board, then events; alerts shown the moment they arrive,
-// the rest of the board refetched from GET /api/board (throttled) after any event.
+// 督办大屏 (supervisor): a snapshot over /ws/board on connect, then events that update the board in place
+// (board_state.js): counts, countdowns, the supervised lists, 回访 figures and the alert feed, with no
+// re-read of the board per event. Only the supervision orders' panel is re-read, on the events about orders.
 import { api, boot, h, clear, run, ask, countdown, fmtDateTime, fmtTime, serverNow, stateLabel, loadUnits, toast, $ } from "./common.js";
 import { issuedPanel } from "./sections.js";
+import { applyEvent, fromSnapshot, view } from "./board_state.js";
 
 const EVENTS = boot.labels.events;
 const ALERT_EVENTS = new Set(boot.labels.alert_events);
 const ALERT_LABELS = { warning: "即将超期", overdue: "超期", order: "督办单", escalated: "督办逾期上报", early: "未诉先办预警" };
 const FEED_LIMIT = 60;
-const REFETCH_AFTER_MS = 300;
+const RENDER_AFTER_MS = 50; // a burst of events is drawn once
+const ORDER_EVENTS = new Set([EVENTS.SUPERVISION_ORDER, EVENTS.SUPERVISION_ANSWERED, EVENTS.SUPERVISION_ESCALATED]);
 
 const feed = []; // newest first
 const feedKeys = new Set();
 const seenEvents = new Set();
 let units = new Map();
-let refetching = false;
-let refetchAgain = false;
-let refetchTimer = null;
+let model = null;
+let renderTimer = null;
+let ordersTimer = null;
 
 const unitName = (id) => (units.get(id) || {}).name || "";
+const parentOf = (id) => (units.get(id) || {}).parent_id ?? null;
+
+function onSnapshot(data) {
+  model = fromSnapshot(data, parentOf);
+  renderBoard(view(model, serverNow()));
+  mergeSnapshotAlerts([...data.alerts.map(alertFromSnapshot), ...data.early_warnings.map(alertFromWarning)]);
+}
+
+function scheduleRender() {
+  if (renderTimer) return;
+  renderTimer = setTimeout(() => {
+    renderTimer = null;
+    if (model) renderBoard(view(model, serverNow()));
+  }, RENDER_AFTER_MS);
+}
 
 function renderBoard(data) {
   $("#board-unit").textContent = data.unit.name;
@@ -25,14 +43,14 @@ function renderBoard(data) {
     class: "tile", dataset: { state }, style: `--tile:${stateColour(state)}`,
   }, h("span", { class: "tile-n", text: String(c.count) }), h("span", { class: "tile-label", text: c.label }))));
 
-  clear($("#countdown"), data.countdown.length ? data.countdown.map((d) => h("li", { dataset: { ticket: d.id } },
+  clear($("#countdown"), data.countdown.length ? data.countdown.map((d) => h("li", { dataset: { ticket: d.id, deadline: d.deadline_id } },
     h("div", { class: "cd-line" }, h("span", { class: "mono", text: d.number }), countdown(d.due_at, d.warn_at)),
     h("div", { class: "cd-line" },
-      h("span", { class: "cd-meta", text: `${shortName(d.holder_unit_name || "")} · ${d.rule_name}`, title: d.summary }),
+      h("span", { class: "cd-meta", text: `${shortName(unitName(d.holder_unit_id) || d.holder_unit_name || "")} · ${d.rule_name}`, title: d.summary }),
       h("span", { class: "ops" }, ticketButtons(d.id, d.number))))) : h("li", { class: "muted", text: "没有计时中的工单" }));
 
   const max = Math.max(1, ...data.counts_by_unit.map((u) => u.open));
-  clear($("#units"), data.counts_by_unit.length ? data.counts_by_unit.map((u) => h("div", { class: "bar-row" },
+  clear($("#units"), data.counts_by_unit.length ? data.counts_by_unit.map((u) => h("div", { class: "bar-row", dataset: { unit: u.unit_id } },
     h("span", { class: "bar-name", text: shortName(u.name), title: u.name }),
     h("span", { class: "bar" }, h("span", { style: `width:${(100 * u.open) / max}%` })),
     h("span", { class: "bar-n", text: String(u.open) }))) : h("p", { class: "muted", text: "无下级单位" }));
@@ -41,14 +59,13 @@ function renderBoard(data) {
     h("h3", {}, list.label, h("span", { class: "count", text: String(list.items.length) })),
     h("ul", { class: "sup-list" }, list.items.length ? list.items.map((t) => h("li", { dataset: { ticket: t.id } },
       h("span", { class: "mono", text: t.number }),
-      h("span", { class: "sup-unit", text: t.holder_unit_name || "" }),
+      h("span", { class: "sup-unit", text: unitName(t.holder_unit_id) || t.holder_unit_name || "" }),
       supervisedFigure(kind, t),
       h("span", { class: "ops" }, ticketButtons(t.id, t.number)),
       h("div", { class: "summary", text: t.summary }))) : h("li", { class: "muted", text: "无" })))));
 
   renderEarly(data.early_warnings);
   renderCallbacks(data.callbacks);
-  mergeSnapshotAlerts([...data.alerts.map(alertFromSnapshot), ...data.early_warnings.map(alertFromWarning)]);
 }
 
 // 回访率 and 满意率 over the last days, and the tickets waiting for their callback.
@@ -183,33 +200,17 @@ function onEvent(frame) {
   if (ALERT_EVENTS.has(frame.event_type)) {
     if (addAlert(alertFromEvent(frame), true)) renderFeed();
   }
-  scheduleRefetch();
+  if (model && applyEvent(model, frame)) scheduleRender();
+  if (ORDER_EVENTS.has(frame.event_type)) scheduleOrders();
 }
 
-function scheduleRefetch() {
-  if (refetching) {
-    refetchAgain = true;
-    return;
-  }
-  if (refetchTimer) return;
-  refetchTimer = setTimeout(refetch, REFETCH_AFTER_MS);
-}
-
-async function refetch() {
-  refetchTimer = null;
-  refetching = true;
-  try {
-    renderBoard(await api("GET", "/api/board"));
-    await loadOrders();
-  } catch (err) {
-    // the next event or reconnect snapshot repairs the board
-  } finally {
-    refetching = false;
-    if (refetchAgain) {
-      refetchAgain = false;
-      scheduleRefetch();
-    }
-  }
+// The panel of orders this unit issued: re-read when an order is issued, answered or escalated, not per event.
+function scheduleOrders() {
+  if (ordersTimer) return;
+  ordersTimer = setTimeout(() => {
+    ordersTimer = null;
+    loadOrders().catch(() => {});
+  }, 300);
 }
 
 const STATUS_TEXT = { connecting: "连接中…", live: "实时", reconnecting: "重连中…", unauthorized: "登录已过期", closed: "已断开" };
@@ -270,7 +271,10 @@ async function start() {
   } catch (err) {
     toast("读取单位失败：" + err.message, "error");
   }
-  window.connectBoard("/ws/board", { onSnapshot: renderBoard, onEvent, onStatus });
+  window.connectBoard("/ws/board", { onSnapshot, onEvent, onStatus });
+  // time alone moves a few figures (a clock passing its due time, a repeat or warning ageing out): redrawn
+  // from the model, nothing re-read
+  setInterval(scheduleRender, 30000);
   loadAppeals().catch((err) => toast("读取申诉失败：" + err.message, "error"));
   loadOrders().catch((err) => toast("读取督办单失败：" + err.message, "error"));
   setInterval(() => loadAppeals().catch(() => {}), 60000);

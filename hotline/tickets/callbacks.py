@@ -22,6 +22,7 @@ from hotline.tickets.journal import Actor, Context, apply, check, log_action
 from hotline.tickets.records import Ticket
 
 UNREACHABLE_OUTCOME = "unreachable"
+SATISFIED = frozenset({"satisfied", "basically_satisfied"})
 
 
 async def _attempt(
@@ -39,6 +40,11 @@ async def _attempt(
         satisfaction,
         note,
     )
+
+
+def _counted(satisfaction: str) -> dict[str, Any]:
+    """What a reached callback adds to the boards' 回访率 and 满意率 (board_callbacks counts the same)."""
+    return {"callback": {"finished": 1, "reached": 1, "satisfied": int(satisfaction in SATISFIED)}}
 
 
 async def do_callback(
@@ -67,8 +73,9 @@ async def do_callback(
         await _attempt(ctx, user, ticket, "satisfied", note, resolved, satisfaction)
         changes["closed_at"] = ctx.now
         ticket = await apply(
-            ctx, ticket, Action.CALLBACK_SATISFIED, actor, reason=note, payload=payload, changes=changes
-        )
+            ctx, ticket, Action.CALLBACK_SATISFIED, actor, reason=note, payload=payload, changes=changes,
+            board=_counted(satisfaction),
+        )  # fmt: skip
         await clock.meet(ctx, ticket.id, (Track.CALLBACK,))
         return ticket
     if not note.strip():
@@ -87,6 +94,7 @@ async def do_callback(
         reason=note,
         payload=payload,
         changes=changes,
+        board=_counted(satisfaction),
     )
     await clock.meet(ctx, ticket.id, (Track.CALLBACK,))
     await clock.start(ctx, ticket, unit_id, Completion.RESTART)
@@ -117,6 +125,7 @@ async def _unreachable(
         reason=f"回访 {misses} 次均未接通，按无法联系办结" + (f"：{note}" if note else ""),
         payload={"outcome": "unreachable", "attempts": misses},
         changes={"closed_at": ctx.now},
+        board={"callback": {"finished": 1, "reached": 0, "satisfied": 0}},
     )
     await clock.meet(ctx, ticket.id, (Track.CALLBACK,))
     return ticket
@@ -137,6 +146,7 @@ async def do_waive_callback(ctx: Context, clock: SlaClock, user: User, ticket: T
         reason=reason,
         payload={"outcome": "waived"},
         changes={"closed_at": ctx.now},
+        board={"callback": {"finished": 1, "reached": 0, "satisfied": 0}},
     )
     await clock.cancel(ctx, ticket.id, (Track.CALLBACK,))
     return ticket

@@ -27,7 +27,7 @@ from hotline.schemas import IntakeDraft, NewTicket
 from hotline.settings import Settings
 from hotline.sla.clock import SlaClock
 from hotline.tickets import flow, search_index, service_days
-from hotline.tickets.journal import Context, announce, lock
+from hotline.tickets.journal import CREATED, Context, announce, lock
 from hotline.tickets.records import Ticket, summary
 from realtime.events import EventType
 
@@ -186,7 +186,7 @@ async def create_ticket(
         existing = await ctx.conn.fetchval(Q.ticket_id_by_idempotency_key, idempotency_key)
         return await lock(ctx.conn, existing), False
     ticket = Ticket.from_row(row)  # ours alone until commit: no lock needed; the model's guess is kept with it
-    announce(ctx, EventType.TICKET_CREATED, ticket, {"type_label": ticket.type.label, "repeats": ticket.repeats})
+    announce(ctx, EventType.TICKET_CREATED, ticket, {"type_label": ticket.type.label}, moved_from=CREATED)
     decided: list[RoutingDecision] = []
 
     def decision() -> RoutingDecision:  # the routing's, or for a call not routed the one it would have had

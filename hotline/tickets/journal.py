@@ -55,6 +55,9 @@ EVENT_TYPES: dict[Action, EventType] = {
     Action.MERGE: EventType.TICKET_MERGED,
     Action.SUSPEND: EventType.TICKET_SUSPENDED,
     Action.RESUME: EventType.TICKET_RESUMED,
+    # no change of state, but of the clocks the boards count down (the reply met, the completion moved)
+    Action.RECORD_CONTACT: EventType.TICKET_CONTACTED,
+    Action.APPROVE_EXTENSION: EventType.TICKET_EXTENDED,
 }
 
 
@@ -153,9 +156,13 @@ async def apply(
     reason: str = "",
     payload: dict[str, Any] | None = None,
     changes: dict[str, Any] | None = None,
+    board: dict[str, Any] | None = None,
 ) -> Ticket:
-    """Move `ticket` (locked by the caller) through `action`, record the event, queue the announcement."""
-    return await apply_hops(ctx, ticket, [Hop(action, actor, to_unit_id, reason)], payload=payload, changes=changes)
+    """Move `ticket` (locked by the caller) through `action`, record the event, queue the announcement
+    (with `board`: facts the boards need that only this use-case knows, e.g. a callback's satisfaction)."""
+    return await apply_hops(
+        ctx, ticket, [Hop(action, actor, to_unit_id, reason)], payload=payload, changes=changes, board=board
+    )
 
 
 async def apply_hops(
@@ -165,6 +172,7 @@ async def apply_hops(
     *,
     payload: dict[str, Any] | None = None,
     changes: dict[str, Any] | None = None,
+    board: dict[str, Any] | None = None,
 ) -> Ticket:
     """Several steps at once (a dispatch down the chain): each is checked and recorded as its own
     event, the ticket row is written once, and one announcement goes out for the last step."""
@@ -204,7 +212,11 @@ async def apply_hops(
     updated = Ticket.from_row(row)
     last = hops[-1].action
     if last in EVENT_TYPES:
-        announce(ctx, EVENT_TYPES[last], updated, {"action": last.value, "action_label": last.label})
+        extra = {"action": last.value, "action_label": last.label, **(board or {})}
+        announce(ctx, EVENT_TYPES[last], updated, extra, moved_from=(ticket.state, ticket.holder_unit_id))
+    elif (updated.state, updated.holder_unit_id) != (ticket.state, ticket.holder_unit_id):
+        # boards count tickets by state and holder from the events alone: a move nobody announced would skew them
+        raise ValueError(f"{last.value} moves the ticket but announces nothing")
     return updated
 
 
@@ -261,9 +273,21 @@ SELECT * FROM moved"""
 _FIRST_COLUMN_PARAM = 14
 
 
-def announce(ctx: Context, event_type: str, ticket: AnyTicket, extra: dict[str, Any] | None = None) -> None:
-    """Push an event about `ticket` to the boards of its holder's chain, once the transaction commits."""
-    ctx.outbox.announce(ctx.redis, board_event(ctx.catalog, event_type, ticket, extra))
+# Where a ticket was before the change an event announces: its state (None: it did not exist) and holder.
+MovedFrom = tuple[TicketState | None, int | None]
+CREATED: MovedFrom = (None, None)
+
+
+def announce(
+    ctx: Context,
+    event_type: str,
+    ticket: AnyTicket,
+    extra: dict[str, Any] | None = None,
+    moved_from: MovedFrom | None = None,
+) -> None:
+    """Push an event about `ticket` to the boards of its holder's chain, once the transaction commits.
+    `moved_from` for a change of state or holder: boards update their counts from it (docs/realtime.md)."""
+    ctx.outbox.announce(ctx.redis, board_event(ctx.catalog, event_type, ticket, extra, moved_from=moved_from))
 
 
 def board_event(
@@ -272,6 +296,7 @@ def board_event(
     ticket: AnyTicket,
     extra: dict[str, Any] | None = None,
     units: tuple[int, ...] = (),
+    moved_from: MovedFrom | None = None,
 ) -> BoardEvent:
     """The event about `ticket` for the boards of its holder's, lead unit's and co-units' chains (and of `units`):
     a co-unit (协办) follows the ticket it assists with in its own lists, live."""
@@ -289,4 +314,7 @@ def board_event(
         "category_code": ticket.category_code,
         **(extra or {}),
     }
+    if moved_from is not None:
+        payload["from_state"] = None if moved_from[0] is None else moved_from[0].value
+        payload["from_holder_unit_id"] = moved_from[1]
     return event_type, unit_path, mask_payload(payload)  # many boards see an event: never a raw number

@@ -7,6 +7,11 @@
 -- fragment: board_ticket_fields
 t.id, t.number, t.state, t.holder_unit_id, t.category_code, left(t.content, 120) AS summary, t.created_at
 
+-- name: board_xid_snapshot
+-- The transactions the snapshot's reads see (xmin:xmax:xip,...): an event whose transaction is among them is
+-- already in the snapshot (board_state.js `inSnapshot`).
+SELECT pg_current_snapshot()::text;
+
 -- name: board_counts_by_state
 -- $2 the open states.
 SELECT state, count(*) AS n FROM tickets WHERE state = ANY($2::text[])
@@ -18,11 +23,11 @@ SELECT holder_unit_id, count(*) AS n FROM tickets WHERE state = ANY($2::text[])
 AND ($1::bigint[] IS NULL OR holder_unit_id = ANY($1)) GROUP BY holder_unit_id;
 
 -- name: board_countdown
--- The running clocks closest to their due time.
-SELECT {{board_ticket_fields}}, d.track, d.rule_name, d.due_at, d.warn_at FROM deadlines d
+-- The $2 running clocks closest to their due time (the id breaks ties, as on the page).
+SELECT {{board_ticket_fields}}, d.id AS deadline_id, d.track, d.rule_name, d.due_at, d.warn_at FROM deadlines d
 JOIN tickets t ON t.id = d.ticket_id
 WHERE d.status = 'running' AND d.track IN ('reply', 'accept', 'complete') AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1))
-ORDER BY d.due_at LIMIT 30;
+ORDER BY d.due_at, d.id LIMIT $2;
 
 -- name: board_supervised_overdue
 -- The four supervised lists (重点督办), thresholds from [supervision]. Overdue: a running clock past
@@ -71,7 +76,11 @@ FROM callback_attempts a JOIN tickets t ON t.id = a.ticket_id
 WHERE a.at >= $2 AND a.at < $3 AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1));
 
 -- name: board_callbacks_waiting
--- Tickets waiting for their callback now, and those whose callback clock has run out at $2.
-SELECT count(*) AS waiting, count(*) FILTER (WHERE d.due_at <= $2) AS overdue
+-- Tickets waiting for their callback now, and those whose callback clock has run out: its overdue alert was
+-- raised (a fraction of a second after the due time): the moment the boards hear of it, so a board kept
+-- current by events and a fresh snapshot agree.
+SELECT count(*) AS waiting,
+       count(*) FILTER (WHERE EXISTS (SELECT FROM sla_alerts a WHERE a.deadline_id = d.id AND a.kind = 'overdue'))
+       AS overdue
 FROM tickets t LEFT JOIN deadlines d ON d.ticket_id = t.id AND d.track = 'callback' AND d.status = 'running'
 WHERE t.state = 'reviewed' AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1));

@@ -1,0 +1,161 @@
+"""The supervisor's board updates in place (issue 15, point 1): after its snapshot it reads nothing more while
+tickets are created, dispatched, signed, completed, reviewed, closed, returned, run overdue and are reopened, and
+what it then shows equals a fresh snapshot (GET /api/board, read by another client)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Locator, WebSocket, expect
+
+from tests.support.api import Login, ok
+from tests.support.browser import Open
+from tests.support.calls import NOISE_CALL
+from tests.support.office import CONTACT
+from tests.support.services import Processes
+
+pytestmark = pytest.mark.browser
+
+# a 3-second reply clock, in natural time, so an overdue alert comes during the test whatever the hour
+SHORT_SLA = {"HOTLINE_SLA_REPLY_MINUTES": "0.05", "HOTLINE_SLA_REPLY_COUNTS": "natural"}
+CALLER = "13812345678"  # one caller for every ticket: the third and later are 重复诉求 (repeat_count 3)
+
+# What the page shows, read from the DOM: the figures a supervisor reads off the wall.
+READ_BOARD = """() => {
+  const text = (sel) => document.querySelector(sel).textContent;
+  const ids = (sel) => [...document.querySelectorAll(sel)].map((li) => Number(li.dataset.ticket));
+  return {
+    states: Object.fromEntries([...document.querySelectorAll('#tiles .tile')].map(
+      (t) => [t.dataset.state, Number(t.querySelector('.tile-n').textContent)])),
+    units: Object.fromEntries([...document.querySelectorAll('#units .bar-row')].map(
+      (r) => [r.dataset.unit, Number(r.querySelector('.bar-n').textContent)])),
+    countdown: [...document.querySelectorAll('#countdown li[data-ticket]')].map(
+      (li) => [Number(li.dataset.ticket), Number(li.dataset.deadline)]),
+    supervised: Object.fromEntries([...document.querySelectorAll('#supervised .sup')].map(
+      (s) => [s.dataset.kind, ids(`#supervised .sup[data-kind="${s.dataset.kind}"] li[data-ticket]`)])),
+    callbacks: {rate: text('#cb-rate'), satisfaction: text('#cb-satisfaction'), waiting: text('#cb-waiting'),
+                overdue: text('#cb-overdue')},
+  };
+}"""
+
+
+def pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.1f}%"
+
+
+def expected(board: dict[str, Any]) -> dict[str, Any]:
+    """GET /api/board's figures in the form READ_BOARD reads them off the page."""
+    c = board["callbacks"]
+    return {
+        "states": {s: v["count"] for s, v in board["counts_by_state"].items()},
+        "units": {str(u["unit_id"]): u["open"] for u in board["counts_by_unit"]},
+        "countdown": [[d["id"], d["deadline_id"]] for d in board["countdown"]],
+        "supervised": {kind: [t["id"] for t in v["items"]] for kind, v in board["supervised"].items()},
+        "callbacks": {
+            "rate": pct(c["callback_rate"]),
+            "satisfaction": pct(c["satisfaction_rate"]),
+            "waiting": str(c["waiting"]),
+            "overdue": str(c["overdue"]),
+        },
+    }
+
+
+def comparable(figures: dict[str, Any]) -> dict[str, Any]:
+    # tickets overdue since the same instant may come in either order (the query orders by due time only)
+    return {**figures, "supervised": {**figures["supervised"], "overdue": sorted(figures["supervised"]["overdue"])}}
+
+
+async def test_the_board_follows_a_day_of_events_without_reading_it_again(
+    city: dict[str, int], spawn: Processes, open_as: Open, login: Login
+) -> None:
+    await spawn.worker(**SHORT_SLA)
+    base = await spawn.web(**SHORT_SLA)
+    board = await open_as("dh-supervisor", base=base)
+    page = board.page
+
+    # from a fresh load on: every board read over HTTP, and every snapshot over the websocket
+    reads: list[str] = []
+    snapshots: list[str] = []
+
+    def on_socket(ws: WebSocket) -> None:
+        def frame(payload: str | bytes) -> None:
+            if isinstance(payload, str) and json.loads(payload).get("type") == "snapshot":
+                snapshots.append(ws.url)
+
+        ws.on("framereceived", frame)
+
+    page.on("request", lambda r: reads.append(r.url) if "/api/board" in r.url else None)
+    page.on("websocket", on_socket)
+    await page.reload()
+    await expect(page.locator("#conn")).to_have_text("实时")
+    assert len(snapshots) == 1
+    reads_at_start = len(reads)
+
+    operator, handler, street = (
+        await login("operator", base),
+        await login("dh-s1-c1-handler", base),
+        await login("dh-s1-dispatcher", base),
+    )
+
+    async def new_ticket(n: int) -> int:
+        call = {**NOISE_CALL, "caller_phone": CALLER, "content": f"{NOISE_CALL['content']}（第{n}次来电）"}
+        return int(ok(await operator.post("/api/tickets", json=call), 201)["id"])
+
+    async def act(client: httpx.AsyncClient, tid: int, action: str, body: dict[str, Any] | None = None) -> None:
+        ok(await client.post(f"/api/tickets/{tid}/{action}", json=body))
+
+    async def to_callback(tid: int) -> None:
+        await act(handler, tid, "sign")
+        await act(handler, tid, "contact", CONTACT)
+        await act(handler, tid, "complete", {"result": "已责令烧烤店22点前停止营业"})
+        await act(street, tid, "completion-review", {"approve": True, "note": "材料齐全"})
+
+    # created → dispatched (auto, to 柳岸社区) → signed → contacted → completed → reviewed → closed (satisfied)
+    closed = await new_ticket(1)
+    await to_callback(closed)
+    await act(operator, closed, "callback", {"reached": True, "resolved": True, "satisfaction": "satisfied"})
+    # left alone: its 3-second reply clock runs out (sla.warning, sla.overdue, and the automatic 督办单)
+    overdue = await new_ticket(2)
+    # the third call of the same caller (重复诉求), reviewed, then the caller is dissatisfied: 重办
+    reopened = await new_ticket(3)
+    await to_callback(reopened)
+    await act(operator, reopened, "callback", {"reached": True, "resolved": False, "satisfaction": "dissatisfied",
+                                               "note": "仍然很吵"})  # fmt: skip
+    # returned twice (多次退单): back to the unit after the first, waiting for review after the second
+    disputed = await new_ticket(4)
+    await act(handler, disputed, "return", {"reason": "不属于本社区"})
+    await act(street, disputed, "return-review", {"approve": False, "note": "属于本社区"})
+    await act(handler, disputed, "return", {"reason": "确实不属于本社区"})
+
+    def listed(kind: str, tid: int) -> Locator:
+        return page.locator(f'#supervised .sup[data-kind="{kind}"] li[data-ticket="{tid}"]')
+
+    await expect(listed("overdue", overdue)).to_be_visible(timeout=15_000)
+    await expect(listed("dissatisfied", reopened)).to_be_visible()
+    await expect(listed("repeat", reopened)).to_be_visible()
+    await expect(listed("disputed", disputed)).to_be_visible()
+    await expect(page.locator(f'#countdown li[data-ticket="{closed}"]')).to_have_count(0)
+
+    # the page and a fresh snapshot agree, once the clocks that run out during the test have raised their alerts
+    supervisor = await login("dh-supervisor", base)
+    shown: dict[str, Any] = {}
+    fresh: dict[str, Any] = {}
+    for _ in range(40):
+        fresh = comparable(expected(ok(await supervisor.get("/api/board"))))
+        await asyncio.sleep(0.3)  # an event that changed the snapshot reaches the page within this
+        shown = comparable(await page.evaluate(READ_BOARD))
+        if shown == fresh:
+            break
+        await asyncio.sleep(0.5)
+    assert shown == fresh
+    assert shown["states"]["assigned"] >= 1 and shown["callbacks"]["satisfaction"] == "50.0%"
+    assert shown["supervised"]["repeat"] == [disputed, reopened]  # the 4th and 3rd calls; the 2nd is under 3
+
+    # nothing of this came from reading the board again
+    assert reads[reads_at_start:] == []
+    assert len(snapshots) == 1
+    assert board.errors == []
