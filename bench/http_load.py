@@ -103,7 +103,12 @@ async def open_loop(base: str, make: Callable[[int], bytes], rate: float, second
         if started - used > IDLE_REUSE_S:  # the server may be closing it (keep-alive timeout): a new one
             conn.close()
             conn = await Connection.open(base)
-        status, _ = await conn.send(make(i))
+        try:
+            status, _ = await conn.send(make(i))
+        except (asyncio.IncompleteReadError, ConnectionError):  # the server dropped it: an answer never given
+            conn.close()
+            errors += 1
+            return
         latencies.append((time.perf_counter() - started) * 1000)
         errors += not 200 <= status < 300
         idle.append((conn, time.perf_counter()))
