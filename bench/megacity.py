@@ -12,7 +12,8 @@ history is generated only when DIR holds no finished generation (DIR/megacity.js
 is migrated, as `hotline migrate` does, before it is measured. History ends at bench/report.py's NOW, so the last
 full month and the quarter are the same whenever the kept database is measured.
 
-Phases, in this order: the quarterly ranking cold (nothing stored, caches cold); intake throughput and p99 at
+Phases, in this order: the quarterly ranking cold (the servers just started; the generation stored the settled
+days, as an import's job does, and the quarter's last unsettled days are computed); intake throughput and p99 at
 100/s (bench/intake.py); boards: 100 then 1,000 sockets of the 16 supervisors (city, districts, streets: different
 scopes) with intake at 100/s for 60 s each, event-to-board and snapshot-on-connect p99, and the database's work per
 ticket taken in each (pg_stat_database deltas, and the PostgreSQL processes' CPU when they run on this machine);
@@ -46,6 +47,7 @@ from bench.system import System, create_database, servers, stop, system, with_da
 from hotline.db import connect
 from hotline.demo.city import demo_units, demo_users
 from hotline.demo.history import generate_history
+from hotline.report import score_days
 
 KEPT_DATABASE = "hotline_megacity"
 RECORD = "megacity.json"  # in the kept directory: what was generated, written once the generation is committed
@@ -115,10 +117,14 @@ def kept(directory: Path, tickets: int, months: int) -> Iterator[tuple[System, d
 
 
 def generate(bench: System, tickets: int, months: int) -> dict[str, Any]:
+    """The history, then its settled days stored, as `hotline demo seed` and an import (its job) do."""
+
     async def run() -> dict[str, int]:
-        conn = await connect(bench.settings())
+        settings = bench.settings()
+        conn = await connect(settings)
         try:
-            return await generate_history(conn, bench.settings(), tickets, months, report.NOW)
+            counts = await generate_history(conn, settings, tickets, months, report.NOW)
+            return counts | {"score_days": await score_days.refresh(conn, settings.tz, report.NOW)}
         finally:
             await conn.close()
 
@@ -127,7 +133,7 @@ def generate(bench: System, tickets: int, months: int) -> dict[str, Any]:
     counts = run_async(run())
     generate_s = round(time.perf_counter() - started, 1)
     print(f"generated {counts} in {generate_s} s", flush=True)
-    return {"tickets": counts["tickets"], "months": months, "generate_s": generate_s}
+    return {"tickets": counts["tickets"], "months": months, "generate_s": generate_s, "score_days": counts["score_days"]}
 
 
 def database_bytes(bench: System) -> int:

@@ -346,8 +346,13 @@ def cmd_demo_seed(settings: Settings, args: argparse.Namespace) -> int:
         if args.months:
             from hotline.demo.history import generate_history
 
-            counts = await generate_history(conn, live, args.tickets, args.months, datetime.now(UTC))
+            from hotline.report import score_days
+
+            now = datetime.now(UTC)
+            counts = await generate_history(conn, live, args.tickets, args.months, now)
             print(f"历史工单 {counts['tickets']} 件（{args.months} 个月，批量写入）")
+            # as after an import: the rankings read stored days from the start, not after the next cron run
+            print(f"已结算日的考核数据 {await score_days.refresh(conn, live.tz, now)} 天")
         elif args.tickets:
             outcomes = await seed_tickets(live, args.tickets, datetime.now(UTC))
             print(

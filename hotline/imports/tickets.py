@@ -149,6 +149,8 @@ class TicketImport:
                 await self._write(reader, outcome)
             await self.conn.execute(Q.count_unset_repeats, timedelta(days=self.settings.supervision.repeat_days))
             await self.conn.execute(Q.import_job_finish, self.job_id, "done", [], 0, datetime.now(UTC))
+            if self.redis is not None:  # the imported days' facts, stored now rather than at the next cron run
+                await self.redis.enqueue_job("score_days_refresh")
             return outcome
         except ImportFailed as failed:
             raise await self._fail(failed) from None

@@ -150,11 +150,17 @@ async def fill(conn: asyncpg.Connection, start: datetime, end: datetime, as_of: 
     return int(await conn.fetchval(Q.score_days_count, start, end))
 
 
-async def score_days_refresh(ctx: dict[str, Any]) -> int:
-    """arq cron: store the settled days of the last 13 months, so a ranking reads stored facts only."""
-    settings = ctx["settings"]
-    now = datetime.now(settings.tz)
-    today = now.date()
+async def refresh(conn: asyncpg.Connection, tz: ZoneInfo, as_of: datetime) -> int:
+    """Store the settled days of the 13 months up to `as_of` (this month and the twelve before it: every period
+    a ranking is usually asked for); returns the days now stored."""
+    today = as_of.astimezone(tz).date()
     first = date(today.year - 1, today.month, 1)
+    return await fill(conn, _midnight(first, tz), _midnight(today, tz), as_of)
+
+
+async def score_days_refresh(ctx: dict[str, Any]) -> int:
+    """arq cron (and after an import of history): store the settled days of the last 13 months, so a ranking
+    reads stored facts only."""
+    settings = ctx["settings"]
     async with ctx["pool"].acquire() as conn:
-        return await fill(conn, _midnight(first, settings.tz), _midnight(today, settings.tz), now)
+        return await refresh(conn, settings.tz, datetime.now(settings.tz))

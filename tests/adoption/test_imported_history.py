@@ -19,7 +19,7 @@ import redis.asyncio as aioredis
 from hotline.settings import Settings
 from tests.support.api import Login, ok
 from tests.support.history_files import closed_row, write_csv
-from tests.support.jobs import run_through_queue
+from tests.support.jobs import drain, run_through_queue
 from tests.support.services import start_process, stop_process
 from tests.support.waiting import eventually
 
@@ -80,6 +80,23 @@ async def test_an_imported_month_counts_in_the_report_and_the_rankings_of_its_pe
     assert street["rates"]["satisfaction"] == round(30 / 32, 4)
     quarter = ok(await admin.get("/api/rankings", params={"period": "2025-Q2", "level": "street"}))
     assert [(e["name"], e["tickets"]) for e in quarter["items"]] == [("青山街道", 32)]
+
+
+async def test_an_import_has_its_settled_days_stored_without_waiting_for_the_cron(
+    hotline_cli, pool: asyncpg.Pool, settings: Settings, tmp_path: Path
+) -> None:
+    # settled (closed the same day, weeks ago) and within the 13 months the job keeps stored
+    day = (datetime.now(TZ) - timedelta(days=40)).date()
+    path = write_csv(tmp_path / "recent.csv", [closed_row("RECENT1", f"{day}"), closed_row("RECENT2", f"{day}")])
+    result = hotline_cli("import", "tickets", str(path))
+    assert result.returncode == 0, result.stderr
+
+    await drain(settings)  # the job the import queued, on a real worker; no ranking has been asked for
+    stored = await pool.fetchval(
+        "SELECT sum(f.tickets) FROM score_days d JOIN score_day_facts f USING (day_start) WHERE d.day_start = $1",
+        datetime(day.year, day.month, day.day, tzinfo=TZ),
+    )
+    assert stored == 2
 
 
 async def test_open_imported_tickets_run_on_clocks_with_timers_and_alerts(
