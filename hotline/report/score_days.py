@@ -23,6 +23,7 @@ COUNTS = (
     "resolution_ok", "resolution_n", "satisfaction_ok", "satisfaction_n", "return_ok", "return_n",
 )  # fmt: skip
 DAY = timedelta(days=1)
+RUN_DAYS = 31  # a month of a megacity (about 300,000 tickets) in one statement
 
 
 def local_days(start: datetime, end: datetime) -> list[tuple[datetime, datetime]] | None:
@@ -55,9 +56,11 @@ def _add(totals: dict[int, dict[str, int]], unit_id: int, row: asyncpg.Record | 
 
 
 def _runs(days: Iterable[tuple[datetime, datetime]]) -> list[list[tuple[datetime, datetime]]]:
+    """Consecutive days, at most RUN_DAYS a run: one statement each, bounded below the statement timeout however
+    many days are missing (the first fill after ten million tickets arrive)."""
     runs: list[list[tuple[datetime, datetime]]] = []
     for day in days:
-        if runs and runs[-1][-1][1] == day[0]:
+        if runs and runs[-1][-1][1] == day[0] and len(runs[-1]) < RUN_DAYS:
             runs[-1].append(day)
         else:
             runs.append([day])
