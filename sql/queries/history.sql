@@ -48,10 +48,16 @@ FROM tickets t JOIN (SELECT key AS type, value::int AS days FROM jsonb_each_text
 WHERE t.id >= $1 AND t.signed_at IS NOT NULL;
 
 -- name: history_overdue_alerts
-INSERT INTO sla_alerts (deadline_id, ticket_id, unit_id, kind, due_at, raised_at, published_at)
-SELECT d.id, d.ticket_id, d.unit_id, 'overdue', d.due_at, d.due_at, d.due_at
-FROM deadlines d WHERE d.ticket_id >= $1
-  AND ((d.status = 'met' AND d.ended_at > d.due_at) OR (d.status = 'running' AND d.due_at < $2));
+-- the running clocks flagged as raise_alerts flags them (the SLA sweep reads only the clocks not flagged)
+WITH raised AS (
+    INSERT INTO sla_alerts (deadline_id, ticket_id, unit_id, kind, due_at, raised_at, published_at)
+    SELECT d.id, d.ticket_id, d.unit_id, 'overdue', d.due_at, d.due_at, d.due_at
+    FROM deadlines d WHERE d.ticket_id >= $1
+      AND ((d.status = 'met' AND d.ended_at > d.due_at) OR (d.status = 'running' AND d.due_at < $2))
+    RETURNING deadline_id
+)
+UPDATE deadlines SET overdue_raised = true
+WHERE id IN (SELECT deadline_id FROM raised) AND status = 'running';
 
 -- name: history_handlers
 -- one user per unit, who makes the contacts and files the appeals of the unit's history

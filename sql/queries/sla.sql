@@ -81,13 +81,15 @@ SELECT due_at FROM deadlines WHERE status = 'running' AND due_at > $1 AND due_at
 -- name: lock_due_moments
 -- The earliest $4 (NULL: all) moments in [$1, $2) passed by $3 without an alert, their tickets
 -- locked in id order so that two firings, or a firing and the sweep, wait for each other rather
--- than deadlock. One branch per column, so each uses its partial index.
+-- than deadlock. One branch per column, so each uses its partial index of the moments not yet alerted
+-- (deadlines_warning_pending, deadlines_overdue_pending: the sweep, which looks back to the first clock, reads
+-- those, not every running clock past its moment). The flags only narrow the search: NOT EXISTS decides.
 WITH due AS (
     SELECT id, ticket_id, 'warning' AS kind, warn_at AS at FROM deadlines
-    WHERE status = 'running' AND warn_at >= $1 AND warn_at < $2 AND warn_at <= $3
+    WHERE status = 'running' AND NOT warning_raised AND warn_at >= $1 AND warn_at < $2 AND warn_at <= $3
     UNION ALL
     SELECT id, ticket_id, 'overdue', due_at FROM deadlines
-    WHERE status = 'running' AND due_at >= $1 AND due_at < $2 AND due_at <= $3
+    WHERE status = 'running' AND NOT overdue_raised AND due_at >= $1 AND due_at < $2 AND due_at <= $3
 ), unalerted AS (
     SELECT due.id, due.ticket_id, due.kind FROM due
     WHERE NOT EXISTS (SELECT 1 FROM sla_alerts a WHERE a.deadline_id = due.id AND a.kind = due.kind)
@@ -98,7 +100,9 @@ ORDER BY t.id FOR UPDATE OF t;
 
 -- name: raise_alerts
 -- Under the ticket locks, in a new snapshot: a clock met, stopped or moved later since
--- lock_due_moments read it raises nothing. Returns what the event log and the board need.
+-- lock_due_moments read it raises nothing. Returns what the event log and the board need. The clocks are
+-- flagged as alerted (warning_raised, overdue_raised) in the same statement, those whose alert existed already
+-- included.
 WITH due AS (
     SELECT d.id, d.ticket_id, d.unit_id, d.due_at, m.kind
     FROM unnest($1::bigint[], $2::text[]) AS m (deadline_id, kind)
@@ -109,6 +113,10 @@ WITH due AS (
     SELECT id, ticket_id, unit_id, kind, due_at, $3 FROM due ORDER BY id, kind
     ON CONFLICT (deadline_id, kind) DO NOTHING
     RETURNING id, deadline_id, kind
+), flagged AS (
+    UPDATE deadlines d SET warning_raised = d.warning_raised OR f.warning, overdue_raised = d.overdue_raised OR f.overdue
+    FROM (SELECT id, bool_or(kind = 'warning') AS warning, bool_or(kind = 'overdue') AS overdue FROM due GROUP BY id) f
+    WHERE d.id = f.id
 )
 SELECT r.id AS alert_id, r.kind, d.id AS deadline_id, d.unit_id, d.track, d.rule_name, d.due_at,
        t.id AS ticket_id, t.number, t.state, t.holder_unit_id, t.lead_unit_id, t.category_code

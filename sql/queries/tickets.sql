@@ -35,8 +35,8 @@ SELECT id FROM tickets WHERE idempotency_key = $1;
 -- (hotline/tickets/search_index.py). $24-$27: the model's guess kept for the ticket (model version, category,
 -- top, margin: hotline/learning/labels.py), in the same round trip; no row when $24 is NULL: a person chose.
 -- repeats (重复诉求): the tickets within the window $28 before it from the same caller, or of the same category
--- at the same community, itself included (two calls in the same instant may not count each other: a board
--- list, not an invariant).
+-- at the same community (ticket_places: the tickets with a category and a community, migration 0021), itself
+-- included (two calls in the same instant may not count each other: a board list, not an invariant).
 WITH ticket AS (
     INSERT INTO tickets (number, idempotency_key, type, channel, caller_phone, caller_name, address, content,
                          category_code, category_confidence, category_source, urgency, is_complex, complexity, place,
@@ -48,9 +48,8 @@ WITH ticket AS (
             1 + greatest(
                 (SELECT count(*) FROM tickets o
                  WHERE o.caller_phone = $5 AND o.created_at > $18::timestamptz - $28::interval AND o.created_at <= $18),
-                (SELECT count(*) FROM tickets o
-                 WHERE o.category_code = $9 AND o.place ? 'community_id'
-                   AND o.place ->> 'community_id' = $15::jsonb ->> 'community_id'
+                (SELECT count(*) FROM ticket_places o
+                 WHERE o.category_code = $9 AND o.community = $15::jsonb ->> 'community_id'
                    AND o.created_at > $18::timestamptz - $28::interval AND o.created_at <= $18)))
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING {{ticket_columns}}
@@ -292,8 +291,7 @@ UPDATE tickets t SET repeats = greatest(
     (SELECT count(*) FROM tickets o
      WHERE o.caller_phone = t.caller_phone AND o.created_at > t.created_at - $1::interval
        AND o.created_at <= t.created_at),
-    (SELECT count(*) FROM tickets o
-     WHERE o.category_code = t.category_code AND o.place ? 'community_id'
-       AND o.place ->> 'community_id' = t.place ->> 'community_id'
+    (SELECT count(*) FROM ticket_places o
+     WHERE o.category_code = t.category_code AND o.community = t.place ->> 'community_id'
        AND o.created_at > t.created_at - $1::interval AND o.created_at <= t.created_at))
 WHERE t.repeats IS NULL AND t.state NOT IN ('closed', 'closed_on_spot', 'merged');

@@ -54,3 +54,36 @@ async def test_the_third_call_of_one_caller_or_of_one_place_and_category_is_list
     ok(await operator.post(f"/api/tickets/{caller[2]}/merge", json={"master_ticket_id": caller[1], "note": "同一诉求"}))
     repeats = ok(await supervisor.get("/api/board"))["supervised"]["repeat"]["items"]
     assert [t["id"] for t in repeats] == [place[1]]
+
+
+async def test_the_place_count_reads_the_tickets_as_they_are_now(
+    city: dict[str, int], login: Login, pool: asyncpg.Pool
+) -> None:
+    """ticket_places (migration 0021), which the place half of the count reads, holds every ticket with a category
+    and a community, with their present values: written with the ticket, moved when it is re-categorised or
+    re-placed, gone when it loses either."""
+    operator = await login("operator")
+    ids = [
+        int(ok(await operator.post("/api/tickets", json={**NOISE_CALL, "caller_phone": f"1390000{n:04d}"}), 201)["id"])
+        for n in range(4)
+    ]
+    wages = ok(await operator.post("/api/tickets", json={**WAGES_CALL, "caller_phone": "13900009999"}), 201)
+    ids.append(int(wages["id"]))
+    await pool.execute("UPDATE tickets SET category_code = 'WAGES' WHERE id = $1", ids[0])
+    await pool.execute("UPDATE tickets SET place = place - 'community_id' WHERE id = $1", ids[1])
+    await pool.execute("UPDATE tickets SET category_code = NULL WHERE id = $1", ids[2])
+    other = next(unit for code, unit in sorted(city.items()) if code.endswith("-C2"))  # another community
+    await pool.execute(
+        "UPDATE tickets SET place = jsonb_set(place, '{community_id}', to_jsonb($1::bigint)) WHERE id = $2",
+        other,
+        ids[3],
+    )
+    expected = await pool.fetch(
+        """SELECT id AS ticket_id, category_code, place ->> 'community_id' AS community, created_at FROM tickets
+           WHERE category_code IS NOT NULL AND place ->> 'community_id' IS NOT NULL ORDER BY id"""
+    )
+    stored = await pool.fetch(
+        "SELECT ticket_id, category_code, community, created_at FROM ticket_places ORDER BY ticket_id"
+    )
+    assert [dict(r) for r in stored] == [dict(r) for r in expected]
+    assert ids[0] in {r["ticket_id"] for r in stored} and not {ids[1], ids[2]} & {r["ticket_id"] for r in stored}

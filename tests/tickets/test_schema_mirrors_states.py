@@ -66,3 +66,16 @@ async def test_the_database_refuses_a_jump_the_state_machine_does_not_allow(pool
                 await conn.execute("UPDATE tickets SET state = 'closed' WHERE id = $1", ticket)
         finally:
             await transaction.rollback()  # leave nothing behind for the other tests
+
+
+def test_the_board_lists_name_the_states_that_are_not_open() -> None:
+    """board_supervised_* and the partial indexes they read (migrations 0019, 0022) name the states that are not
+    open literally (a generic plan cannot prove a parameter's list): the board's open states are all the others."""
+    from hotline.board_snapshot import OPEN
+    from hotline.queries import Q
+
+    closed = {"closed", "closed_on_spot", "merged"}
+    assert set(OPEN) == {s.value for s in TicketState} - closed
+    literal = "t.state NOT IN ('closed', 'closed_on_spot', 'merged')"
+    for sql in (Q.board_supervised_dissatisfied, Q.board_supervised_disputed, Q.board_supervised_repeat):
+        assert literal in sql
