@@ -35,24 +35,31 @@ CALLBACK_DAYS = 30
 COUNTDOWN_SHOWN = 30
 COUNTDOWN_BUFFER = 100
 SUPERVISED_LIMIT = 20  # the LIMIT of each board_supervised_* query
-# A scope holding at most this many open tickets reads its repeat list from its own open tickets
-# (board_supervised_repeat_held); a larger one, or the whole city, in the list's order (board_supervised_repeat),
-# which finds 20 among a large scope's tickets after a few rows but would read far for a small one.
-REPEAT_HELD_MAX = 2000
+# A scope holding at most this many open tickets reads its countdown, overdue and repeat lists from its own open
+# tickets (the *_held queries); a larger one, or the whole city, in each list's order, which finds a large scope's
+# first rows after a few but would read far for a small one.
+HELD_MAX = 2000
 OPEN = sorted(s.value for s in UNFINISHED_STATES | {TicketState.COMPLETED, TicketState.REVIEWED})
+
+
+def held_few(units: list[int] | None, open_held: int | None) -> bool:
+    """Whether a scope's lists are read from its own open tickets (HELD_MAX)."""
+    return units is not None and open_held is not None and open_held <= HELD_MAX
 
 
 def supervised_queries(
     settings: SupervisionSettings, units: list[int] | None, now: datetime, open_held: int | None = None
 ) -> dict[SupervisionKind, tuple[str, tuple[Any, ...]]]:
     """The four lists (重点督办), each a query with its arguments; thresholds from [supervision]. `open_held`: how
-    many open tickets the units hold, when known (the repeat list's query is chosen by it; both give the same)."""
+    many open tickets the units hold, when known (the overdue and repeat lists' queries are chosen by it; both
+    give the same)."""
     window = timedelta(days=settings.repeat_days)
-    few = units is not None and open_held is not None and open_held <= REPEAT_HELD_MAX
+    few = held_few(units, open_held)
     repeat_args = (units, now, window, settings.repeat_count)
     repeat = (Q.board_supervised_repeat_held, (*repeat_args, OPEN)) if few else (Q.board_supervised_repeat, repeat_args)
+    overdue = (Q.board_supervised_overdue_held, (units, now, OPEN)) if few else (Q.board_supervised_overdue, (units, now))
     return {
-        SupervisionKind.OVERDUE: (Q.board_supervised_overdue, (units, now)),
+        SupervisionKind.OVERDUE: overdue,
         SupervisionKind.DISSATISFIED: (Q.board_supervised_dissatisfied, (units, settings.dissatisfied_count, OPEN)),
         SupervisionKind.REPEAT: repeat,
         SupervisionKind.DISPUTED: (Q.board_supervised_disputed, (units, settings.return_count, OPEN)),
@@ -97,10 +104,15 @@ async def _snapshot(
         for c in children:
             if r["holder_unit_id"] is not None and catalog.tree.is_within(r["holder_unit_id"], c.id):
                 by_unit[c.id] += r["n"]
-    countdown = [_row(r, names) for r in await conn.fetch(Q.board_countdown, units, COUNTDOWN_BUFFER)]
+    open_held = sum(r["n"] for r in held)
+    countdown_query = (
+        (Q.board_countdown_held, (units, COUNTDOWN_BUFFER, OPEN))
+        if held_few(units, open_held)
+        else (Q.board_countdown, (units, COUNTDOWN_BUFFER))
+    )
+    countdown = [_row(r, names) for r in await conn.fetch(countdown_query[0], *countdown_query[1])]
     supervision = settings.supervision
     supervised = {}
-    open_held = sum(r["n"] for r in held)
     for kind, (sql, args) in supervised_queries(supervision, units, now, open_held).items():
         items = [_row(r, names) for r in await conn.fetch(sql, *args)]
         supervised[kind.value] = {"label": kind.label, "items": items, "complete": len(items) < SUPERVISED_LIMIT}

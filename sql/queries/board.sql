@@ -29,6 +29,21 @@ JOIN tickets t ON t.id = d.ticket_id
 WHERE d.status = 'running' AND d.track IN ('reply', 'accept', 'complete') AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1))
 ORDER BY d.due_at, d.id LIMIT $2;
 
+-- name: board_countdown_held
+-- board_countdown for a scope ($1, not NULL) that holds few open tickets ($3 the open states; hotline/board_snapshot.py
+-- decides from the counts by holder): from its open tickets (tickets_holder_state) to their running clocks
+-- (deadlines_ticket), instead of walking the whole city's running clocks in due order until $2 are the scope's
+-- (at 1M tickets 32,000 buffers for a street's board). The same rows: only an open ticket has a running reply,
+-- accept or completion clock (submitting the completion meets them and a merge cancels them: hotline/tickets/flow.py;
+-- a ticket closed on the spot never had one).
+WITH held AS MATERIALIZED (
+    SELECT {{board_ticket_fields}} FROM tickets t WHERE t.holder_unit_id = ANY($1) AND t.state = ANY($3::text[])
+)
+SELECT t.*, d.id AS deadline_id, d.track, d.rule_name, d.due_at, d.warn_at FROM held t
+JOIN deadlines d ON d.ticket_id = t.id
+WHERE d.status = 'running' AND d.track IN ('reply', 'accept', 'complete')
+ORDER BY d.due_at, d.id LIMIT $2;
+
 -- name: board_supervised_overdue
 -- The four supervised lists (重点督办), thresholds from [supervision]. Overdue: a running clock past
 -- its due time at $2, the 20 tickets whose earliest such clock is earliest. A ticket has at most one open clock
@@ -44,6 +59,20 @@ WITH first AS (
 )
 SELECT {{board_ticket_fields}}, min(f.due_at) AS due_at FROM first f JOIN tickets t ON t.id = f.ticket_id
 GROUP BY t.id ORDER BY min(f.due_at) LIMIT 20;
+
+-- name: board_supervised_overdue_held
+-- The overdue list for a scope that holds few open tickets ($3 the open states), from its open tickets, as
+-- board_countdown_held and for the same reason.
+WITH held AS MATERIALIZED (
+    SELECT {{board_ticket_fields}} FROM tickets t WHERE t.holder_unit_id = ANY($1) AND t.state = ANY($3::text[])
+)
+SELECT t.*, o.due_at FROM held t
+CROSS JOIN LATERAL (
+    SELECT min(d.due_at) AS due_at FROM deadlines d
+    WHERE d.ticket_id = t.id AND d.status = 'running' AND d.track IN ('reply', 'accept', 'complete') AND d.due_at <= $2
+) o
+WHERE o.due_at IS NOT NULL
+ORDER BY o.due_at, t.id LIMIT 20;
 
 -- name: board_supervised_dissatisfied
 -- Reopened after dissatisfied callbacks at least $2 times, still open ($3 the open states). The first two
