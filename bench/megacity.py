@@ -133,7 +133,12 @@ def generate(bench: System, tickets: int, months: int) -> dict[str, Any]:
     counts = run_async(run())
     generate_s = round(time.perf_counter() - started, 1)
     print(f"generated {counts} in {generate_s} s", flush=True)
-    return {"tickets": counts["tickets"], "months": months, "generate_s": generate_s, "score_days": counts["score_days"]}
+    return {
+        "tickets": counts["tickets"],
+        "months": months,
+        "generate_s": generate_s,
+        "score_days": counts["score_days"],
+    }
 
 
 def database_bytes(bench: System) -> int:

@@ -57,7 +57,9 @@ def supervised_queries(
     few = held_few(units, open_held)
     repeat_args = (units, now, window, settings.repeat_count)
     repeat = (Q.board_supervised_repeat_held, (*repeat_args, OPEN)) if few else (Q.board_supervised_repeat, repeat_args)
-    overdue = (Q.board_supervised_overdue_held, (units, now, OPEN)) if few else (Q.board_supervised_overdue, (units, now))
+    overdue = (
+        (Q.board_supervised_overdue_held, (units, now, OPEN)) if few else (Q.board_supervised_overdue, (units, now))
+    )
     return {
         SupervisionKind.OVERDUE: overdue,
         SupervisionKind.DISSATISFIED: (Q.board_supervised_dissatisfied, (units, settings.dissatisfied_count, OPEN)),

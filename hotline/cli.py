@@ -345,7 +345,6 @@ def cmd_demo_seed(settings: Settings, args: argparse.Namespace) -> int:
         ensure_model(live)
         if args.months:
             from hotline.demo.history import generate_history
-
             from hotline.report import score_days
 
             now = datetime.now(UTC)
