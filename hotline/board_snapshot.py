@@ -11,6 +11,7 @@ snapshots (`SharedSnapshots`).
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime, timedelta
 from typing import Any
@@ -98,15 +99,18 @@ async def _snapshot(
     names = catalog.unit_names
 
     xmin, xmax, xip = (await conn.fetchval(Q.board_xid_snapshot)).split(":")
-    by_state = {r["state"]: r["n"] for r in await conn.fetch(Q.board_counts_by_state, units, OPEN)}
-    held = await conn.fetch(Q.board_counts_by_holder, units, OPEN)
+    by_state: Counter[str] = Counter()
+    by_holder: Counter[int | None] = Counter()
+    for r in await conn.fetch(Q.board_counts, units, OPEN):
+        by_state[r["state"]] += r["n"]
+        by_holder[r["holder_unit_id"]] += r["n"]
     children = catalog.tree.children(user.unit_id)
     by_unit = {c.id: 0 for c in children}
-    for r in held:
+    for holder, n in by_holder.items():
         for c in children:
-            if r["holder_unit_id"] is not None and catalog.tree.is_within(r["holder_unit_id"], c.id):
-                by_unit[c.id] += r["n"]
-    open_held = sum(r["n"] for r in held)
+            if holder is not None and catalog.tree.is_within(holder, c.id):
+                by_unit[c.id] += n
+    open_held = by_holder.total()
     countdown_query = (
         (Q.board_countdown_held, (units, COUNTDOWN_BUFFER, OPEN))
         if held_few(units, open_held)
