@@ -11,6 +11,7 @@ snapshots (`SharedSnapshots`).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime, timedelta
@@ -180,12 +181,44 @@ class SharedSnapshots:
     first, and the snapshot has to hold every event up to it. So a request never joins a computation
     already running; it joins the next one, which starts as soon as the running one ends and serves every
     viewer of that subtree who asked meanwhile. However many boards of a district connect or refresh
-    during the morning peak, the database computes at most one snapshot of that district at a time."""
+    during the morning peak, the database computes at most one snapshot of that district at a time
+    (`get`, for the board's HTTP read). A board socket may do better (`recent`): its viewer is also sent the
+    events since the snapshot's position, so a snapshot a moment old, or one still running, serves it too."""
 
     def __init__(self) -> None:
-        self._running: dict[Hashable, asyncio.Future[dict[str, Any]]] = {}
-        self._next: dict[Hashable, asyncio.Future[dict[str, Any]]] = {}
+        self._running: dict[Hashable, asyncio.Future[Any]] = {}
+        self._next: dict[Hashable, asyncio.Future[Any]] = {}
+        self._recent: dict[Hashable, tuple[float, asyncio.Future[Any]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+
+    async def recent(self, key: Hashable, compute: Callable[[], Awaitable[Any]], max_age_s: float) -> Any:
+        """A snapshot of `key` begun at most `max_age_s` ago, joined while it runs or taken once done; else a new
+        one. For a viewer that is sent the events since the snapshot's stream position (the board socket), so its
+        age costs it nothing: the boards of a district that connect during the morning peak cost the database
+        one snapshot per `max_age_s`, not one per viewer or per burst."""
+        BOARD_SNAPSHOTS_ASKED.inc()
+        now = time.monotonic()
+        begun, future = self._recent.get(key, (0.0, None))
+        failed = future is not None and future.done() and future.exception() is not None
+        if future is None or failed or now - begun > max_age_s:
+            future = asyncio.get_running_loop().create_future()
+            self._recent[key] = (now, future)
+            self._spawn(self._compute(future, compute))
+        return await asyncio.shield(future)
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        # a task of its own: a viewer who leaves while waiting must not leave the others waiting forever
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _compute(future: asyncio.Future[Any], compute: Callable[[], Awaitable[Any]]) -> None:
+        try:
+            BOARD_SNAPSHOTS_COMPUTED.inc()
+            future.set_result(await compute())
+        except Exception as exc:
+            future.set_exception(exc)
 
     async def get(self, key: Hashable, compute: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
         BOARD_SNAPSHOTS_ASKED.inc()
@@ -193,10 +226,7 @@ class SharedSnapshots:
         if future is None:
             future = asyncio.get_running_loop().create_future()
             self._next[key] = future
-            # a task of its own: a viewer who leaves while waiting must not leave the others waiting forever
-            task = asyncio.create_task(self._compute_next(key, future, compute))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(self._compute_next(key, future, compute))
         return await asyncio.shield(future)
 
     async def _compute_next(
@@ -208,10 +238,7 @@ class SharedSnapshots:
         del self._next[key]
         self._running[key] = future
         try:
-            BOARD_SNAPSHOTS_COMPUTED.inc()
-            future.set_result(await compute())
-        except Exception as exc:
-            future.set_exception(exc)
+            await self._compute(future, compute)
         finally:
             del self._running[key]
 

@@ -42,6 +42,7 @@ class WebSettings:
     metrics_networks: list[str] = dataclasses.field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
     board_connections_per_user: int = 5
     board_revalidate_s: float = 30.0
+    board_snapshot_shared_s: float = 1.0
     max_in_flight: int = 100
     # Addresses of the TLS proxy whose X-Forwarded-For/Proto the web process believes (uvicorn's
     # forwarded_allow_ips): the client address in the audit log, https for Secure cookies.
@@ -471,6 +472,9 @@ def _validate(sections: dict[str, object], path: Path) -> None:
                 f"{path}: [web] metrics_networks: {network!r} is not a network, e.g. 10.0.0.0/8"
             ) from None
     checks.append((web.board_revalidate_s > 0, "[web] board_revalidate_s", "greater than 0", web.board_revalidate_s))
+    checks.append(
+        (web.board_snapshot_shared_s >= 0, "[web] board_snapshot_shared_s", "0 or more", web.board_snapshot_shared_s)
+    )
     checks.append(
         (
             auth.argon2_memory_kib >= ARGON2_MIN_MEMORY_KIB,

@@ -55,6 +55,7 @@ def websocket_route(
     revalidate_s: float | None = None,
     max_per_principal: int | None = None,
     principal_key: Callable[[P], Hashable] = id,
+    recent_snapshot: Callable[[P], Awaitable[tuple[str, dict[str, Any]]]] | None = None,
 ) -> Callable[[WebSocket], Awaitable[None]]:
     """A websocket endpoint for `WebSocketRoute(path, websocket_route(...))`.
 
@@ -62,7 +63,10 @@ def websocket_route(
     asked again that often while the socket is open, and None then closes it with 4401 too (an expired or
     revoked session does not keep a board open). `max_per_principal` caps the open sockets of one principal
     (as `principal_key` names it) in this endpoint: one more is closed with 4408;
-    `snapshot(principal)` returns the board's current data; `accepts(principal, event)` says
+    `snapshot(principal)` returns the board's current data; `recent_snapshot(principal)`, when given, returns
+    (stream id, data): a snapshot holding every event up to that id, which may have been computed a moment ago
+    for another viewer: the events since are sent after it (as a resume replays them), or, when there are too
+    many to replay, `snapshot` is asked instead; `accepts(principal, event)` says
     whether the event belongs to the principal's subtree (it runs once per event and
     connection in the hub's reader, so keep it cheap and free of I/O). A ping goes out after
     `heartbeat_s` without any other frame.
@@ -106,6 +110,7 @@ def websocket_route(
                 websocket.query_params.get("last_event_id"),
                 snapshot=lambda: snapshot(principal),
                 accepts=concerns,
+                recent_snapshot=None if recent_snapshot is None else lambda: recent_snapshot(principal),
             )
             await session.run(subscription, watermark)
         except _GONE:
@@ -165,6 +170,7 @@ class _Session:
         *,
         snapshot: Callable[[], Awaitable[dict[str, Any]]],
         accepts: Callable[[Event], bool],
+        recent_snapshot: Callable[[], Awaitable[tuple[str, dict[str, Any]]]] | None = None,
     ) -> IdKey:
         """Replay or send a snapshot; return the id up to which the client is now current.
 
@@ -174,18 +180,30 @@ class _Session:
         if last_event_id:
             events = await self.hub.events_since(last_event_id)
             if events is not None:
-                sent = 0
-                for event in events:
-                    if accepts(event):
-                        await self.send(event.frame)
-                        sent += 1
+                sent = await self._replay(events, accepts)
                 current = events[-1].id if events else last_event_id
                 await self.send_json({"type": "resumed", "last_event_id": current, "replayed": sent})
                 return id_key(current)
+        if recent_snapshot is not None:
+            position, data = await recent_snapshot()
+            events = await self.hub.events_since(position)  # read after subscribing: no gap up to the queue
+            if events is not None:
+                await self.send_json({"type": "snapshot", "last_event_id": position, "data": data})
+                await self._replay(events, accepts)
+                return id_key(events[-1].id if events else position)
         tail = await self.hub.tail_id()
         data = await snapshot()
         await self.send_json({"type": "snapshot", "last_event_id": tail, "data": data})
         return id_key(tail)
+
+    async def _replay(self, events: list[Event], accepts: Callable[[Event], bool]) -> int:
+        """Send the events this client may see; how many were sent."""
+        sent = 0
+        for event in events:
+            if accepts(event):
+                await self.send(event.frame)
+                sent += 1
+        return sent
 
     async def run(self, subscription: Subscription, watermark: IdKey) -> None:
         """Forward queued events and answer the client until either side stops."""

@@ -48,6 +48,25 @@ def socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
     return make
 
 
+def recent_socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
+    """A board socket's snapshot with the stream position it holds every event up to, shared by the viewers of
+    the same subtree for [web] board_snapshot_shared_s (realtime/endpoint.py sends each the events since)."""
+    state = app.state
+
+    async def make(user: User) -> tuple[str, dict[str, Any]]:
+        async def compute() -> tuple[str, dict[str, Any]]:
+            position = await state.hub.tail_id()  # before the read: every event up to it is in the snapshot
+            async with state.reads.acquire(current=True) as conn:
+                return position, await board_snapshot.snapshot(conn, catalog, state.settings, user, state.clock())
+
+        async with state.pool.acquire() as conn:
+            catalog = await state.catalogs.get(conn)
+        key = board_snapshot.sharing_key(user, catalog)
+        return await state.board_snapshots.recent(key, compute, state.settings.web.board_snapshot_shared_s)
+
+    return make
+
+
 def socket_filter(app: Any):  # type: ignore[no-untyped-def]
     def accepts(user: User, event: Event) -> bool:
         """Cheap and I/O-free: the board of a unit gets the events addressed to it. Every event's unit path holds

@@ -1,6 +1,7 @@
 """Boards of one subtree share their snapshots (issue 15 point 1): many supervisors of the same unit asking at
 once cost the database a few snapshots, not one each, and every one of them still sees the ticket taken just
-before it asked. The city supervisor and 东湖区's supervisor each get their own subtree's board."""
+before it asked. The city supervisor and 东湖区's supervisor each get their own subtree's board. A board socket
+may take a snapshot computed earlier for another viewer: it is then sent the events since, so it misses none."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import asyncio
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
 
-from tests.support.api import Login, ok
+from tests.support.api import Login, api_token, ok
+from tests.support.board import frame
 from tests.support.calls import NOISE_CALL
+from tests.support.services import Processes
 
 pytestmark = pytest.mark.usefixtures("city")
 
@@ -42,3 +46,34 @@ async def test_viewers_asking_together_share_one_computation(login: Login, http:
     computed = after["hotline_board_snapshots_computed_total"] - before.get("hotline_board_snapshots_computed_total", 0)
     assert asked == 2 * VIEWERS
     assert computed <= 2 * 4, f"{computed} snapshots computed for {asked} viewers of two subtrees"
+
+
+async def test_a_board_socket_takes_a_recent_snapshot_with_the_events_since(spawn: Processes) -> None:
+    # a long sharing interval, so that a slow machine cannot make the second viewer's snapshot a new one
+    base = await spawn.web(HOTLINE_WEB_BOARD_SNAPSHOT_SHARED_S="60")
+    board_url = base.replace("http://", "ws://") + f"/ws/board?token={await api_token(base, 'supervisor')}"
+    operator = {"Authorization": f"Bearer {await api_token(base, 'operator')}"}
+    async with httpx.AsyncClient(base_url=base) as http:
+        before = await _counters(http)
+        async with connect(board_url) as first:
+            snapshot = await frame(first)
+            assert snapshot["type"] == "snapshot"
+            ticket = ok(await http.post("/api/tickets", json=NOISE_CALL, headers=operator), 201)
+            live = [await frame(first)]
+            while not (live[-1]["event_type"] == "ticket.created" and live[-1]["payload"]["ticket_id"] == ticket["id"]):
+                live.append(await frame(first))
+
+            async with connect(board_url) as second:
+                shared = await frame(second)
+                replayed = [await frame(second) for _ in live]
+
+        after = await _counters(http)
+    # the first viewer's snapshot, not a new one: it does not hold the ticket ...
+    assert shared == snapshot
+    assert sum(s["count"] for s in shared["data"]["counts_by_state"].values()) == 0
+    # ... and the events since follow it, so the second board counts the ticket too
+    assert [(e["type"], e["id"]) for e in replayed] == [("event", e["id"]) for e in live]
+    assert after["hotline_board_snapshots_asked_total"] - before.get("hotline_board_snapshots_asked_total", 0) == 2
+    assert (
+        after["hotline_board_snapshots_computed_total"] - before.get("hotline_board_snapshots_computed_total", 0) == 1
+    )

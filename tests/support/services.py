@@ -122,14 +122,24 @@ def all_gone(processes: list[psutil.Process]) -> bool:
 SCHEMA_DATA = ["schema_migrations", "ticket_transitions"]  # rows that are part of the schema
 
 
-async def truncate_all(pool: asyncpg.Pool) -> None:
+async def truncate_all(pool: asyncpg.Pool, attempts: int = 5) -> None:
+    """Empty every table. A process of the previous test may still be writing (a page's last request, a worker's
+    job): TRUNCATE takes its locks table by table, in another order than that statement's, and PostgreSQL may end
+    the TRUNCATE as the deadlock's victim; the other side then commits and the TRUNCATE is tried again."""
     async with pool.acquire() as conn:
         tables = await conn.fetch(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> ALL($1::text[])", SCHEMA_DATA
         )
-        if tables:
-            names = ", ".join(f'"{t["tablename"]}"' for t in tables)
-            await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        if not tables:
+            return
+        names = ", ".join(f'"{t["tablename"]}"' for t in tables)
+        for attempt in range(attempts):
+            try:
+                await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+                return
+            except asyncpg.DeadlockDetectedError:
+                if attempt == attempts - 1:
+                    raise
 
 
 class Processes:
