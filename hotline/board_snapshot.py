@@ -112,12 +112,12 @@ async def _snapshot(
             if holder is not None and catalog.tree.is_within(holder, c.id):
                 by_unit[c.id] += n
     open_held = by_holder.total()
-    countdown_query = (
+    sql, args = (
         (Q.board_countdown_held, (units, COUNTDOWN_BUFFER, OPEN))
         if held_few(units, open_held)
         else (Q.board_countdown, (units, COUNTDOWN_BUFFER))
     )
-    countdown = [_row(r, names) for r in await conn.fetch(countdown_query[0], *countdown_query[1])]
+    countdown = [_row(r, names) for r in await conn.fetch(sql, *args)]
     supervision = settings.supervision
     supervised = {}
     for kind, (sql, args) in supervised_queries(supervision, units, now, open_held).items():

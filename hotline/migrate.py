@@ -14,6 +14,8 @@ from pathlib import Path
 
 import asyncpg
 
+from hotline.queries import Q
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "sql" / "migrations"
 _ADVISORY_LOCK_KEY = 0x12345_0001
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -68,7 +70,7 @@ async def migrate(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) ->
                 continue
             async with conn.transaction():
                 # a migration may copy or index every ticket: minutes at ten million, not a request's 30 s
-                await conn.execute("SET LOCAL statement_timeout = 0")
+                await conn.execute(Q.no_statement_timeout)
                 try:
                     await conn.execute(migration.sql)
                 except asyncpg.PostgresError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from starlette.requests import Request
@@ -28,17 +29,22 @@ async def authenticate_socket(websocket: WebSocket) -> User | None:
     return await user_for_token(state.pool, request_token(websocket), state.clock())
 
 
-async def shared_snapshot(app: Any, user: User) -> dict[str, Any]:
-    """The board as it is now, computed once for the viewers of the same subtree asking together."""
-    state = app.state
+async def _snapshot_of(state: Any, user: User) -> tuple[Hashable, Callable[[], Awaitable[dict[str, Any]]]]:
+    """The key viewers of `user`'s subtree share, and the computation of their board as it is now."""
+    async with state.pool.acquire() as conn:
+        catalog = await state.catalogs.get(conn)
 
     async def compute() -> dict[str, Any]:
         async with state.reads.acquire(current=True) as conn:
             return await board_snapshot.snapshot(conn, catalog, state.settings, user, state.clock())
 
-    async with state.pool.acquire() as conn:
-        catalog = await state.catalogs.get(conn)
-    return await state.board_snapshots.get(board_snapshot.sharing_key(user, catalog), compute)
+    return board_snapshot.sharing_key(user, catalog), compute
+
+
+async def shared_snapshot(app: Any, user: User) -> dict[str, Any]:
+    """The board as it is now, computed once for the viewers of the same subtree asking together."""
+    key, compute = await _snapshot_of(app.state, user)
+    return await app.state.board_snapshots.get(key, compute)
 
 
 def socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
@@ -54,15 +60,13 @@ def recent_socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
     state = app.state
 
     async def make(user: User) -> tuple[str, dict[str, Any]]:
-        async def compute() -> tuple[str, dict[str, Any]]:
-            position = await state.hub.tail_id()  # before the read: every event up to it is in the snapshot
-            async with state.reads.acquire(current=True) as conn:
-                return position, await board_snapshot.snapshot(conn, catalog, state.settings, user, state.clock())
+        key, compute = await _snapshot_of(state, user)
 
-        async with state.pool.acquire() as conn:
-            catalog = await state.catalogs.get(conn)
-        key = board_snapshot.sharing_key(user, catalog)
-        return await state.board_snapshots.recent(key, compute, state.settings.web.board_snapshot_shared_s)
+        async def positioned() -> tuple[str, dict[str, Any]]:
+            position = await state.hub.tail_id()  # before the read: every event up to it is in the snapshot
+            return position, await compute()
+
+        return await state.board_snapshots.recent(key, positioned, state.settings.web.board_snapshot_shared_s)
 
     return make
 

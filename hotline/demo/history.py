@@ -269,7 +269,7 @@ async def _write(
 ) -> dict[str, int]:  # fmt: skip
     """The history in one transaction, without a statement timeout; returns the row counts per table."""
     async with conn.transaction():
-        await conn.execute(Q.history_no_statement_timeout)  # a year of a large city is one long write
+        await conn.execute(Q.no_statement_timeout)  # a year of a large city is one long write
         await conn.execute(Q.history_disable_transition_trigger)
         rows = _tickets(rng, city, settings, count, start, now, first_id)
         while batch := [r for _, r in zip(range(BATCH), rows, strict=False)]:

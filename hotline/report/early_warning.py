@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
-import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -91,9 +91,7 @@ def _busy_windows(
     return taken
 
 
-def _window_sums(
-    counts: dict[datetime, int], first: datetime, last: datetime, width: int
-) -> typing.Callable[[datetime], int]:
+def _window_sums(counts: dict[datetime, int], first: datetime, last: datetime, width: int) -> Callable[[datetime], int]:
     """The tickets of the `width` hours from a given hour, for hours from `first` (an hour of `counts`) to `last`:
     running totals, so each window costs two lookups however many baseline days read it (a month's report
     reads a few million windows at ten million tickets)."""

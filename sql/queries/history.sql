@@ -11,9 +11,6 @@ SELECT code, name FROM categories;
 -- name: history_first_ticket_id
 SELECT coalesce(max(id), 0) + 1 FROM tickets;
 
--- name: history_no_statement_timeout
-SET LOCAL statement_timeout = 0;
-
 -- name: history_disable_transition_trigger
 -- history is written in its final state: the state machine's trigger guards live changes only
 ALTER TABLE tickets DISABLE TRIGGER tickets_transition;
