@@ -13,6 +13,7 @@ import itertools
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
@@ -21,6 +22,7 @@ import pytest
 from hotline.tickets import search, search_index
 from tests.support.api import Login, ok
 
+CITY_TZ = ZoneInfo("Asia/Shanghai")  # config.toml [app] timezone
 BBQ = {  # 东湖区 › 青山街道 › 柳岸社区
     "type": "complaint",
     "channel": "phone",
@@ -85,7 +87,8 @@ async def test_the_centre_finds_by_number_phone_text_and_filters(
     assert set(await found(operator, f"unit={holder}")) == {bbq, report}
     assert set(await found(operator, f"state={tickets['bbq']['state']}")) >= {bbq}
     assert await found(operator, "state=closed") == []
-    day = tickets["bbq"]["created_at"][:10]
+    # the filter's days are the city's (Asia/Shanghai): from 16:00 UTC the local day is the next one
+    day = f"{datetime.fromisoformat(tickets['bbq']['created_at']).astimezone(CITY_TZ):%Y-%m-%d}"
     assert len(await found(operator, f"from={day}&to={day}")) == 3
     assert await found(operator, "to=2020-01-01") == []
     # valid questions without an answer: no tickets, not an error
