@@ -9,6 +9,7 @@ from arq.worker import func
 
 from hotline.imports.jobs import run_import_job
 from hotline.learning import retrain
+from hotline.open_counts import fold_open_counts
 from hotline.ops.backup import backup_job
 from hotline.ops.retention import retention_job
 from hotline.report import early_warning, score_days
@@ -47,6 +48,7 @@ FUNCTIONS = [
     func(backup_job, name="backup", timeout=6 * 3600, max_tries=1),
     func(retention_job, name="retention", timeout=6 * 3600, max_tries=1),
     webhook_fanout,
+    fold_open_counts,
     # the attempts are counted (and capped by [webhooks] max_attempts) in the delivery row, not by arq
     func(webhook_deliver, timeout=120, max_tries=1000, keep_result=0),
 ]
@@ -59,6 +61,8 @@ CRON_JOBS = [
 ]
 # Every second: board events become webhook deliveries (hotline/webhooks/fanout.py).
 CRON_JOBS.append(cron(webhook_fanout, second=set(range(60)), unique=True, timeout=60, keep_result=0))
+# Every 5 seconds: the board's counts fold their changes, so a snapshot sums few rows (hotline/open_counts.py).
+CRON_JOBS.append(cron(fold_open_counts, second=set(range(2, 60, 5)), unique=True, timeout=60, keep_result=0))
 # Every 10 minutes: early warning (未诉先办) looks at the last window for clusters above their usual level.
 CRON_JOBS.append(cron(early_warning.early_warning_scan, minute=set(range(0, 60, 10)), unique=True, timeout=120))
 # Twice an hour: per-day score facts of days that settled since (rankings then read stored days only).

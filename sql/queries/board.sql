@@ -13,11 +13,26 @@ t.id, t.number, t.state, t.holder_unit_id, t.category_code, left(t.content, 120)
 SELECT pg_current_snapshot()::text;
 
 -- name: board_counts
--- The open tickets ($2 the open states) by holder and state: the board's counts by state and by unit are sums of
--- these rows (hotline/board_snapshot.py), so the scope's open set is read once, not once per count (at 10M tickets
--- each read took 110-210 ms for the city's or a district's board).
-SELECT holder_unit_id, state, count(*) AS n FROM tickets WHERE state = ANY($2::text[])
-AND ($1::bigint[] IS NULL OR holder_unit_id = ANY($1)) GROUP BY holder_unit_id, state;
+-- The tickets in the states $2 by holder and state: the board's counts by state and by unit are sums of these
+-- rows (hotline/board_snapshot.py). Read from the kept counts, folded and not yet folded (migration 0023), not
+-- counted over the scope's open set (at 10M tickets that took 104 ms for a district, 294 ms for the city).
+SELECT holder_unit_id, state, sum(n)::bigint AS n
+FROM (SELECT holder_unit_id, state, n FROM open_counts
+      UNION ALL SELECT holder_unit_id, state, n FROM open_count_changes) c
+WHERE state = ANY($2::text[]) AND ($1::bigint[] IS NULL OR holder_unit_id = ANY($1))
+GROUP BY holder_unit_id, state HAVING sum(n) <> 0;
+
+-- name: fold_open_counts
+-- The changes appended since the last fold, added to the kept counts (migration 0023) in one transaction. Safe
+-- beside intake and beside another fold: a change committed meanwhile is not deleted here and waits for the next.
+WITH moved AS (
+    DELETE FROM open_count_changes RETURNING holder_unit_id, state, n
+), summed AS (
+    SELECT holder_unit_id, state, sum(n) AS n FROM moved GROUP BY holder_unit_id, state
+)
+INSERT INTO open_counts AS kept (holder_unit_id, state, n)
+SELECT holder_unit_id, state, n FROM summed WHERE n <> 0
+ON CONFLICT (holder_unit_id, state) DO UPDATE SET n = kept.n + excluded.n;
 
 -- name: board_countdown
 -- The $2 running clocks closest to their due time (the id breaks ties, as on the page).
