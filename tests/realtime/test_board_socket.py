@@ -193,6 +193,8 @@ async def test_a_slow_client_is_dropped_without_delaying_a_fast_one(board: Board
             assert len(published) < 3000, "the slow client was never dropped"
             published.append(await publish(redis, "ticket.created", [1, 5], {"blob": blob, "sent": time.time()}))
             await asyncio.sleep(0.002)  # a busy board, not a flood: a fast client keeps up
+            while len(published) - len(received) > 8:  # ... even when a loaded machine slows this test's reader
+                await asyncio.sleep(0.005)
         published.append(await publish(redis, "ticket.created", [1, 5], {"sent": time.time(), "last": True}))
         await asyncio.wait_for(reader, 20)
 
