@@ -49,6 +49,18 @@ EXISTS (SELECT 1 FROM supervision_orders o WHERE o.ticket_id = page.id) AS super
 (SELECT e.action FROM ticket_events e WHERE e.ticket_id = page.id ORDER BY e.id DESC LIMIT 1) AS last_action,
 (SELECT e.at FROM ticket_events e WHERE e.ticket_id = page.id ORDER BY e.id DESC LIMIT 1) AS last_at
 
+-- fragment: search_words
+-- the words ($14), and, when the search starts at a date ($8) at most 400 days before the page's top (the end
+-- date, the keyset or now), the days between (migration 0024): custom plans fold this into one constant the GIN
+-- index tickets_search_days takes, so a window or a date range reads only its own days' matches
+ticket_search_days(t.search, t.created_at) @@ CASE
+    WHEN $8::timestamptz IS NULL
+      OR least($9::timestamptz, $11::timestamptz, $10::timestamptz) - $8::timestamptz > interval '400 days'
+    THEN plainto_tsquery('simple', $14::text)
+    ELSE plainto_tsquery('simple', $14::text)
+         && search_days_query($8::timestamptz, least($9::timestamptz, $11::timestamptz, $10::timestamptz))
+END
+
 -- name: search_newest_number_wide
 -- newest first, by a number or its beginning ($14: the prefix with %), in a wide scope
 WITH page AS (
@@ -97,7 +109,7 @@ FROM page ORDER BY page.created_at ASC, page.id ASC;
 -- newest first, by free text ($14: the query's jieba words, space separated; all must match), in a wide scope
 WITH page AS (
     SELECT {{ticket_columns}} FROM tickets t
-    WHERE t.search @@ plainto_tsquery('simple', $14::text) AND {{search_scope_wide}} AND {{search_filters}}
+    WHERE {{search_words}} AND {{search_scope_wide}} AND {{search_filters}}
       AND ($11::timestamptz IS NULL OR (t.created_at, t.id) < ($11::timestamptz, $12::bigint))
     ORDER BY t.created_at DESC, t.id DESC LIMIT $13
 )
@@ -108,7 +120,7 @@ FROM page ORDER BY page.created_at DESC, page.id DESC;
 -- oldest first, by free text ($14: the query's jieba words, space separated; all must match), in a wide scope
 WITH page AS (
     SELECT {{ticket_columns}} FROM tickets t
-    WHERE t.search @@ plainto_tsquery('simple', $14::text) AND {{search_scope_wide}} AND {{search_filters}}
+    WHERE {{search_words}} AND {{search_scope_wide}} AND {{search_filters}}
       AND ($11::timestamptz IS NULL OR (t.created_at, t.id) > ($11::timestamptz, $12::bigint))
     ORDER BY t.created_at ASC, t.id ASC LIMIT $13
 )

@@ -187,6 +187,28 @@ async def test_words_found_through_the_windows_give_the_page_one_query_gives(
         await pool.execute("UPDATE tickets SET created_at = created_at + interval '100 days' WHERE id = $1", ids[0])
 
 
+async def test_words_between_two_dates_find_the_tickets_of_those_city_days(
+    tickets: dict[str, dict[str, Any]], pool: asyncpg.Pool, login: Login
+) -> None:
+    """The text index holds each ticket's day (migration 0024) and a search with dates asks it for those days; the
+    dates are the city's, so a ticket at 23:30 UTC is found on the next day, in either order, and a range longer
+    than the index's days are asked for (400 days) still finds it by its words."""
+    bbq, report = tickets["bbq"]["number"], tickets["report"]["number"]
+    kept = await pool.fetchval("SELECT created_at FROM tickets WHERE id = $1", tickets["bbq"]["id"])
+    await pool.execute("UPDATE tickets SET created_at = '2026-06-10 23:30+00' WHERE id = $1", tickets["bbq"]["id"])
+    try:
+        operator = await login("operator")
+        assert await found(operator, "q=油烟&from=2026-06-11&to=2026-06-11") == [bbq]  # 07:30 on the 11th here
+        assert await found(operator, "q=油烟&from=2026-06-10&to=2026-06-10") == []
+        assert await found(operator, "q=油烟&from=2026-06-01&to=2026-06-30&sort=oldest") == [bbq]
+        assert await found(operator, "q=油烟&from=2026-06-01") == [report, bbq]
+        assert await found(operator, "q=油烟&from=2026-06-01&sort=oldest") == [bbq, report]
+        assert await found(operator, "q=油烟&from=2026-06-12") == [report]
+        assert await found(operator, "q=油烟&from=2024-01-01&to=2026-06-30") == [bbq]  # 911 days: by words alone
+    finally:
+        await pool.execute("UPDATE tickets SET created_at = $1 WHERE id = $2", kept, tickets["bbq"]["id"])
+
+
 async def test_tickets_written_before_the_index_are_filled_in(
     tickets: dict[str, dict[str, Any]], pool: asyncpg.Pool, login: Login
 ) -> None:
