@@ -11,13 +11,18 @@ snapshots (`SharedSnapshots`).
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
+import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from dispatch.states import UNFINISHED_STATES, TicketState
 from dispatch.supervision import SupervisionKind
@@ -29,6 +34,8 @@ from hotline.queries import Q
 from hotline.report import early_warning
 from hotline.settings import Settings, SupervisionSettings
 from hotline.tickets.records import summary
+
+log = logging.getLogger(__name__)
 
 # 回访率 and 满意率 on the board: the callbacks of this many days up to now.
 CALLBACK_DAYS = 30
@@ -86,6 +93,7 @@ async def snapshot(
     conn: asyncpg.Connection, catalog: Catalog, settings: Settings, user: User, now: datetime
 ) -> dict[str, Any]:
     """The board of `user`'s subtree, every figure from one snapshot of the database."""
+    BOARD_SNAPSHOTS_COMPUTED.inc()
     if conn.is_in_transaction():  # a standby's read transaction (hotline/db.py), REPEATABLE READ for boards
         return await _snapshot(conn, catalog, settings, user, now)
     async with conn.transaction(isolation="repeatable_read", readonly=True):
@@ -215,7 +223,6 @@ class SharedSnapshots:
     @staticmethod
     async def _compute(future: asyncio.Future[Any], compute: Callable[[], Awaitable[Any]]) -> None:
         try:
-            BOARD_SNAPSHOTS_COMPUTED.inc()
             future.set_result(await compute())
         except Exception as exc:
             future.set_exception(exc)
@@ -248,3 +255,39 @@ def sharing_key(user: User, catalog: Catalog) -> Hashable:
     visible subtree. Nothing in a snapshot depends on the viewer's role: summaries are masked for everyone."""
     visible = access.visible_units(user, catalog)
     return user.unit_id, None if visible is None else frozenset(visible)
+
+
+# A board socket's recent snapshot is also left in Redis for the rest of its sharing interval, so the other web
+# processes (on this host or another) take it too: a connect storm spread over N processes costs the database one
+# snapshot per subtree and interval, not N. Keyed by the sharing key; only masked summaries, as every event.
+STORED_PREFIX = "hotline:board:snapshot:"
+
+
+def stored_key(key: Hashable) -> str:
+    unit_id, visible = cast(tuple[int, frozenset[int] | None], key)  # sharing_key's pair
+    subtree = "all" if visible is None else hashlib.sha1(",".join(map(str, sorted(visible))).encode()).hexdigest()
+    return f"{STORED_PREFIX}{unit_id}:{subtree[:20]}"
+
+
+async def stored(redis: Redis, key: Hashable) -> tuple[str, dict[str, Any]] | None:
+    """A recent snapshot of `key` another process left, with its stream position; None if none (or no Redis: the
+    caller computes its own)."""
+    try:
+        raw = await redis.get(stored_key(key))
+    except RedisError as exc:
+        log.warning("recent board snapshot unreadable from Redis (%s); computing one", exc)
+        return None
+    if raw is None:
+        return None
+    position, data = json.loads(raw)
+    return position, data
+
+
+async def store(redis: Redis, key: Hashable, positioned: tuple[str, dict[str, Any]], for_s: float) -> None:
+    """Leave `positioned` for the other processes for `for_s` seconds (the rest of its sharing interval)."""
+    if for_s < 0.001:
+        return
+    try:
+        await redis.set(stored_key(key), json.dumps(positioned, ensure_ascii=False), px=int(for_s * 1000))
+    except RedisError as exc:
+        log.warning("recent board snapshot not stored in Redis (%s)", exc)

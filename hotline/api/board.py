@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
@@ -56,17 +57,24 @@ def socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
 
 def recent_socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
     """A board socket's snapshot with the stream position it holds every event up to, shared by the viewers of
-    the same subtree for [web] board_snapshot_shared_s (realtime/endpoint.py sends each the events since)."""
+    the same subtree for [web] board_snapshot_shared_s (realtime/endpoint.py sends each the events since), in this
+    process and, through Redis, in the others."""
     state = app.state
+    max_age_s = state.settings.web.board_snapshot_shared_s
 
     async def make(user: User) -> tuple[str, dict[str, Any]]:
         key, compute = await _snapshot_of(state, user)
 
         async def positioned() -> tuple[str, dict[str, Any]]:
+            begun = time.monotonic()
+            if (taken := await board_snapshot.stored(state.redis, key)) is not None:
+                return taken  # another process's, begun less than max_age_s ago
             position = await state.hub.tail_id()  # before the read: every event up to it is in the snapshot
-            return position, await compute()
+            made = position, await compute()
+            await board_snapshot.store(state.redis, key, made, max_age_s - (time.monotonic() - begun))
+            return made
 
-        return await state.board_snapshots.recent(key, positioned, state.settings.web.board_snapshot_shared_s)
+        return await state.board_snapshots.recent(key, positioned, max_age_s)
 
     return make
 

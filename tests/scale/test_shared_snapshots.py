@@ -1,7 +1,8 @@
 """Boards of one subtree share their snapshots (issue 15 point 1): many supervisors of the same unit asking at
 once cost the database a few snapshots, not one each, and every one of them still sees the ticket taken just
 before it asked. The city supervisor and 东湖区's supervisor each get their own subtree's board. A board socket
-may take a snapshot computed earlier for another viewer: it is then sent the events since, so it misses none."""
+may take a snapshot computed earlier for another viewer, in its own web process or in another one (through Redis):
+it is then sent the events since, so it misses none."""
 
 from __future__ import annotations
 
@@ -77,3 +78,29 @@ async def test_a_board_socket_takes_a_recent_snapshot_with_the_events_since(spaw
     assert (
         after["hotline_board_snapshots_computed_total"] - before.get("hotline_board_snapshots_computed_total", 0) == 1
     )
+
+
+async def test_a_board_socket_on_another_web_process_takes_that_recent_snapshot(spawn: Processes) -> None:
+    """Two web processes, as on two hosts: a board connecting to the second within the sharing interval takes the
+    snapshot the first computed (left in Redis) and the events since; the second reads no board itself."""
+    first = await spawn.web(HOTLINE_WEB_BOARD_SNAPSHOT_SHARED_S="60")
+    second = await spawn.web(HOTLINE_WEB_BOARD_SNAPSHOT_SHARED_S="60")
+    token = await api_token(first, "supervisor")
+    operator = {"Authorization": f"Bearer {await api_token(first, 'operator')}"}
+    async with httpx.AsyncClient(base_url=first) as on_first, httpx.AsyncClient(base_url=second) as on_second:
+        before = await _counters(on_second)
+        async with connect(first.replace("http://", "ws://") + f"/ws/board?token={token}") as board:
+            snapshot = await frame(board)
+            ticket = ok(await on_first.post("/api/tickets", json=NOISE_CALL, headers=operator), 201)
+            live = [await frame(board)]
+            while not (live[-1]["event_type"] == "ticket.created" and live[-1]["payload"]["ticket_id"] == ticket["id"]):
+                live.append(await frame(board))
+
+            async with connect(second.replace("http://", "ws://") + f"/ws/board?token={token}") as elsewhere:
+                shared = await frame(elsewhere)
+                replayed = [await frame(elsewhere) for _ in live]
+        after = await _counters(on_second)
+    assert shared == snapshot
+    assert [(e["type"], e["id"]) for e in replayed] == [("event", e["id"]) for e in live]
+    assert after["hotline_board_snapshots_asked_total"] - before.get("hotline_board_snapshots_asked_total", 0) == 1
+    assert after["hotline_board_snapshots_computed_total"] == before.get("hotline_board_snapshots_computed_total", 0)
