@@ -26,24 +26,19 @@ CREATE TABLE open_count_changes (
 INSERT INTO open_counts (holder_unit_id, state, n)
 SELECT holder_unit_id, state, count(*) FROM tickets GROUP BY holder_unit_id, state;
 
--- new tickets and removed ones, set-based (intake one at a time; COPY of history and imports in batches)
-CREATE FUNCTION open_counts_added() RETURNS trigger LANGUAGE plpgsql AS $$
+-- new tickets and removed ones, set-based (intake one at a time; COPY of history and imports in batches): both
+-- triggers name their transition table `changed`
+CREATE FUNCTION open_counts_added_or_removed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO open_count_changes (holder_unit_id, state, n)
-    SELECT holder_unit_id, state, count(*) FROM added GROUP BY holder_unit_id, state;
+    SELECT holder_unit_id, state, CASE TG_OP WHEN 'INSERT' THEN count(*) ELSE -count(*) END
+    FROM changed GROUP BY holder_unit_id, state;
     RETURN NULL;
 END $$;
 CREATE TRIGGER tickets_open_counts_insert AFTER INSERT ON tickets
-    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION open_counts_added();
-
-CREATE FUNCTION open_counts_removed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO open_count_changes (holder_unit_id, state, n)
-    SELECT holder_unit_id, state, -count(*) FROM removed GROUP BY holder_unit_id, state;
-    RETURN NULL;
-END $$;
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION open_counts_added_or_removed();
 CREATE TRIGGER tickets_open_counts_delete AFTER DELETE ON tickets
-    REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION open_counts_removed();
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION open_counts_added_or_removed();
 
 -- a ticket that moves (another state or holder) leaves one count for another; on every UPDATE, not only those
 -- naming the columns, so a change made by another trigger is counted too
