@@ -18,8 +18,14 @@ from hotline.tickets.records import CHANNEL_LABELS, PersonalView, Ticket, mask_p
 OPEN_STATES = ("new", "pending_dispatch", "assigned", "signed", "suspended", "returned", "completed", "reviewed")
 SORTS = ("newest", "oldest")
 RECENT_ROWS = 5000  # the newest tickets a search by words reads in order before it uses the GIN index
-# how far back a search by words looks before it looks further (None: all the rest)
-WINDOWS = (*(timedelta(days=3**n) for n in range(1, 6)), None)  # 3, 9, 27, 81, 243 days, then all
+# A search by words reads back from the page's top in windows, each older than the last: the first FIRST_WINDOW
+# long; after one that found nothing, the search reaches WINDOW_GROWTH times as far back (3, 9, 27, 81 days); after
+# one that found some, the next is as long as the matches so far say the rest of the page needs, with HEADROOM.
+# Past WINDOWED_SPAN the last window takes all the rest.
+FIRST_WINDOW = timedelta(days=3)
+WINDOW_GROWTH = 3
+HEADROOM = 1.5
+WINDOWED_SPAN = timedelta(days=243)
 EXTRA_COLUMNS = ("next_due", "overdue", "supervised", "last_action", "last_at")
 SCOPES = ("wide", "narrow")
 QUERIES = {
@@ -95,21 +101,38 @@ async def _newest_words(
 ) -> Found:  # fmt: skip
     """Words, newest first: first among the newest RECENT_ROWS tickets read in order (common words such as 小区
     物业 fill a page there; PostgreSQL would otherwise read their long lists in the GIN index, or fetch every match
-    to sort it), then through the GIN index in the last days before the page's start, then further back until
-    the page is full: a window fetches few matches to sort, and a full page from a window is the newest page
-    overall."""
+    to sort it), then through the GIN index in the last days before the page's start, then in older windows until
+    the page is full: a window fetches few matches to sort, the windows do not overlap (each day's matches are read
+    once), and their rows, newest window first, are the newest page overall."""
     recent = await _fetch(conn, key, filters, page, scope, now, recent_rows)
     if recent.more:
         return recent
     top = page.after[0] if page.after else min(now, filters.until or now)
-    for span in WINDOWS:
-        lower = None if span is None else top - span
-        reaches_since = filters.since is not None and (lower is None or lower <= filters.since)
-        since = filters.since if reaches_since else lower
-        found = await _fetch(conn, key, replace(filters, since=since), page, scope, now)
-        if found.more or reaches_since or lower is None:
-            return found
-    raise AssertionError("the last window is unbounded")
+    rows: list[asyncpg.Record] = []
+    reached, upper = top, filters.until  # read so far: [reached, top); the next window ends before `upper`
+    while True:
+        lower: datetime | None = reached - _next_span(top - reached, len(rows), page.limit + 1)
+        if lower is not None and top - lower > WINDOWED_SPAN:
+            lower = None
+        last = lower is None or (filters.since is not None and lower <= filters.since)
+        window = replace(filters, since=filters.since if last else lower, until=upper)
+        wanted = page.limit - len(rows)  # one more row than this says there is more
+        found = await _fetch(conn, key, window, replace(page, limit=wanted), scope, now)
+        rows += found.rows
+        if found.more or last:
+            return Found(rows, found.more)
+        assert lower is not None
+        reached = upper = lower  # windows meet without overlap: `since` is inclusive, `until` exclusive
+
+
+def _next_span(read: timedelta, found: int, wanted: int) -> timedelta:
+    """How far the next window reaches back, having read `read` back from the top and found `found` matches there
+    (fewer than the `wanted`)."""
+    if not read:
+        return FIRST_WINDOW
+    if not found:
+        return read * (WINDOW_GROWTH - 1)
+    return read * (wanted - found) / found * HEADROOM
 
 
 async def plain_page(
