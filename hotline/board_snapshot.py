@@ -200,15 +200,18 @@ class SharedSnapshots:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def recent(self, key: Hashable, compute: Callable[[], Awaitable[Any]], max_age_s: float) -> Any:
-        """A snapshot of `key` begun at most `max_age_s` ago, joined while it runs or taken once done; else a new
-        one. For a viewer that is sent the events since the snapshot's stream position (the board socket), so its
-        age costs it nothing: the boards of a district that connect during the morning peak cost the database
-        one snapshot per `max_age_s`, not one per viewer or per burst."""
+        """The snapshot of `key` still running, joined however long it has run, or one begun at most `max_age_s`
+        ago; else a new one. For a viewer that is sent the events since the snapshot's stream position (the board
+        socket), so its age costs it nothing: the boards of a district that connect during the morning peak cost
+        the database one snapshot per `max_age_s`, not one per viewer or per burst, and never two at once (on a
+        loaded database a snapshot may take longer than `max_age_s`: starting another beside it would load it
+        more)."""
         BOARD_SNAPSHOTS_ASKED.inc()
         now = time.monotonic()
         begun, future = self._recent.get(key, (0.0, None))
+        running = future is not None and not future.done()
         failed = future is not None and future.done() and future.exception() is not None
-        if future is None or failed or now - begun > max_age_s:
+        if future is None or failed or (not running and now - begun > max_age_s):
             future = asyncio.get_running_loop().create_future()
             self._recent[key] = (now, future)
             self._spawn(self._compute(future, compute))
@@ -257,10 +260,14 @@ def sharing_key(user: User, catalog: Catalog) -> Hashable:
     return user.unit_id, None if visible is None else frozenset(visible)
 
 
-# A board socket's recent snapshot is also left in Redis for the rest of its sharing interval, so the other web
-# processes (on this host or another) take it too: a connect storm spread over N processes costs the database one
-# snapshot per subtree and interval, not N. Keyed by the sharing key; only masked summaries, as every event.
+# A board socket's recent snapshot is also left in Redis for a sharing interval, so the other web processes (on
+# this host or another) take it too; while one computes it, it holds a claim, and the others wait for its snapshot
+# rather than compute their own: a connect storm spread over N processes costs the database one snapshot per
+# subtree and interval, not N. Keyed by the sharing key; only masked summaries, as every event.
 STORED_PREFIX = "hotline:board:snapshot:"
+CLAIM_SUFFIX = ":computing"
+CLAIM_S = 10.0  # the longest a process holds a subtree's computation for the others (a crashed one's claim lapses)
+WAIT_POLL_S = 0.02  # how often a process waiting for another's snapshot looks for it
 
 
 def stored_key(key: Hashable) -> str:
@@ -283,11 +290,32 @@ async def stored(redis: Redis, key: Hashable) -> tuple[str, dict[str, Any]] | No
     return position, data
 
 
-async def store(redis: Redis, key: Hashable, positioned: tuple[str, dict[str, Any]], for_s: float) -> None:
-    """Leave `positioned` for the other processes for `for_s` seconds (the rest of its sharing interval)."""
-    if for_s < 0.001:
-        return
+async def computed_elsewhere(redis: Redis, key: Hashable) -> tuple[str, dict[str, Any]] | None:
+    """The snapshot of `key` another process is computing now, once it has left it in Redis; or None, and this
+    process holds the claim to compute it (`release` it when done): no other process was computing it, or the one
+    that was gave up without leaving one."""
+    claim = stored_key(key) + CLAIM_SUFFIX
     try:
-        await redis.set(stored_key(key), json.dumps(positioned, ensure_ascii=False), px=int(for_s * 1000))
+        while not await redis.set(claim, "1", nx=True, px=int(CLAIM_S * 1000)):
+            await asyncio.sleep(WAIT_POLL_S)
+            if (taken := await stored(redis, key)) is not None:
+                return taken
+    except RedisError as exc:
+        log.warning("board snapshot claim not taken in Redis (%s); computing one", exc)
+    return None
+
+
+async def store(redis: Redis, key: Hashable, positioned: tuple[str, dict[str, Any]], for_s: float) -> None:
+    """Leave `positioned` for the other processes for `for_s` seconds."""
+    try:
+        await redis.set(stored_key(key), json.dumps(positioned, ensure_ascii=False), px=max(1, int(for_s * 1000)))
     except RedisError as exc:
         log.warning("recent board snapshot not stored in Redis (%s)", exc)
+
+
+async def release(redis: Redis, key: Hashable) -> None:
+    """Let the other processes compute `key`'s snapshot again (this one stored it, or failed to compute it)."""
+    try:
+        await redis.delete(stored_key(key) + CLAIM_SUFFIX)
+    except RedisError as exc:
+        log.warning("board snapshot claim not released in Redis (%s); it lapses by itself", exc)

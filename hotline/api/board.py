@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
@@ -58,21 +57,30 @@ def socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
 def recent_socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
     """A board socket's snapshot with the stream position it holds every event up to, shared by the viewers of
     the same subtree for [web] board_snapshot_shared_s (realtime/endpoint.py sends each the events since), in this
-    process and, through Redis, in the others."""
+    process and, through Redis, in the others: one process computes it while the others wait for it."""
     state = app.state
     max_age_s = state.settings.web.board_snapshot_shared_s
+
+    async def computed(compute: Callable[[], Awaitable[dict[str, Any]]]) -> tuple[str, dict[str, Any]]:
+        position = await state.hub.tail_id()  # before the read: every event up to it is in the snapshot
+        return position, await compute()
 
     async def make(user: User) -> tuple[str, dict[str, Any]]:
         key, compute = await _snapshot_of(state, user)
 
         async def positioned() -> tuple[str, dict[str, Any]]:
-            begun = time.monotonic()
+            if not max_age_s:  # nothing is shared between processes
+                return await computed(compute)
             if (taken := await board_snapshot.stored(state.redis, key)) is not None:
-                return taken  # another process's, begun less than max_age_s ago
-            position = await state.hub.tail_id()  # before the read: every event up to it is in the snapshot
-            made = position, await compute()
-            await board_snapshot.store(state.redis, key, made, max_age_s - (time.monotonic() - begun))
-            return made
+                return taken  # another process's, stored less than max_age_s ago
+            if (taken := await board_snapshot.computed_elsewhere(state.redis, key)) is not None:
+                return taken
+            try:
+                made = await computed(compute)
+                await board_snapshot.store(state.redis, key, made, max_age_s)
+                return made
+            finally:
+                await board_snapshot.release(state.redis, key)
 
         return await state.board_snapshots.recent(key, positioned, max_age_s)
 

@@ -7,11 +7,13 @@ it is then sent the events since, so it misses none."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 import pytest
 from websockets.asyncio.client import connect
 
+from hotline.board_snapshot import SharedSnapshots
 from tests.support.api import Login, api_token, ok
 from tests.support.board import frame
 from tests.support.calls import NOISE_CALL
@@ -104,3 +106,51 @@ async def test_a_board_socket_on_another_web_process_takes_that_recent_snapshot(
     assert [(e["type"], e["id"]) for e in replayed] == [("event", e["id"]) for e in live]
     assert after["hotline_board_snapshots_asked_total"] - before.get("hotline_board_snapshots_asked_total", 0) == 1
     assert after["hotline_board_snapshots_computed_total"] == before.get("hotline_board_snapshots_computed_total", 0)
+
+
+async def test_a_recent_snapshot_still_running_is_joined_however_long_it_has_run() -> None:
+    """On a loaded database a snapshot may take longer than the sharing interval: the viewers asking meanwhile
+    join it rather than start a second one beside it; once it is done and older than the interval, the next
+    viewer starts a new one."""
+    shared, started, release = SharedSnapshots(), [], asyncio.Event()
+
+    async def compute() -> str:
+        started.append(len(started))
+        await release.wait()
+        return f"snapshot {len(started)}"
+
+    first = asyncio.ensure_future(shared.recent("东湖区", compute, max_age_s=0.01))
+    await asyncio.sleep(0.05)  # past the interval, still running
+    second = asyncio.ensure_future(shared.recent("东湖区", compute, max_age_s=0.01))
+    await asyncio.sleep(0.01)
+    assert len(started) == 1
+    release.set()
+    assert await first == await second == "snapshot 1"
+    await asyncio.sleep(0.02)
+    assert await shared.recent("东湖区", compute, max_age_s=0.01) == "snapshot 2"
+
+
+async def test_boards_connecting_to_two_web_processes_at_once_cost_one_snapshot(spawn: Processes) -> None:
+    """A connect storm spread over two web processes: the first to start the subtree's snapshot claims it in Redis,
+    the other waits for it rather than read the same board from the database a second time."""
+    processes = [await spawn.web(HOTLINE_WEB_BOARD_SNAPSHOT_SHARED_S="60") for _ in range(2)]
+    token = await api_token(processes[0], "supervisor")
+    urls = [base.replace("http://", "ws://") + f"/ws/board?token={token}" for base in processes]
+    https = [httpx.AsyncClient(base_url=base) for base in processes]
+    before = [await _counters(http) for http in https]
+
+    async def first_frame(url: str) -> dict[str, Any]:
+        async with connect(url) as board:
+            return await frame(board)
+
+    snapshots = await asyncio.gather(*(first_frame(url) for url in urls for _ in range(5)))
+
+    after = [await _counters(http) for http in https]
+    for http in https:
+        await http.aclose()
+    assert all(s == snapshots[0] for s in snapshots) and snapshots[0]["type"] == "snapshot"
+    computed = sum(
+        a["hotline_board_snapshots_computed_total"] - b.get("hotline_board_snapshots_computed_total", 0)
+        for a, b in zip(after, before, strict=True)
+    )
+    assert computed == 1, f"{computed} snapshots read for 10 boards of one subtree on two processes"
