@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import time
 from collections import Counter
@@ -276,7 +275,7 @@ def stored_key(key: Hashable) -> str:
     return f"{STORED_PREFIX}{unit_id}:{subtree[:20]}"
 
 
-async def stored(redis: Redis, key: Hashable) -> tuple[str, dict[str, Any]] | None:
+async def stored(redis: Redis, key: Hashable) -> tuple[str, str] | None:
     """A recent snapshot of `key` another process left, with its stream position; None if none (or no Redis: the
     caller computes its own)."""
     try:
@@ -286,11 +285,11 @@ async def stored(redis: Redis, key: Hashable) -> tuple[str, dict[str, Any]] | No
         return None
     if raw is None:
         return None
-    position, data = json.loads(raw)
-    return position, data
+    position, data_json = raw.decode().split(" ", 1)  # as `store` left it
+    return position, data_json
 
 
-async def computed_elsewhere(redis: Redis, key: Hashable) -> tuple[str, dict[str, Any]] | None:
+async def computed_elsewhere(redis: Redis, key: Hashable) -> tuple[str, str] | None:
     """The snapshot of `key` another process is computing now, once it has left it in Redis; or None, and this
     process holds the claim to compute it (`release` it when done): no other process was computing it, or the one
     that was gave up without leaving one."""
@@ -305,10 +304,11 @@ async def computed_elsewhere(redis: Redis, key: Hashable) -> tuple[str, dict[str
     return None
 
 
-async def store(redis: Redis, key: Hashable, positioned: tuple[str, dict[str, Any]], for_s: float) -> None:
-    """Leave `positioned` for the other processes for `for_s` seconds."""
+async def store(redis: Redis, key: Hashable, positioned: tuple[str, str], for_s: float) -> None:
+    """Leave `positioned` (stream position, snapshot as JSON text) for the other processes for `for_s` seconds."""
+    position, data_json = positioned
     try:
-        await redis.set(stored_key(key), json.dumps(positioned, ensure_ascii=False), px=max(1, int(for_s * 1000)))
+        await redis.set(stored_key(key), f"{position} {data_json}", px=max(1, int(for_s * 1000)))
     except RedisError as exc:
         log.warning("recent board snapshot not stored in Redis (%s)", exc)
 

@@ -55,7 +55,7 @@ def websocket_route(
     revalidate_s: float | None = None,
     max_per_principal: int | None = None,
     principal_key: Callable[[P], Hashable] = id,
-    recent_snapshot: Callable[[P], Awaitable[tuple[str, dict[str, Any]]]] | None = None,
+    recent_snapshot: Callable[[P], Awaitable[tuple[str, str]]] | None = None,
 ) -> Callable[[WebSocket], Awaitable[None]]:
     """A websocket endpoint for `WebSocketRoute(path, websocket_route(...))`.
 
@@ -64,9 +64,9 @@ def websocket_route(
     revoked session does not keep a board open). `max_per_principal` caps the open sockets of one principal
     (as `principal_key` names it) in this endpoint: one more is closed with 4408;
     `snapshot(principal)` returns the board's current data; `recent_snapshot(principal)`, when given, returns
-    (stream id, data): a snapshot holding every event up to that id, which may have been computed a moment ago
-    for another viewer: the events since are sent after it (as a resume replays them), or, when there are too
-    many to replay, `snapshot` is asked instead; `accepts(principal, event)` says
+    (stream id, data as JSON text): a snapshot holding every event up to that id, which may have been computed,
+    and encoded, a moment ago for another viewer: the events since are sent after it (as a resume replays them),
+    or, when there are too many to replay, `snapshot` is asked instead; `accepts(principal, event)` says
     whether the event belongs to the principal's subtree (it runs once per event and
     connection in the hub's reader, so keep it cheap and free of I/O). A ping goes out after
     `heartbeat_s` without any other frame.
@@ -170,7 +170,7 @@ class _Session:
         *,
         snapshot: Callable[[], Awaitable[dict[str, Any]]],
         accepts: Callable[[Event], bool],
-        recent_snapshot: Callable[[], Awaitable[tuple[str, dict[str, Any]]]] | None = None,
+        recent_snapshot: Callable[[], Awaitable[tuple[str, str]]] | None = None,
     ) -> IdKey:
         """Replay or send a snapshot; return the id up to which the client is now current.
 
@@ -185,10 +185,10 @@ class _Session:
                 await self.send_json({"type": "resumed", "last_event_id": current, "replayed": sent})
                 return id_key(current)
         if recent_snapshot is not None:
-            position, data = await recent_snapshot()
+            position, data_json = await recent_snapshot()
             events = await self.hub.events_since(position)  # read after subscribing: no gap up to the queue
             if events is not None:
-                await self.send_json({"type": "snapshot", "last_event_id": position, "data": data})
+                await self.send(f'{{"type":"snapshot","last_event_id":{json.dumps(position)},"data":{data_json}}}')
                 await self._replay(events, accepts)
                 return id_key(events[-1].id if events else position)
         tail = await self.hub.tail_id()
