@@ -162,9 +162,9 @@ async def test_bad_input_is_a_chinese_422(tickets: dict[str, dict[str, Any]], lo
 async def test_words_found_through_the_windows_give_the_page_one_query_gives(
     tickets: dict[str, dict[str, Any]], pool: asyncpg.Pool
 ) -> None:
-    """With one recent row read in order, a search by words goes through the windows (3, 9, ... days back):
-    an older ticket is found in its window, and every page equals the plain query's, cursor after cursor, in
-    every kind of scope."""
+    """With one recent row read in order, a search by words goes through the windows (3 days, then further back,
+    none overlapping the last): an older ticket is found in its window, and every page equals the plain query's,
+    cursor after cursor, in every kind of scope (rows of several windows make up one page when the limit is 2)."""
     ids = [tickets[k]["id"] for k in ("bbq", "report")]
     await pool.execute("UPDATE tickets SET created_at = created_at - interval '100 days' WHERE id = $1", ids[0])
     try:
