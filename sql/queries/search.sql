@@ -51,14 +51,14 @@ EXISTS (SELECT 1 FROM supervision_orders o WHERE o.ticket_id = page.id) AS super
 
 -- fragment: search_words
 -- the words ($14), and, when the search starts at a date ($8) at most 400 days before the page's top (the end
--- date, the keyset or now), the days between (migration 0024): custom plans fold this into one constant the GIN
--- index tickets_search_days takes, so a window or a date range reads only its own days' matches
-ticket_search_days(t.search, t.created_at) @@ CASE
+-- date, the keyset or now), the dates between (migration 0025): custom plans fold this into one constant the GIN
+-- index tickets_search_dates takes, so a window or a date range reads only its own days' matches
+ticket_search_dates(t.search, t.created_at) @@ CASE
     WHEN $8::timestamptz IS NULL
       OR least($9::timestamptz, $11::timestamptz, $10::timestamptz) - $8::timestamptz > interval '400 days'
     THEN plainto_tsquery('simple', $14::text)
     ELSE plainto_tsquery('simple', $14::text)
-         && search_days_query($8::timestamptz, least($9::timestamptz, $11::timestamptz, $10::timestamptz))
+         && search_dates_query($8::timestamptz, least($9::timestamptz, $11::timestamptz, $10::timestamptz))
 END
 
 -- name: search_newest_number_wide
