@@ -51,7 +51,7 @@ EXISTS (SELECT 1 FROM supervision_orders o WHERE o.ticket_id = page.id) AS super
 
 -- fragment: search_words
 -- the words ($14), and, when the search starts at a date ($8) at most 400 days before the page's top (the end
--- date, the keyset or now), the dates between (migration 0025): custom plans fold this into one constant the GIN
+-- date, the keyset or now), the dates between (migration 0024): custom plans fold this into one constant the GIN
 -- index tickets_search_dates takes, so a window or a date range reads only its own days' matches
 ticket_search_dates(t.search, t.created_at) @@ CASE
     WHEN $8::timestamptz IS NULL
@@ -313,3 +313,14 @@ WHERE t.id = r.id;
 SELECT id, number, state, caller_phone, holder_unit_id, created_at, assigned_at, signed_at, completed_at,
        closed_at, satisfaction
 FROM tickets WHERE number = $1;
+
+-- name: search_dates_asked
+-- What the text index is asked for a date range (migration 0024's `search_dates_query`), as text: its days, weeks
+-- and 28-day spans (tests/tickets/test_search_dates.py checks that they cover the range exactly).
+SELECT search_dates_query($1::timestamptz, $2::timestamptz)::text;
+
+-- name: search_dates_match
+-- Whether a ticket created at $3 with the word 停水 is matched by that word between the dates $1 and $2, as the
+-- search's `search_words` fragment asks (tests/tickets/test_search_dates.py).
+SELECT ticket_search_dates(to_tsvector('simple', '停水'), $3::timestamptz)
+       @@ (plainto_tsquery('simple', '停水') && search_dates_query($1::timestamptz, $2::timestamptz));

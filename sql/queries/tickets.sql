@@ -295,3 +295,8 @@ UPDATE tickets t SET repeats = greatest(
      WHERE o.category_code = t.category_code AND o.community = t.place ->> 'community_id'
        AND o.created_at > t.created_at - $1::interval AND o.created_at <= t.created_at))
 WHERE t.repeats IS NULL AND t.state NOT IN ('closed', 'closed_on_spot', 'merged');
+
+-- name: ticket_created_at_moved
+-- A ticket placed at another moment of its history: the tests of the search's dates and windows (tickets taken
+-- now, found as if taken then). Imports write created_at when they insert.
+UPDATE tickets SET created_at = $2 WHERE id = $1;

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ import asyncpg
 import httpx
 import pytest
 
+from hotline.queries import Q
 from hotline.tickets import search, search_index
 from tests.support.api import Login, ok
 
@@ -166,7 +167,8 @@ async def test_words_found_through_the_windows_give_the_page_one_query_gives(
     none overlapping the last): an older ticket is found in its window, and every page equals the plain query's,
     cursor after cursor, in every kind of scope (rows of several windows make up one page when the limit is 2)."""
     ids = [tickets[k]["id"] for k in ("bbq", "report")]
-    await pool.execute("UPDATE tickets SET created_at = created_at - interval '100 days' WHERE id = $1", ids[0])
+    kept = (await pool.fetchrow(Q.ticket_by_id, ids[0]))["created_at"]
+    await pool.execute(Q.ticket_created_at_moved, ids[0], kept - timedelta(days=100))
     try:
         holder = tickets["bbq"]["holder_unit_id"]  # 柳岸社区: a narrow scope
         scopes = (search.Scope(), search.Scope([holder], narrow=True), search.Scope([holder, 1], narrow=False))
@@ -184,7 +186,7 @@ async def test_words_found_through_the_windows_give_the_page_one_query_gives(
                     page = replace(page, after=(found.rows[-1]["created_at"], found.rows[-1]["id"]))
                 assert [i for p in pages for i in p] == ids[::-1]
     finally:
-        await pool.execute("UPDATE tickets SET created_at = created_at + interval '100 days' WHERE id = $1", ids[0])
+        await pool.execute(Q.ticket_created_at_moved, ids[0], kept)
 
 
 async def test_words_between_two_dates_find_the_tickets_of_those_city_days(
@@ -194,8 +196,8 @@ async def test_words_between_two_dates_find_the_tickets_of_those_city_days(
     dates are the city's, so a ticket at 23:30 UTC is found on the next day, in either order, and a range longer
     than the index's days are asked for (400 days) still finds it by its words."""
     bbq, report = tickets["bbq"]["number"], tickets["report"]["number"]
-    kept = await pool.fetchval("SELECT created_at FROM tickets WHERE id = $1", tickets["bbq"]["id"])
-    await pool.execute("UPDATE tickets SET created_at = '2026-06-10 23:30+00' WHERE id = $1", tickets["bbq"]["id"])
+    kept = (await pool.fetchrow(Q.ticket_by_id, tickets["bbq"]["id"]))["created_at"]
+    await pool.execute(Q.ticket_created_at_moved, tickets["bbq"]["id"], datetime(2026, 6, 10, 23, 30, tzinfo=UTC))
     try:
         operator = await login("operator")
         assert await found(operator, "q=油烟&from=2026-06-11&to=2026-06-11") == [bbq]  # 07:30 on the 11th here
@@ -206,7 +208,7 @@ async def test_words_between_two_dates_find_the_tickets_of_those_city_days(
         assert await found(operator, "q=油烟&from=2026-06-12") == [report]
         assert await found(operator, "q=油烟&from=2024-01-01&to=2026-06-30") == [bbq]  # 911 days: by words alone
     finally:
-        await pool.execute("UPDATE tickets SET created_at = $1 WHERE id = $2", kept, tickets["bbq"]["id"])
+        await pool.execute(Q.ticket_created_at_moved, tickets["bbq"]["id"], kept)
 
 
 async def test_tickets_written_before_the_index_are_filled_in(

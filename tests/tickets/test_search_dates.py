@@ -1,4 +1,4 @@
-"""A search by words between two dates asks the text index for those dates (migration 0025): a ticket holds its
+"""A search by words between two dates asks the text index for those dates (migration 0024): a ticket holds its
 day, its 7-day week and its 28-day span, and a range is asked as the fewest of them that cover it. Checked against
 the database's own functions over random ranges: every day of the range is covered and none outside it, the spans
 are few however long the range, and a ticket is matched exactly when its day is in the range."""
@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 import pytest
+
+from hotline.queries import Q
 
 pytestmark = pytest.mark.usefixtures("clean")  # only the database's functions are used; nothing is written
 
@@ -36,7 +38,7 @@ async def test_a_range_is_asked_as_its_days_exactly_in_few_spans(pool: asyncpg.P
     for _ in range(300):
         since = start + timedelta(days=rng.randrange(900), minutes=rng.randrange(24 * 60))
         until = since + timedelta(days=rng.choice((0, 1, 6, 13, 27, 60, 225, 400)), minutes=rng.randrange(24 * 60))
-        query = await pool.fetchval("SELECT search_dates_query($1, $2)::text", since, until)
+        query = await pool.fetchval(Q.search_dates_asked, since, until)
         asked = days_asked(query)
         assert sorted(asked) == list(range(day_number(since), day_number(until) + 1)), (since, until, query)
         # at most 3 weeks and 6 days at each end, and the 28-day spans between
@@ -50,11 +52,5 @@ async def test_a_ticket_is_matched_exactly_when_its_day_is_in_the_range(pool: as
         since = start + timedelta(days=rng.randrange(60))
         until = since + timedelta(days=rng.randrange(70))
         created = start + timedelta(days=rng.randrange(140), minutes=rng.randrange(24 * 60))
-        matched = await pool.fetchval(
-            "SELECT ticket_search_dates(to_tsvector('simple', '停水'), $3) @@ "
-            "(plainto_tsquery('simple', '停水') && search_dates_query($1, $2))",
-            since,
-            until,
-            created,
-        )
+        matched = await pool.fetchval(Q.search_dates_match, since, until, created)
         assert matched == (day_number(since) <= day_number(created) <= day_number(until)), (since, until, created)

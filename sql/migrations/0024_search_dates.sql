@@ -1,9 +1,14 @@
--- Words within dates, at a few lexemes a range (issue 15 point 3): migration 0024 gave each ticket its day, and a
--- range asked for each of its days. GIN then checks every candidate of the words against that many alternatives:
--- on 1,000,000 tickets a window of 81 days took about 100 ms, one of 225 days 0.6-1.2 s, one of 400 days 1.8-3.1 s
--- (the megacity run's slowest searches). Now a ticket also holds its 7-day week and its 28-day span, and a range
--- asks for the fewest of them that cover it exactly: 225 days are about twenty lexemes, not 225. The same windows
--- then took 8-30 ms, 8-112 ms and 62-213 ms (docs/benchmarks.md).
+-- Words within dates (issue 15 point 3): the text index also holds each ticket's dates, so a search by words
+-- between two dates reads from the index only the matches of those days. The GIN index on the words alone
+-- (tickets_search) gave every match in all of history, and each was fetched from the table to check its date:
+-- two words of a demo text matched 58,000 tickets at 10M, so every window of the newest-first search
+-- (hotline/tickets/search.py `_newest_words`) and every search with a date range read tens of thousands of rows
+-- to keep a few hundred (p99 1.6 s in a district's scope, docs/benchmarks.md).
+--
+-- A ticket holds its day, its 7-day week and its 28-day span, and a range asks for the fewest of them that cover
+-- it: GIN checks every candidate of the words against each alternative of the range, so with a lexeme per day
+-- (measured first) a window of 225 days took 0.6-1.2 s on 1,000,000 tickets and one of 400 days 1.8-3.1 s; with
+-- the spans 8-112 ms and 62-213 ms (docs/benchmarks.md).
 --
 -- Lexemes: 'd' || days since 1970-01-01 (UTC), 'w' || that / 7, 'f' || that / 28. Content tokens never hold
 -- digits (numbers are masked before cutting, migration 0013), so no word can be taken for a date.
@@ -44,8 +49,8 @@ $$;
 
 SET LOCAL maintenance_work_mem = '1GB';
 CREATE INDEX tickets_search_dates ON tickets USING gin (ticket_search_dates(search, created_at));
-DROP INDEX tickets_search_days;
-DROP FUNCTION search_days_query(timestamptz, timestamptz);
-DROP FUNCTION ticket_search_days(tsvector, timestamptz);
+-- the words-only index had no other reader: the narrow scopes check their own tickets, the newest rows are
+-- read in date order
+DROP INDEX tickets_search;
 -- the planner's estimate of words and dates comes from the new expression's statistics
 ANALYZE tickets;
