@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -236,6 +237,7 @@ async def drive(
 # -- board clients (bench/megacity.py opens them too) ------------------------------------------
 
 OnEvent = Callable[[dict[str, Any], float], None]  # an event frame and the moment it was parsed (perf_counter)
+EVENT_FRAMES = Counter[str]()  # the frames that carried events ("frames"), however many events each ("events")
 Client = tuple[ClientConnection, asyncio.Task[None]]
 
 
@@ -251,8 +253,12 @@ async def listen(ws: ClientConnection, on_event: OnEvent) -> None:
     with contextlib.suppress(Exception):
         async for message in ws:
             frame = json.loads(message)
-            if frame["type"] == "event":
-                on_event(frame, time.perf_counter())
+            events = [frame] if frame["type"] == "event" else frame["events"] if frame["type"] == "events" else []
+            if events:  # "events": a run of them in one frame (batch=1)
+                EVENT_FRAMES.update(frames=1, events=len(events))
+                at = time.perf_counter()
+                for event in events:
+                    on_event(event, at)
 
 
 async def open_clients(urls: list[str], on_event: OnEvent, batch: int = 100, max_size: int = 2**20) -> list[Client]:

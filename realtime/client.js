@@ -51,9 +51,10 @@
       if (handlers.onStatus) handlers.onStatus(name, detail);
     }
 
+    // batch=1: the server may put several events in one "events" frame (fewer frames on a busy board)
     function target() {
-      if (!lastEventId) return base;
-      return base + (base.indexOf("?") >= 0 ? "&" : "?") + "last_event_id=" + encodeURIComponent(lastEventId);
+      var url = base + (base.indexOf("?") >= 0 ? "&" : "?") + "batch=1";
+      return lastEventId ? url + "&last_event_id=" + encodeURIComponent(lastEventId) : url;
     }
 
     function advance(id) {
@@ -112,6 +113,12 @@
       retryTimer = setTimeout(open, wait);
     }
 
+    function deliver(event) {
+      if (lastEventId && compareIds(event.id, lastEventId) <= 0) return;
+      lastEventId = event.id;
+      if (handlers.onEvent) handlers.onEvent(event);
+    }
+
     function handle(ws, frame) {
       switch (frame.type) {
         case "snapshot":
@@ -126,9 +133,10 @@
           status("live");
           break;
         case "event":
-          if (lastEventId && compareIds(frame.id, lastEventId) <= 0) return;
-          lastEventId = frame.id;
-          if (handlers.onEvent) handlers.onEvent(frame);
+          deliver(frame);
+          break;
+        case "events":
+          frame.events.forEach(deliver);
           break;
         case "ping":
           advance(frame.last_event_id);

@@ -98,9 +98,9 @@ def _day(request: Request, name: str, label: str) -> date | None:
     return min(max(day, FIRST_DAY), LAST_DAY)  # beyond them no ticket, and no overflow at the time zone
 
 
-def _scope(request: Request, user: User, tx: Context) -> search.Scope:
-    """The user's units (access.visible_units), or the one unit asked for among them. Narrow below a district:
-    a street's or a department's tickets are few enough to start from (sql/queries/search.sql)."""
+def _scope(request: Request, user: User, tx: Context) -> tuple[list[int] | None, bool]:
+    """The user's units (access.visible_units), or the one unit asked for among them; whether they are below a
+    district (a street's, department's, community's or one unit's: maybe few enough to start from, sized_scope)."""
     visible = access.visible_units(user, tx.catalog)
     unit_id = bounded_int(request, "unit", 0, 0, 2**62) or None
     if unit_id is None:
@@ -110,8 +110,7 @@ def _scope(request: Request, user: User, tx: Context) -> search.Scope:
         raise ApiError(403, "只能查找本单位及下级单位的工单", code="unit_out_of_scope")
     else:
         root, units = unit_id, [unit_id]
-    narrow = root is not None and tx.catalog.tree.unit(root).level.rank > Level.DISTRICT.rank
-    return search.Scope(units, narrow)
+    return units, root is not None and tx.catalog.tree.unit(root).level.rank > Level.DISTRICT.rank
 
 
 def _filters(request: Request, tz: Any) -> search.Filters:
@@ -148,11 +147,12 @@ async def search_tickets(request: Request) -> Response:
     async with transaction(state.pool, state.catalogs, state.redis, now(request)) as tx:
         text.place_index(tx.catalog)  # the city's place names are words, as when the tickets were indexed
         key = _key(request, user, tx, text.segmenter.query_words)
-        scope = _scope(request, user, tx)
+        units, below_district = _scope(request, user, tx)
         filters = _filters(request, state.settings.tz)
         page = _page(request)
         # the standby when one keeps up (docs/operations.md): searching must not load the primary
         async with state.reads.acquire() as reader, reader.transaction():
+            scope = await search.sized_scope(reader, units, below_district)
             found = await search.find(reader, key, filters, page, scope, tx.now)
         items = []
         for row in found.rows:

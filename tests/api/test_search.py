@@ -189,6 +189,21 @@ async def test_words_found_through_the_windows_give_the_page_one_query_gives(
         await pool.execute(Q.ticket_created_at_moved, ids[0], kept)
 
 
+async def test_a_scope_below_a_district_is_read_whole_only_while_it_holds_few_tickets(
+    tickets: dict[str, dict[str, Any]], pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A community's tickets are read whole (the narrow queries) while they number at most NARROW_TICKETS; a
+    megacity's busiest community holds more, and is searched through the windows as a district is. A district or
+    the whole city is never narrow."""
+    community = tickets["bbq"]["holder_unit_id"]  # 柳岸社区, holding a few tickets
+    async with pool.acquire() as conn:
+        assert (await search.sized_scope(conn, [community], below_district=True)).kind == "narrow"
+        assert (await search.sized_scope(conn, [community], below_district=False)).kind == "wide"
+        assert (await search.sized_scope(conn, None, below_district=True)).kind == "wide"
+        monkeypatch.setattr(search, "NARROW_TICKETS", 0)
+        assert (await search.sized_scope(conn, [community], below_district=True)).kind == "wide"
+
+
 async def test_words_between_two_dates_find_the_tickets_of_those_city_days(
     tickets: dict[str, dict[str, Any]], pool: asyncpg.Pool, login: Login
 ) -> None:

@@ -10,6 +10,7 @@ import socket
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 from unittest.mock import ANY
 
@@ -18,9 +19,9 @@ import redis.asyncio as aioredis
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from realtime import publish
+from realtime import endpoint, publish
 from realtime.events import id_key, is_event_id
-from realtime.stream import DEFAULT_STREAM
+from realtime.stream import DEFAULT_STREAM, publish_once
 from tests.support.board import BoardServer, events, frame, silent
 from tests.support.services import ROOT
 
@@ -93,6 +94,35 @@ async def test_resuming_after_a_disconnect_misses_nothing_and_repeats_nothing(
 
     async with connect(server.url(last_event_id=live)) as ws:
         assert await frame(ws) == {"type": "resumed", "last_event_id": live, "replayed": 0}
+
+
+async def test_a_board_that_takes_batches_gets_the_events_waiting_for_it_in_one_frame(
+    board: Board, redis: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ?batch=1 the events queued for a socket go out together, in order, each once: a run that reached the hub
+    at once (one relay's script, as a request's events do) makes one frame, and so does a resume's replay, in
+    frames of at most MAX_BATCH. A socket that did not ask gets one frame per event, as before."""
+    server = await board()
+    monkeypatch.setattr(endpoint, "MAX_BATCH", 2)
+    now = datetime.now(UTC)
+    async with connect(server.url(batch=True)) as batched, connect(server.url()) as single:
+        await frame(batched), await frame(single)
+        run = await publish_once(redis, [(n, "ticket.created", [1, 5], {"n": n}, now) for n in range(3)])
+        lone = await publish(redis, "ticket.signed", [1, 5], {})
+
+        assert [(f["type"], ids(f.get("events", [f]))) for f in [await frame(batched) for _ in range(3)]] == [
+            ("events", run[:2]), ("event", run[2:]), ("event", [lone])
+        ]  # fmt: skip
+        assert ids(await events(single, 4)) == [*run, lone]
+        assert await silent(batched)
+
+    missed = [await publish(redis, "ticket.completed", [1, 5], {"n": n}) for n in range(3)]
+    async with connect(server.url(last_event_id=lone, batch=True)) as ws:
+        replay = [await frame(ws) for _ in range(2)]
+        assert [(f["type"], ids(f.get("events", [f]))) for f in replay] == [
+            ("events", missed[:2]), ("event", missed[2:])
+        ]  # fmt: skip
+        assert await frame(ws) == {"type": "resumed", "last_event_id": missed[-1], "replayed": 3}
 
 
 async def test_an_id_the_stream_no_longer_holds_gets_a_fresh_snapshot(board: Board, redis: aioredis.Redis) -> None:

@@ -100,8 +100,9 @@ class BoardServer:
             self._thread.join(20)
             self._server = self._thread = None
 
-    def url(self, token: str = "unit-5", last_event_id: str | None = None) -> str:
+    def url(self, token: str = "unit-5", last_event_id: str | None = None, *, batch: bool = False) -> str:
         query = {"token": token} | ({"last_event_id": last_event_id} if last_event_id else {})
+        query |= {"batch": "1"} if batch else {}
         return f"ws://127.0.0.1:{self.port}/ws/board?{urlencode(query)}"
 
 
