@@ -34,6 +34,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,7 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--keep", type=Path, metavar="DIR", help="generate into / reuse the database kept in DIR")
     parser.add_argument("--generate-only", action="store_true", help="with --keep: generate, then stop")
+    parser.add_argument("--board-rate", type=int, default=RATE, help="intake tickets/s while the boards watch")
     args = parser.parse_args()
     if args.generate_only and not args.keep:
         parser.error("--generate-only needs --keep DIR")
@@ -81,7 +83,7 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # a thousand sockets
     prepared = kept(args.keep, args.tickets, args.months) if args.keep else temporary(args.tickets, args.months)
     with prepared as (bench, generation):
-        result = generation if args.generate_only else {**generation, **measure(bench)}
+        result = generation if args.generate_only else {**generation, **measure(bench, args.board_rate)}
         result["database_bytes"] = database_bytes(bench)
     print(json.dumps(result, ensure_ascii=False))
 
@@ -179,7 +181,7 @@ def run_async(coroutine: Any) -> Any:
 # -- the measurements -------------------------------------------------------------------------
 
 
-def measure(bench: System) -> dict[str, Any]:
+def measure(bench: System, board_rate: int = RATE) -> dict[str, Any]:
     random.seed(1)  # the callers bench/intake.py makes up
     result: dict[str, Any] = {"ranking_cold_s": round(run_async(cold_ranking(bench)), 3)}
     print(f"rankings {report.QUARTER.label} cold, right after generation: {result['ranking_cold_s']} s", flush=True)
@@ -189,7 +191,7 @@ def measure(bench: System) -> dict[str, Any]:
     try:
         headers = intake.operator_headers(base)
         result.update(measure_intake(bench, base, headers))
-        result.update(run_async(measure_boards(bench, base, headers)))
+        result.update(run_async(measure_boards(bench, base, headers, board_rate)))
     finally:
         stop(proc)
     result.update(run_async(measure_reports(bench)))
@@ -226,19 +228,37 @@ def measure_intake(bench: System, base: str, headers: dict[str, str]) -> dict[st
 
 @dataclass
 class Arrivals:
-    """Event-to-board delays (ms) of the event frames the boards parse while `recording`."""
+    """Event-to-board delays (ms) of the event frames the boards parse while `recording`: from the event's publishing
+    (`delays`), and from the change itself (`since_change`: what a supervisor waits, the outbox included, whose
+    worker relay takes what a web process could not publish within its after-commit budget)."""
 
     recording: bool = False
     delays: list[float] = field(default_factory=list)
+    since_change: list[float] = field(default_factory=list)
 
     def __call__(self, frame: dict[str, Any], at: float) -> None:
         if self.recording:  # the stream id is Redis's clock at XADD, in ms: the moment the event was published
-            published_ms = int(frame["id"].split("-")[0])
-            self.delays.append(time.time() * 1000 - published_ms - (time.perf_counter() - at) * 1000)
+            parsed_ms = time.time() * 1000 - (time.perf_counter() - at) * 1000
+            self.delays.append(parsed_ms - int(frame["id"].split("-")[0]))
+            self.since_change.append(parsed_ms - datetime.fromisoformat(frame["at"]).timestamp() * 1000)
+
+    def clear(self) -> None:
+        self.delays.clear()
+        self.since_change.clear()
+
+    async def drained(self, quiet_s: float = 3.0, at_most_s: float = 120.0) -> float:
+        """Wait until the boards have received nothing for `quiet_s`; how long after the call the last event came."""
+        started = last = time.perf_counter()
+        count = len(self.delays)
+        while time.perf_counter() - last < quiet_s and time.perf_counter() - started < at_most_s:
+            await asyncio.sleep(0.1)
+            if len(self.delays) != count:
+                count, last = len(self.delays), time.perf_counter()
+        return last - started
 
 
-async def measure_boards(bench: System, base: str, headers: dict[str, str]) -> dict[str, Any]:
-    """100 boards, then 1,000, each time with intake at RATE tickets/s for BOARD_SECONDS."""
+async def measure_boards(bench: System, base: str, headers: dict[str, str], rate: int) -> dict[str, Any]:
+    """100 boards, then 1,000, each time with intake at `rate` tickets/s for BOARD_SECONDS."""
     urls = await supervisor_board_urls(base)
     arrivals = Arrivals()
     clients: list[board.Client] = []
@@ -250,7 +270,7 @@ async def measure_boards(bench: System, base: str, headers: dict[str, str]) -> d
             clients, snapshots = clients + opened, snapshots + times
             result["board_connect_failures"] += failed
             print(f"{len(clients)} boards connected, {result['board_connect_failures']} without a snapshot", flush=True)
-            result.update(await boards_under_intake(bench, base, headers, arrivals, count))
+            result.update(await boards_under_intake(bench, base, headers, arrivals, count, rate))
             result[f"board_closed_{count}"] = sum(task.done() for _ws, task in clients)  # by the server, meanwhile
             print(f"boards closed by the server by now: {result[f'board_closed_{count}']}", flush=True)
     finally:
@@ -258,8 +278,12 @@ async def measure_boards(bench: System, base: str, headers: dict[str, str]) -> d
     ordered = sorted(snapshots)
     result["board_snapshot_p50_ms"] = round(board.percentile(ordered, 50), 1)
     result["board_snapshot_p99_ms"] = round(board.percentile(ordered, 99), 1)
+    # apart: the first 100, the processes' first snapshot of each scope, and the 900 that connect later
+    result["board_snapshot_p99_ms_first_100"] = round(board.percentile(sorted(snapshots[:100]), 99), 1)
+    result["board_snapshot_p99_ms_later"] = round(board.percentile(sorted(snapshots[100:]), 99), 1)
     print(f"snapshot on connect ({len(ordered)} boards): p50 {result['board_snapshot_p50_ms']} ms, "
-          f"p99 {result['board_snapshot_p99_ms']} ms", flush=True)  # fmt: skip
+          f"p99 {result['board_snapshot_p99_ms']} ms (first 100: {result['board_snapshot_p99_ms_first_100']} ms, "
+          f"later: {result['board_snapshot_p99_ms_later']} ms)", flush=True)  # fmt: skip
     return result | growth(result)
 
 
@@ -313,33 +337,36 @@ async def open_boards(urls: list[str], arrivals: Arrivals) -> tuple[list[board.C
 
 
 async def boards_under_intake(
-    bench: System, base: str, headers: dict[str, str], arrivals: Arrivals, boards: int
+    bench: System, base: str, headers: dict[str, str], arrivals: Arrivals, boards: int, rate: int
 ) -> dict[str, Any]:
-    """Intake at RATE/s for BOARD_SECONDS with `boards` connected: event delays and the database's work."""
+    """Intake at `rate`/s for BOARD_SECONDS with `boards` connected: event delays and the database's work."""
 
     def request(i: int) -> bytes:
         return http_load.post_json(base, "/api/tickets", intake.body(i), headers)
 
     await asyncio.sleep(2.0)  # the connect storm's snapshots are done
-    arrivals.delays.clear()
+    arrivals.clear()
     arrivals.recording = True
     before, frames_before = await database_work(bench), board.EVENT_FRAMES.copy()
-    latencies, errors = await http_load.open_loop(base, request, RATE, BOARD_SECONDS)
-    await asyncio.sleep(2.0)  # the last events reach the boards
+    latencies, errors = await http_load.open_loop(base, request, rate, BOARD_SECONDS)
+    drain_s = await arrivals.drained()  # every event the intake caused is counted, however late it comes
     after, frames = await database_work(bench), board.EVENT_FRAMES - frames_before
     arrivals.recording = False
     tickets = len(latencies) - errors
-    delays = sorted(arrivals.delays)
+    delays, since_change = sorted(arrivals.delays), sorted(arrivals.since_change)
     figures = {
         f"board_event_p50_ms_{boards}": round(board.percentile(delays, 50), 1),
         f"board_event_p99_ms_{boards}": round(board.percentile(delays, 99), 1),
+        f"board_change_p50_ms_{boards}": round(board.percentile(since_change, 50), 1),
+        f"board_change_p99_ms_{boards}": round(board.percentile(since_change, 99), 1),
+        f"board_drain_s_{boards}": round(drain_s, 1),  # after the last request: until the boards fell quiet
         f"board_frames_{boards}": len(delays),  # events received (the name is older than batches)
         f"board_events_per_frame_{boards}": round(frames["events"] / max(1, frames["frames"]), 2),
         f"board_intake_p99_ms_{boards}": intake.pct(latencies, 99),
         f"board_intake_errors_{boards}": errors,
         **{f"{name}_{boards}": value for name, value in per_ticket(before, after, tickets).items()},
     }
-    print(f"{boards} boards, intake {RATE}/s for {BOARD_SECONDS} s: {figures}", flush=True)
+    print(f"{boards} boards, intake {rate}/s for {BOARD_SECONDS} s: {figures}", flush=True)
     return figures
 
 
