@@ -26,9 +26,10 @@ FIRST_WINDOW = timedelta(days=3)
 WINDOW_GROWTH = 3
 HEADROOM = 1.5
 WINDOWED_SPAN = timedelta(days=243)
-# A scope below a district is read whole (search.sql's narrow queries) when it holds at most this many tickets: the
-# words' few matches among them cost about 10 µs a ticket to find that way (a megacity's busiest community holds
-# 78,000, 0.8 s), while the windows over the city's matches in time order take the same scope in 10-150 ms.
+# A scope below a district is read whole (search.sql's narrow queries) while it holds at most this many tickets: that
+# costs 5-11 µs a ticket whatever the words (a megacity's busiest community holds 78,000: 0.75 s), where the windows
+# over the city's matches take a larger scope in 80-200 ms but may read far for words a small one rarely has (on
+# 1M tickets, a community of 14,000: up to 4.4 s; docs/benchmarks.md).
 NARROW_TICKETS = 20_000
 EXTRA_COLUMNS = ("next_due", "overdue", "supervised", "last_action", "last_at")
 SCOPES = ("wide", "narrow")
