@@ -253,8 +253,8 @@ async def listen(ws: ClientConnection, on_event: OnEvent) -> None:
     with contextlib.suppress(Exception):
         async for message in ws:
             frame = json.loads(message)
-            events = [frame] if frame["type"] == "event" else frame["events"] if frame["type"] == "events" else []
-            if events:  # "events": a run of them in one frame (batch=1)
+            events = {"event": [frame], "events": frame.get("events")}.get(frame["type"])  # "events": batch=1
+            if events:
                 EVENT_FRAMES.update(frames=1, events=len(events))
                 at = time.perf_counter()
                 for event in events:
