@@ -24,8 +24,11 @@ browser-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES); \
 	fi
 
+# The suite on every core (at most four): each pytest-xdist worker is a session with servers, a database and
+# a Chromium of its own, and takes whole files, so a module's shared data is seeded once.
+TEST_WORKERS := -n auto --maxprocesses 4 --dist loadfile
 test: install browser-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check hotline classifier dispatch realtime tests bench

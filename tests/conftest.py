@@ -50,7 +50,7 @@ from tests.support.services import (
     truncate_all,
 )
 
-TEST_REDIS_DB = 9  # on an external Redis, keep clear of database 0
+TEST_REDIS_DB = 9  # on an external Redis, keep clear of database 0 (xdist workers take 9, 10, ...)
 # The session's web server queues jobs (SLA timers) that no test's worker must take: a queue nobody polls.
 SESSION_WEB_QUEUE = "hotline:test:session-web"
 
@@ -85,6 +85,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError("\n".join(problems))
 
 
+def _xdist_worker_number() -> int:
+    """0 for gw0 (or no xdist), 1 for gw1, ...: each pytest-xdist worker is a session of its own, with its own
+    database; on an external Redis it needs a database number of its own too, as it empties it before each test."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+
+
 def _with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
@@ -100,7 +106,7 @@ def service_urls() -> Iterator[tuple[str, str]]:
     """(postgres server URL, redis URL): external when configured, otherwise private embedded servers."""
     db_url, redis_url = os.environ.get("HOTLINE_DATABASE_URL"), os.environ.get("HOTLINE_REDIS_URL")
     if db_url and redis_url:
-        yield db_url, _with_redis_db(redis_url, TEST_REDIS_DB)
+        yield db_url, _with_redis_db(redis_url, TEST_REDIS_DB + _xdist_worker_number())
         return
     directory = private_service_dir()
     embedded = EmbeddedServices(directory)
