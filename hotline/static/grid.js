@@ -3,7 +3,7 @@
 // the reopen reason, its orders and the co-units' parts. The same API actions as the inbox; the list is live
 // over /ws/inbox.
 import { api, boot, h, clear, run, allowed, countdown, stateBadge, CONTACT_METHODS, CONTACT_OUTCOMES } from "./common.js";
-import { loadCategories, loadTicket, callerText, revealButton, clocks, trailBox } from "./tickets.js";
+import { loadCategories, loadTicket, callerText, revealButton, clocks, trailBox, renderRows } from "./tickets.js";
 import { reopenSection, ordersSection, receivedPanel, coPartsSection } from "./sections.js";
 import { startLive } from "./live.js";
 
@@ -32,7 +32,7 @@ async function refresh() {
   const [data] = await Promise.all([api("GET", "/api/tickets?scope=inbox&limit=200"), receivedPanel(supervision, refresh)]);
   items = data.items;
   document.getElementById("n-mine").textContent = String(items.length);
-  clear(cards, items.length ? items.map(card) : h("li", { class: "empty muted", text: "暂无待办工单" }));
+  renderRows(cards, () => items.length ? items.map(card) : h("li", { class: "empty muted", text: "暂无待办工单" }));
   if (openTicket) await othersParts(openTicket);
 }
 

@@ -134,8 +134,42 @@ export function lastOf(events, action) {
   return null;
 }
 
+// A live re-read can land between the press on a row and its release: rows rebuilt under the pointer get no
+// click (the press and the release hit different elements), and the user's choice is lost. While a pointer is
+// down on a list, its latest render waits for the release, and runs after the click that release makes.
+const pressed = new WeakSet();
+const waiting = new WeakMap();
+const watched = new WeakSet();
+
+function watchPresses(list) {
+  if (watched.has(list)) return;
+  watched.add(list);
+  list.addEventListener("pointerdown", () => pressed.add(list));
+  const release = () => {
+    if (!pressed.delete(list)) return;
+    setTimeout(() => {
+      const render = waiting.get(list);
+      waiting.delete(list);
+      if (render) render();
+    });
+  };
+  for (const type of ["pointerup", "pointercancel", "blur"]) window.addEventListener(type, release);
+}
+
+// `rows()` into `list` now, or, while a pointer is down on it, once it is released.
+export function renderRows(list, rows) {
+  watchPresses(list);
+  const render = () => clear(list, rows());
+  if (pressed.has(list)) {
+    waiting.set(list, render);
+    return;
+  }
+  waiting.delete(list); // a render made since (the click's own selection) is newer than the one that waited
+  render();
+}
+
 export function renderList(list, items, categories, selectedId, onSelect, emptyText) {
-  clear(list, items.length ? items.map((t) => listRow(t, categories, t.id === selectedId, onSelect))
+  renderRows(list, () => items.length ? items.map((t) => listRow(t, categories, t.id === selectedId, onSelect))
     : h("li", { class: "empty muted", text: emptyText }));
 }
 
