@@ -1,7 +1,7 @@
 // 督办大屏 (supervisor): a snapshot over /ws/board on connect, then events that update the board in place
 // (board_state.js): counts, countdowns, the supervised lists, 回访 figures and the alert feed, with no
 // re-read of the board per event. Only the supervision orders' panel is re-read, on the events about orders.
-import { api, boot, h, clear, run, ask, countdown, fmtDateTime, fmtTime, serverNow, stateLabel, loadUnits, toast, $ } from "./common.js";
+import { api, boot, h, clear, afterRelease, run, ask, countdown, fmtDateTime, fmtTime, serverNow, stateLabel, loadUnits, toast, $ } from "./common.js";
 import { issuedPanel } from "./sections.js";
 import { applyEvent, fromSnapshot, view } from "./board_state.js";
 
@@ -25,7 +25,7 @@ const parentOf = (id) => (units.get(id) || {}).parent_id ?? null;
 
 function onSnapshot(data) {
   model = fromSnapshot(data, parentOf);
-  renderBoard(view(model, serverNow()));
+  drawBoard();
   mergeSnapshotAlerts([...data.alerts.map(alertFromSnapshot), ...data.early_warnings.map(alertFromWarning)]);
 }
 
@@ -33,8 +33,14 @@ function scheduleRender() {
   if (renderTimer) return;
   renderTimer = setTimeout(() => {
     renderTimer = null;
-    if (model) renderBoard(view(model, serverNow()));
+    if (model) drawBoard();
   }, RENDER_AFTER_MS);
+}
+
+// On a busy city's board events come every few milliseconds: a redraw between the press on 督办 or 催办 and its
+// release would swallow the click, so a redraw waits for the release (afterRelease) and shows the model then.
+function drawBoard() {
+  afterRelease(document.body, () => renderBoard(view(model, serverNow())));
 }
 
 function renderBoard(data) {

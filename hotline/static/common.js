@@ -105,6 +105,39 @@ export function clear(node, ...children) {
 
 export const $ = (selector, root) => (root || document).querySelector(selector);
 
+// A live re-render can land between the press on a button and its release: elements rebuilt under the pointer
+// get no click (the press and the release hit different elements), and the user's action is lost. While a
+// pointer is down inside `scope`, the latest `render` waits for the release and runs after the click it makes;
+// a render made meanwhile (the click's own) is newer, and the waiting one is dropped.
+const pressed = new WeakSet();
+const waiting = new WeakMap();
+const watched = new WeakSet();
+
+function watchPresses(scope) {
+  if (watched.has(scope)) return;
+  watched.add(scope);
+  scope.addEventListener("pointerdown", () => pressed.add(scope));
+  const release = () => {
+    if (!pressed.delete(scope)) return;
+    setTimeout(() => {
+      const render = waiting.get(scope);
+      waiting.delete(scope);
+      if (render) render();
+    });
+  };
+  for (const type of ["pointerup", "pointercancel", "blur"]) window.addEventListener(type, release);
+}
+
+export function afterRelease(scope, render) {
+  watchPresses(scope);
+  if (pressed.has(scope)) {
+    waiting.set(scope, render);
+    return;
+  }
+  waiting.delete(scope);
+  render();
+}
+
 export function stateLabel(state) {
   return (labels.states && labels.states[state] && labels.states[state].label) || state;
 }

@@ -1,5 +1,5 @@
 // Pieces the queue and the inbox share: a list row, the ticket's facts, its clocks, its chain and trail.
-import { api, h, clear, run, countdown, fmtDateTime, stateBadge, trackLabel, typeLabel, trail, chain } from "./common.js";
+import { api, h, clear, afterRelease, run, countdown, fmtDateTime, stateBadge, trackLabel, typeLabel, trail, chain } from "./common.js";
 
 let categoriesPromise = null;
 export function loadCategories() {
@@ -134,38 +134,9 @@ export function lastOf(events, action) {
   return null;
 }
 
-// A live re-read can land between the press on a row and its release: rows rebuilt under the pointer get no
-// click (the press and the release hit different elements), and the user's choice is lost. While a pointer is
-// down on a list, its latest render waits for the release, and runs after the click that release makes.
-const pressed = new WeakSet();
-const waiting = new WeakMap();
-const watched = new WeakSet();
-
-function watchPresses(list) {
-  if (watched.has(list)) return;
-  watched.add(list);
-  list.addEventListener("pointerdown", () => pressed.add(list));
-  const release = () => {
-    if (!pressed.delete(list)) return;
-    setTimeout(() => {
-      const render = waiting.get(list);
-      waiting.delete(list);
-      if (render) render();
-    });
-  };
-  for (const type of ["pointerup", "pointercancel", "blur"]) window.addEventListener(type, release);
-}
-
-// `rows()` into `list` now, or, while a pointer is down on it, once it is released.
+// `rows()` into `list`, after the release of a press on it (see afterRelease).
 export function renderRows(list, rows) {
-  watchPresses(list);
-  const render = () => clear(list, rows());
-  if (pressed.has(list)) {
-    waiting.set(list, render);
-    return;
-  }
-  waiting.delete(list); // a render made since (the click's own selection) is newer than the one that waited
-  render();
+  afterRelease(list, () => clear(list, rows()));
 }
 
 export function renderList(list, items, categories, selectedId, onSelect, emptyText) {

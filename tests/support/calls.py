@@ -13,6 +13,15 @@ NOISE_CALL = {
     "category_code": "NOISE",
 }
 
+# A complaint about 柳岸花园's property fee, which 东湖区住建局 (DH-ZJ) helps with (协办) wherever it is routed.
+PROPERTY_CALL = {
+    "type": "complaint",
+    "channel": "phone",
+    "content": "柳岸花园物业公司今年突然把物业费从每平米一块二涨到两块，业主都不同意，希望有关部门管一管。",
+    "address": "东湖区青山街道柳岸花园3栋",
+    "category_code": "PROPERTY",
+}
+
 # Typical calls and their category, for the classifier (test_bootstrap checks they are not in the corpus).
 CLASSIFIER_CALLS = [
     ("夜里一点多楼下大排档还在划拳喝酒，吵得全家人睡不着觉", "噪音扰民"),
