@@ -6,16 +6,7 @@ with the caller's phone masked; after an approved return re-routes it, a 404 and
 from __future__ import annotations
 
 from tests.support.api import Login, ok
-
-# A property-fee complaint at 柳岸花园: the demo table gives it to 柳岸社区, with 东湖区住建局 co-handling.
-PROPERTY_CALL = {
-    "type": "complaint",
-    "channel": "phone",
-    "content": "柳岸花园物业公司今年突然把物业费从每平米一块二涨到两块，业主都不同意，希望有关部门管一管。",
-    "address": "东湖区青山街道柳岸花园3栋",
-    "caller_phone": "13812345678",
-    "category_code": "PROPERTY",
-}
+from tests.support.calls import PROPERTY_CALL
 
 
 async def listed(client, scope: str) -> list[int]:  # type: ignore[no-untyped-def]

@@ -20,6 +20,10 @@ pytestmark = pytest.mark.browser
 
 
 async def press(page: Page, target: Locator) -> None:
+    """The mouse held down on `target`, once the page has settled: its first reads drawn (the panels above the
+    lists move them as they fill) and no re-read under way."""
+    await target.wait_for()
+    await page.wait_for_load_state("networkidle")
     box = await target.bounding_box()
     assert box is not None
     await page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

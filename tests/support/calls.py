@@ -13,12 +13,13 @@ NOISE_CALL = {
     "category_code": "NOISE",
 }
 
-# A complaint about 柳岸花园's property fee, which 东湖区住建局 (DH-ZJ) helps with (协办) wherever it is routed.
+# A property-fee complaint at 柳岸花园: the demo table gives it to 柳岸社区, with 东湖区住建局 co-handling.
 PROPERTY_CALL = {
     "type": "complaint",
     "channel": "phone",
     "content": "柳岸花园物业公司今年突然把物业费从每平米一块二涨到两块，业主都不同意，希望有关部门管一管。",
     "address": "东湖区青山街道柳岸花园3栋",
+    "caller_phone": "13812345678",
     "category_code": "PROPERTY",
 }
 

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import redis.asyncio as aioredis
+from arq.worker import Worker
 
 from hotline.queue import connect_queue
 from hotline.settings import Settings
@@ -54,7 +55,23 @@ async def running_worker(settings: Settings) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        await worker.close()
+        await _close(worker)
+
+
+# arq's close waits for the jobs still running: a job that never ends would hang the test until pytest-timeout,
+# whose report shows threads, not tasks. Past this, the test fails naming where each job waits.
+CLOSE_WITHIN_S = 30
+
+
+async def _close(worker: Worker) -> None:
+    closing = asyncio.ensure_future(worker.close())
+    done, _ = await asyncio.wait([closing], timeout=CLOSE_WITHIN_S)
+    if done:
+        return closing.result()
+    jobs = {name: task.get_stack() for name, task in worker.tasks.items() if not task.done()}
+    waits = closing.get_stack()
+    closing.cancel()
+    raise AssertionError(f"the worker did not close within {CLOSE_WITHIN_S} s: it waits at {waits}, its jobs at {jobs}")
 
 
 async def stream_events(redis: aioredis.Redis, kind: str) -> list[dict]:

@@ -30,11 +30,18 @@ async def eventually(check: Check, *, timeout: float = 10.0, interval: float = 0
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
+        # a check that hangs (a read from a server that never answers) fails like one that never holds
+        bound = asyncio.timeout_at(max(deadline, loop.time() + interval))
         try:
-            result = await _run(check)
+            async with bound:
+                result = await _run(check)
             failure = None
         except AssertionError as exc:
             result, failure = None, exc
+        except TimeoutError as exc:
+            if not bound.expired():
+                raise
+            raise AssertionError(f"{message or 'condition'}: the check did not return within {timeout} s") from exc
         if result and failure is None:
             return result
         if loop.time() >= deadline:
