@@ -16,7 +16,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import asyncpg
@@ -36,7 +36,7 @@ from hotline.tickets.records import summary
 
 log = logging.getLogger(__name__)
 
-# 回访率 and 满意率 on the board: the callbacks of this many days up to now.
+# 回访率 and 满意率 on the board: the callbacks from the start of the hour this many days ago (callback_window_start).
 CALLBACK_DAYS = 30
 # The page shows COUNTDOWN_SHOWN clocks; the snapshot sends more, so clocks met or moved after it leave others
 # that the page still knows to be the closest (it shows only what it knows to be so: board_state.js).
@@ -165,20 +165,31 @@ def _rate(part: int, whole: int) -> float | None:
 
 async def callback_figures(conn: asyncpg.Connection, units: list[int] | None, now: datetime) -> dict[str, Any]:
     """回访率 (callbacks that reached the citizen, of those finished) and 满意率 (satisfied or basically satisfied,
-    of those reached) over the last CALLBACK_DAYS days, and the tickets waiting for their callback now (overdue: those
-    whose overdue alert was raised)."""
-    done = await conn.fetchrow(Q.board_callbacks, units, now - timedelta(days=CALLBACK_DAYS), now)
+    of those reached) over the window from the start of the hour CALLBACK_DAYS days ago, with its figures by the
+    hour (a board kept current by events drops an hour as it leaves the window), and the tickets waiting for their
+    callback now (overdue: those whose overdue alert was raised)."""
+    since = callback_window_start(now)
+    hours = await conn.fetch(Q.board_callbacks_by_hour, units, since, now)
     waiting = await conn.fetchrow(Q.board_callbacks_waiting, units)
+    finished, reached, satisfied = (sum(h[key] for h in hours) for key in ("finished", "reached", "satisfied"))
     return {
         "days": CALLBACK_DAYS,
-        "finished": done["finished"],
-        "reached": done["reached"],
-        "satisfied": done["satisfied"],
-        "callback_rate": _rate(done["reached"], done["finished"]),
-        "satisfaction_rate": _rate(done["satisfied"], done["reached"]),
+        "since": since.isoformat(),
+        "hours": [[h["hour"].isoformat(), h["finished"], h["reached"], h["satisfied"]] for h in hours],
+        "finished": finished,
+        "reached": reached,
+        "satisfied": satisfied,
+        "callback_rate": _rate(reached, finished),
+        "satisfaction_rate": _rate(satisfied, reached),
         "waiting": waiting["waiting"],
         "overdue": waiting["overdue"],
     }
+
+
+def callback_window_start(now: datetime) -> datetime:
+    """The 回访 figures count from the start of the hour (UTC) CALLBACK_DAYS days ago: whole hours, so a board can
+    drop what leaves the window without knowing each callback's time."""
+    return now.astimezone(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=CALLBACK_DAYS)
 
 
 class SharedSnapshots:

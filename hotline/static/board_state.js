@@ -4,7 +4,9 @@
 // is in docs/realtime.md ("Boards updated in place").
 
 const CALLBACK_TRACK = "callback";
-const FINISHED = { finished: 0, reached: 0, satisfied: 0 };
+const FINISHED = ["finished", "reached", "satisfied"];
+const HOUR_MS = 3600_000;
+const floorHour = (ms) => Math.floor(ms / HOUR_MS) * HOUR_MS;
 
 // A ticket's sort key in a ranked list (重办 / 退单 / 重复 counts): higher first, then newer (the SQL's ORDER BY).
 const LISTS = {
@@ -19,6 +21,7 @@ const LISTS = {
  */
 export function fromSnapshot(data, parentOf) {
   const rules = data.rules;
+  const { hours, ...callbacks } = data.callbacks;
   const model = {
     data, parentOf, rules,
     unitId: data.unit.id,
@@ -31,7 +34,9 @@ export function fromSnapshot(data, parentOf) {
     // what the snapshot's lists are exact up to: beyond their last row there may be rows it did not send
     countdownHorizon: data.countdown_complete ? null : lastClock([...data.countdown, ...data.countdown_next]),
     horizons: {},
-    callbacks: { ...data.callbacks },
+    callbacks,
+    // 回访 figures by the hour (UTC, epoch ms) of the callbacks: the window drops whole hours as time passes
+    callbackHours: new Map(hours.map(([hour, ...counts]) => [Date.parse(hour), counts])),
     early: new Map(data.early_warnings.map((w) => [w.warning_id, w])),
     // a time the server has certainly passed (the snapshot's, then each overdue alert's due time): this page's
     // clock may lag the server's, and a clock the server called overdue must not look running here
@@ -138,9 +143,9 @@ function applyCallbacks(model, frame, moved) {
   const p = frame.payload;
   const c = model.callbacks;
   if (p.callback && inScope(model, p.holder_unit_id)) {
-    for (const key of Object.keys(FINISHED)) c[key] += p.callback[key];
-    c.callback_rate = rate(c.reached, c.finished);
-    c.satisfaction_rate = rate(c.satisfied, c.reached);
+    const hour = floorHour(Date.parse(p.callback.at));
+    const counts = model.callbackHours.get(hour) || [0, 0, 0];
+    model.callbackHours.set(hour, counts.map((n, i) => n + p.callback[FINISHED[i]]));
   }
   // 回访超时: waiting tickets whose callback clock's overdue alert was raised
   if (frame.event_type === "sla.overdue" && p.track === CALLBACK_TRACK && p.state === "reviewed" && inScope(model, p.holder_unit_id)) {
@@ -250,6 +255,22 @@ export function view(model, now) {
       items: kind === "overdue" ? overdueView(model, now) : rankedView(model, kind, now),
     }])),
     early_warnings: earlyView(model, now),
-    callbacks: { ...model.callbacks, waiting: model.counts.reviewed ?? model.callbacks.waiting },
+    callbacks: { ...model.callbacks, ...callbackWindow(model, now), waiting: model.counts.reviewed ?? model.callbacks.waiting },
+  };
+}
+
+// The 回访 figures of the window at `now`, as the snapshot counts them (callback_window_start): from the start of
+// the hour `days` days ago. Hours that have left it are forgotten.
+function callbackWindow(model, now) {
+  const since = floorHour(now) - model.callbacks.days * 24 * HOUR_MS;
+  const totals = [0, 0, 0];
+  for (const [hour, counts] of model.callbackHours) {
+    if (hour < since) model.callbackHours.delete(hour);
+    else counts.forEach((n, i) => { totals[i] += n; });
+  }
+  const [finished, reached, satisfied] = totals;
+  return {
+    since: new Date(since).toISOString(), finished, reached, satisfied,
+    callback_rate: rate(reached, finished), satisfaction_rate: rate(satisfied, reached),
   };
 }

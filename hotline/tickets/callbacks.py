@@ -42,9 +42,18 @@ async def _attempt(
     )
 
 
-def _counted(satisfaction: str) -> dict[str, Any]:
-    """What a reached callback adds to the boards' 回访率 and 满意率 (board_callbacks counts the same)."""
-    return {"callback": {"finished": 1, "reached": 1, "satisfied": int(satisfaction in SATISFIED)}}
+def _counted(ctx: Context, satisfaction: str | None = None) -> dict[str, Any]:
+    """What a finished callback (reached when there is a `satisfaction`) adds to the boards' 回访率 and 满意率, as
+    board_callbacks_by_hour counts it, and when: a board drops it once its hour leaves the window."""
+    reached = satisfaction is not None
+    return {
+        "callback": {
+            "finished": 1,
+            "reached": int(reached),
+            "satisfied": int(satisfaction in SATISFIED),
+            "at": ctx.now.isoformat(),
+        }
+    }
 
 
 async def do_callback(
@@ -74,7 +83,7 @@ async def do_callback(
         changes["closed_at"] = ctx.now
         ticket = await apply(
             ctx, ticket, Action.CALLBACK_SATISFIED, actor, reason=note, payload=payload, changes=changes,
-            board=_counted(satisfaction),
+            board=_counted(ctx, satisfaction),
         )  # fmt: skip
         await clock.meet(ctx, ticket.id, (Track.CALLBACK,))
         return ticket
@@ -94,7 +103,7 @@ async def do_callback(
         reason=note,
         payload=payload,
         changes=changes,
-        board=_counted(satisfaction),
+        board=_counted(ctx, satisfaction),
     )
     await clock.meet(ctx, ticket.id, (Track.CALLBACK,))
     await clock.start(ctx, ticket, unit_id, Completion.RESTART)
@@ -125,7 +134,7 @@ async def _unreachable(
         reason=f"回访 {misses} 次均未接通，按无法联系办结" + (f"：{note}" if note else ""),
         payload={"outcome": "unreachable", "attempts": misses},
         changes={"closed_at": ctx.now},
-        board={"callback": {"finished": 1, "reached": 0, "satisfied": 0}},
+        board=_counted(ctx),
     )
     await clock.meet(ctx, ticket.id, (Track.CALLBACK,))
     return ticket
@@ -146,7 +155,7 @@ async def do_waive_callback(ctx: Context, clock: SlaClock, user: User, ticket: T
         reason=reason,
         payload={"outcome": "waived"},
         changes={"closed_at": ctx.now},
-        board={"callback": {"finished": 1, "reached": 0, "satisfied": 0}},
+        board=_counted(ctx),
     )
     await clock.cancel(ctx, ticket.id, (Track.CALLBACK,))
     return ticket

@@ -139,15 +139,17 @@ SELECT a.id AS alert_id, a.kind, a.raised_at, a.due_at, t.id, t.number, t.state,
 FROM sla_alerts a JOIN tickets t ON t.id = a.ticket_id JOIN deadlines d ON d.id = a.deadline_id
 WHERE ($1::bigint[] IS NULL OR a.unit_id = ANY($1)) ORDER BY a.id DESC LIMIT 30;
 
--- name: board_callbacks
--- 回访 over [$2, $3) on the units' tickets: finished callbacks (reached, closed as unreachable, or waived),
--- those reached, and of those the satisfied and basically satisfied; attempts that did not finish one are
--- not counted.
-SELECT count(*) FILTER (WHERE a.outcome <> 'unreachable') AS finished,
+-- name: board_callbacks_by_hour
+-- 回访 over [$2, $3) on the units' tickets, by the hour (UTC) of the attempt: finished callbacks (reached, closed as
+-- unreachable, or waived), those reached, and of those the satisfied and basically satisfied; attempts that did
+-- not finish one are not counted. A board kept current by events drops an hour once it leaves the window.
+SELECT date_trunc('hour', a.at, 'UTC') AS hour,
+       count(*) AS finished,
        count(*) FILTER (WHERE a.outcome IN ('satisfied', 'dissatisfied')) AS reached,
        count(*) FILTER (WHERE a.satisfaction IN ('satisfied', 'basically_satisfied')) AS satisfied
 FROM callback_attempts a JOIN tickets t ON t.id = a.ticket_id
-WHERE a.at >= $2 AND a.at < $3 AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1));
+WHERE a.at >= $2 AND a.at < $3 AND a.outcome <> 'unreachable' AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1))
+GROUP BY 1 ORDER BY 1;
 
 -- name: board_callbacks_waiting
 -- Tickets waiting for their callback now, and those whose callback clock has run out: its overdue alert was

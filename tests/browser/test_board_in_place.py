@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -15,7 +16,7 @@ from playwright.async_api import Locator, WebSocket, expect
 from tests.support.api import Login, ok
 from tests.support.browser import Open
 from tests.support.calls import NOISE_CALL
-from tests.support.office import CONTACT
+from tests.support.office import CONTACT, reviewed_ticket
 from tests.support.services import Processes
 
 pytestmark = pytest.mark.browser
@@ -159,3 +160,78 @@ async def test_the_board_follows_a_day_of_events_without_reading_it_again(
     assert reads[reads_at_start:] == []
     assert len(snapshots) == 1
     assert board.errors == []
+
+
+# The page's own model (static/board_state.js) from the snapshot and the events this board received, read as
+# the page would draw it at each of `times` (epoch ms): its 回访 figures.
+CALLBACKS_AT = """async ([snapshot, events, times]) => {
+  const { fromSnapshot, applyEvent, view } = await import("/static/board_state.js");
+  const { loadUnits } = await import("/static/common.js");
+  const units = await loadUnits();
+  const model = fromSnapshot(snapshot, (id) => (units.get(id) || {}).parent_id ?? null);
+  for (const frame of events) applyEvent(model, frame);
+  return times.map((t) => {
+    const c = view(model, t).callbacks;
+    return [c.finished, c.reached, c.satisfied, c.callback_rate, c.satisfaction_rate];
+  });
+}"""
+HOUR_MS = 3_600_000
+
+
+async def test_the_callback_figures_of_a_board_left_open_drop_each_hour_as_it_leaves_the_window(
+    city: dict[str, int], open_as: Open, login: Login
+) -> None:
+    """回访率 and 满意率 count the callbacks from the start of the hour (UTC) 30 days ago. A board kept current by
+    events drops them as their hour leaves that window, those of its snapshot and those of its events alike, so
+    a board left open for days agrees with a fresh snapshot (before, its window started at the snapshot)."""
+    operator, handler, street = (
+        await login("operator"),
+        await login("dh-s1-c1-handler"),
+        await login("dh-s1-dispatcher"),
+    )
+    satisfied = {"reached": True, "resolved": True, "satisfaction": "satisfied"}
+    before = await reviewed_ticket(operator, handler, street, "13900002222")
+    ok(await operator.post(f"/api/tickets/{before}/callback", json=satisfied))  # in the snapshot
+
+    board = await open_as("dh-supervisor")
+    page = board.page
+    frames: list[dict[str, Any]] = []
+
+    def on_socket(ws: WebSocket) -> None:
+        def frame(payload: str | bytes) -> None:
+            message = json.loads(payload)
+            frames.extend(message["events"] if message["type"] == "events" else [message])
+
+        ws.on("framereceived", frame)
+
+    page.on("websocket", on_socket)
+    await page.reload()
+    await expect(page.locator("#conn")).to_have_text("实时")
+    after = await reviewed_ticket(operator, handler, street, "13900003333")
+    ok(
+        await operator.post(
+            f"/api/tickets/{after}/callback", json={**satisfied, "satisfaction": "dissatisfied", "note": "仍然很吵"}
+        )
+    )
+    await expect(page.locator("#cb-satisfaction")).to_have_text("50.0%")  # the event's callback, drawn
+
+    snapshot = next(f["data"] for f in frames if f["type"] == "snapshot")
+    events = [f for f in frames if f["type"] == "event"]
+    fresh = ok(await (await login("dh-supervisor")).get("/api/board"))["callbacks"]
+    counted = [
+        fresh["finished"],
+        fresh["reached"],
+        fresh["satisfied"],
+        fresh["callback_rate"],
+        fresh["satisfaction_rate"],
+    ]
+    assert counted == [2, 2, 1, 1.0, 0.5]
+    # both callbacks are of the last hour, or the first of the hour before (the test ran across an hour's end)
+    last_hour, *last_counts = max(fresh["hours"])
+    leaves = int((datetime.fromisoformat(last_hour) + timedelta(days=30, hours=1)).timestamp() * 1000)
+    now = int(datetime.now(UTC).timestamp() * 1000)
+
+    figures = await page.evaluate(CALLBACKS_AT, [snapshot, events, [now, leaves - 1, leaves]])
+    assert figures[0] == counted  # now: as a fresh snapshot counts them
+    assert figures[1][:3] == last_counts  # the window about to pass the last hour: that hour's alone
+    assert figures[2] == [0, 0, 0, None, None]  # past it: nothing left
