@@ -184,7 +184,7 @@ function mergeSnapshotAlerts(items) {
 
 function renderFeed() {
   $("#n-alerts").textContent = String(feed.length);
-  clear($("#alerts"), feed.length ? feed.map((a) => {
+  afterRelease($("#alerts"), () => clear($("#alerts"), feed.length ? feed.map((a) => {
     const node = h("li", { class: `alert alert-${a.kind}${a.fresh ? " fresh" : ""}`, dataset: { key: a.key } },
       h("time", { datetime: a.at, text: fmtTime(a.at) }),
       h("span", { class: "alert-kind", text: ALERT_LABELS[a.kind] || a.kind }),
@@ -195,7 +195,7 @@ function renderFeed() {
       a.ticketId ? h("span", { class: "ops" }, ticketButtons(a.ticketId, a.number)) : null);
     a.fresh = false;
     return node;
-  }) : h("li", { class: "muted", text: "暂无预警" }));
+  }) : h("li", { class: "muted", text: "暂无预警" })));
 }
 
 // ---- realtime ------------------------------------------------------------
@@ -235,7 +235,8 @@ async function loadAppeals() {
   const open = data.items.filter((a) => a.status === "pending").length;
   $("#n-appeals").textContent = String(open);
   const STATUS = { pending: "待审核", approved: "已通过", rejected: "已驳回" };
-  clear($("#appeals tbody"), data.items.length ? data.items.map((a) => h("tr", { dataset: { appeal: a.id } },
+  const rows = $("#appeals tbody");
+  afterRelease(rows, () => clear(rows, data.items.length ? data.items.map((a) => h("tr", { dataset: { appeal: a.id } },
     h("td", { class: "mono", text: a.ticket_number }),
     h("td", { text: a.unit_name || unitName(a.unit_id) }),
     h("td", { text: a.kind_label }),
@@ -245,7 +246,7 @@ async function loadAppeals() {
     h("td", { class: "ops" }, a.status === "pending" ? [
       h("button", { type: "button", class: "small", text: "通过", onclick: (e) => decide(e.currentTarget, a, true) }),
       h("button", { type: "button", class: "small danger", text: "驳回", onclick: (e) => decide(e.currentTarget, a, false) }),
-    ] : null))) : h("tr", {}, h("td", { colspan: 7, class: "muted", text: "暂无申诉" })));
+    ] : null))) : h("tr", {}, h("td", { colspan: 7, class: "muted", text: "暂无申诉" }))));
 }
 
 async function decide(button, appeal, approve) {

@@ -2,7 +2,7 @@
 // sent to the unit (答复 here), and one ticket at a time with big buttons for 签收, 联系诉求人, 办理进展 and 办结,
 // the reopen reason, its orders and the co-units' parts. The same API actions as the inbox; the list is live
 // over /ws/inbox.
-import { api, boot, h, clear, run, allowed, countdown, stateBadge, CONTACT_METHODS, CONTACT_OUTCOMES } from "./common.js";
+import { api, boot, h, clear, afterRelease, run, allowed, countdown, stateBadge, CONTACT_METHODS, CONTACT_OUTCOMES } from "./common.js";
 import { loadCategories, loadTicket, callerText, revealButton, clocks, trailBox, renderRows } from "./tickets.js";
 import { reopenSection, ordersSection, receivedPanel, coPartsSection } from "./sections.js";
 import { startLive } from "./live.js";
@@ -42,7 +42,7 @@ async function othersParts(ticket) {
   const slot = detail.querySelector("#m-others");
   if (!slot) return;
   const [orders, parts] = await Promise.all([ordersSection(ticket, refresh), coPartsSection(ticket, refresh)]);
-  if (openTicket === ticket) clear(slot, orders, parts);
+  if (openTicket === ticket) afterRelease(slot, () => clear(slot, orders, parts));
 }
 
 function back() {

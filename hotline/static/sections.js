@@ -1,7 +1,7 @@
 // Self-contained sections of a ticket's story that any page can place (the inbox, the queue, the ticket
 // page): each takes the ticket and its events (and a `reload` to call after an action) and returns a node
 // or null. They call the JSON API themselves.
-import { api, boot, h, clear, run, ask, countdown, fmtDateTime, serverNow } from "./common.js";
+import { api, boot, h, clear, afterRelease, run, ask, countdown, fmtDateTime, serverNow } from "./common.js";
 import { lastOf } from "./tickets.js";
 
 // 重办: a dissatisfied callback reopened the ticket; the unit sees the citizen's reason first.
@@ -80,13 +80,13 @@ export async function receivedPanel(node, onChanged) {
   const [orders, urges] = await Promise.all([api("GET", "/api/orders?box=received&limit=50"), api("GET", "/api/urges")]);
   const open = orders.items.filter((o) => o.status === "open");
   const shown = orders.items.filter((o) => o.status !== "closed").slice(0, 20);
-  clear(node,
+  afterRelease(node, () => clear(node,
     h("h2", {}, "督办与催办 ", h("span", { class: "count", id: "n-orders-open", text: String(open.length) })),
     shown.length ? h("ul", { class: "order-list", id: "orders-received" }, shown.map((o) => orderItem(o, { done: onChanged, showTicket: true })))
       : h("p", { class: "muted", text: "暂无督办单" }),
     urges.items.length ? h("ul", { class: "urge-list", id: "urges" }, urges.items.slice(0, 10).map((u) => h("li", { class: "urge-item" },
       h("span", { class: "badge warn", text: "催办" }), h("span", { class: "mono", text: u.ticket_number }),
-      h("span", { class: "muted", text: ` ${u.actor_name} · ${fmtDateTime(u.at)} ` }), h("span", { text: u.note })))) : null);
+      h("span", { class: "muted", text: ` ${u.actor_name} · ${fmtDateTime(u.at)} ` }), h("span", { text: u.note })))) : null));
 }
 
 // The supervisor's panel: orders to the units below, answered ones (to review) first.
@@ -94,10 +94,10 @@ export async function issuedPanel(node, onChanged) {
   const data = await api("GET", "/api/orders?box=issued&limit=50");
   const waiting = data.items.filter((o) => o.status === "answered").length;
   const shown = data.items.filter((o) => o.status !== "closed").slice(0, 30);
-  clear(node,
+  afterRelease(node, () => clear(node,
     h("h2", {}, "督办单 ", h("span", { class: "count", id: "n-orders-review", text: String(waiting) }), h("span", { class: "muted", text: " 待审核" })),
     shown.length ? h("ul", { class: "order-list scroll", id: "orders-issued" }, shown.map((o) => orderItem(o, { done: onChanged, showTicket: true })))
-      : h("p", { class: "muted", text: "暂无在办督办单" }));
+      : h("p", { class: "muted", text: "暂无在办督办单" })));
 }
 
 // ---- 申诉 ---------------------------------------------------------------------------------------
