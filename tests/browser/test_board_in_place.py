@@ -5,16 +5,15 @@ what it then shows equals a fresh snapshot (GET /api/board, read by another clie
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Locator, WebSocket, expect
+from playwright.async_api import Locator, expect
 
 from tests.support.api import Login, ok
-from tests.support.browser import Open
+from tests.support.browser import Open, reload_live_board
 from tests.support.calls import NOISE_CALL
 from tests.support.office import CONTACT, reviewed_ticket
 from tests.support.services import Processes
@@ -78,22 +77,15 @@ async def test_the_board_follows_a_day_of_events_without_reading_it_again(
     board = await open_as("dh-supervisor", base=base)
     page = board.page
 
-    # from a fresh load on: every board read over HTTP, and every snapshot over the websocket
+    # from a fresh load on: every board read over HTTP, and every frame over the websocket
     reads: list[str] = []
-    snapshots: list[str] = []
-
-    def on_socket(ws: WebSocket) -> None:
-        def frame(payload: str | bytes) -> None:
-            if isinstance(payload, str) and json.loads(payload).get("type") == "snapshot":
-                snapshots.append(ws.url)
-
-        ws.on("framereceived", frame)
-
     page.on("request", lambda r: reads.append(r.url) if "/api/board" in r.url else None)
-    page.on("websocket", on_socket)
-    await page.reload()
-    await expect(page.locator("#conn")).to_have_text("实时")
-    assert len(snapshots) == 1
+    frames = await reload_live_board(page)
+
+    def snapshots() -> int:
+        return sum(f["type"] == "snapshot" for f in frames)
+
+    assert snapshots() == 1
     reads_at_start = len(reads)
 
     operator, handler, street = (
@@ -158,7 +150,7 @@ async def test_the_board_follows_a_day_of_events_without_reading_it_again(
 
     # nothing of this came from reading the board again
     assert reads[reads_at_start:] == []
-    assert len(snapshots) == 1
+    assert snapshots() == 1
     assert board.errors == []
 
 
@@ -195,18 +187,7 @@ async def test_the_callback_figures_of_a_board_left_open_drop_each_hour_as_it_le
 
     board = await open_as("dh-supervisor")
     page = board.page
-    frames: list[dict[str, Any]] = []
-
-    def on_socket(ws: WebSocket) -> None:
-        def frame(payload: str | bytes) -> None:
-            message = json.loads(payload)
-            frames.extend(message["events"] if message["type"] == "events" else [message])
-
-        ws.on("framereceived", frame)
-
-    page.on("websocket", on_socket)
-    await page.reload()
-    await expect(page.locator("#conn")).to_have_text("实时")
+    frames = await reload_live_board(page)
     after = await reviewed_ticket(operator, handler, street, "13900003333")
     ok(
         await operator.post(

@@ -5,14 +5,11 @@ and 催办 could hardly be clicked. The pages now redraw after the release."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
-from playwright.async_api import Locator, Page, WebSocket, expect
+from playwright.async_api import Locator, Page, expect
 
 from tests.support.api import Login, ok
-from tests.support.browser import NEXT_FRAME, Open
+from tests.support.browser import NEXT_FRAME, Open, reload_live_board
 from tests.support.calls import NOISE_CALL, PROPERTY_CALL
 from tests.support.waiting import eventually
 
@@ -56,23 +53,12 @@ async def test_urge_pressed_while_events_redraw_the_board_still_opens_its_form(
     first = ok(await operator.post("/api/tickets", json=NOISE_CALL), 201)
     board = await open_as("dh-supervisor")
     page = board.page
-    events: list[dict[str, Any]] = []
-
-    def on_socket(ws: WebSocket) -> None:
-        def frame(payload: str | bytes) -> None:
-            message = json.loads(payload)
-            events.extend(message.get("events", [message]) if message.get("type") != "snapshot" else [])
-
-        ws.on("framereceived", frame)
-
-    page.on("websocket", on_socket)
-    await page.reload()
-    await expect(page.locator("#conn")).to_have_text("实时")
+    frames = await reload_live_board(page)
     urge = page.locator(f'#countdown li[data-ticket="{first["id"]}"] button', has_text="催办").first  # one per clock
 
     await press(page, urge)
     second = ok(await operator.post("/api/tickets", json={**NOISE_CALL, "caller_phone": "13900001111"}), 201)
-    await eventually(lambda: any(e["payload"].get("ticket_id") == second["id"] for e in events))
+    await eventually(lambda: any(f.get("payload", {}).get("ticket_id") == second["id"] for f in frames))
     await page.wait_for_timeout(200)  # the board draws a burst 50 ms after its first event
     await page.mouse.up()
 

@@ -6,11 +6,13 @@ The fixtures (`browser`, `open_as`) are in tests/conftest.py; a test that uses t
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Awaitable, Callable
+from typing import Any
 
-from playwright.async_api import Browser, BrowserContext, Page
+from playwright.async_api import Browser, BrowserContext, Page, WebSocket, expect
 
 from tests.support.api import PASSWORD
 from tests.support.services import ROOT
@@ -71,3 +73,21 @@ async def phone_session(browser: Browser, base: str, username: str) -> Session:
 
 
 Open = Callable[..., Awaitable[Session]]
+
+
+async def reload_live_board(page: Page) -> list[dict[str, Any]]:
+    """Reload the board page and return the list its socket's frames go into from then on (snapshots, events,
+    pings, in order; a batch as its events), once the board is live."""
+    frames: list[dict[str, Any]] = []
+
+    def on_socket(ws: WebSocket) -> None:
+        def frame(payload: str | bytes) -> None:
+            message = json.loads(payload)
+            frames.extend(message["events"] if message["type"] == "events" else [message])
+
+        ws.on("framereceived", frame)
+
+    page.on("websocket", on_socket)
+    await page.reload()
+    await expect(page.locator("#conn")).to_have_text("实时")
+    return frames
