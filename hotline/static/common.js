@@ -109,23 +109,29 @@ export const $ = (selector, root) => (root || document).querySelector(selector);
 // get no click (the press and the release hit different elements), and the user's action is lost. While a
 // pointer is down inside `scope`, the latest `render` waits for the release and runs after the click it makes;
 // a render made meanwhile (the click's own) is newer, and the waiting one is dropped.
-const pressed = new WeakSet();
+const pressed = new Set(); // scopes with a pointer down in them, until it is released
 const waiting = new WeakMap();
 const watched = new WeakSet();
+let listening = false;
 
 function watchPresses(scope) {
   if (watched.has(scope)) return;
+  if (!listening) for (const type of ["pointerup", "pointercancel", "blur"]) window.addEventListener(type, release);
+  listening = true;
   watched.add(scope);
   scope.addEventListener("pointerdown", () => pressed.add(scope));
-  const release = () => {
-    if (!pressed.delete(scope)) return;
-    setTimeout(() => {
+}
+
+function release() {
+  const released = [...pressed];
+  pressed.clear();
+  if (released.length) setTimeout(() => {
+    for (const scope of released) {
       const render = waiting.get(scope);
       waiting.delete(scope);
       if (render) render();
-    });
-  };
-  for (const type of ["pointerup", "pointercancel", "blur"]) window.addEventListener(type, release);
+    }
+  });
 }
 
 export function afterRelease(scope, render) {
