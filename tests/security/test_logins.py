@@ -63,7 +63,11 @@ async def test_a_flood_of_password_checks_does_not_stall_other_requests(clean: N
             assert (await client.get("/api/me")).status_code == 401
             waits.append(time.perf_counter() - sent)
         assert {r.status_code for r in await flood} == {401}
-        assert len(waits) > 6 and max(waits) < one_check / 2, (one_check, sorted(waits)[-3:])
+        # on the event loop, the checks would hold the requests on that process for a whole check: a handful of
+        # waits, a third of them long; off it, hundreds of short ones. One in twenty may be long: the other xdist
+        # worker shares these two cores, and a request now and then waits on the scheduler.
+        long = [w for w in waits if w >= one_check / 2]
+        assert len(waits) > 6 and len(long) <= len(waits) // 20, (one_check, len(waits), sorted(waits)[-3:])
         # more than 16 waiting for the one thread: the rest are turned away at once instead of piling up
         burst = await asyncio.gather(*(client.post(LOGIN, json=attempt(f"bot{i}")) for i in range(30)))
     busy = [r for r in burst if r.status_code == 503]
