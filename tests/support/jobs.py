@@ -67,7 +67,8 @@ async def _close(worker: Worker) -> None:
     closing = asyncio.ensure_future(worker.close())
     done, _ = await asyncio.wait([closing], timeout=CLOSE_WITHIN_S)
     if done:
-        return closing.result()
+        closing.result()  # raises what the close raised
+        return
     jobs = {name: task.get_stack() for name, task in worker.tasks.items() if not task.done()}
     waits = closing.get_stack()
     closing.cancel()
