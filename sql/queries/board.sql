@@ -153,10 +153,12 @@ GROUP BY 1 ORDER BY 1;
 
 -- name: board_callbacks_waiting
 -- Tickets waiting for their callback now, and those whose callback clock has run out: its overdue alert was
--- raised (a fraction of a second after the due time): the moment the boards hear of it, so a board kept
--- current by events and a fresh snapshot agree.
+-- raised and announced (a fraction of a second after the due time, in the transaction that raised it; an alert
+-- written without its announcement, by hand or before the board outbox, when the sweep announces it): the moment
+-- the boards hear of it, so a board kept current by events and a fresh snapshot agree, and count it once.
 SELECT count(*) AS waiting,
-       count(*) FILTER (WHERE EXISTS (SELECT FROM sla_alerts a WHERE a.deadline_id = d.id AND a.kind = 'overdue'))
+       count(*) FILTER (WHERE EXISTS (SELECT FROM sla_alerts a WHERE a.deadline_id = d.id AND a.kind = 'overdue'
+                                                                 AND a.published_at IS NOT NULL))
        AS overdue
 FROM tickets t LEFT JOIN deadlines d ON d.ticket_id = t.id AND d.track = 'callback' AND d.status = 'running'
 WHERE t.state = 'reviewed' AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1));

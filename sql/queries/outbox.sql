@@ -26,8 +26,9 @@ LEFT JOIN LATERAL (
                    FROM deadlines d
                    WHERE d.ticket_id = t.id AND d.status = 'running' AND d.track IN ('reply', 'accept', 'complete')),
         'callback_overdue', EXISTS (
-            SELECT FROM sla_alerts a
-            WHERE a.kind = 'overdue' AND a.deadline_id = (SELECT max(c.id) FROM deadlines c
+            SELECT FROM sla_alerts a  -- announced, as the board counts it (board_callbacks_waiting)
+            WHERE a.kind = 'overdue' AND a.published_at IS NOT NULL
+              AND a.deadline_id = (SELECT max(c.id) FROM deadlines c
                                                           WHERE c.ticket_id = t.id AND c.track = 'callback'))
     ) AS facts
     FROM tickets t WHERE t.id = (e.event -> 'payload' ->> 'ticket_id')::bigint

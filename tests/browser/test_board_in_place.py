@@ -8,6 +8,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from playwright.async_api import Locator, expect
@@ -17,6 +18,7 @@ from tests.support.browser import Open, reload_live_board
 from tests.support.calls import NOISE_CALL
 from tests.support.office import CONTACT, reviewed_ticket
 from tests.support.services import Processes
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.browser
 
@@ -216,3 +218,47 @@ async def test_the_callback_figures_of_a_board_left_open_drop_each_hour_as_it_le
     assert figures[0] == counted  # now: as a fresh snapshot counts them
     assert figures[1][:3] == last_counts  # the window about to pass the last hour: that hour's alone
     assert figures[2] == [0, 0, 0, None, None]  # past it: nothing left
+
+
+OVERDUE_CALLBACKS = """async (frames) => {
+  const { fromSnapshot, applyEvent, view } = await import("/static/board_state.js");
+  const { loadUnits } = await import("/static/common.js");
+  const units = await loadUnits();
+  const [snapshot, ...events] = frames;
+  const model = fromSnapshot(snapshot.data, (id) => (units.get(id) || {}).parent_id ?? null);
+  for (const frame of events) applyEvent(model, frame);
+  return [snapshot.data.callbacks.overdue, view(model, Date.now()).callbacks.overdue];
+}"""
+
+
+async def test_an_overdue_callback_alert_announced_by_the_sweep_is_counted_once(
+    city: dict[str, int], spawn: Processes, open_as: Open, login: Login, pool: asyncpg.Pool
+) -> None:
+    """回访超时 counts a callback clock's overdue alert from its announcement on. An alert written without one (by
+    hand, or before the board outbox existed) is announced by the worker's sweep; a board whose snapshot came
+    between the two counted it in the snapshot and again on the sweep's event (2 where a fresh snapshot says 1)."""
+    operator, handler, street = (
+        await login("operator"),
+        await login("dh-s1-c1-handler"),
+        await login("dh-s1-dispatcher"),
+    )
+    ticket = await reviewed_ticket(operator, handler, street, "13900004444")
+    await pool.execute(
+        """INSERT INTO sla_alerts (deadline_id, ticket_id, unit_id, kind, due_at, raised_at)
+           SELECT id, ticket_id, unit_id, 'overdue', due_at, now() - interval '1 minute'
+           FROM deadlines WHERE ticket_id = $1 AND track = 'callback' AND status = 'running'""",
+        ticket,
+    )
+    page = (await open_as("dh-supervisor")).page
+    frames = await reload_live_board(page)
+    await spawn.worker()  # its sweep announces the alert
+
+    def announced() -> bool:
+        return any(f["type"] == "event" and f["event_type"] == "sla.overdue" for f in frames)
+
+    await eventually(announced, message="the sweep's sla.overdue on the board")
+    in_snapshot, kept_current = await page.evaluate(
+        OVERDUE_CALLBACKS, [f for f in frames if f["type"] in ("snapshot", "event")]
+    )
+    fresh = ok(await (await login("dh-supervisor")).get("/api/board"))["callbacks"]["overdue"]
+    assert (in_snapshot, kept_current, fresh) == (0, 1, 1)
