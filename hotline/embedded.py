@@ -149,7 +149,7 @@ class EmbeddedServices:
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                _kill_group(proc.pid)  # the whole server: a killed postmaster's checkpointer would go on alone
                 proc.wait()
         self._children.clear()
         if self._lock_fd is not None:

@@ -18,6 +18,7 @@ import hashlib
 import json
 import math
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -32,6 +33,7 @@ import structlog
 from classifier.bootstrap import read_bootstrap
 from classifier.promotion import PromotionRules, judge
 from classifier.text import clean
+from hotline.embedded import die_with_parent
 from hotline.errors import ApiError
 from hotline.learning import registry
 from hotline.queries import Q
@@ -91,6 +93,11 @@ def _write_csv(path: Path, pairs: Sequence[tuple[str, str]]) -> str:
     return digest.hexdigest()
 
 
+def _training_child() -> None:
+    os.nice(10)  # training yields to the web and SLA work on the same cores
+    die_with_parent(signal.SIGKILL)()  # a worker killed outright leaves no training running on alone
+
+
 async def _run_candidate(
     settings: Settings, train: Path, holdout: Path, model_dir: Path, against: Path | None
 ) -> dict[str, Any]:
@@ -101,7 +108,7 @@ async def _run_candidate(
         cwd=settings.root,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        preexec_fn=lambda: os.nice(10),  # training yields to the web and SLA work on the same cores
+        preexec_fn=_training_child,
     )
     try:
         out, err = await proc.communicate()

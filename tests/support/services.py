@@ -108,15 +108,21 @@ async def beating(redis: aioredis.Redis, proc: subprocess.Popen[bytes], timeout:
     await eventually(beats, timeout=timeout, interval=0.1, message=f"worker {proc.pid} beating")
 
 
-def all_gone(processes: list[psutil.Process]) -> bool:
-    """None of `processes` runs any more (a zombie left for its parent to reap counts as gone)."""
+def survivors(processes: list[psutil.Process]) -> list[str]:
+    """Those of `processes` still running (a zombie left for its parent to reap counts as gone), each as its
+    pid and command line, so a test that waits for them to stop can say which did not."""
+    running = []
     for process in processes:
         try:
             if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
-                return False
+                running.append(f"{process.pid} {' '.join(process.cmdline())[:100]}")
         except psutil.NoSuchProcess:
             pass
-    return True
+    return running
+
+
+def all_gone(processes: list[psutil.Process]) -> bool:
+    return not survivors(processes)
 
 
 SCHEMA_DATA = ["schema_migrations", "ticket_transitions"]  # rows that are part of the schema
