@@ -97,21 +97,26 @@ WHERE t.reopen_count > 0 AND t.state NOT IN ('closed', 'closed_on_spot', 'merged
 ORDER BY t.reopen_count DESC, t.id DESC LIMIT 20;
 
 -- name: board_supervised_repeat
--- Open tickets ($3 the open states) created within the window $4 before $2 that were at least the $5-th
--- from the same caller, or of the same category at the same community, when they came in (tickets.repeats,
--- counted at intake). Read in the list's order from tickets_open_repeats (the open tickets that repeat, migration
--- 0022, whose predicate is the first two conditions: $4 is at least 2, as SupervisionThresholds requires; the
--- states not listed are the open ones, as board_snapshot.OPEN) until 20 match: a few rows for the city's or a
--- district's board, where reading every repeat of the window and sorting them read 7,700-17,000 buffers on a
--- 1,000,000-ticket database. `+ interval '0 s'` and `+ 0` keep the window and the scope out of any index:
--- PostgreSQL, which underestimates how many open repeats are recent and in the scope, would otherwise AND
--- bitmaps of them and sort every repeat. A scope holding few open tickets would read far down the list:
--- board_supervised_repeat_held is for those.
-SELECT {{board_ticket_fields}}, t.repeats FROM tickets t
-WHERE t.repeats >= 2 AND t.state NOT IN ('closed', 'closed_on_spot', 'merged')
-  AND t.repeats >= $4 AND t.created_at + interval '0 s' > $2::timestamptz - $3::interval
-  AND ($1::bigint[] IS NULL OR t.holder_unit_id + 0 = ANY($1))
-ORDER BY t.repeats DESC, t.id DESC LIMIT 20;
+-- Open tickets created within the window $3 before $2 that were at least the $4-th from the same caller, or of the
+-- same category at the same community, when they came in (tickets.repeats, counted at intake). Read in the list's
+-- order from tickets_open_repeats (the open tickets that repeat, migration 0022, whose predicate is the first two
+-- conditions: $4 is at least 2, as SupervisionThresholds requires; the states not listed are the open ones, as
+-- board_snapshot.OPEN) until 20 match: a few rows for the city's or a district's board, where reading every repeat
+-- of the window and sorting them read 7,700-17,000 buffers on a 1,000,000-ticket database. The index holds the
+-- window's and the scope's columns (migration 0026), so the walk reads the index alone and the table only for the
+-- 20 it found. `+ interval '0 s'` and `+ 0` keep the window and the scope out of any index condition: PostgreSQL,
+-- which underestimates how many open repeats are recent and in the scope, would otherwise AND bitmaps of them and
+-- sort every repeat. A scope holding few open tickets would read far down the list: board_supervised_repeat_held
+-- is for those.
+WITH first AS (
+    SELECT t.id FROM tickets t
+    WHERE t.repeats >= 2 AND t.state NOT IN ('closed', 'closed_on_spot', 'merged')
+      AND t.repeats >= $4 AND t.created_at + interval '0 s' > $2::timestamptz - $3::interval
+      AND ($1::bigint[] IS NULL OR t.holder_unit_id + 0 = ANY($1))
+    ORDER BY t.repeats DESC, t.id DESC LIMIT 20
+)
+SELECT {{board_ticket_fields}}, t.repeats FROM first f JOIN tickets t ON t.id = f.id
+ORDER BY t.repeats DESC, t.id DESC;
 
 -- name: board_supervised_repeat_held
 -- The same list for a scope ($1, not NULL) that holds few open tickets (hotline/board_snapshot.py decides from
