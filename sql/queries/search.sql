@@ -11,16 +11,17 @@
 -- asked for.
 --
 -- Two kinds of scope. A narrow one (a street's, department's or community's tickets, or one unit's, when they
--- number at most NARROW_TICKETS: search_scope_holds_more_than) is few enough to start from: its ticket ids
+-- number at most NARROW_TICKETS: search_scope_tickets_up_to) is few enough to start from: its ticket ids
 -- first, then those tickets, each checked, behind fences (MATERIALIZED), then the page. With ORDER BY and
 -- LIMIT in view PostgreSQL would walk the city's tickets newest first hoping to meet the unit's soon, and
 -- meet none for words the unit never gets (停水 at a department: every ticket read, 1.8 s); given the words
 -- first, it would fetch every ticket of the city with common words (小区 物业) to keep the community's.
 
--- name: search_scope_holds_more_than
--- whether the units ($1) hold or held more than $2 tickets (hotline/tickets/search.py sized_scope): the
--- (unit_id, ticket_id) index read no further than $2 + 1 entries, so a large scope costs no more than a small one
-SELECT count(*) > $2 FROM (SELECT 1 FROM ticket_units tu WHERE tu.unit_id = ANY($1::bigint[]) LIMIT $2 + 1) s;
+-- name: search_scope_tickets_up_to
+-- how many tickets the units ($1) hold or held, counted no further than $2 + 1 (hotline/tickets/search.py
+-- sized_scope): the (unit_id, ticket_id) index read no further than that, so a large scope costs no more than a
+-- small one
+SELECT count(*) FROM (SELECT 1 FROM ticket_units tu WHERE tu.unit_id = ANY($1::bigint[]) LIMIT $2 + 1) s;
 
 -- name: search_custom_plans
 SELECT set_config('plan_cache_mode', 'force_custom_plan', true);
