@@ -22,6 +22,7 @@ import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
 from hotline.embedded import die_with_parent
+from hotline.gc_tuning import settle_after_startup
 
 log = structlog.get_logger(__name__)
 
@@ -52,7 +53,8 @@ def refuse_if_served(host: str, port: int) -> None:
 def serve(processes: int, **config: Any) -> int:
     """Serve `config` (uvicorn.Config keywords) with `processes` workers; returns the exit code."""
     if processes <= 1:
-        uvicorn.run(**config)
+        if not _run(config):
+            sys.exit(STARTUP_FAILURE)
         return 0
     if not config.get("port"):
         raise SystemExit("several web processes need a fixed port ([web] port)")
@@ -103,7 +105,22 @@ def _worker(**config: Any) -> None:
     except OSError as exc:
         log.error("cannot listen", port=config["port"], error=str(exc))
         sys.exit(STARTUP_FAILURE)
-    uvicorn.Server(uvicorn.Config(**config)).run(sockets=[sock])
+    _run(config, [sock])
+
+
+class _SettlingServer(uvicorn.Server):
+    """A uvicorn server that tunes its process's garbage collector once the app has started (gc_tuning)."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        settle_after_startup()
+
+
+def _run(config: dict[str, Any], sockets: list[socket.socket] | None = None) -> bool:
+    """Serve until stopped; whether the app started."""
+    server = _SettlingServer(uvicorn.Config(**config))
+    server.run(sockets=sockets)
+    return server.started
 
 
 def _reuseport_socket(host: str, port: int) -> socket.socket:

@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 from hotline import heartbeat, jobs
 from hotline.catalog_cache import CatalogCache
 from hotline.db import create_pool
+from hotline.gc_tuning import settle_after_startup
 from hotline.logs import configure_logging
 from hotline.outbox import relay
 from hotline.queue import JSON_SERIALIZERS, connect_queue
@@ -37,7 +38,9 @@ class SteadyWorker(Worker):
 POLL_RETRY_S = 0.5
 
 
-def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
+def build_worker(settings: Settings, *, burst: bool = False, settle_gc: bool = False) -> Worker:
+    """An arq worker; `settle_gc` tunes the process's garbage collector once started (for a process of its own:
+    hotline/gc_tuning.py)."""
     ident = heartbeat.worker_id()
 
     async def on_startup(ctx: dict[str, Any]) -> None:
@@ -47,6 +50,8 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
         ctx["heartbeat"] = asyncio.create_task(heartbeat.beat_forever(ctx["redis"], ident, settings.worker.heartbeat_s))
         # board events the web processes could not get out (Redis paused, a process died after COMMIT)
         ctx["relay"] = asyncio.create_task(relay.relay_forever(ctx["pool"], ctx["redis"]))
+        if settle_gc:
+            settle_after_startup()
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         if ctx.get("relay"):
@@ -84,4 +89,4 @@ def build_worker(settings: Settings, *, burst: bool = False) -> Worker:
 
 def run_worker(settings: Settings) -> None:
     configure_logging(settings.logging, "worker")
-    build_worker(settings).run()
+    build_worker(settings, settle_gc=True).run()

@@ -1,5 +1,6 @@
 """/healthz and /metrics against real services, including with PostgreSQL or Redis down."""
 
+import re
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -43,6 +44,9 @@ async def test_metrics_are_prometheus_text(http: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     assert 'hotline_http_requests_total{method="GET",route="/healthz"' in response.text
+    # the web process tuned its garbage collector once started (hotline/gc_tuning.py): startup's objects frozen
+    frozen = re.search(r"^hotline_gc_frozen_objects (\S+)$", response.text, re.MULTILINE)
+    assert frozen is not None and float(frozen.group(1)) > 10_000, frozen
 
 
 @pytest.fixture
