@@ -199,29 +199,26 @@ class _Session:
         already queued or will be; anything up to it in the queue is a duplicate.
         """
         if last_event_id:
-            events = await self.hub.events_since(last_event_id)
-            if events is not None:
-                sent = await self._replay(events, accepts)
-                current = events[-1].id if events else last_event_id
-                await self.send_json({"type": "resumed", "last_event_id": current, "replayed": sent})
-                return id_key(current)
+            replay = await self.hub.events_since(last_event_id, accepts)
+            if replay is not None:
+                await self._replay(replay.events)
+                resumed = {"type": "resumed", "last_event_id": replay.through, "replayed": len(replay.events)}
+                await self.send_json(resumed)
+                return id_key(replay.through)
         if recent_snapshot is not None:
             position, data_json = await recent_snapshot()
-            events = await self.hub.events_since(position)  # read after subscribing: no gap up to the queue
-            if events is not None:
+            replay = await self.hub.events_since(position, accepts)  # read after subscribing: no gap up to the queue
+            if replay is not None:
                 await self.send(f'{{"type":"snapshot","last_event_id":{json.dumps(position)},"data":{data_json}}}')
-                await self._replay(events, accepts)
-                return id_key(events[-1].id if events else position)
+                await self._replay(replay.events)
+                return id_key(replay.through)
         tail = await self.hub.tail_id()
         data = await snapshot()
         await self.send_json({"type": "snapshot", "last_event_id": tail, "data": data})
         return id_key(tail)
 
-    async def _replay(self, events: list[Event], accepts: Callable[[Event], bool]) -> int:
-        """Send the events this client may see; how many were sent."""
-        frames = [event.frame for event in events if accepts(event)]
-        await self.send_events(frames)
-        return len(frames)
+    async def _replay(self, events: list[Event]) -> None:
+        await self.send_events([event.frame for event in events])
 
     async def run(self, subscription: Subscription, watermark: IdKey) -> None:
         """Forward queued events and answer the client until either side stops."""

@@ -3,28 +3,32 @@
 Each web process runs one `Hub`. Its reader task follows the Redis Stream with XREAD BLOCK
 and puts every event a subscriber's filter accepts on that subscriber's bounded queue. A
 subscriber whose queue is full is dropped (its websocket is closed and the client resumes),
-so one slow client never holds up the others or grows memory without bound.
+so one slow client never holds up the others or grows memory without bound. The reader also
+keeps the latest entries it read (`recent_size`), so a socket that connects or resumes a moment
+behind is replayed from memory, already decoded, instead of reading and decoding the stream again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import logging
 import random
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from realtime import stream
-from realtime.events import Event, is_event_id
+from realtime.events import Event, IdKey, id_key, is_event_id
 from realtime.stream import DEFAULT_MAXLEN, DEFAULT_STREAM, publish
 
-__all__ = ["DROPPED_RESET", "DROPPED_SLOW", "Hub", "Subscription", "publish"]
+__all__ = ["DROPPED_RESET", "DROPPED_SLOW", "Hub", "Replay", "Subscription", "publish"]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +36,14 @@ DROPPED_SLOW: Final = "slow"  # the queue overflowed
 DROPPED_RESET: Final = "reset"  # the stream lost entries this subscriber may not have seen
 
 Filter = Callable[[Event], bool]
+
+
+class Replay(NamedTuple):
+    """What a subscriber missed after an id: the events it may see, and the id of the last entry looked at (it is
+    current up to there)."""
+
+    events: list[Event]
+    through: str
 
 
 class Subscription:
@@ -74,6 +86,7 @@ class Hub:
         maxlen: int = DEFAULT_MAXLEN,
         queue_size: int = 1000,
         replay_limit: int = 1000,
+        recent_size: int = 10_000,  # 0: replay from the stream only
         block_ms: int = 5000,
         batch: int = 500,
         max_backoff_s: float = 5.0,
@@ -83,6 +96,7 @@ class Hub:
         self.maxlen = maxlen
         self.queue_size = queue_size
         self.replay_limit = replay_limit
+        self.recent_size = recent_size
         self.block_ms = block_ms
         self.batch = batch
         self.max_backoff_s = max_backoff_s
@@ -90,6 +104,9 @@ class Hub:
         self.dropped_slow = 0
         self.resyncs = 0
         self._position: str | None = None
+        # every entry read after `_recent_after` (a stream id's key), internal ones included, oldest first
+        self._recent: deque[Event] = deque()
+        self._recent_after: IdKey | None = None
         self._subscriptions: set[Subscription] = set()
         self._task: asyncio.Task[None] | None = None
 
@@ -106,6 +123,7 @@ class Hub:
             return
         try:
             self._position = await stream.last_id(self.redis, self.stream) or "0-0"
+            self._forget_kept(self._position)
         except Exception as exc:
             log.warning("event stream unreachable at start (%s); the reader will keep trying", exc)
         self._task = asyncio.create_task(self._read_forever(), name="realtime-hub-reader")
@@ -168,20 +186,50 @@ class Hub:
         tail = await stream.last_id(self.redis, self.stream)
         return tail or await stream.add_origin(self.redis, self.stream, self.maxlen)
 
-    async def events_since(self, last_id: str) -> list[Event] | None:
-        """The events after `last_id` (XRANGE, exclusive start), or None when a snapshot is needed.
+    async def events_since(self, last_id: str, accepts: Filter | None = None) -> Replay | None:
+        """The events after `last_id` that `accepts` lets through (all by default), or None when a snapshot is
+        needed.
 
-        None means the replay could not be exact: `last_id` is malformed or no longer in the
-        stream (trimmed, or Redis lost its data), or more than `replay_limit` entries follow
-        it, when a fresh snapshot is cheaper than the replay.
+        From the entries the reader keeps when `last_id` is one of them, else from the stream (XRANGE, exclusive
+        start). None means the replay could not be exact: `last_id` is malformed or neither kept nor in the stream
+        (trimmed, or Redis lost its data); or a fresh snapshot is cheaper than the replay: more than `replay_limit`
+        events to send, or, from the stream, more than `replay_limit` entries to read.
         """
         if not is_event_id(last_id):
             return None
-        found, entries = await stream.range_after(self.redis, self.stream, last_id, count=self.replay_limit + 1)
-        if not found or len(entries) > self.replay_limit:
+        entries = self._kept_after(id_key(last_id))
+        if entries is None:
+            found, read = await stream.range_after(self.redis, self.stream, last_id, count=self.replay_limit + 1)
+            if not found or len(read) > self.replay_limit:
+                return None
+            entries = stream.decode(read, last_id)[1]
+        events = [e for e in entries if not e.internal and (accepts is None or accepts(e))]
+        if len(events) > self.replay_limit:
             return None
-        _position, events = stream.decode(entries, last_id)
-        return [event for event in events if not event.internal]
+        return Replay(events, entries[-1].id if entries else last_id)
+
+    def _kept_after(self, last: IdKey) -> list[Event] | None:
+        """The kept entries after `last` when `last` is where the kept ones start or one of them; else None."""
+        recent, after = self._recent, self._recent_after
+        if not self.recent_size or after is None or not after <= last <= (recent[-1].key if recent else after):
+            return None
+        start = bisect.bisect_right(recent, last, key=lambda e: e.key)
+        if last != after and (start == 0 or recent[start - 1].key != last):
+            return None  # no such entry: not ours to guess what the client saw
+        return [recent[i] for i in range(start, len(recent))]
+
+    def _keep(self, event: Event) -> None:
+        if self._recent_after is None:  # the first entry read since `_forget_kept(None)`: keep what follows it
+            self._recent_after = event.key
+            return
+        self._recent.append(event)
+        if len(self._recent) > self.recent_size:
+            self._recent_after = self._recent.popleft().key
+
+    def _forget_kept(self, position: str | None) -> None:
+        """Keep what follows `position`, an entry of the stream; None: what follows the next entry read."""
+        self._recent.clear()
+        self._recent_after = None if position in (None, "0-0") else id_key(position)
 
     # -- the reader ---------------------------------------------------------------------------
 
@@ -204,6 +252,7 @@ class Hub:
     async def _follow(self, *, recovering: bool) -> None:
         if self._position is None:
             self._position = await stream.last_id(self.redis, self.stream) or "0-0"
+            self._forget_kept(self._position)
         elif recovering:
             await self._check_continuity(self._position)
         self.connected = True
@@ -212,6 +261,7 @@ class Hub:
                 self.redis, self.stream, self._position, count=self.batch, block_ms=self.block_ms
             )
             for event in events:
+                self._keep(event)
                 if not event.internal:
                     self._fan_out(event)
             self._position = position
@@ -226,6 +276,7 @@ class Hub:
             len(self._subscriptions),
         )
         self.resyncs += 1
+        self._forget_kept(None)  # what was kept may not lead to what comes next: events were lost between
         for subscription in list(self._subscriptions):
             self._drop(subscription, DROPPED_RESET)
 

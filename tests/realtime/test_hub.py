@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import redis.asyncio as aioredis
 
 from realtime import Event, Hub, publish
 from realtime.events import ORIGIN, id_key
-from realtime.stream import DEFAULT_STREAM, publish_many
+from realtime.hub import Replay
+from realtime.stream import DEFAULT_STREAM, entry_fields, publish_many
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.usefixtures("clean")
@@ -106,20 +107,64 @@ async def test_a_broken_filter_or_a_foreign_entry_does_not_stop_the_reader(hub: 
     assert [(await next_event(sound.queue)).id for _ in range(2)] == [first, second]
 
 
-async def test_events_since_replays_exactly_or_asks_for_a_snapshot(hub: Hub, redis: aioredis.Redis) -> None:
-    published = [await publish(redis, "ticket.created", [1, 5], {"n": n}) for n in range(5)]
-    assert [e.id for e in await hub.events_since(published[1]) or []] == published[2:]
-    assert await hub.events_since(published[-1]) == []
+async def test_events_since_replays_exactly_or_asks_for_a_snapshot(redis: aioredis.Redis) -> None:
+    """From the stream: what a hub that keeps nothing in memory does (and any hub, for an id it no longer keeps)."""
+    async with Hub(redis, block_ms=200, replay_limit=50, recent_size=0) as hub:
+        published = [await publish(redis, "ticket.created", [1, 5], {"n": n}) for n in range(5)]
+        assert ids(await hub.events_since(published[1])) == published[2:]
+        assert await hub.events_since(published[-1]) == ([], published[-1])
 
-    await redis.xtrim(DEFAULT_STREAM, maxlen=3, approximate=False)
-    assert await hub.events_since(published[1]) is None  # trimmed away
-    assert [e.id for e in await hub.events_since(published[2]) or []] == published[3:]
-    for unknown in ("0-0", "1-1", "garbage", "", "99999999999999-0"):
-        assert await hub.events_since(unknown) is None, unknown
+        await redis.xtrim(DEFAULT_STREAM, maxlen=3, approximate=False)
+        assert await hub.events_since(published[1]) is None  # trimmed away
+        assert ids(await hub.events_since(published[2])) == published[3:]
+        for unknown in ("0-0", "1-1", "garbage", "", "99999999999999-0"):
+            assert await hub.events_since(unknown) is None, unknown
 
-    for n in range(51):
-        await publish(redis, "ticket.created", [1], {"n": n})
-    assert await hub.events_since(published[-1]) is None  # more than replay_limit behind
+        for n in range(51):
+            await publish(redis, "ticket.created", [1], {"n": n})
+        assert await hub.events_since(published[-1]) is None  # more than replay_limit behind
+
+
+async def test_the_hub_replays_what_it_read_from_memory(hub: Hub, redis: aioredis.Redis) -> None:
+    """A board connecting or resuming a moment behind is replayed from the entries the hub's reader keeps: exactly,
+    without reading the stream again (here: after the stream lost them), and only what the board may see."""
+    everything = hub.subscribe(lambda event: True)
+    at = datetime.now(UTC).isoformat()
+    published = [  # ids of our own choosing, so one can fall between two entries
+        (
+            await redis.xadd(DEFAULT_STREAM, entry_fields("ticket.created", [1, 5 + n % 2], {}, at), id=f"{n}0-0")
+        ).decode()
+        for n in range(1, 7)
+    ]
+    for _ in published:
+        await next_event(everything.queue)  # the reader has read them all
+    await redis.xtrim(DEFAULT_STREAM, maxlen=1, approximate=False)
+
+    assert ids(await hub.events_since(published[1])) == published[2:]
+    street_5 = await hub.events_since(published[1], lambda event: 5 in event.unit_path)
+    assert ids(street_5) == published[3::2] and street_5 is not None and street_5.through == published[-1]
+    assert await hub.events_since(published[-1]) == ([], published[-1])
+    for unknown in ("0-0", "1-1", "25-0", "61-0"):
+        assert await hub.events_since(unknown) is None, unknown  # not an entry the hub read: from the stream
+
+
+async def test_the_hub_keeps_only_its_latest_entries_and_limits_what_a_replay_sends(redis: aioredis.Redis) -> None:
+    async with Hub(redis, block_ms=200, replay_limit=2, recent_size=3) as hub:
+        everything = hub.subscribe(lambda event: True)
+        published = [await publish(redis, "ticket.created", [1, 5 + n % 2], {"n": n}) for n in range(6)]
+        for _ in published:
+            await next_event(everything.queue)
+        await redis.xtrim(DEFAULT_STREAM, maxlen=1, approximate=False)
+
+        assert await hub.events_since(published[1]) is None  # kept no longer, and trimmed from the stream
+        assert await hub.events_since(published[2]) is None  # three events to send: more than replay_limit
+        street_6 = await hub.events_since(published[2], lambda event: 6 in event.unit_path)
+        assert ids(street_6) == [published[3], published[5]]  # two of them this board's: replayed
+
+
+def ids(replay: Replay | None) -> list[str]:
+    assert replay is not None
+    return [event.id for event in replay.events]
 
 
 async def test_an_empty_stream_gets_an_origin_no_client_ever_sees(hub: Hub, redis: aioredis.Redis) -> None:
@@ -128,12 +173,13 @@ async def test_an_empty_stream_gets_an_origin_no_client_ever_sees(hub: Hub, redi
     [(origin_id, fields)] = await redis.xrange(DEFAULT_STREAM)
     assert origin_id.decode() == tail and fields[b"type"].decode() == ORIGIN
     assert await hub.tail_id() == tail  # written once, not per snapshot
-    assert await hub.events_since(tail) == []
+    assert await hub.events_since(tail) == ([], tail)
 
     real = await publish(redis, "ticket.created", [1], {})
     assert (await next_event(everything.queue)).id == real
     assert await hub.events_since("0-0") is None  # never an entry: no way to know what it missed
-    assert [e.type for e in await hub.events_since(tail) or []] == ["ticket.created"]
+    replay = await hub.events_since(tail)
+    assert replay is not None and [e.type for e in replay.events] == ["ticket.created"]
 
 
 async def test_the_hub_starts_from_the_end_of_the_stream(redis: aioredis.Redis) -> None:
