@@ -42,7 +42,7 @@ class WebSettings:
     metrics_networks: list[str] = dataclasses.field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
     board_connections_per_user: int = 5
     board_revalidate_s: float = 30.0
-    board_snapshot_shared_s: float = 1.0
+    board_snapshot_shared_s: float = 5.0
     max_in_flight: int = 100
     # Addresses of the TLS proxy whose X-Forwarded-For/Proto the web process believes (uvicorn's
     # forwarded_allow_ips): the client address in the audit log, https for Secure cookies.
