@@ -255,7 +255,8 @@ async def listen(ws: ClientConnection, on_event: OnEvent) -> None:
             frame = json.loads(message)
             events = {"event": [frame], "events": frame.get("events")}.get(frame["type"])  # "events": batch=1
             if events:
-                EVENT_FRAMES.update(frames=1, events=len(events))
+                EVENT_FRAMES["frames"] += 1  # not Counter.update(...): a tenth of this process's work under load
+                EVENT_FRAMES["events"] += len(events)
                 at = time.perf_counter()
                 for event in events:
                     on_event(event, at)

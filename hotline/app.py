@@ -152,7 +152,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
                 board.socket_filter(app),
                 revalidate_s=settings.web.board_revalidate_s,
                 max_per_principal=settings.web.board_connections_per_user,
-                principal_key=lambda user: user.id,
+                principal_key=lambda viewer: viewer.user.id,
                 recent_snapshot=board.recent_socket_snapshot(app),
             )
             try:

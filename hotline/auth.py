@@ -134,6 +134,16 @@ async def user_for_token(pool: asyncpg.Pool, token: str | None, now: datetime) -
     return User.from_row(row) if row else None
 
 
+async def user_and_catalog_version_for_token(
+    conn: asyncpg.Connection, token: str | None, now: datetime
+) -> tuple[User, int] | None:
+    """`user_for_token`, and the stored catalog version read in the same statement (hotline/catalog_cache.py)."""
+    if not token:
+        return None
+    row = await conn.fetchrow(Q.user_by_token_and_catalog_version, _digest(token), now)
+    return (User.from_row(row), row["catalog_version"]) if row else None
+
+
 async def session_user(connection: HTTPConnection) -> User | None:
     """The user of a page request's session cookie, or None (the page then asks to log in)."""
     state = connection.app.state

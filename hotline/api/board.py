@@ -13,7 +13,8 @@ from starlette.websockets import WebSocket
 from hotline import board_snapshot, schemas
 from hotline.api.common import Endpoint, ok
 from hotline.api.tickets import action
-from hotline.auth import User, current_user, request_token, user_for_token
+from hotline.auth import User, current_user, request_token, user_and_catalog_version_for_token
+from hotline.catalog_cache import Catalog
 from hotline.tickets import supervision
 from hotline.tickets.journal import Context
 from hotline.tickets.records import Ticket
@@ -25,15 +26,36 @@ async def board_view(request: Request) -> Response:
     return ok(await shared_snapshot(request.app, user))
 
 
-async def authenticate_socket(websocket: WebSocket) -> User | None:
+class Viewer:
+    """Who holds a board or inbox socket: the user, and the catalog as it was when they connected or were last
+    checked (read with the token, one round trip for a socket of a connect storm)."""
+
+    __slots__ = ("catalog", "unit_id", "user")
+
+    def __init__(self, user: User, catalog: Catalog):
+        self.user = user
+        self.catalog = catalog
+        self.unit_id = user.unit_id  # what the socket filter reads for every event
+
+
+async def authenticate_socket(websocket: WebSocket) -> Viewer | None:
     state = websocket.app.state
-    return await user_for_token(state.pool, request_token(websocket), state.clock())
-
-
-async def _snapshot_of(state: Any, user: User) -> tuple[Hashable, Callable[[], Awaitable[dict[str, Any]]]]:
-    """The key viewers of `user`'s subtree share, and the computation of their board as it is now."""
     async with state.pool.acquire() as conn:
-        catalog = await state.catalogs.get(conn)
+        found = await user_and_catalog_version_for_token(conn, request_token(websocket), state.clock())
+        if found is None:
+            return None
+        user, version = found
+        return Viewer(user, await state.catalogs.get(conn, version))
+
+
+async def _snapshot_of(
+    state: Any, user: User, catalog: Catalog | None = None
+) -> tuple[Hashable, Callable[[], Awaitable[dict[str, Any]]]]:
+    """The key viewers of `user`'s subtree share, and the computation of their board as it is now (with `catalog`
+    when the caller has just read it)."""
+    if catalog is None:
+        async with state.pool.acquire() as conn:
+            catalog = await state.catalogs.get(conn)
 
     async def compute() -> dict[str, Any]:
         async with state.reads.acquire(current=True) as conn:
@@ -42,15 +64,15 @@ async def _snapshot_of(state: Any, user: User) -> tuple[Hashable, Callable[[], A
     return board_snapshot.sharing_key(user, catalog), compute
 
 
-async def shared_snapshot(app: Any, user: User) -> dict[str, Any]:
+async def shared_snapshot(app: Any, user: User, catalog: Catalog | None = None) -> dict[str, Any]:
     """The board as it is now, computed once for the viewers of the same subtree asking together."""
-    key, compute = await _snapshot_of(app.state, user)
+    key, compute = await _snapshot_of(app.state, user, catalog)
     return await app.state.board_snapshots.get(key, compute)
 
 
 def socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
-    async def make(user: User) -> dict[str, Any]:
-        return await shared_snapshot(app, user)
+    async def make(viewer: Viewer) -> dict[str, Any]:
+        return await shared_snapshot(app, viewer.user, viewer.catalog)
 
     return make
 
@@ -68,8 +90,8 @@ def recent_socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
         # socket was a fifth of the web processes' work
         return position, json.dumps(await compute(), ensure_ascii=False, separators=(",", ":"))
 
-    async def make(user: User) -> tuple[str, str]:
-        key, compute = await _snapshot_of(state, user)
+    async def make(viewer: Viewer) -> tuple[str, str]:
+        key, compute = await _snapshot_of(state, viewer.user, viewer.catalog)
 
         async def positioned() -> tuple[str, str]:
             if not max_age_s:  # nothing is shared between processes
@@ -91,12 +113,12 @@ def recent_socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
 
 
 def socket_filter(app: Any):  # type: ignore[no-untyped-def]
-    def accepts(user: User, event: Event) -> bool:
+    def accepts(viewer: Viewer, event: Event) -> bool:
         """Cheap and I/O-free: the board of a unit gets the events addressed to it. Every event's unit path holds
         the units it concerns and their ancestors, the city's included; an event about tickets of several subtrees
         goes out once per group of boards that may see the same tickets (report/early_warning.py audiences), so
         the city, too, takes only those addressed to it."""
-        return user.unit_id in event.unit_path
+        return viewer.unit_id in event.unit_path
 
     return accepts
 

@@ -12,12 +12,11 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from hotline.api import board
-from hotline.auth import User
 from realtime.endpoint import websocket_route
 
 
-async def _snapshot(user: User) -> dict[str, Any]:
-    return {"unit_id": user.unit_id, "role": user.role.value}
+async def _snapshot(viewer: board.Viewer) -> dict[str, Any]:
+    return {"unit_id": viewer.unit_id, "role": viewer.user.role.value}
 
 
 async def inbox_socket(websocket: WebSocket) -> None:

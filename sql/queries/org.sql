@@ -44,3 +44,10 @@ SELECT password_hash FROM users WHERE username = $1;
 -- The units among $1 that have someone to review returns and completions (an active dispatcher or supervisor).
 SELECT DISTINCT unit_id FROM users
 WHERE unit_id = ANY($1::bigint[]) AND active AND role IN ('dispatcher', 'supervisor');
+
+-- name: user_by_token_and_catalog_version
+-- user_by_token, and catalog_version in the same statement: a board socket needs both when it connects.
+SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.must_change_password,
+       (SELECT last_value + (CASE WHEN is_called THEN 1 ELSE 0 END) FROM catalog_version_seq) AS catalog_version
+FROM auth_tokens t JOIN users u ON u.id = t.user_id
+WHERE t.token_hash = $1 AND t.expires_at > $2 AND u.active;
