@@ -64,10 +64,8 @@ def supervised_queries(
     window = timedelta(days=settings.repeat_days)
     few = held_few(units, open_held)
     repeat_args = (units, now, window, settings.repeat_count)
-    repeat = (Q.board_supervised_repeat_held, (*repeat_args, OPEN)) if few else (Q.board_supervised_repeat, repeat_args)
-    overdue = (
-        (Q.board_supervised_overdue_held, (units, now, OPEN)) if few else (Q.board_supervised_overdue, (units, now))
-    )
+    repeat = (Q.board_supervised_repeat_held if few else Q.board_supervised_repeat, repeat_args)
+    overdue = (Q.board_supervised_overdue_held if few else Q.board_supervised_overdue, (units, now))
     return {
         SupervisionKind.OVERDUE: overdue,
         SupervisionKind.DISSATISFIED: (Q.board_supervised_dissatisfied, (units, settings.dissatisfied_count, OPEN)),
@@ -119,12 +117,8 @@ async def _snapshot(
             if holder is not None and catalog.tree.is_within(holder, c.id):
                 by_unit[c.id] += n
     open_held = by_holder.total()
-    sql, args = (
-        (Q.board_countdown_held, (units, COUNTDOWN_BUFFER, OPEN))
-        if held_few(units, open_held)
-        else (Q.board_countdown, (units, COUNTDOWN_BUFFER))
-    )
-    countdown = [_row(r, names) for r in await conn.fetch(sql, *args)]
+    sql = Q.board_countdown_held if held_few(units, open_held) else Q.board_countdown
+    countdown = [_row(r, names) for r in await conn.fetch(sql, units, COUNTDOWN_BUFFER)]
     supervision = settings.supervision
     supervised = {}
     for kind, (sql, args) in supervised_queries(supervision, units, now, open_held).items():

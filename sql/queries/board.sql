@@ -42,19 +42,24 @@ WHERE d.status = 'running' AND d.track IN ('reply', 'accept', 'complete') AND ($
 ORDER BY d.due_at, d.id LIMIT $2;
 
 -- name: board_countdown_held
--- board_countdown for a scope ($1, not NULL) that holds few open tickets ($3 the open states; hotline/board_snapshot.py
--- decides from the counts by holder): from its open tickets (tickets_holder_state) to their running clocks
--- (deadlines_ticket), instead of walking the whole city's running clocks in due order until $2 are the scope's
--- (at 1M tickets 32,000 buffers for a street's board). The same rows: only an open ticket has a running reply,
--- accept or completion clock (submitting the completion meets them and a merge cancels them: hotline/tickets/flow.py;
--- a ticket closed on the spot never had one).
+-- board_countdown for a scope ($1, not NULL) that holds few open tickets (hotline/board_snapshot.py decides from the
+-- counts by holder): from its open tickets to their running clocks, instead of walking the whole city's running
+-- clocks in due order until $2 are the scope's (at 1M tickets 32,000 buffers for a street's board). The same rows:
+-- only an open ticket has a running reply, accept or completion clock (submitting the completion meets them and a
+-- merge cancels them: hotline/tickets/flow.py; a ticket closed on the spot never had one). The tickets and their
+-- clocks are read from tickets_open_held and deadlines_one_open_per_track alone (migration 0027), and the tables
+-- only for the $2 lines shown.
 WITH held AS MATERIALIZED (
-    SELECT {{board_ticket_fields}} FROM tickets t WHERE t.holder_unit_id = ANY($1) AND t.state = ANY($3::text[])
+    SELECT t.id FROM tickets t
+    WHERE t.holder_unit_id = ANY($1) AND t.state NOT IN ('closed', 'closed_on_spot', 'merged')
+), first AS (
+    SELECT d.id, d.ticket_id FROM held h JOIN deadlines d ON d.ticket_id = h.id
+    WHERE d.status = 'running' AND d.track IN ('reply', 'accept', 'complete')
+    ORDER BY d.due_at, d.id LIMIT $2
 )
-SELECT t.*, d.id AS deadline_id, d.track, d.rule_name, d.due_at, d.warn_at FROM held t
-JOIN deadlines d ON d.ticket_id = t.id
-WHERE d.status = 'running' AND d.track IN ('reply', 'accept', 'complete')
-ORDER BY d.due_at, d.id LIMIT $2;
+SELECT {{board_ticket_fields}}, d.id AS deadline_id, d.track, d.rule_name, d.due_at, d.warn_at
+FROM first f JOIN deadlines d ON d.id = f.id JOIN tickets t ON t.id = f.ticket_id
+ORDER BY d.due_at, d.id;
 
 -- name: board_supervised_overdue
 -- The four supervised lists (重点督办), thresholds from [supervision]. Overdue: a running clock past
@@ -73,18 +78,18 @@ SELECT {{board_ticket_fields}}, min(f.due_at) AS due_at FROM first f JOIN ticket
 GROUP BY t.id ORDER BY min(f.due_at) LIMIT 20;
 
 -- name: board_supervised_overdue_held
--- The overdue list for a scope that holds few open tickets ($3 the open states), from its open tickets, as
--- board_countdown_held and for the same reason.
+-- The overdue list for a scope that holds few open tickets, from its open tickets, read as board_countdown_held
+-- reads them and for the same reason.
 WITH held AS MATERIALIZED (
-    SELECT {{board_ticket_fields}} FROM tickets t WHERE t.holder_unit_id = ANY($1) AND t.state = ANY($3::text[])
+    SELECT t.id FROM tickets t
+    WHERE t.holder_unit_id = ANY($1) AND t.state NOT IN ('closed', 'closed_on_spot', 'merged')
+), first AS (
+    SELECT d.ticket_id, min(d.due_at) AS due_at FROM held h JOIN deadlines d ON d.ticket_id = h.id
+    WHERE d.status = 'running' AND d.track IN ('reply', 'accept', 'complete') AND d.due_at <= $2
+    GROUP BY d.ticket_id ORDER BY min(d.due_at), d.ticket_id LIMIT 20
 )
-SELECT t.*, o.due_at FROM held t
-CROSS JOIN LATERAL (
-    SELECT min(d.due_at) AS due_at FROM deadlines d
-    WHERE d.ticket_id = t.id AND d.status = 'running' AND d.track IN ('reply', 'accept', 'complete') AND d.due_at <= $2
-) o
-WHERE o.due_at IS NOT NULL
-ORDER BY o.due_at, t.id LIMIT 20;
+SELECT {{board_ticket_fields}}, f.due_at FROM first f JOIN tickets t ON t.id = f.ticket_id
+ORDER BY f.due_at, t.id;
 
 -- name: board_supervised_dissatisfied
 -- Reopened after dissatisfied callbacks at least $2 times, still open ($3 the open states). The first two
@@ -120,15 +125,18 @@ ORDER BY t.repeats DESC, t.id DESC;
 
 -- name: board_supervised_repeat_held
 -- The same list for a scope ($1, not NULL) that holds few open tickets (hotline/board_snapshot.py decides from
--- the counts by holder): its open tickets first ($5 the open states, through tickets_holder_state), then the
--- list's conditions and order. The fence keeps PostgreSQL from walking the window or the list's order instead.
+-- the counts by holder): its open tickets first, with the columns the list filters and sorts by (tickets_open_held
+-- alone, migration 0027), then the list's conditions and order, and the table only for the 20 lines shown. The
+-- fence keeps PostgreSQL from walking the window or the list's order instead.
 WITH held AS MATERIALIZED (
-    SELECT {{board_ticket_fields}}, t.repeats FROM tickets t
-    WHERE t.holder_unit_id = ANY($1) AND t.state = ANY($5::text[])
+    SELECT t.id, t.repeats, t.created_at FROM tickets t
+    WHERE t.holder_unit_id = ANY($1) AND t.state NOT IN ('closed', 'closed_on_spot', 'merged')
+), first AS (
+    SELECT h.id FROM held h WHERE h.repeats >= $4 AND h.created_at > $2::timestamptz - $3::interval
+    ORDER BY h.repeats DESC, h.id DESC LIMIT 20
 )
-SELECT * FROM held t
-WHERE t.repeats >= $4 AND t.created_at > $2::timestamptz - $3::interval
-ORDER BY t.repeats DESC, t.id DESC LIMIT 20;
+SELECT {{board_ticket_fields}}, t.repeats FROM first f JOIN tickets t ON t.id = f.id
+ORDER BY t.repeats DESC, t.id DESC;
 
 -- name: board_supervised_disputed
 -- Returned at least $2 times, still open ($3 the open states); the first two conditions as in the list above.
