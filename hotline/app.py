@@ -149,7 +149,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
                 hub,
                 board.authenticate_socket,
                 board.socket_snapshot(app),
-                board.socket_filter(app),
+                unit_of=board.audience,
                 revalidate_s=settings.web.board_revalidate_s,
                 max_per_principal=settings.web.board_connections_per_user,
                 principal_key=lambda viewer: viewer.user.id,

@@ -53,8 +53,9 @@ def websocket_route(
     hub: Hub,
     authenticate: Callable[[WebSocket], Awaitable[P | None]],
     snapshot: Callable[[P], Awaitable[dict[str, Any]]],
-    accepts: Callable[[P, Event], bool],
+    accepts: Callable[[P, Event], bool] | None = None,
     *,
+    unit_of: Callable[[P], int] | None = None,
     heartbeat_s: float = 25.0,
     close_timeout_s: float = 5.0,
     revalidate_s: float | None = None,
@@ -71,11 +72,13 @@ def websocket_route(
     `snapshot(principal)` returns the board's current data; `recent_snapshot(principal)`, when given, returns
     (stream id, data as JSON text): a snapshot holding every event up to that id, which may have been computed,
     and encoded, a moment ago for another viewer: the events since are sent after it (as a resume replays them),
-    or, when there are too many to replay, `snapshot` is asked instead; `accepts(principal, event)` says
-    whether the event belongs to the principal's subtree (it runs once per event and
-    connection in the hub's reader, so keep it cheap and free of I/O). A ping goes out after
-    `heartbeat_s` without any other frame.
+    or, when there are too many to replay, `snapshot` is asked instead. Which events a principal gets: those
+    whose unit path holds `unit_of(principal)` (its subtree's; the hub finds them through an index), or those
+    `accepts(principal, event)` lets through (asked once per event and connection in the hub's reader, so keep
+    it cheap and free of I/O). A ping goes out after `heartbeat_s` without any other frame.
     """
+    if (accepts is None) == (unit_of is None):
+        raise ValueError("websocket_route takes accepts or unit_of")
 
     open_sockets: Counter[Hashable] = Counter()
 
@@ -101,9 +104,10 @@ def websocket_route(
                 del open_sockets[key]
 
     async def _serve(websocket: WebSocket, principal: P) -> None:
+        unit = None if unit_of is None else unit_of(principal)
 
         def concerns(event: Event) -> bool:
-            return accepts(principal, event)
+            return unit in event.unit_path if accepts is None else accepts(principal, event)
 
         async def valid() -> bool:
             return await authenticate(websocket) is not None
@@ -112,7 +116,7 @@ def websocket_route(
             websocket, hub, heartbeat_s, (valid, revalidate_s) if revalidate_s else None,
             batching=websocket.query_params.get("batch") == "1",
         )  # fmt: skip
-        subscription = hub.subscribe(concerns)
+        subscription = hub.subscribe(unit=unit) if unit is not None else hub.subscribe(concerns)
         try:
             watermark = await session.start(
                 websocket.query_params.get("last_event_id"),

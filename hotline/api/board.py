@@ -18,7 +18,6 @@ from hotline.catalog_cache import Catalog
 from hotline.tickets import supervision
 from hotline.tickets.journal import Context
 from hotline.tickets.records import Ticket
-from realtime.events import Event
 
 
 async def board_view(request: Request) -> Response:
@@ -112,15 +111,12 @@ def recent_socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
     return make
 
 
-def socket_filter(app: Any):  # type: ignore[no-untyped-def]
-    def accepts(viewer: Viewer, event: Event) -> bool:
-        """Cheap and I/O-free: the board of a unit gets the events addressed to it. Every event's unit path holds
-        the units it concerns and their ancestors, the city's included; an event about tickets of several subtrees
-        goes out once per group of boards that may see the same tickets (report/early_warning.py audiences), so
-        the city, too, takes only those addressed to it."""
-        return viewer.unit_id in event.unit_path
-
-    return accepts
+def audience(viewer: Viewer) -> int:
+    """The unit whose events a board or inbox socket gets: those addressed to it. Every event's unit path holds
+    the units it concerns and their ancestors, the city's included; an event about tickets of several subtrees goes
+    out once per group of boards that may see the same tickets (report/early_warning.py audiences), so the city,
+    too, takes only those addressed to it."""
+    return viewer.unit_id
 
 
 async def _supervise(tx: Context, it: Any, user: User, t: Ticket, b: schemas.ReasonOnly) -> Any:

@@ -24,6 +24,6 @@ async def inbox_socket(websocket: WebSocket) -> None:
         websocket.app.state.hub,
         board.authenticate_socket,
         _snapshot,
-        board.socket_filter(websocket.app),
+        unit_of=board.audience,
     )
     await endpoint(websocket)

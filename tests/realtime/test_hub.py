@@ -79,9 +79,28 @@ async def test_the_reader_fans_out_to_the_subscribers_that_accept(hub: Hub, redi
     assert five.queue.empty() and nine.queue.empty()
 
 
+async def test_a_unit_s_subscribers_get_the_events_whose_path_holds_it(hub: Hub, redis: aioredis.Redis) -> None:
+    """Found through the hub's index by unit, beside subscribers with a filter of their own."""
+    city, street, other = hub.subscribe(unit=1), hub.subscribe(unit=5), hub.subscribe(unit=5)
+    everything = hub.subscribe(lambda event: True)
+    in_nine = await publish(redis, "ticket.created", [1, 3, 9], {})
+    in_five = await publish(redis, "ticket.created", [1, 3, 5], {})
+    assert [(await next_event(city.queue)).id for _ in range(2)] == [in_nine, in_five]
+    assert [(await next_event(s.queue)).id for s in (street, other)] == [in_five, in_five]
+    assert [(await next_event(everything.queue)).id for _ in range(2)] == [in_nine, in_five]
+
+    hub.unsubscribe(other)
+    only_five = await publish(redis, "ticket.signed", [5], {})
+    assert (await next_event(street.queue)).id == only_five
+    assert other.queue.empty() and city.queue.empty() and hub.subscriber_count == 3
+    for wrong in ({}, {"accepts": lambda event: True, "unit": 5}):
+        with pytest.raises(ValueError):
+            hub.subscribe(**wrong)  # type: ignore[arg-type]
+
+
 async def test_a_full_queue_drops_only_that_subscriber(redis: aioredis.Redis) -> None:
     async with Hub(redis, queue_size=2, block_ms=200) as hub:
-        slow = hub.subscribe(lambda event: True)
+        slow = hub.subscribe(unit=1)  # found through the unit index: dropped from it too
         fast = hub.subscribe(lambda event: True)
         dropped: list[str] = []
         slow.on_drop(lambda: dropped.append("slow"))
@@ -93,6 +112,8 @@ async def test_a_full_queue_drops_only_that_subscriber(redis: aioredis.Redis) ->
         assert dropped == ["slow"]
         assert hub.subscriber_count == 1 and hub.dropped_slow == 1
         assert [e.id for e in (slow.queue.get_nowait(), slow.queue.get_nowait())] == published[:2]
+        after = await publish(redis, "ticket.created", [1], {})
+        assert (await next_event(fast.queue)).id == after and slow.queue.empty()  # no longer queued for
 
 
 async def test_a_broken_filter_or_a_foreign_entry_does_not_stop_the_reader(hub: Hub, redis: aioredis.Redis) -> None:
