@@ -1,7 +1,8 @@
 """The per-process hub: one reader of the event stream, fanning out to local subscribers.
 
 Each web process runs one `Hub`. Its reader task follows the Redis Stream with XREAD BLOCK
-and puts every event a subscriber's filter accepts on that subscriber's bounded queue. A
+and puts every event on the bounded queue of each subscriber it concerns (by unit, or by the
+subscriber's own filter). A
 subscriber whose queue is full is dropped (its websocket is closed and the client resumes),
 so one slow client never holds up the others or grows memory without bound. The reader also
 keeps the latest entries it read (`recent_size`), so a socket that connects or resumes a moment
@@ -153,7 +154,7 @@ class Hub:
         `accepts` lets through. A unit's subscribers are found through an index, so an event costs the sockets it
         concerns; a filter is asked for every event (with a thousand boards, nearly half of fanning out was asking)."""
         if (accepts is None) == (unit is None):
-            raise ValueError("subscribe to a unit or with a filter, not both")
+            raise ValueError("subscribe to one unit or with one filter")
         subscription = Subscription(accepts, unit, self.queue_size)
         self._subscriptions.add(subscription)
         if unit is None:

@@ -29,12 +29,11 @@ class Viewer:
     """Who holds a board or inbox socket: the user, and the catalog as it was when they connected or were last
     checked (read with the token, one round trip for a socket of a connect storm)."""
 
-    __slots__ = ("catalog", "unit_id", "user")
+    __slots__ = ("catalog", "user")
 
     def __init__(self, user: User, catalog: Catalog):
         self.user = user
         self.catalog = catalog
-        self.unit_id = user.unit_id  # what the socket filter reads for every event
 
 
 async def authenticate_socket(websocket: WebSocket) -> Viewer | None:
@@ -116,7 +115,7 @@ def audience(viewer: Viewer) -> int:
     the units it concerns and their ancestors, the city's included; an event about tickets of several subtrees goes
     out once per group of boards that may see the same tickets (report/early_warning.py audiences), so the city,
     too, takes only those addressed to it."""
-    return viewer.unit_id
+    return viewer.user.unit_id
 
 
 async def _supervise(tx: Context, it: Any, user: User, t: Ticket, b: schemas.ReasonOnly) -> Any:

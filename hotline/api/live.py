@@ -16,7 +16,7 @@ from realtime.endpoint import websocket_route
 
 
 async def _snapshot(viewer: board.Viewer) -> dict[str, Any]:
-    return {"unit_id": viewer.unit_id, "role": viewer.user.role.value}
+    return {"unit_id": viewer.user.unit_id, "role": viewer.user.role.value}
 
 
 async def inbox_socket(websocket: WebSocket) -> None:
