@@ -23,7 +23,7 @@ LATENCY = Histogram(
 # how many board snapshots viewers asked for, and how many the database computed for them (shared per subtree)
 BOARD_SNAPSHOTS_ASKED = Counter("hotline_board_snapshots_asked_total", "Board snapshots asked for by viewers")
 BOARD_SNAPSHOTS_COMPUTED = Counter("hotline_board_snapshots_computed_total", "Board snapshots computed")
-# what the process froze out of garbage collection once started (hotline/gc_tuning.py); 0: not tuned
+# what the process froze out of garbage collection once started (hotline/ops/gc_tuning.py); 0: not tuned
 Gauge("hotline_gc_frozen_objects", "Objects frozen out of garbage collection at startup").set_function(
     gc.get_freeze_count
 )

@@ -22,7 +22,7 @@ import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
 from hotline.embedded import die_with_parent
-from hotline.gc_tuning import settle_after_startup
+from hotline.ops.gc_tuning import settle_after_startup
 
 log = structlog.get_logger(__name__)
 

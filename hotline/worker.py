@@ -13,8 +13,8 @@ from redis.exceptions import RedisError
 from hotline import heartbeat, jobs
 from hotline.catalog_cache import CatalogCache
 from hotline.db import create_pool
-from hotline.gc_tuning import settle_after_startup
 from hotline.logs import configure_logging
+from hotline.ops.gc_tuning import settle_after_startup
 from hotline.outbox import relay
 from hotline.queue import JSON_SERIALIZERS, connect_queue
 from hotline.settings import Settings
@@ -40,7 +40,7 @@ POLL_RETRY_S = 0.5
 
 def build_worker(settings: Settings, *, burst: bool = False, settle_gc: bool = False) -> Worker:
     """An arq worker; `settle_gc` tunes the process's garbage collector once started (for a process of its own:
-    hotline/gc_tuning.py)."""
+    hotline/ops/gc_tuning.py)."""
     ident = heartbeat.worker_id()
 
     async def on_startup(ctx: dict[str, Any]) -> None:

@@ -44,7 +44,7 @@ async def test_metrics_are_prometheus_text(http: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     assert 'hotline_http_requests_total{method="GET",route="/healthz"' in response.text
-    # the web process tuned its garbage collector once started (hotline/gc_tuning.py): startup's objects frozen
+    # the web process tuned its garbage collector once started (hotline/ops/gc_tuning.py): startup's objects frozen
     frozen = re.search(r"^hotline_gc_frozen_objects (\S+)$", response.text, re.MULTILINE)
     assert frozen is not None and float(frozen.group(1)) > 10_000, frozen
 
