@@ -1,9 +1,9 @@
 """The cyclic garbage collector of a long-running server process, tuned once its app has started.
 
 Measured on a connect storm of 1,000 board sockets (100 at a time, two web processes; docs/benchmarks.md): with
-CPython's defaults each web process ran four or five full collections while its sockets were being opened, each
-walking every object the open sockets hold, the longest stopping its event loop for 135–274 ms, which every socket
-of that burst waited for. So, as is usual for web servers: collect once, freeze what startup made (modules, the
+CPython's defaults each web process ran four full collections while its sockets were being opened, each walking
+every object the open sockets hold; the longest stopped its event loop for 235 and 274 ms, and every socket of that
+burst waited. So, as is usual for web servers: collect once, freeze what startup made (modules, the
 catalog, the pools: never garbage while the process lives, never walked again), and collect the young generation
 after 50,000 allocations instead of 700, so a burst of requests rarely reaches a full collection.
 """
