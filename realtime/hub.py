@@ -6,7 +6,8 @@ subscriber's own filter). A
 subscriber whose queue is full is dropped (its websocket is closed and the client resumes),
 so one slow client never holds up the others or grows memory without bound. The reader also
 keeps the latest entries it read (`recent_size`), so a socket that connects or resumes a moment
-behind is replayed from memory, already decoded, instead of reading and decoding the stream again.
+behind is replayed from memory, already decoded, and reads from the stream only what the reader has
+not read yet.
 """
 
 from __future__ import annotations
@@ -207,19 +208,22 @@ class Hub:
         """The events after `last_id` that `accepts` lets through (all by default), or None when a snapshot is
         needed.
 
-        From the entries the reader keeps when `last_id` is one of them, else from the stream (XRANGE, exclusive
-        start). None means the replay could not be exact: `last_id` is malformed or neither kept nor in the stream
-        (trimmed, or Redis lost its data); or a fresh snapshot is cheaper than the replay: more than `replay_limit`
-        events to send, or, from the stream, more than `replay_limit` entries to read.
+        Up to the stream's end: from the entries the reader keeps when `last_id` is one of them, and from the stream
+        (XRANGE, exclusive start) those it has not read yet, or all of them when `last_id` is not kept. None means
+        the replay could not be exact: `last_id` is malformed or neither kept nor in the stream (trimmed, or Redis
+        lost its data); or a fresh snapshot is cheaper than the replay: more than `replay_limit` events to send, or,
+        from the stream, more than `replay_limit` entries to read.
         """
         if not is_event_id(last_id):
             return None
-        entries = self._kept_after(id_key(last_id))
-        if entries is None:
-            found, read = await stream.range_after(self.redis, self.stream, last_id, count=self.replay_limit + 1)
-            if not found or len(read) > self.replay_limit:
-                return None
-            entries = stream.decode(read, last_id)[1]
+        kept, after = self._kept_after(id_key(last_id)), self._position  # together: no await between
+        if kept is None or after is None:
+            kept, after = [], last_id
+        # from the stream: what the reader has not read yet, or everything when `last_id` is not kept
+        found, read = await stream.range_after(self.redis, self.stream, after, count=self.replay_limit + 1)
+        if not found or len(read) > self.replay_limit:
+            return None
+        entries = kept + stream.decode(read, after)[1]
         events = [e for e in entries if not e.internal and (accepts is None or accepts(e))]
         if len(events) > self.replay_limit:
             return None

@@ -169,6 +169,18 @@ async def test_the_hub_replays_what_it_read_from_memory(hub: Hub, redis: aioredi
         assert await hub.events_since(unknown) is None, unknown  # not an entry the hub read: from the stream
 
 
+async def test_a_replay_from_memory_reads_what_the_reader_has_not_read_yet(redis: aioredis.Redis) -> None:
+    """A replay runs to the stream's end, as a resume's `resumed` frame promises, however far the reader is."""
+    async with Hub(redis, block_ms=200) as hub:
+        everything = hub.subscribe(lambda event: True)
+        read = [await publish(redis, "ticket.created", [1], {"n": n}) for n in range(2)]
+        for _ in read:
+            await next_event(everything.queue)
+    unread = [await publish(redis, "ticket.signed", [1], {"n": n}) for n in range(2)]  # the reader has stopped
+    replay = await hub.events_since(read[0])
+    assert ids(replay) == [read[1], *unread] and replay is not None and replay.through == unread[-1]
+
+
 async def test_the_hub_keeps_only_its_latest_entries_and_limits_what_a_replay_sends(redis: aioredis.Redis) -> None:
     async with Hub(redis, block_ms=200, replay_limit=2, recent_size=3) as hub:
         everything = hub.subscribe(lambda event: True)
