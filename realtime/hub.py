@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import itertools
 import logging
 import random
 from collections import deque
@@ -237,7 +238,7 @@ class Hub:
         start = bisect.bisect_right(recent, last, key=lambda e: e.key)
         if last != after and (start == 0 or recent[start - 1].key != last):
             return None  # no such entry: not ours to guess what the client saw
-        return [recent[i] for i in range(start, len(recent))]
+        return list(itertools.islice(recent, start, None))  # indexing a deque's middle walks it: once, here
 
     def _keep(self, event: Event) -> None:
         if self._recent_after is None:  # the first entry read since `_forget_kept(None)`: keep what follows it

@@ -3,9 +3,13 @@
 --
 -- board_ticket_fields: a ticket as a board line (t is the ticket). Its summary is masked and cut to length in
 -- hotline/tickets/records.py summary(): a number must not be cut in half before it can be masked.
+-- board_held_open: the scope's ($1) open tickets (t), as tickets_open_held's predicate has them (migration 0027).
 
 -- fragment: board_ticket_fields
 t.id, t.number, t.state, t.holder_unit_id, t.category_code, left(t.content, 120) AS summary, t.created_at
+
+-- fragment: board_held_open
+t.holder_unit_id = ANY($1) AND t.state NOT IN ('closed', 'closed_on_spot', 'merged')
 
 -- name: board_xid_snapshot
 -- The transactions the snapshot's reads see (xmin:xmax:xip,...): an event whose transaction is among them is
@@ -52,7 +56,7 @@ ORDER BY d.due_at, d.id LIMIT $2;
 -- them (71,205 on 10M tickets, 20-35 ms for a street) rather than look up a street's 1,902 tickets (7 ms).
 WITH held AS MATERIALIZED (
     SELECT t.id FROM tickets t
-    WHERE t.holder_unit_id = ANY($1) AND t.state NOT IN ('closed', 'closed_on_spot', 'merged')
+    WHERE {{board_held_open}}
 ), first AS (
     SELECT c.id, c.ticket_id FROM held h CROSS JOIN LATERAL (
         SELECT d.id, d.ticket_id, d.due_at FROM deadlines d
@@ -86,7 +90,7 @@ GROUP BY t.id ORDER BY min(f.due_at) LIMIT 20;
 -- reads them and for the same reason.
 WITH held AS MATERIALIZED (
     SELECT t.id FROM tickets t
-    WHERE t.holder_unit_id = ANY($1) AND t.state NOT IN ('closed', 'closed_on_spot', 'merged')
+    WHERE {{board_held_open}}
 ), first AS (
     SELECT h.id, o.due_at FROM held h CROSS JOIN LATERAL (
         SELECT min(d.due_at) AS due_at FROM deadlines d
@@ -137,7 +141,7 @@ ORDER BY t.repeats DESC, t.id DESC;
 -- fence keeps PostgreSQL from walking the window or the list's order instead.
 WITH held AS MATERIALIZED (
     SELECT t.id, t.repeats, t.created_at FROM tickets t
-    WHERE t.holder_unit_id = ANY($1) AND t.state NOT IN ('closed', 'closed_on_spot', 'merged')
+    WHERE {{board_held_open}}
 ), first AS (
     SELECT h.id FROM held h WHERE h.repeats >= $4 AND h.created_at > $2::timestamptz - $3::interval
     ORDER BY h.repeats DESC, h.id DESC LIMIT 20
