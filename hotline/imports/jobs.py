@@ -90,7 +90,7 @@ async def _download(conn: asyncpg.Connection, job_id: int, part: str, path: Path
 
 async def run_import_job(ctx: dict[str, Any], job_id: int) -> str:
     """arq job: the uploaded file, imported by a worker. Runs again after a crash: the tickets already
-    written are skipped by number. The uploaded file is dropped once it is imported or refused for its
+    written are skipped by number. The run drops the uploaded file once it is imported or refused for its
     content; it stays for a retry when the import was interrupted."""
     settings: Settings = ctx["settings"]
     async with ctx["pool"].acquire() as conn:
@@ -110,15 +110,11 @@ async def run_import_job(ctx: dict[str, Any], job_id: int) -> str:
         try:
             outcome = await run.run()
         except ImportFailed as failed:
-            if run.refused_content:
-                await conn.execute(Q.import_file_delete, job_id)
             log.info("ticket import refused", job_id=job_id, errors=failed.count)
             return f"refused: {failed.summary}"
         finally:
             if not conn.is_closed():
                 await conn.close()
-    async with ctx["pool"].acquire() as conn:
-        await conn.execute(Q.import_file_delete, job_id)
     return f"written {outcome.written}, existing {outcome.existing}"
 
 

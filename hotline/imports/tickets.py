@@ -148,7 +148,9 @@ class TicketImport:
                     raise
                 await self._write(reader, outcome)
             await self.conn.execute(Q.count_unset_repeats, timedelta(days=self.settings.supervision.repeat_days))
-            await self.conn.execute(Q.import_job_finish, self.job_id, "done", [], 0, datetime.now(UTC))
+            async with self.conn.transaction():  # whoever sees the job done sees its upload gone
+                await self.conn.execute(Q.import_file_delete, self.job_id)
+                await self.conn.execute(Q.import_job_finish, self.job_id, "done", [], 0, datetime.now(UTC))
             if self.redis is not None:  # the imported days' facts, stored now rather than at the next cron run
                 await self.redis.enqueue_job("score_days_refresh")
             return outcome
@@ -162,11 +164,16 @@ class TicketImport:
                 await self.conn.execute(Q.ticket_import_unlock)
 
     async def _fail(self, failed: ImportFailed) -> ImportFailed:
-        """Record the failure on the job, if the connection still can (it may be what broke)."""
+        """Record the failure on the job, if the connection still can (it may be what broke). A file refused
+        for its content is dropped with it; an interrupted run keeps it for a retry."""
         try:
-            await self.conn.execute(
-                Q.import_job_finish, self.job_id, "failed", failed.errors[:MAX_ERRORS], failed.count, datetime.now(UTC)
-            )
+            async with self.conn.transaction():
+                if self.refused_content:
+                    await self.conn.execute(Q.import_file_delete, self.job_id)
+                await self.conn.execute(
+                    Q.import_job_finish, self.job_id, "failed", failed.errors[:MAX_ERRORS], failed.count,
+                    datetime.now(UTC),
+                )  # fmt: skip
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
             log.warning("could not record the failed import", job_id=self.job_id)
         return failed
