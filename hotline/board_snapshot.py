@@ -42,7 +42,9 @@ CALLBACK_DAYS = 30
 # that the page still knows to be the closest (it shows only what it knows to be so: board_state.js).
 COUNTDOWN_SHOWN = 30
 COUNTDOWN_BUFFER = 100
-SUPERVISED_LIMIT = 20  # the LIMIT of each board_supervised_* query
+SUPERVISED_LIMIT = 20  # the LIMIT of each board_supervised_* query, and the overdue list's length
+assert COUNTDOWN_BUFFER >= 3 * SUPERVISED_LIMIT  # the countdown's clocks hold the overdue list (overdue_lines)
+TICKET_FIELDS = ("id", "number", "state", "holder_unit_id", "category_code", "summary", "created_at")  # as a board line
 # A scope holding at most this many open tickets reads its countdown, overdue and repeat lists from its own open
 # tickets (the *_held queries); a larger one, or the whole city, in each list's order, which finds a large scope's
 # first rows after a few but would read far for a small one. On 10M tickets (docs/benchmarks.md) the streets holding
@@ -60,23 +62,35 @@ def held_few(units: list[int] | None, open_held: int | None) -> bool:
 def supervised_queries(
     settings: SupervisionSettings, units: list[int] | None, now: datetime, open_held: int | None = None
 ) -> dict[SupervisionKind, tuple[str, tuple[Any, ...]]]:
-    """The four lists (重点督办), each a query with its arguments; thresholds from [supervision]. `open_held`: how
-    many open tickets the units hold, when known (the overdue and repeat lists' queries are chosen by it; both
-    give the same)."""
+    """The ranked lists (重点督办) other than 超期, each a query with its arguments; thresholds from [supervision].
+    `open_held`: how many open tickets the units hold, when known (the repeat list's query is chosen by it; both
+    give the same). The overdue list is read off the countdown's clocks (`overdue_lines`)."""
     window = timedelta(days=settings.repeat_days)
-    few = held_few(units, open_held)
     repeat_args = (units, now, window, settings.repeat_count)
-    repeat = (Q.board_supervised_repeat_held if few else Q.board_supervised_repeat, repeat_args)
-    overdue = (Q.board_supervised_overdue_held if few else Q.board_supervised_overdue, (units, now))
+    repeat = (Q.board_supervised_repeat_held if held_few(units, open_held) else Q.board_supervised_repeat, repeat_args)
     return {
-        SupervisionKind.OVERDUE: overdue,
         SupervisionKind.DISSATISFIED: (Q.board_supervised_dissatisfied, (units, settings.dissatisfied_count, OPEN)),
         SupervisionKind.REPEAT: repeat,
         SupervisionKind.DISPUTED: (Q.board_supervised_disputed, (units, settings.return_count, OPEN)),
     }
 
 
-def _row(row: asyncpg.Record, names: dict[int, str]) -> dict[str, Any]:
+def overdue_lines(countdown: list[asyncpg.Record], now: datetime) -> list[dict[str, Any]]:
+    """超期未办结: the SUPERVISED_LIMIT tickets whose earliest running clock past its due time at `now` is earliest
+    (then by id), each with that due time, read off the countdown's clocks (board_countdown*: the COUNTDOWN_BUFFER
+    running clocks closest to their due time, overdue ones first). A ticket has at most one running clock per track
+    (three), so the first 3 × SUPERVISED_LIMIT clocks hold those tickets with their earliest clocks: at 10M
+    tickets a query of its own cost a district's snapshot 25 ms, a large street's 8 ms (docs/benchmarks.md)."""
+    earliest: dict[int, asyncpg.Record] = {}
+    for clock in countdown:  # in due order
+        if clock["due_at"] > now:
+            break
+        earliest.setdefault(clock["id"], clock)
+    first = sorted(earliest.values(), key=lambda clock: (clock["due_at"], clock["id"]))[:SUPERVISED_LIMIT]
+    return [{field: clock[field] for field in TICKET_FIELDS} | {"due_at": clock["due_at"]} for clock in first]
+
+
+def _row(row: asyncpg.Record | dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
     data = dict(row)
     if "summary" in data:
         data["summary"] = summary(data["summary"])
@@ -120,11 +134,15 @@ async def _snapshot(
                 by_unit[c.id] += n
     open_held = by_holder.total()
     sql = Q.board_countdown_held if held_few(units, open_held) else Q.board_countdown
-    countdown = [_row(r, names) for r in await conn.fetch(sql, units, COUNTDOWN_BUFFER)]
+    clocks = await conn.fetch(sql, units, COUNTDOWN_BUFFER)
+    countdown = [_row(r, names) for r in clocks]
     supervision = settings.supervision
-    supervised = {}
+    lines = {SupervisionKind.OVERDUE: overdue_lines(clocks, now)}
     for kind, (sql, args) in supervised_queries(supervision, units, now, open_held).items():
-        items = [_row(r, names) for r in await conn.fetch(sql, *args)]
+        lines[kind] = await conn.fetch(sql, *args)
+    supervised = {}
+    for kind in SupervisionKind:  # in the order the page shows them
+        items = [_row(r, names) for r in lines[kind]]
         supervised[kind.value] = {"label": kind.label, "items": items, "complete": len(items) < SUPERVISED_LIMIT}
     alerts = await conn.fetch(Q.board_alerts, units)
     return {

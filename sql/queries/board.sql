@@ -69,42 +69,10 @@ SELECT {{board_ticket_fields}}, d.id AS deadline_id, d.track, d.rule_name, d.due
 FROM first f JOIN deadlines d ON d.id = f.id JOIN tickets t ON t.id = f.ticket_id
 ORDER BY d.due_at, d.id;
 
--- name: board_supervised_overdue
--- The four supervised lists (重点督办), thresholds from [supervision]. Overdue: a running clock past
--- its due time at $2, the 20 tickets whose earliest such clock is earliest. A ticket has at most one open clock
--- per track (deadlines_one_open_per_track), so the first 3 × 20 overdue clocks in due order hold those 20 tickets
--- and each one's earliest clock: the clocks are read in the order of deadlines_running_due and the walk stops
--- there, instead of joining every overdue clock of the scope to its ticket and grouping them all (at 1M tickets
--- 9,600 clocks, 39,000 buffers for the city's board).
-WITH first AS (
-    SELECT d.ticket_id, d.due_at FROM deadlines d JOIN tickets t ON t.id = d.ticket_id
-    WHERE d.status = 'running' AND d.track IN ('reply', 'accept', 'complete') AND d.due_at <= $2
-      AND ($1::bigint[] IS NULL OR t.holder_unit_id = ANY($1))
-    ORDER BY d.due_at, d.id LIMIT 3 * 20
-)
-SELECT {{board_ticket_fields}}, min(f.due_at) AS due_at FROM first f JOIN tickets t ON t.id = f.ticket_id
-GROUP BY t.id ORDER BY min(f.due_at) LIMIT 20;
-
--- name: board_supervised_overdue_held
--- The overdue list for a scope that holds few open tickets, from its open tickets, read as board_countdown_held
--- reads them and for the same reason.
-WITH held AS MATERIALIZED (
-    SELECT t.id FROM tickets t
-    WHERE {{board_held_open}}
-), first AS (
-    SELECT h.id, o.due_at FROM held h CROSS JOIN LATERAL (
-        SELECT min(d.due_at) AS due_at FROM deadlines d
-        WHERE d.ticket_id = h.id AND d.status = 'running' AND d.track IN ('reply', 'accept', 'complete') AND d.due_at <= $2
-    ) o
-    WHERE o.due_at IS NOT NULL
-    ORDER BY o.due_at, h.id LIMIT 20
-)
-SELECT {{board_ticket_fields}}, f.due_at FROM first f JOIN tickets t ON t.id = f.id
-ORDER BY f.due_at, t.id;
-
 -- name: board_supervised_dissatisfied
--- Reopened after dissatisfied callbacks at least $2 times, still open ($3 the open states). The first two
--- conditions are tickets_open_reopened_returned's own predicate, implied by the others ($2 is at least 1, as
+-- The ranked lists (重点督办), thresholds from [supervision]; the overdue one is read off the countdown's clocks
+-- (hotline/board_snapshot.py overdue_lines). Reopened after dissatisfied callbacks at least $2 times, still open
+-- ($3 the open states). The first two conditions are tickets_open_reopened_returned's own predicate, implied by the others ($2 is at least 1, as
 -- dispatch/supervision.py SupervisionThresholds requires; $3 the open states), so that even a generic plan reads
 -- the few open tickets ever reopened or returned, not every open ticket.
 SELECT {{board_ticket_fields}}, t.reopen_count FROM tickets t
