@@ -69,9 +69,9 @@ def supervised_queries(
     repeat_args = (units, now, window, settings.repeat_count)
     repeat = (Q.board_supervised_repeat_held if held_few(units, open_held) else Q.board_supervised_repeat, repeat_args)
     return {
-        SupervisionKind.DISSATISFIED: (Q.board_supervised_dissatisfied, (units, settings.dissatisfied_count, OPEN)),
+        SupervisionKind.DISSATISFIED: (Q.board_supervised_dissatisfied, (units, settings.dissatisfied_count)),
         SupervisionKind.REPEAT: repeat,
-        SupervisionKind.DISPUTED: (Q.board_supervised_disputed, (units, settings.return_count, OPEN)),
+        SupervisionKind.DISPUTED: (Q.board_supervised_disputed, (units, settings.return_count)),
     }
 
 
