@@ -107,3 +107,41 @@ async def test_the_overdue_list_read_off_the_countdown_is_every_overdue_clock_gr
             assert overdue_lines(clocks, NOW) == overdue, unit.name
             lengths.append(len(overdue))
     assert lengths[0] == SUPERVISED_LIMIT and 0 < min(lengths[1:]) < SUPERVISED_LIMIT, lengths
+
+
+SCOPES = ("district", "street", "community")  # levels holding tickets below the city
+# The ranked lists as their definitions have them: open tickets at or over the threshold ($2) in the scope ($1)
+RANKED = {
+    SupervisionKind.DISSATISFIED: "reopen_count",
+    SupervisionKind.DISPUTED: "return_count",
+}
+
+
+async def test_the_dissatisfied_and_disputed_lists_hold_the_scopes_tickets_over_the_threshold(
+    history: dict[str, int], pool: asyncpg.Pool, session_settings: Settings
+) -> None:
+    """Every unit's lists against a plain reading of their definitions, after 60 open tickets spread over the city
+    were reopened and returned 1-4 times (more than 20 over each threshold in the city, fewer in most scopes)."""
+    supervision = session_settings.supervision
+    listed: Counter[str] = Counter()
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE tickets SET reopen_count = 1 + id % 4, return_count = 1 + (id / 4) % 4 WHERE id IN (SELECT id"
+            " FROM tickets WHERE state NOT IN ('closed', 'closed_on_spot', 'merged') ORDER BY id LIMIT 60)"
+        )  # fmt: skip
+        catalog = await load_catalog(conn)
+        for unit in catalog.tree:
+            units = sorted(catalog.tree.subtree_ids(unit.id))
+            queries = supervised_queries(supervision, units, NOW)
+            for kind, figure in RANKED.items():
+                threshold = queries[kind][1][1]
+                expected = await conn.fetch(
+                    f"SELECT id FROM tickets WHERE state NOT IN ('closed', 'closed_on_spot', 'merged')"
+                    f" AND {figure} >= $2 AND holder_unit_id = ANY($1) ORDER BY {figure} DESC, id DESC LIMIT $3",
+                    units, threshold, SUPERVISED_LIMIT,
+                )  # fmt: skip
+                lines = await conn.fetch(queries[kind][0], *queries[kind][1])
+                assert [r["id"] for r in lines] == [r["id"] for r in expected], (unit.name, kind)
+                listed[f"{kind.value} {unit.level}"] += len(lines)
+    assert listed["dissatisfied city"] == listed["disputed city"] == SUPERVISED_LIMIT, listed  # cut at the limit
+    assert all(listed[f"{kind.value} {level}"] > 0 for kind in RANKED for level in SCOPES), listed
