@@ -29,6 +29,9 @@ from realtime.events import EventType
 
 HOUR = timedelta(hours=1)
 SAMPLE_LENGTH = 200
+# How many of a warning's tickets a board's event or snapshot names (the first ones its viewer may open): a surge
+# can gather thousands, the board links to the first, and the count says how many there are.
+TICKETS_NAMED = 20
 
 
 @dataclass
@@ -224,7 +227,13 @@ async def month_text_warnings(
 
 def touches(w: EarlyWarning, units: set[int]) -> bool:
     """Whether a warning concerns a unit subtree: its community, or for a text cluster any ticket's community."""
-    return w.community_id in units or any(t["community_id"] in units for t in w.tickets)
+    return not units.isdisjoint(communities(w))
+
+
+def communities(w: EarlyWarning) -> list[int]:
+    """The communities a warning concerns: its own (a place cluster's) and those of its tickets."""
+    found = {t["community_id"] for t in w.tickets if t.get("community_id") is not None}
+    return sorted(found | ({w.community_id} if w.community_id is not None else set()))
 
 
 def within(w: EarlyWarning, units: set[int]) -> EarlyWarning | None:
@@ -258,7 +267,7 @@ def alert_payload(warning_id: int, w: EarlyWarning, rule_name: str) -> dict[str,
         "window_end": w.window_end.isoformat(),
         "ticket_count": w.ticket_count,
         "baseline_mean": round(w.baseline_mean, 2),
-        "ticket_ids": [t["id"] for t in w.tickets],
+        "ticket_ids": [t["id"] for t in w.tickets[:TICKETS_NAMED]],
         "ticket_id": first.get("id"),
         "number": first.get("number"),
         "rule_name": rule_name,
@@ -267,25 +276,24 @@ def alert_payload(warning_id: int, w: EarlyWarning, rule_name: str) -> dict[str,
 
 def _unit_path(catalog: Catalog, w: EarlyWarning) -> list[int]:
     """Who hears of a warning: its community and up; for a text cluster, every community it spans and up."""
-    communities = [w.community_id] if w.community_id else [t.get("community_id") for t in w.tickets]
-    path = {u for c in communities if c is not None and c in catalog.unit_names for u in catalog.unit_path(c)}
+    path = {u for c in communities(w) if c in catalog.unit_names for u in catalog.unit_path(c)}
     return sorted(path) if path else [catalog.tree.root.id]
 
 
 def audiences(
     catalog: Catalog, w: EarlyWarning, units_of: dict[int, list[int]]
 ) -> list[tuple[list[int], EarlyWarning]]:
-    """The boards that hear of a warning, grouped by the tickets each may open (those its subtree held or
-    co-handles): one (unit path, warning with those tickets) per group. A text cluster spans districts, and an
-    event goes to every unit on its path, so one payload naming every ticket would tell each district of the
-    others' tickets."""
+    """The boards that hear of a warning, grouped by the first TICKETS_NAMED tickets each may open (those its
+    subtree held or co-handles): one (unit path, warning with those tickets) per group. A text cluster spans
+    districts, and an event goes to every unit on its path, so one payload naming every ticket would tell each
+    district of the others' tickets."""
     centre = catalog.tree.root.id  # opens every ticket
     opened_by: dict[int, set[int]] = {}  # ticket id -> the units that may open it (holders and their ancestors)
     for ticket_id, units in units_of.items():
         opened_by[ticket_id] = {centre} | {a for u in units if u in catalog.unit_names for a in catalog.unit_path(u)}
     groups: dict[tuple[int, ...], list[int]] = {}
     for unit in _unit_path(catalog, w):
-        seen = tuple(t["id"] for t in w.tickets if unit in opened_by.get(t["id"], ()))
+        seen = tuple(t["id"] for t in w.tickets if unit in opened_by.get(t["id"], ()))[:TICKETS_NAMED]
         groups.setdefault(seen, []).append(unit)
     return [
         (sorted(units), replace(w, tickets=[t for t in w.tickets if t["id"] in seen])) for seen, units in groups.items()
@@ -307,7 +315,7 @@ async def store_and_publish(ctx: dict[str, Any], warnings: list[EarlyWarning], n
             warning_id = await conn.fetchval(
                 Q.insert_early_warning, w.cluster_kind, w.cluster_key, w.category_code, w.community_id,
                 w.window_start, w.window_end, w.ticket_count, w.baseline_mean, w.baseline_std,
-                [t["id"] for t in w.tickets], w.tickets[0]["content"] if w.tickets else "", now,
+                [t["id"] for t in w.tickets], w.tickets[0]["content"] if w.tickets else "", now, communities(w),
             )  # fmt: skip
             if warning_id is None:
                 continue
@@ -329,7 +337,7 @@ async def active(
     since = now - timedelta(hours=settings.warning_active_hours)
     categories = {code: c.name for code, c in catalog.categories.items()}
     items = []
-    for r in await conn.fetch(Q.board_early_warnings, units, since, now):
+    for r in await conn.fetch(Q.board_early_warnings, units, since, now, TICKETS_NAMED):
         ids = list(r["visible_ids"])
         tickets = [{"id": i, "number": r["number"] if n == 0 else None} for n, i in enumerate(ids)]
         w = EarlyWarning(

@@ -246,8 +246,9 @@ ORDER BY created_at, id;
 
 -- name: insert_early_warning
 INSERT INTO early_warnings (cluster_kind, cluster_key, category_code, community_id, window_start, window_end,
-                            ticket_count, baseline_mean, baseline_std, ticket_ids, sample_text, raised_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                            ticket_count, baseline_mean, baseline_std, ticket_ids, sample_text, raised_at,
+                            community_ids)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 ON CONFLICT (cluster_key, window_start) DO NOTHING
 RETURNING id;
 
@@ -255,25 +256,27 @@ RETURNING id;
 UPDATE early_warnings SET published_at = $2 WHERE id = $1;
 
 -- name: board_early_warnings
--- a unit's board ($1 its units, NULL: the city): warnings in its communities, and text clusters with a ticket
--- from one of them. visible_ids: the warning's tickets the unit may open (held or co-handled in its subtree, as
--- hotline/access.py require_view), in the warning's order; the first of them is the board's example.
+-- a unit's board ($1 its units, NULL: the city): warnings with a ticket from one of its communities.
+-- visible_ids: the first $4 of the warning's tickets the unit may open (held or co-handled in its subtree, as
+-- hotline/access.py require_view), in the warning's order; the first of them is the board's example. The scan
+-- stops at the $4th: a surge names thousands of tickets, and the board shows a few. (A function scan returns
+-- unnest's elements in order, and nothing here reorders them before the LIMIT.)
 SELECT w.id, w.cluster_kind, w.cluster_key, w.category_code, w.community_id, w.window_start, w.window_end,
        w.ticket_count, w.baseline_mean, w.baseline_std, v.ids AS visible_ids, w.raised_at,
        t.number, t.content AS sample_content
 FROM early_warnings w
 CROSS JOIN LATERAL (
-    SELECT coalesce(array_agg(x.i ORDER BY x.n), '{}') AS ids
-    FROM unnest(w.ticket_ids) WITH ORDINALITY AS x (i, n)
-    WHERE $1::bigint[] IS NULL
-       OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = x.i AND tu.unit_id = ANY($1))
-       OR EXISTS (SELECT 1 FROM tickets c WHERE c.id = x.i AND (c.holder_unit_id = ANY($1) OR c.co_unit_ids && $1))
+    SELECT coalesce(array_agg(f.i ORDER BY f.n), '{}') AS ids
+    FROM (SELECT x.i, x.n
+          FROM unnest(w.ticket_ids) WITH ORDINALITY AS x (i, n)
+          WHERE $1::bigint[] IS NULL
+             OR EXISTS (SELECT 1 FROM ticket_units tu WHERE tu.ticket_id = x.i AND tu.unit_id = ANY($1))
+             OR EXISTS (SELECT 1 FROM tickets c
+                        WHERE c.id = x.i AND (c.holder_unit_id = ANY($1) OR c.co_unit_ids && $1))
+          LIMIT $4) f
 ) v
 LEFT JOIN tickets t ON t.id = v.ids[1]
-WHERE w.window_end > $2 AND w.window_start <= $3
-  AND ($1::bigint[] IS NULL OR w.community_id = ANY($1)
-       OR (w.community_id IS NULL AND EXISTS (
-           SELECT 1 FROM tickets x WHERE x.id = ANY(w.ticket_ids) AND (x.place ->> 'community_id')::bigint = ANY($1))))
+WHERE w.window_end > $2 AND w.window_start <= $3 AND ($1::bigint[] IS NULL OR w.community_ids && $1)
 ORDER BY w.window_start DESC, w.id DESC
 LIMIT 30;
 

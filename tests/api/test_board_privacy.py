@@ -8,19 +8,17 @@ units may open (held or co-handled in its subtree).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from typing import Any
 
 import asyncpg
 import pytest
-from websockets.asyncio.client import ClientConnection, connect
 
 from hotline.settings import Settings
 from realtime.events import Event
 from realtime.stream import DEFAULT_STREAM
-from tests.support.api import Login, ok
+from tests.support.api import Login, board_socket, frames_until, ok
 from tests.support.calls import NOISE_CALL, cluster_calls
 from tests.support.jobs import run_through_queue
 
@@ -40,24 +38,6 @@ def raw_numbers(value: Any) -> list[str]:
 
 async def stream(redis: Any) -> list[Event]:
     return [Event.from_entry(i, f) for i, f in await redis.xrange(DEFAULT_STREAM)]
-
-
-async def board_socket(web_server: str, login: Login, username: str) -> ClientConnection:
-    token = (await login(username)).headers["Authorization"].removeprefix("Bearer ")
-    ws = await connect(web_server.replace("http://", "ws://") + f"/ws/board?token={token}", compression=None)
-    assert json.loads(await ws.recv())["type"] == "snapshot"
-    return ws
-
-
-async def frames_until(ws: ClientConnection, event_type: str, count: int, wait: float = 10.0) -> list[dict[str, Any]]:
-    """Every event frame up to and including the `count`-th one of `event_type`."""
-    received: list[dict[str, Any]] = []
-    async with asyncio.timeout(wait):
-        while sum(f["event_type"] == event_type for f in received) < count:
-            message = json.loads(await ws.recv())
-            if message["type"] == "event":
-                received.append(message)
-    return received
 
 
 async def test_board_snapshots_and_every_event_carry_no_raw_number_for_any_supervisor(
@@ -126,9 +106,9 @@ async def test_no_board_event_names_a_ticket_outside_the_subtree_of_a_board_it_r
     """District supervisors of 东湖区 and 西岭区: a text cluster spans both districts, and each board hears of it
     with only its own tickets; the city's board hears of each warning once, with all of them. Every event in the
     stream names only tickets every unit on its path may open."""
-    west = await board_socket(web_server, login, "xl-supervisor")
-    east = await board_socket(web_server, login, "dh-supervisor")
-    centre = await board_socket(web_server, login, "supervisor")
+    west = await board_socket(web_server, "xl-supervisor")
+    east = await board_socket(web_server, "dh-supervisor")
+    centre = await board_socket(web_server, "supervisor")
     operator = await login("operator")
     for call in cluster_calls("1381234"):  # three clusters; the text one spans 东湖区 and 西岭区
         ok(await operator.post("/api/tickets", json=call), 201)

@@ -1,10 +1,15 @@
-"""The HTTP API as a demo user: signing in (every demo user has the same password) and reading answers."""
+"""The HTTP API as a demo user: signing in (every demo user has the same password), reading answers, and
+watching the live board."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
+from websockets.asyncio.client import ClientConnection, connect
 
 PASSWORD = "demo12345"
 
@@ -26,6 +31,25 @@ async def api_client(base: str, username: str) -> httpx.AsyncClient:
 def ok(response: httpx.Response, status: int = 200) -> dict:
     assert response.status_code == status, f"{response.status_code}: {response.text}"
     return response.json()
+
+
+async def board_socket(base: str, username: str) -> ClientConnection:
+    """`username`'s live board on the web process at `base`, past its snapshot; the caller closes it."""
+    token = await api_token(base, username)
+    ws = await connect(base.replace("http://", "ws://") + f"/ws/board?token={token}", compression=None)
+    assert json.loads(await ws.recv())["type"] == "snapshot"
+    return ws
+
+
+async def frames_until(ws: ClientConnection, event_type: str, count: int, wait: float = 10.0) -> list[dict[str, Any]]:
+    """Every event frame up to and including the `count`-th one of `event_type`."""
+    received: list[dict[str, Any]] = []
+    async with asyncio.timeout(wait):
+        while sum(f["event_type"] == event_type for f in received) < count:
+            message = json.loads(await ws.recv())
+            if message["type"] == "event":
+                received.append(message)
+    return received
 
 
 # the `login` fixture: `await login(username)` or `await login(username, base)`
