@@ -9,8 +9,9 @@ boards while intake runs, the monthly report and the rankings, and search, each 
 Embedded servers in a temporary directory unless HOTLINE_* URLs are set (bench/system.py). With --keep DIR the
 embedded servers live in DIR (or, with HOTLINE_* URLs, the database `hotline_megacity` on those servers) and the
 history is generated only when DIR holds no finished generation (DIR/megacity.json, written last); a kept database
-is migrated, as `hotline migrate` does, before it is measured. A generation ends with VACUUM (ANALYZE), so the
-measurements do not run beside autovacuum's first pass over the fresh history. History ends at bench/report.py's
+is migrated, as `hotline migrate` does, and copied: a run measures the copy and drops it, so every run starts from
+the same history. A generation ends with VACUUM (ANALYZE), so the measurements do not run beside autovacuum's first
+pass over the fresh history. History ends at bench/report.py's
 NOW, so the last full month and the quarter are the same whenever the kept database is measured.
 
 The system runs as deployed: two web processes and a worker (its SLA clocks, outbox relay and the fold of the kept
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import random
 import resource
@@ -47,13 +49,14 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import board, http_load, intake, report, search
-from bench.system import System, create_database, servers, stop, system, with_database
+from bench.system import System, create_database, drop_database, servers, stop, system, with_database
 from hotline.db import connect
 from hotline.demo.city import demo_units, demo_users
 from hotline.demo.history import generate_history
 from hotline.report import score_days
 
 KEPT_DATABASE = "hotline_megacity"
+MEASURED_DATABASE = "hotline_megacity_run"  # what a run with --keep measures: a fresh copy of the kept history
 RECORD = "megacity.json"  # in the kept directory: what was generated, written once the generation is committed
 RATE, BOARD_SECONDS = 100, 60
 BOARD_COUNTS = (100, 1000)
@@ -84,7 +87,11 @@ def main() -> None:
         parser.error("--generate-only needs --keep DIR")
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # a thousand sockets
-    prepared = kept(args.keep, args.tickets, args.months) if args.keep else temporary(args.tickets, args.months)
+    prepared = (
+        kept(args.keep, args.tickets, args.months, measured=not args.generate_only)
+        if args.keep
+        else temporary(args.tickets, args.months)
+    )
     with prepared as (bench, generation):
         result = generation if args.generate_only else {**generation, **measure(bench, args.board_rate)}
         result["database_bytes"] = database_bytes(bench)
@@ -101,8 +108,9 @@ def temporary(tickets: int, months: int) -> Iterator[tuple[System, dict[str, Any
 
 
 @contextlib.contextmanager
-def kept(directory: Path, tickets: int, months: int) -> Iterator[tuple[System, dict[str, Any]]]:
-    """The database kept in `directory`: generated there the first time, migrated and reused afterwards."""
+def kept(directory: Path, tickets: int, months: int, measured: bool) -> Iterator[tuple[System, dict[str, Any]]]:
+    """The database kept in `directory`: generated there the first time, migrated and reused afterwards; a copy of
+    it when it is to be `measured`."""
     directory = directory.resolve()
     (directory / "app").mkdir(parents=True, exist_ok=True)
     directory.chmod(0o711)  # the PostgreSQL user must reach the embedded data directory when we run as root
@@ -119,7 +127,26 @@ def kept(directory: Path, tickets: int, months: int) -> Iterator[tuple[System, d
             generation = generate(bench, tickets, months)
             record.write_text(json.dumps(generation))
             generation["reused"] = False
-        yield bench, generation
+        if not measured:
+            yield bench, generation
+            return
+        with fresh_copy(bench) as copy:
+            yield copy, generation
+
+
+@contextlib.contextmanager
+def fresh_copy(kept: System) -> Iterator[System]:
+    """A copy of the kept database, dropped after the run. A run adds tickets that stay open, their alerts and the
+    warnings raised over them: measured in place, each run started where the last left off (on 2026-12-04 a kept
+    database measured about five times read 9,763 tuples per ticket under 100 boards; a fresh one had read 4,230).
+    """
+    started = time.perf_counter()
+    url = create_database(kept.database_url, MEASURED_DATABASE, replace=True, copy_of=KEPT_DATABASE)
+    print(f"copied the kept database to measure in {time.perf_counter() - started:.1f} s", flush=True)
+    try:
+        yield dataclasses.replace(kept, database_url=url)
+    finally:
+        drop_database(kept.database_url, MEASURED_DATABASE)
 
 
 def generate(bench: System, tickets: int, months: int) -> dict[str, Any]:
