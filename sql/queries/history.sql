@@ -56,6 +56,25 @@ WITH raised AS (
 UPDATE deadlines SET overdue_raised = true
 WHERE id IN (SELECT deadline_id FROM raised) AND status = 'running';
 
+-- name: history_passed_alerts
+-- the alerts of the running clocks whose warning or due moment passed by $1, raised and announced at that moment
+-- and flagged as raise_alerts flags them: what the timers would have done while a kept history aged (measured days
+-- after it ended, its open tickets' clocks have come due since)
+WITH due AS (
+    SELECT id, ticket_id, unit_id, 'warning' AS kind, warn_at AS at, due_at FROM deadlines
+    WHERE status = 'running' AND NOT warning_raised AND warn_at <= $1
+    UNION ALL
+    SELECT id, ticket_id, unit_id, 'overdue', due_at, due_at FROM deadlines
+    WHERE status = 'running' AND NOT overdue_raised AND due_at <= $1
+), raised AS (
+    INSERT INTO sla_alerts (deadline_id, ticket_id, unit_id, kind, due_at, raised_at, published_at)
+    SELECT id, ticket_id, unit_id, kind, due_at, at, at FROM due
+    ON CONFLICT (deadline_id, kind) DO NOTHING
+)
+UPDATE deadlines d SET warning_raised = d.warning_raised OR f.warning, overdue_raised = d.overdue_raised OR f.overdue
+FROM (SELECT id, bool_or(kind = 'warning') AS warning, bool_or(kind = 'overdue') AS overdue FROM due GROUP BY id) f
+WHERE d.id = f.id;
+
 -- name: history_handlers
 -- one user per unit, who makes the contacts and files the appeals of the unit's history
 SELECT DISTINCT ON (unit_id) unit_id, id FROM users ORDER BY unit_id, id;
