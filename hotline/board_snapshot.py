@@ -221,15 +221,19 @@ class SharedSnapshots:
         self._running: dict[Hashable, asyncio.Future[Any]] = {}
         self._next: dict[Hashable, asyncio.Future[Any]] = {}
         self._recent: dict[Hashable, tuple[float, asyncio.Future[Any]]] = {}
+        self._last: dict[Hashable, tuple[float, Any]] = {}  # the last `recent` snapshot computed: (begun, it)
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def recent(self, key: Hashable, compute: Callable[[], Awaitable[Any]], max_age_s: float) -> Any:
-        """The snapshot of `key` still running, joined however long it has run, or one begun at most `max_age_s`
-        ago; else a new one. For a viewer that is sent the events since the snapshot's stream position (the board
-        socket), so its age costs it nothing: the boards of a district that connect during the morning peak cost
-        the database one snapshot per `max_age_s`, not one per viewer or per burst, and never two at once (on a
+    async def recent(
+        self, key: Hashable, compute: Callable[[], Awaitable[Any]], max_age_s: float, max_stale_s: float = 0.0
+    ) -> Any:
+        """The snapshot of `key` begun at most `max_age_s` ago, or the one still running, joined however long it
+        has run; else a new one. Meanwhile, while one runs, the last one computed if begun at most `max_stale_s`
+        ago. For a viewer that is sent the events since the snapshot's stream position (the board socket), so its
+        age costs it nothing but a longer replay: the boards of a district that connect during the morning peak
+        cost the database one snapshot per `max_age_s`, not one per viewer or per burst, never two at once (on a
         loaded database a snapshot may take longer than `max_age_s`: starting another beside it would load it
-        more)."""
+        more), and they wait for none while the last is at most `max_stale_s` old."""
         BOARD_SNAPSHOTS_ASKED.inc()
         now = time.monotonic()
         begun, future = self._recent.get(key, (0.0, None))
@@ -238,8 +242,18 @@ class SharedSnapshots:
         if future is None or failed or (not running and now - begun > max_age_s):
             future = asyncio.get_running_loop().create_future()
             self._recent[key] = (now, future)
-            self._spawn(self._compute(future, compute))
+            self._spawn(self._compute_recent(key, now, future, compute))
+        last = self._last.get(key)
+        if not future.done() and last is not None and now - last[0] <= max_stale_s:
+            return last[1]
         return await asyncio.shield(future)
+
+    async def _compute_recent(
+        self, key: Hashable, begun: float, future: asyncio.Future[Any], compute: Callable[[], Awaitable[Any]]
+    ) -> None:
+        await self._compute(future, compute)
+        if future.exception() is None:
+            self._last[key] = (begun, future.result())
 
     def _spawn(self, work: Awaitable[None]) -> None:
         # a task of its own: a viewer who leaves while waiting must not leave the others waiting forever

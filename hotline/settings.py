@@ -43,6 +43,7 @@ class WebSettings:
     board_connections_per_user: int = 5
     board_revalidate_s: float = 30.0
     board_snapshot_shared_s: float = 5.0
+    board_snapshot_stale_s: float = 60.0
     max_in_flight: int = 100
     # Addresses of the TLS proxy whose X-Forwarded-For/Proto the web process believes (uvicorn's
     # forwarded_allow_ips): the client address in the audit log, https for Secure cookies.
@@ -474,6 +475,9 @@ def _validate(sections: dict[str, object], path: Path) -> None:
     checks.append((web.board_revalidate_s > 0, "[web] board_revalidate_s", "greater than 0", web.board_revalidate_s))
     checks.append(
         (web.board_snapshot_shared_s >= 0, "[web] board_snapshot_shared_s", "0 or more", web.board_snapshot_shared_s)
+    )
+    checks.append(
+        (web.board_snapshot_stale_s >= 0, "[web] board_snapshot_stale_s", "0 or more", web.board_snapshot_stale_s)
     )
     checks.append(
         (

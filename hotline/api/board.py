@@ -78,9 +78,11 @@ def socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
 def recent_socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
     """A board socket's snapshot (JSON text) with the stream position it holds every event up to, shared by the
     viewers of the same subtree for [web] board_snapshot_shared_s (realtime/endpoint.py sends each the events since),
-    in this process and, through Redis, in the others: one process computes it while the others wait for it."""
+    in this process and, through Redis, in the others: one process computes it while the others wait for it. Past
+    that interval, for [web] board_snapshot_stale_s more, this process's last one serves while the next is
+    computed."""
     state = app.state
-    max_age_s = state.settings.web.board_snapshot_shared_s
+    max_age_s, max_stale_s = state.settings.web.board_snapshot_shared_s, state.settings.web.board_snapshot_stale_s
 
     async def computed(compute: Callable[[], Awaitable[dict[str, Any]]]) -> tuple[str, str]:
         position = await state.hub.tail_id()  # before the read: every event up to it is in the snapshot
@@ -105,7 +107,7 @@ def recent_socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
             finally:
                 await board_snapshot.release(state.redis, key)
 
-        return await state.board_snapshots.recent(key, positioned, max_age_s)
+        return await state.board_snapshots.recent(key, positioned, max_age_s, max_stale_s)
 
     return make
 

@@ -18,6 +18,7 @@ from tests.support.api import Login, api_token, ok
 from tests.support.board import frame
 from tests.support.calls import NOISE_CALL
 from tests.support.services import Processes
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.usefixtures("city")
 
@@ -80,6 +81,71 @@ async def test_a_board_socket_takes_a_recent_snapshot_with_the_events_since(spaw
     assert (
         after["hotline_board_snapshots_computed_total"] - before.get("hotline_board_snapshots_computed_total", 0) == 1
     )
+
+
+async def test_past_the_interval_a_board_socket_takes_the_last_snapshot_while_the_next_is_computed(
+    spawn: Processes,
+) -> None:
+    """The city supervisor's boards: one connects; a ticket is taken; past the sharing interval a second connects and
+    takes the first's snapshot at once, with the events since, while the next snapshot is computed beside it; a
+    third, once that one is done, takes it, the ticket counted in it."""
+    base = await spawn.web(HOTLINE_WEB_BOARD_SNAPSHOT_SHARED_S="0.2", HOTLINE_WEB_BOARD_SNAPSHOT_STALE_S="60")
+    board_url = base.replace("http://", "ws://") + f"/ws/board?token={await api_token(base, 'supervisor')}"
+    operator = {"Authorization": f"Bearer {await api_token(base, 'operator')}"}
+    async with httpx.AsyncClient(base_url=base) as http:
+        before = (await _counters(http)).get("hotline_board_snapshots_computed_total", 0)
+        async with connect(board_url) as first:
+            snapshot = await frame(first)
+            ticket = ok(await http.post("/api/tickets", json=NOISE_CALL, headers=operator), 201)
+            live = [await frame(first)]
+            while not (live[-1]["event_type"] == "ticket.created" and live[-1]["payload"]["ticket_id"] == ticket["id"]):
+                live.append(await frame(first))
+            await asyncio.sleep(0.3)  # past the sharing interval
+
+            async with connect(board_url) as second:
+                stale = await frame(second)
+                replayed = [await frame(second) for _ in live]
+
+        async def next_snapshot() -> dict[str, Any] | None:
+            async with connect(board_url) as third:
+                taken = await frame(third)
+            return taken if open_tickets(taken) == 1 else None
+
+        fresh = await eventually(next_snapshot, message="a board takes the next snapshot, the ticket counted")
+        computed = (await _counters(http))["hotline_board_snapshots_computed_total"] - before
+    assert stale == snapshot and open_tickets(stale) == 0
+    assert [(e["type"], e["id"]) for e in replayed] == [("event", e["id"]) for e in live]
+    assert fresh["last_event_id"] != snapshot["last_event_id"] and computed >= 2
+
+
+def open_tickets(snapshot: dict[str, Any]) -> int:
+    return sum(s["count"] for s in snapshot["data"]["counts_by_state"].values())
+
+
+async def test_a_snapshot_past_its_interval_serves_until_the_next_is_done() -> None:
+    """Within `max_stale_s` the last snapshot serves whoever asks while the next runs (one at a time); past it, or
+    with none done yet, they wait."""
+    shared, started, release = SharedSnapshots(), [], asyncio.Event()
+
+    async def compute() -> str:
+        started.append(len(started))
+        if len(started) > 1:
+            await release.wait()
+        return f"snapshot {len(started)}"
+
+    def ask(max_stale_s: float = 60) -> asyncio.Future[str]:
+        return asyncio.ensure_future(shared.recent("东湖区", compute, max_age_s=0.01, max_stale_s=max_stale_s))
+
+    assert await ask() == "snapshot 1"
+    await asyncio.sleep(0.02)  # past the interval
+    assert await asyncio.wait_for(ask(), 1) == "snapshot 1"  # at once, the second still running
+    assert await asyncio.wait_for(ask(), 1) == "snapshot 1" and len(started) == 2
+    waiting = ask(max_stale_s=0.01)  # the last is too old for it: it waits for the running one
+    await asyncio.sleep(0.01)
+    assert not waiting.done()
+    release.set()
+    assert await waiting == "snapshot 2"
+    assert await ask() == "snapshot 2"
 
 
 async def test_a_board_socket_on_another_web_process_takes_that_recent_snapshot(spawn: Processes) -> None:
