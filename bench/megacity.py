@@ -45,6 +45,7 @@ from typing import Any
 import asyncpg
 import httpx
 import psutil
+import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -146,6 +147,12 @@ def fresh_copy(kept: System) -> Iterator[System]:
     started = time.perf_counter()
     url = create_database(kept.database_url, MEASURED_DATABASE, replace=True, copy_of=KEPT_DATABASE)
     print(f"copied the kept database to measure in {time.perf_counter() - started:.1f} s", flush=True)
+    # and an empty Redis beside it, as a new deployment has: what the last run left there (its queue, its stream,
+    # the keys of the outbox events it published) belongs to a database that is gone. The copy's outbox ids start
+    # where the kept database's left off, so the last run's published keys made every event of the next look sent
+    # before (publish_once), and its boards got none.
+    with redis.Redis.from_url(kept.redis_url) as client:
+        client.flushdb()
     try:
         yield dataclasses.replace(kept, database_url=url)
     finally:
