@@ -105,6 +105,12 @@ async def publish_once(
     return [_text(i) if i else None for i in ids]
 
 
+async def forget_published(redis: Redis, stream: str = DEFAULT_STREAM) -> None:
+    """Forget which keys `publish_once` appended: a database restored from a backup numbers its outbox from the
+    backup's point again, and keys remembered from the database it replaces would silence its new events."""
+    await redis.delete(f"{stream}:published")
+
+
 async def last_id(redis: Redis, stream: str) -> str | None:
     """The id of the newest entry, or None when the stream is empty or missing."""
     entries = await redis.xrevrange(stream, count=1)

@@ -3,7 +3,8 @@
 Every file is checked against the manifest's SHA-256 before anything is touched. The database must be
 empty (no table in its public schema) unless --force, which drops what is there first. pg_restore runs
 in one transaction, so a failed restore leaves the database as it found it; then migrations newer than
-the backup are applied, and the model directory is replaced by the archived model. The SLA rules and the
+the backup are applied, and the model directory is replaced by the archived model. Redis forgets which outbox
+events it published (the restored outbox numbers them from the backup's point again). The SLA rules and the
 calendar live in the database, so they come back with it (rules.json is the readable copy).
 """
 
@@ -25,7 +26,9 @@ from hotline.migrate import migrate
 from hotline.ops import pg_tools
 from hotline.ops.backup import DUMP, FORMAT, MANIFEST, MODEL, VERSION
 from hotline.queries import Q
+from hotline.queue import connect_queue
 from hotline.settings import Settings
+from realtime.stream import forget_published
 
 
 class RestoreRefused(Exception):
@@ -108,8 +111,19 @@ async def restore(settings: Settings, archive: Path, *, force: bool = False) -> 
             counts = dict(await conn.fetchrow(Q.restore_summary))
         finally:
             await conn.close()
+        await _forget_published(settings)
         model_dir = await asyncio.to_thread(_put_model, settings, workdir, manifest)
     return RestoreDone(manifest, counts, model_dir)
+
+
+async def _forget_published(settings: Settings) -> None:
+    """The restored outbox's ids start again from the backup's point: the events published from the database it
+    replaces must not make its new ones look sent (realtime/stream.py publish_once)."""
+    redis = connect_queue(settings)
+    try:
+        await forget_published(redis)
+    finally:
+        await redis.aclose()
 
 
 def _put_model(settings: Settings, workdir: Path, manifest: dict[str, Any]) -> Path | None:

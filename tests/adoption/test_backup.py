@@ -14,6 +14,7 @@ import tarfile
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -21,10 +22,13 @@ import pytest
 
 from hotline.demo.city import demo_units, demo_users
 from hotline.settings import Settings
-from tests.support.api import Login
+from realtime.events import Event
+from realtime.stream import DEFAULT_STREAM
+from tests.support.api import Login, ok
 from tests.support.calls import NOISE_CALL
 from tests.support.jobs import run_through_queue
 from tests.support.services import ROOT, Processes
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.usefixtures("city")
 
@@ -119,6 +123,37 @@ async def test_a_backup_under_write_load_restores_every_ticket_acknowledged_befo
         await conn.close()
     assert f"工单 {len(numbers)} 件" in restored.stdout
     assert digests(tmp_path / "restored-model") == digests(var_dir / "models" / "current")
+
+
+async def test_boards_hear_of_the_tickets_of_a_restored_database(
+    spawn: Processes, login: Login, redis: Any, test_environ: dict[str, str], empty_database: str, tmp_path: Path
+) -> None:
+    """Restored into a new database beside the same Redis, the outbox numbers events from the backup's point again,
+    under numbers the database it replaces published events with: the restored system's events reach the board
+    stream all the same (publish_once keeps each number once)."""
+    operator = await login("operator", await spawn.web())
+    archive = tmp_path / "backup.tar"
+    backup = await hotline(test_environ, "backup", str(archive))
+    assert backup.returncode == 0, backup.stderr
+    for n in range(3):  # published after the backup, under the numbers the restored outbox gives again
+        ok(await operator.post("/api/tickets", json={**NOISE_CALL, "caller_phone": f"1390000{n:04d}"}), 201)
+    restore_env = {
+        **test_environ,
+        "HOTLINE_DATABASE_URL": empty_database,
+        "HOTLINE_CLASSIFIER_MODEL_DIR": str(tmp_path / "restored-model"),
+    }
+    restored = await hotline(restore_env, "restore", str(archive))
+    assert restored.returncode == 0, restored.stderr
+
+    restored_web = await spawn.web(HOTLINE_DATABASE_URL=empty_database)
+    [(before, _fields)] = await redis.xrevrange(DEFAULT_STREAM, count=1)
+    ticket = ok(await (await login("operator", restored_web)).post("/api/tickets", json=NOISE_CALL), 201)
+
+    async def announced() -> bool:
+        after = [Event.from_entry(i, f) for i, f in await redis.xrange(DEFAULT_STREAM, min=f"({before.decode()}")]
+        return any(e.type == "ticket.created" and e.payload["ticket_id"] == ticket["id"] for e in after)
+
+    await eventually(announced, message="the restored database's ticket on the board stream")
 
 
 async def test_restore_refuses_a_database_that_is_not_empty_and_a_damaged_archive(
