@@ -11,8 +11,9 @@ embedded servers live in DIR (or, with HOTLINE_* URLs, the database `hotline_meg
 history is generated only when DIR holds no finished generation (DIR/megacity.json, written last); a kept database
 is migrated, as `hotline migrate` does, and copied: a run measures the copy and drops it, so every run starts from
 the same history. A generation ends with VACUUM (ANALYZE), so the measurements do not run beside autovacuum's first
-pass over the fresh history. History ends at bench/report.py's
-NOW, so the last full month and the quarter are the same whenever the kept database is measured.
+pass over the fresh history. History ends at bench/report.py's NOW, so the last full month and the quarter are the
+same whenever the kept database is measured; before a run, the alerts of the clocks that came due since are raised
+(`age`).
 
 The system runs as deployed: two web processes and a worker (its SLA clocks, outbox relay and the fold of the kept
 counts the board's snapshot sums), with automatic urges off (see `measure`). Phases, in this order: the quarterly

@@ -256,7 +256,7 @@ async def generate_history(
 async def raise_passed_alerts(conn: asyncpg.Connection, now: datetime) -> None:
     """The SLA alerts of every open clock whose moment passed by `now`, as raised and announced when it passed: a
     history kept and measured later has clocks that came due meanwhile, which a worker's sweep would otherwise
-    raise and announce all at once, hundreds every 5 s, in the middle of the measurements."""
+    raise and announce in the middle of the measurements (bench/megacity.py)."""
     await conn.execute(Q.history_passed_alerts, now)
 
 
