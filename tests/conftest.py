@@ -205,7 +205,11 @@ async def web_server(database_url: str, redis_url: str, var_dir: Path) -> AsyncI
     """A real web process (uvicorn) for this session; yields its base URL. Its jobs go to a queue no worker
     polls: a test that needs a worker starts its own web process with `spawn`."""
     port = free_port()
-    env = service_environ(database_url, redis_url, var_dir, HOTLINE_REDIS_QUEUE_NAME=SESSION_WEB_QUEUE)
+    # board sockets share no snapshot across time: the tests it serves empty the database and Redis between them,
+    # and a socket of one test would take a snapshot of the database of the test before (tests/scale spawn web
+    # processes of their own to test the sharing)
+    unshared = {"HOTLINE_WEB_BOARD_SNAPSHOT_SHARED_S": "0", "HOTLINE_WEB_BOARD_SNAPSHOT_STALE_S": "0"}
+    env = service_environ(database_url, redis_url, var_dir, HOTLINE_REDIS_QUEUE_NAME=SESSION_WEB_QUEUE, **unshared)
     proc = start_process(["web", "--port", str(port)], env)
     base = f"http://127.0.0.1:{port}"
     try:
