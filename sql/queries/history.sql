@@ -71,9 +71,7 @@ WITH due AS (
     SELECT id, ticket_id, unit_id, kind, due_at, at, at FROM due
     ON CONFLICT (deadline_id, kind) DO NOTHING
 )
-UPDATE deadlines d SET warning_raised = d.warning_raised OR f.warning, overdue_raised = d.overdue_raised OR f.overdue
-FROM (SELECT id, bool_or(kind = 'warning') AS warning, bool_or(kind = 'overdue') AS overdue FROM due GROUP BY id) f
-WHERE d.id = f.id;
+{{flag_alerted_clocks}};
 
 -- name: history_handlers
 -- one user per unit, who makes the contacts and files the appeals of the unit's history

@@ -4,10 +4,17 @@
 -- deadline and kind.
 --
 -- deadline_columns: what hotline.sla.clock.OpenDeadline is built from.
+-- flag_alerted_clocks: the clocks of the statement's `due` (id, kind) flagged as alerted (warning_raised,
+-- overdue_raised), which the sweep's partial indexes then leave out; raise_alerts and history_passed_alerts.
 
 -- fragment: deadline_columns
 id, ticket_id, unit_id, track, rule_name, duration_seconds, counts, warn_fraction, start_at,
     due_at, warn_at, status
+
+-- fragment: flag_alerted_clocks
+UPDATE deadlines d SET warning_raised = d.warning_raised OR f.warning, overdue_raised = d.overdue_raised OR f.overdue
+FROM (SELECT id, bool_or(kind = 'warning') AS warning, bool_or(kind = 'overdue') AS overdue FROM due GROUP BY id) f
+WHERE d.id = f.id
 
 -- name: start_clocks
 -- Ending the old clocks ($4 the tracks) and starting the new ones in one statement (one round trip).
@@ -114,9 +121,7 @@ WITH due AS (
     ON CONFLICT (deadline_id, kind) DO NOTHING
     RETURNING id, deadline_id, kind
 ), flagged AS (
-    UPDATE deadlines d SET warning_raised = d.warning_raised OR f.warning, overdue_raised = d.overdue_raised OR f.overdue
-    FROM (SELECT id, bool_or(kind = 'warning') AS warning, bool_or(kind = 'overdue') AS overdue FROM due GROUP BY id) f
-    WHERE d.id = f.id
+    {{flag_alerted_clocks}}
 )
 SELECT r.id AS alert_id, r.kind, d.id AS deadline_id, d.unit_id, d.track, d.rule_name, d.due_at,
        t.id AS ticket_id, t.number, t.state, t.holder_unit_id, t.lead_unit_id, t.category_code
