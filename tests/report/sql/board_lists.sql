@@ -40,7 +40,8 @@ WHERE t.id = ticket_id AND t.holder_unit_id = ANY($1) AND status IN ('running', 
 -- The open tickets of a street ($1 its units), each given three running clocks due around $2 (NOW): i < 30 a reply
 -- clock overdue by i % 10 minutes (three tickets to each due time), the others one due in 20 minutes; an accept
 -- clock due from 3 hours before to 3 hours after, by i % 7 (i % 7 == 3: due at NOW itself, overdue); a completion
--- clock due in 30 minutes. Of 40, 36 are overdue, some by their accept clock before their reply clock.
+-- clock due in 30 minutes. Of 40, 36 are overdue, some by their accept clock before their reply clock. Each also has
+-- a running callback clock (回访), due 4 hours before: the earliest of all, and on no list of the board.
 WITH chosen AS (
     SELECT t.id, t.holder_unit_id, row_number() OVER (ORDER BY t.id) - 1 AS i, $2::timestamptz AS now FROM tickets t
     WHERE t.holder_unit_id = ANY($1) AND t.state NOT IN ('closed', 'closed_on_spot', 'merged')
@@ -51,7 +52,8 @@ SELECT c.id, c.holder_unit_id, k.track, 'planted', 3600, 'natural', 0.5, c.now -
 FROM chosen c CROSS JOIN LATERAL (VALUES
     ('reply', CASE WHEN c.i < 30 THEN c.now - (c.i % 10) * interval '1 minute' ELSE c.now + interval '20 minutes' END),
     ('accept', c.now - interval '3 hours' + (c.i % 7) * interval '1 hour'),
-    ('complete', c.now + interval '30 minutes')
+    ('complete', c.now + interval '30 minutes'),
+    ('callback', c.now - interval '4 hours')
 ) k (track, due);
 
 -- name: reopen_and_return_open_tickets
