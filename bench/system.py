@@ -23,6 +23,7 @@ import asyncpg
 import httpx
 
 from hotline.embedded import EmbeddedServices
+from hotline.runner import ensure_model
 from hotline.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +63,9 @@ class System:
         )
 
     def start(self, *args: str, **env: str) -> subprocess.Popen[bytes]:
+        # the processes classify calls, with the model `hotline up` trains on a new machine (a bench starts them
+        # itself: on a fresh clone, every call failed without one)
+        ensure_model(load_settings(environ=self.environ(**env)))
         return subprocess.Popen(
             [sys.executable, "-m", "hotline", *args],
             env=self.environ(**env),
