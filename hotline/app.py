@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -65,6 +66,7 @@ from hotline.sla.rules_store import seed_from_settings
 from hotline.tickets.intake import Intake
 from realtime.endpoint import websocket_route
 from realtime.hub import Hub
+from realtime.warmer import SnapshotWarmer
 
 HERE = Path(__file__).resolve().parent
 
@@ -117,6 +119,26 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@contextlib.asynccontextmanager
+async def _warming(state: Any, hub: Hub) -> AsyncIterator[None]:
+    """The board snapshots of the subtrees watched in this process, kept recent while it serves
+    (realtime/warmer.py; off with [web] board_snapshot_refresh_events, _stale_s or _shared_s at 0)."""
+    web = state.settings.web
+    state.board_warmer = warmer = SnapshotWarmer(
+        hub, refresh_events=web.board_snapshot_refresh_events, refresh_s=web.board_snapshot_stale_s / 2
+    )
+    if not (web.board_snapshot_refresh_events and web.board_snapshot_stale_s and web.board_snapshot_shared_s):
+        yield
+        return
+    task = asyncio.create_task(warmer.run(), name="board-snapshot-warmer")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Starlette:
     spec = build_spec(API_ENDPOINTS)
 
@@ -143,7 +165,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
             await seed_from_settings(conn, settings)  # a new database starts on config.toml's SLA rules
         state.redis = connect_queue(settings)
         reader = connect_reader(settings, HUB_BLOCK_S)  # the hub blocks on XREAD longer than commands may take
-        async with Hub(reader, block_ms=int(HUB_BLOCK_S * 1000)) as hub:
+        async with Hub(reader, block_ms=int(HUB_BLOCK_S * 1000)) as hub, _warming(state, hub):
             state.hub = hub
             state.board_endpoint = websocket_route(
                 hub,
@@ -154,6 +176,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
                 max_per_principal=settings.web.board_connections_per_user,
                 principal_key=lambda viewer: viewer.user.id,
                 recent_snapshot=board.recent_socket_snapshot(app),
+                watching=board.watch_socket(app),
             )
             try:
                 yield

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from realtime.hub import REPLAY_LIMIT
+
 ENVIRONMENTS = ("development", "test", "production")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -44,6 +46,7 @@ class WebSettings:
     board_revalidate_s: float = 30.0
     board_snapshot_shared_s: float = 5.0
     board_snapshot_stale_s: float = 60.0
+    board_snapshot_refresh_events: int = 500
     max_in_flight: int = 100
     # Addresses of the TLS proxy whose X-Forwarded-For/Proto the web process believes (uvicorn's
     # forwarded_allow_ips): the client address in the audit log, https for Secure cookies.
@@ -478,6 +481,14 @@ def _validate(sections: dict[str, object], path: Path) -> None:
     )
     checks.append(
         (web.board_snapshot_stale_s >= 0, "[web] board_snapshot_stale_s", "0 or more", web.board_snapshot_stale_s)
+    )
+    checks.append(
+        (
+            0 <= web.board_snapshot_refresh_events <= REPLAY_LIMIT,
+            "[web] board_snapshot_refresh_events",
+            f"0 to {REPLAY_LIMIT} (the events a connecting board may be replayed)",
+            web.board_snapshot_refresh_events,
+        )
     )
     checks.append(
         (

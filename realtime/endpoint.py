@@ -62,6 +62,7 @@ def websocket_route(
     max_per_principal: int | None = None,
     principal_key: Callable[[P], Hashable] = id,
     recent_snapshot: Callable[[P], Awaitable[tuple[str, str]]] | None = None,
+    watching: Callable[[P], contextlib.AbstractContextManager[Any]] | None = None,
 ) -> Callable[[WebSocket], Awaitable[None]]:
     """A websocket endpoint for `WebSocketRoute(path, websocket_route(...))`.
 
@@ -72,7 +73,8 @@ def websocket_route(
     `snapshot(principal)` returns the board's current data; `recent_snapshot(principal)`, when given, returns
     (stream id, data as JSON text): a snapshot holding every event up to that id, which may have been computed,
     and encoded, a moment ago for another viewer: the events since are sent after it (as a resume replays them),
-    or, when there are too many to replay, `snapshot` is asked instead. Which events a principal gets: those
+    or, when there are too many to replay, `snapshot` is asked instead; `watching(principal)`, when given, is a
+    context manager held from the snapshot's sending to the socket's end. Which events a principal gets: those
     whose unit path holds `unit_of(principal)` (its subtree's; the hub finds them through an index), or those
     `accepts(principal, event)` lets through (asked once per event and connection in the hub's reader, so keep
     it cheap and free of I/O). A ping goes out after `heartbeat_s` without any other frame.
@@ -124,7 +126,8 @@ def websocket_route(
                 accepts=concerns,
                 recent_snapshot=None if recent_snapshot is None else lambda: recent_snapshot(principal),
             )
-            await session.run(subscription, watermark)
+            with contextlib.nullcontext() if watching is None else watching(principal):
+                await session.run(subscription, watermark)
         except _GONE:
             return
         except RedisError as exc:

@@ -31,12 +31,14 @@ from realtime import stream
 from realtime.events import Event, IdKey, id_key, is_event_id
 from realtime.stream import DEFAULT_MAXLEN, DEFAULT_STREAM, publish
 
-__all__ = ["DROPPED_RESET", "DROPPED_SLOW", "Hub", "Replay", "Subscription", "publish"]
+__all__ = ["DROPPED_RESET", "DROPPED_SLOW", "REPLAY_LIMIT", "Hub", "Replay", "Subscription", "publish"]
 
 log = logging.getLogger(__name__)
 
 DROPPED_SLOW: Final = "slow"  # the queue overflowed
 DROPPED_RESET: Final = "reset"  # the stream lost entries this subscriber may not have seen
+# A socket behind by more events than this is sent a snapshot rather than a replay (`Hub.events_since`).
+REPLAY_LIMIT: Final = 1000
 
 Filter = Callable[[Event], bool]
 
@@ -89,7 +91,7 @@ class Hub:
         stream: str = DEFAULT_STREAM,
         maxlen: int = DEFAULT_MAXLEN,
         queue_size: int = 1000,
-        replay_limit: int = 1000,
+        replay_limit: int = REPLAY_LIMIT,
         recent_size: int = 10_000,  # 0: replay from the stream only
         block_ms: int = 5000,
         batch: int = 500,
@@ -114,6 +116,7 @@ class Hub:
         self._subscriptions: set[Subscription] = set()
         self._by_unit: dict[int, set[Subscription]] = {}  # the subscriptions to one unit's events
         self._filtered: set[Subscription] = set()  # the subscriptions with a filter of their own
+        self._unit_events: dict[int, int] = {}  # events fanned out so far whose unit path holds the unit
         self._task: asyncio.Task[None] | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -176,6 +179,11 @@ class Hub:
     @property
     def subscriber_count(self) -> int:
         return len(self._subscriptions)
+
+    def unit_events(self, unit: int) -> int:
+        """How many events concerning `unit` (its unit path holds it) this hub has fanned out since it started: a
+        unit's subscribers take them all, so the difference of two readings is what a socket would replay."""
+        return self._unit_events.get(unit, 0)
 
     @property
     def ready(self) -> bool:
@@ -304,8 +312,10 @@ class Hub:
 
     def _fan_out(self, event: Event) -> None:
         concerned: list[Subscription] = []
+        counted = self._unit_events
         for unit in event.unit_path:  # a unit path names each unit once
             concerned.extend(self._by_unit.get(unit, ()))
+            counted[unit] = counted.get(unit, 0) + 1
         for subscription in self._filtered:
             try:
                 if subscription.accepts(event):  # type: ignore[misc]  # a filtered subscription has one

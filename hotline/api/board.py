@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
@@ -54,7 +55,10 @@ async def _snapshot_of(
     if catalog is None:
         async with state.pool.acquire() as conn:
             catalog = await state.catalogs.get(conn)
+    return _snapshot_for(state, user, catalog)
 
+
+def _snapshot_for(state: Any, user: User, catalog: Catalog) -> tuple[Hashable, Callable[[], Awaitable[dict[str, Any]]]]:
     async def compute() -> dict[str, Any]:
         async with state.reads.acquire(current=True) as conn:
             return await board_snapshot.snapshot(conn, catalog, state.settings, user, state.clock())
@@ -75,41 +79,65 @@ def socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
     return make
 
 
-def recent_socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
-    """A board socket's snapshot (JSON text) with the stream position it holds every event up to, shared by the
-    viewers of the same subtree for [web] board_snapshot_shared_s (realtime/endpoint.py sends each the events since),
-    in this process and, through Redis, in the others: one process computes it while the others wait for it. Past
-    that interval, for [web] board_snapshot_stale_s more, this process's last one serves while the next is
-    computed."""
-    state = app.state
-    max_age_s, max_stale_s = state.settings.web.board_snapshot_shared_s, state.settings.web.board_snapshot_stale_s
+Positioned = Callable[[], Awaitable[tuple[str, str]]]  # a snapshot as JSON text, with the stream id it is current to
 
-    async def computed(compute: Callable[[], Awaitable[dict[str, Any]]]) -> tuple[str, str]:
+
+def _recent(state: Any, viewer: Viewer, max_stale_s: float) -> tuple[Hashable, Positioned]:
+    """The sharing key of `viewer`'s board, and its socket's snapshot (JSON text) with the stream position it holds
+    every event up to, shared by the viewers of the same subtree for [web] board_snapshot_shared_s
+    (realtime/endpoint.py sends each the events since), in this process and, through Redis, in the others: one
+    process computes it while the others wait for it. Past that interval, for `max_stale_s` more, this process's
+    last one serves while the next is computed."""
+    key, compute = _snapshot_for(state, viewer.user, viewer.catalog)
+    max_age_s = state.settings.web.board_snapshot_shared_s
+
+    async def computed() -> tuple[str, str]:
         position = await state.hub.tail_id()  # before the read: every event up to it is in the snapshot
         # encoded once for every viewer that takes it: on a thousand boards connecting, encoding a snapshot per
         # socket was a fifth of the web processes' work
         return position, json.dumps(await compute(), ensure_ascii=False, separators=(",", ":"))
 
-    async def make(viewer: Viewer) -> tuple[str, str]:
-        key, compute = await _snapshot_of(state, viewer.user, viewer.catalog)
+    async def positioned() -> tuple[str, str]:
+        state.board_warmer.begins(key, audience(viewer))
+        if not max_age_s:  # nothing is shared between processes
+            return await computed()
+        if (taken := await board_snapshot.stored(state.redis, key)) is not None:
+            return taken  # another process's, stored less than max_age_s ago
+        if (taken := await board_snapshot.computed_elsewhere(state.redis, key)) is not None:
+            return taken
+        try:
+            made = await computed()
+            await board_snapshot.store(state.redis, key, made, max_age_s)
+            return made
+        finally:
+            await board_snapshot.release(state.redis, key)
 
-        async def positioned() -> tuple[str, str]:
-            if not max_age_s:  # nothing is shared between processes
-                return await computed(compute)
-            if (taken := await board_snapshot.stored(state.redis, key)) is not None:
-                return taken  # another process's, stored less than max_age_s ago
-            if (taken := await board_snapshot.computed_elsewhere(state.redis, key)) is not None:
-                return taken
-            try:
-                made = await computed(compute)
-                await board_snapshot.store(state.redis, key, made, max_age_s)
-                return made
-            finally:
-                await board_snapshot.release(state.redis, key)
-
+    async def recent() -> tuple[str, str]:
         return await state.board_snapshots.recent(key, positioned, max_age_s, max_stale_s)
 
+    return key, recent
+
+
+def recent_socket_snapshot(app: Any):  # type: ignore[no-untyped-def]
+    """A connecting board socket's snapshot: a recent one of its subtree, or the last while the next is computed
+    (for [web] board_snapshot_stale_s), see `_recent`."""
+
+    async def make(viewer: Viewer) -> tuple[str, str]:
+        _key, recent = _recent(app.state, viewer, app.state.settings.web.board_snapshot_stale_s)
+        return await recent()
+
     return make
+
+
+def watch_socket(app: Any):  # type: ignore[no-untyped-def]
+    """While a board socket is open, its subtree's snapshot is kept recent (realtime/warmer.py): computed again
+    as a connecting socket's would be, waited for rather than served stale."""
+
+    def watching(viewer: Viewer) -> contextlib.AbstractContextManager[None]:
+        key, refresh = _recent(app.state, viewer, max_stale_s=0.0)
+        return app.state.board_warmer.watching(key, audience(viewer), refresh)
+
+    return watching
 
 
 def audience(viewer: Viewer) -> int:

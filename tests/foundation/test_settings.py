@@ -57,6 +57,12 @@ def test_service_urls_come_from_the_environment(tmp_path: Path) -> None:
         ("[auth]\nargon2_memory_kib = 16\n", {}, "[auth] argon2_memory_kib must be at least 32, got 16"),
         ("", {"HOTLINE_AUTH_ARGON2_TIME_COST": "0"}, "[auth] argon2_time_cost must be at least 1, got 0"),
         (
+            "[web]\nboard_snapshot_refresh_events = 5000\n",
+            {},
+            "[web] board_snapshot_refresh_events must be 0 to 1000 (the events a connecting board may be replayed), "
+            "got 5000",
+        ),
+        (
             "[app]\nenv = 'production'\n[auth]\nargon2_time_cost = 1\n",
             {"HOTLINE_SECRET_KEY": "s" * 40},
             "[auth] argon2_time_cost must be at least 2 in production, got 1",

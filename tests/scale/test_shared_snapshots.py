@@ -220,3 +220,54 @@ async def test_boards_connecting_to_two_web_processes_at_once_cost_one_snapshot(
         for a, b in zip(after, before, strict=True)
     )
     assert computed == 1, f"{computed} snapshots read for 10 boards of one subtree on two processes"
+
+
+async def test_the_snapshot_of_a_watched_subtree_is_kept_recent_for_the_boards_that_connect_next(
+    spawn: Processes,
+) -> None:
+    """Three boards of the city supervisor are open; two tickets are taken. Past the refresh threshold (2 events
+    here), the web process computes the city's snapshot again with no board connecting: the board that connects
+    next takes that one, the tickets counted in it, where it would have taken the first snapshot (none counted)
+    and the events since. Once the boards are closed, no snapshot is computed for the city any more."""
+    base = await spawn.web(
+        HOTLINE_WEB_BOARD_SNAPSHOT_SHARED_S="0.2",
+        HOTLINE_WEB_BOARD_SNAPSHOT_STALE_S="60",
+        HOTLINE_WEB_BOARD_SNAPSHOT_REFRESH_EVENTS="2",
+    )
+    board_url = base.replace("http://", "ws://") + f"/ws/board?token={await api_token(base, 'supervisor')}"
+    operator = {"Authorization": f"Bearer {await api_token(base, 'operator')}"}
+
+    async with httpx.AsyncClient(base_url=base) as http:
+
+        async def computed() -> float:
+            return (await _counters(http)).get("hotline_board_snapshots_computed_total", 0)
+
+        async with connect(board_url) as first, connect(board_url) as second, connect(board_url) as third:
+            snapshots = [await frame(board) for board in (first, second, third)]
+            assert [open_tickets(s) for s in snapshots] == [0, 0, 0]
+            before = await computed()
+            tickets = [ok(await http.post("/api/tickets", json=NOISE_CALL, headers=operator), 201) for _ in range(2)]
+            seen: set[int] = set()
+            while seen != {t["id"] for t in tickets}:  # the boards are sent both (the hub has counted them)
+                event = await frame(first)
+                if event["event_type"] == "ticket.created":
+                    seen.add(event["payload"]["ticket_id"])
+
+            async def refreshed() -> float | None:
+                return n if (n := await computed()) > before else None
+
+            await eventually(refreshed, message="the city's snapshot computed again with no board connecting")
+            # a check later, any refresh due has ended (the counter counts a snapshot as it begins; one ticket's events
+            # may have been enough to start one before the second ticket's came)
+            await asyncio.sleep(1.5)
+            async with connect(board_url) as latecomer:
+                taken = await frame(latecomer)
+        # the last snapshot, past the sharing interval (0.2 s), served while the next is computed: the kept one
+        assert taken["type"] == "snapshot" and open_tickets(taken) == 2
+        assert taken["last_event_id"] != snapshots[0]["last_event_id"]
+
+        unwatched = await computed()
+        ok(await http.post("/api/tickets", json=NOISE_CALL, headers=operator), 201)
+        ok(await http.post("/api/tickets", json=NOISE_CALL, headers=operator), 201)
+        await asyncio.sleep(2.5)  # two checks at least
+        assert await computed() == unwatched, "a subtree no board watches is not computed"
