@@ -11,6 +11,7 @@ warnings are pushed to the board and listed in its snapshot while active.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from collections.abc import Callable
@@ -150,12 +151,33 @@ async def place_warnings(
     for row in await conn.fetch(Q.warning_hourly_counts, since, end + width * HOUR):
         hourly.setdefault((row["category_code"], row["community_id"]), {})[row["hour"]] = row["n"]
     warnings = detect(hourly, _floor_hour(start), end, settings)
+    if not warnings:
+        return warnings
+    # every window's tickets in one read, then each window's picked out: a read per window took a month's report
+    # 1,895 round trips (1.8 s) on 10M tickets
+    places = list({(w.category_code, w.community_id) for w in warnings})
+    rows = await conn.fetch(
+        Q.warning_place_tickets,
+        min(w.window_start for w in warnings),
+        max(w.window_end for w in warnings),
+        [category for category, _ in places],
+        [str(community) for _, community in places],
+    )
+    by_place: dict[tuple[str | None, int | None], list[asyncpg.Record]] = {}
+    for r in rows:
+        by_place.setdefault((r["category_code"], r["community_id"]), []).append(r)
     for w in warnings:
-        rows = await conn.fetch(
-            Q.warning_cluster_tickets, w.category_code, w.community_id, w.window_start, w.window_end
-        )
-        w.tickets = [_ticket(r) for r in rows]
+        w.tickets = [
+            _ticket(r)
+            for r in _created_within(by_place.get((w.category_code, w.community_id), []), w.window_start, w.window_end)
+        ]
     return warnings
+
+
+def _created_within(tickets: list[Any], start: datetime, end: datetime) -> list[Any]:
+    """Of `tickets` in creation order, those created in [start, end)."""
+    first = bisect.bisect_left(tickets, start, key=lambda t: t["created_at"])
+    return tickets[first : bisect.bisect_left(tickets, end, key=lambda t: t["created_at"])]
 
 
 def text_clusters(rows: list[dict[str, Any]], settings: ReportSettings) -> list[list[dict[str, Any]]]:
@@ -212,15 +234,24 @@ async def month_text_warnings(
         counts = hourly.setdefault(leader, {})
         counts[r["hour"]] = counts.get(r["hour"], 0) + r["n"]
         members.setdefault(leader, {})[r["content"]] = None
+    busy = [
+        (leader, hour, mean, std)
+        for leader, counts in hourly.items()
+        for _, hour, mean, std in _busy_windows(counts, _floor_hour(start), end, settings)
+    ]
+    if not busy:
+        return []
+    # every busy window's tickets in one read, as for place clusters (a read per window: 3,414 round trips, 9.9 s)
+    leader_of = {text: leader for leader in {leader for leader, *_ in busy} for text in members[leader]}
+    by_leader: dict[int, list[dict[str, Any]]] = {}
+    first_hour, last_hour = min(hour for _, hour, *_ in busy), max(hour for _, hour, *_ in busy)
+    for r in await conn.fetch(Q.warning_text_tickets, list(leader_of), first_hour, last_hour + width * HOUR):
+        by_leader.setdefault(leader_of[r["content"]], []).append(dict(r))
     warnings = []
-    for leader, counts in hourly.items():
-        for _, hour, mean, std in _busy_windows(counts, _floor_hour(start), end, settings):
-            found = [
-                dict(r)
-                for r in await conn.fetch(Q.warning_text_tickets, list(members[leader]), hour, hour + width * HOUR)
-            ]
-            if len({t["community_id"] for t in found}) >= 2:
-                warnings.append(_text_warning(found, hour, hour + width * HOUR, mean, std))
+    for leader, hour, mean, std in busy:
+        found = _created_within(by_leader.get(leader, []), hour, hour + width * HOUR)
+        if len({t["community_id"] for t in found}) >= 2:
+            warnings.append(_text_warning(found, hour, hour + width * HOUR, mean, std))
     warnings.sort(key=lambda w: (w.window_start, w.cluster_key))
     return warnings
 

@@ -213,12 +213,14 @@ WHERE created_at >= $1 AND created_at < $2 AND state <> 'merged'
   AND category_code IS NOT NULL AND place ? 'community_id'
 GROUP BY 1, 2, 3;
 
--- name: warning_cluster_tickets
--- a warning's tickets carry their lead unit: a district's report keeps only its own (hotline/report/data.py)
-SELECT id, number, content, (place ->> 'community_id')::bigint AS community_id, lead_unit_id, created_at
+-- name: warning_place_tickets
+-- the tickets of the place clusters ($3 categories and $4 communities, pair by pair) created in [$1, $2), which
+-- hotline/report/early_warning.py puts in their warnings' windows. A warning's tickets carry their lead unit: a
+-- district's report keeps only its own (hotline/report/data.py)
+SELECT id, number, content, category_code, (place ->> 'community_id')::bigint AS community_id, lead_unit_id, created_at
 FROM tickets
-WHERE category_code = $1 AND (place ->> 'community_id')::bigint = $2
-  AND created_at >= $3 AND created_at < $4 AND state <> 'merged'
+WHERE created_at >= $1 AND created_at < $2 AND state <> 'merged'
+  AND (category_code, place ->> 'community_id') IN (SELECT * FROM unnest($3::text[], $4::text[]))
 ORDER BY created_at, id;
 
 -- name: warning_recent_texts
@@ -238,6 +240,7 @@ GROUP BY 1, 2
 ORDER BY min(min(created_at)) OVER (PARTITION BY content), content, hour;
 
 -- name: warning_text_tickets
+-- the tickets with the texts $1 created in [$2, $3): the text clusters' busy windows (hotline/report/early_warning.py)
 SELECT id, number, content, category_code, (place ->> 'community_id')::bigint AS community_id, lead_unit_id,
        created_at
 FROM tickets
