@@ -184,7 +184,9 @@ async def _hot_topics(
                 continue
             words[word] += r["n"]
             example.setdefault(word, {"id": r["example_id"], "number": r["example_number"], "content": content})
-    return [{"word": w, "tickets": n, "example": example[w]} for w, n in words.most_common(top)]
+    # ties in word order: a set's order changes from one process to the next, and with it the report's list
+    ranked = sorted(words.items(), key=lambda item: (-item[1], item[0]))[:top]
+    return [{"word": w, "tickets": n, "example": example[w]} for w, n in ranked]
 
 
 async def _sla(

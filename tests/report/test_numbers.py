@@ -92,6 +92,13 @@ async def _independent_rates(pool: asyncpg.Pool, as_of: datetime) -> dict[int, d
     return {u: {k: tuple(v) for k, v in d.items()} for u, d in out.items()}
 
 
+async def test_hot_topics_rank_by_tickets_then_by_word(report: dict) -> None:
+    """The same month's report lists its hot words in the same order in every process: ties by word."""
+    topics = [(t["tickets"], t["word"]) for t in report["hot_topics"]]
+    assert len(topics) >= 10 and len({n for n, _ in topics}) < len(topics)  # ties there are to order
+    assert topics == sorted(topics, key=lambda t: (-t[0], t[1]))
+
+
 async def test_department_rates_and_ranking_order(report: dict, pool: asyncpg.Pool, settings: Settings) -> None:
     expected = await _independent_rates(pool, NOW)
     departments = report["rankings"]["department"]["items"]
