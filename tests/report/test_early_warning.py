@@ -40,6 +40,13 @@ async def test_every_planted_cluster_is_found_with_its_tickets(pool: asyncpg.Poo
         assert len(named & ids) >= settings.report.warning_min_tickets
         assert all(w.ticket_count > w.baseline_mean + settings.report.warning_k * w.baseline_std for w in mine)
     assert len(warnings) <= 3 * 3  # the background noise of the demo history stays quiet
+    for w in warnings:  # each names the tickets of its place created in its window, and no other
+        in_window = await pool.fetch(
+            """SELECT id FROM tickets WHERE category_code = $1 AND (place->>'community_id')::bigint = $2
+               AND created_at >= $3 AND created_at < $4 AND state <> 'merged' ORDER BY created_at, id""",
+            w.category_code, w.community_id, w.window_start, w.window_end,
+        )  # fmt: skip
+        assert [t["id"] for t in w.tickets] == [r["id"] for r in in_window]
 
 
 async def test_the_month_report_lists_the_planted_cluster(pool: asyncpg.Pool, settings: Settings) -> None:
@@ -103,7 +110,8 @@ TEXT_CLUSTER = "地铁三号线施工围挡占用人行道，行人只能走机�
 
 
 async def test_the_month_report_lists_a_near_identical_text_cluster(pool: asyncpg.Pool, settings: Settings) -> None:
-    """Seven near-identical texts from seven communities in one afternoon: no place cluster, one text cluster."""
+    """Seven near-identical texts from seven communities in one afternoon: no place cluster, one text cluster,
+    which names those seven; the same text two days later is not in it."""
     start, _ = scores.parse_period(MONTH).bounds(settings.tz)
     moment = start + timedelta(days=12, hours=2)
     async with pool.acquire() as conn:
@@ -125,6 +133,7 @@ async def test_the_month_report_lists_a_near_identical_text_cluster(pool: asyncp
                 )
                 for i, r in enumerate(sources)
             ]
+            await conn.fetchval(insert, sources[0]["id"], "later", TEXT_CLUSTER, moment + timedelta(days=2))
             report = await monthly(conn, settings, scores.parse_period(MONTH), NOW)
         finally:
             await tx.rollback()
