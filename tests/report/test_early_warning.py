@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import asyncpg
 import pytest
 
 from hotline.demo.history import PLANTED_TEXT
+from hotline.queries import load_queries
 from hotline.report import early_warning, scores
 from hotline.report.data import monthly
 from hotline.settings import ReportSettings, Settings
@@ -16,6 +18,7 @@ from tests.support.history import MONTH, NOW
 from tests.support.jobs import run_through_queue
 
 pytestmark = pytest.mark.usefixtures("history")
+T = load_queries(Path(__file__).with_name("sql"))
 
 
 async def _planted(pool: asyncpg.Pool) -> dict[int, set[int]]:
@@ -42,10 +45,8 @@ async def test_every_planted_cluster_is_found_with_its_tickets(pool: asyncpg.Poo
     assert len(warnings) <= 3 * 3  # the background noise of the demo history stays quiet
     for w in warnings:  # each names the tickets of its place created in its window, and no other
         in_window = await pool.fetch(
-            """SELECT id FROM tickets WHERE category_code = $1 AND (place->>'community_id')::bigint = $2
-               AND created_at >= $3 AND created_at < $4 AND state <> 'merged' ORDER BY created_at, id""",
-            w.category_code, w.community_id, w.window_start, w.window_end,
-        )  # fmt: skip
+            T.place_tickets_in_window, w.category_code, w.community_id, w.window_start, w.window_end
+        )
         assert [t["id"] for t in w.tickets] == [r["id"] for r in in_window]
 
 
