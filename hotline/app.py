@@ -55,7 +55,7 @@ from hotline.guard.bodies import BodyLimit
 from hotline.guard.browsers import BrowserDefences, origin_allowed
 from hotline.health import healthz
 from hotline.imports.jobs import CHUNK_BYTES
-from hotline.metrics import MetricsMiddleware, metrics_view
+from hotline.metrics import LIVE_SOCKETS_OPEN, MetricsMiddleware, metrics_view
 from hotline.openapi import build_spec
 from hotline.ops.shedding import LoadShedding
 from hotline.outbox import relay
@@ -167,6 +167,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
         reader = connect_reader(settings, HUB_BLOCK_S)  # the hub blocks on XREAD longer than commands may take
         async with Hub(reader, block_ms=int(HUB_BLOCK_S * 1000)) as hub, _warming(state, hub):
             state.hub = hub
+            LIVE_SOCKETS_OPEN.set_function(lambda: hub.subscriber_count)
             state.board_endpoint = websocket_route(
                 hub,
                 board.authenticate_socket,

@@ -23,6 +23,8 @@ LATENCY = Histogram(
 # how many board snapshots viewers asked for, and how many the database computed for them (shared per subtree)
 BOARD_SNAPSHOTS_ASKED = Counter("hotline_board_snapshots_asked_total", "Board snapshots asked for by viewers")
 BOARD_SNAPSHOTS_COMPUTED = Counter("hotline_board_snapshots_computed_total", "Board snapshots computed")
+# the board and inbox sockets this process serves now (set to its hub's count once the hub starts, hotline/app.py)
+LIVE_SOCKETS_OPEN = Gauge("hotline_live_sockets_open", "Board and inbox sockets open in this process")
 # what the process froze out of garbage collection once started (hotline/ops/gc_tuning.py); 0: not tuned
 Gauge("hotline_gc_frozen_objects", "Objects frozen out of garbage collection at startup").set_function(
     gc.get_freeze_count

@@ -27,7 +27,11 @@ VIEWERS = 40
 
 async def _counters(http: httpx.AsyncClient) -> dict[str, float]:
     text = (await http.get("/metrics")).text
-    names = ("hotline_board_snapshots_asked_total", "hotline_board_snapshots_computed_total")
+    names = (
+        "hotline_board_snapshots_asked_total",
+        "hotline_board_snapshots_computed_total",
+        "hotline_live_sockets_open",
+    )
     return {line.split()[0]: float(line.split()[1]) for line in text.splitlines() if line.split(" ")[0] in names}
 
 
@@ -245,6 +249,7 @@ async def test_the_snapshot_of_a_watched_subtree_is_kept_recent_for_the_boards_t
         async with connect(board_url) as first, connect(board_url) as second, connect(board_url) as third:
             snapshots = [await frame(board) for board in (first, second, third)]
             assert [open_tickets(s) for s in snapshots] == [0, 0, 0]
+            assert (await _counters(http))["hotline_live_sockets_open"] == 3
             before = await computed()
             tickets = [ok(await http.post("/api/tickets", json=NOISE_CALL, headers=operator), 201) for _ in range(2)]
             seen: set[int] = set()
@@ -266,6 +271,12 @@ async def test_the_snapshot_of_a_watched_subtree_is_kept_recent_for_the_boards_t
         assert taken["type"] == "snapshot" and open_tickets(taken) == 2
         assert taken["last_event_id"] != snapshots[0]["last_event_id"]
 
+        async def closed() -> bool:  # the server has seen the boards go (a refresh may begin until it has)
+            return (await _counters(http))["hotline_live_sockets_open"] == 0
+
+        await eventually(closed, message="the web process sees the closed boards go")
+        # and the snapshot the latecomer started behind the kept one has begun (after a few Redis reads)
+        await asyncio.sleep(1.0)
         unwatched = await computed()
         ok(await http.post("/api/tickets", json=NOISE_CALL, headers=operator), 201)
         ok(await http.post("/api/tickets", json=NOISE_CALL, headers=operator), 201)
