@@ -46,7 +46,7 @@ from hotline.api import (
     webhooks,
 )
 from hotline.api.common import MAX_BODY_BYTES, routes
-from hotline.board_snapshot import SharedSnapshots
+from hotline.board_snapshot import BOARD_STATEMENTS, SharedSnapshots
 from hotline.catalog_cache import CatalogCache
 from hotline.db import Reads, create_pool
 from hotline.errors import EXCEPTION_HANDLERS
@@ -155,8 +155,9 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
         state.intake = Intake.from_settings(settings)
         state.hashing = anyio.CapacityLimiter(settings.auth.hash_threads)  # password checks, off the loop
         state.logins_in_flight = logins.InFlight(settings.auth.hash_threads)
-        state.pool = await create_pool(settings)
-        state.reads = await Reads.create(settings, state.pool)
+        # the board's statements ready on every connection: a burst of boards connecting meets new connections
+        state.pool = await create_pool(settings, warm=BOARD_STATEMENTS)
+        state.reads = await Reads.create(settings, state.pool, warm=BOARD_STATEMENTS)
         state.board_snapshots = SharedSnapshots()
         async with state.pool.acquire() as conn:
             await Q.check(conn)

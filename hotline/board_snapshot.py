@@ -36,6 +36,10 @@ from hotline.tickets.records import summary
 
 log = logging.getLogger(__name__)
 
+# The statements a snapshot runs (named board_*): each new connection of a web process prepares them
+# (hotline/db.py), so the first boards to connect after a start or a quiet spell do not pay for it.
+BOARD_STATEMENTS = tuple(sql for name, sql in Q if name.startswith("board_"))
+
 # 回访率 and 满意率 on the board: the callbacks from the start of the hour this many days ago (callback_window_start).
 CALLBACK_DAYS = 30
 # The page shows COUNTDOWN_SHOWN clocks; the snapshot sends more, so clocks met or moved after it leave others

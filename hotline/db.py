@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import asyncpg
@@ -19,11 +20,17 @@ from hotline.settings import Settings
 CONNECT_TIMEOUT_S = 5.0
 
 
-async def _init_connection(conn: asyncpg.Connection) -> None:
+async def _init_connection(conn: asyncpg.Connection, warm: Sequence[str] = ()) -> None:
     for type_name in ("json", "jsonb"):
         await conn.set_type_codec(
             type_name, encoder=lambda v: json.dumps(v, ensure_ascii=False), decoder=json.loads, schema="pg_catalog"
         )
+    # A backend's first run of a statement loads the catalog entries of every table and index it plans over: on
+    # 1M tickets a board snapshot took 50-86 ms on a new connection and 23-25 ms after, and a burst of boards
+    # connecting at once met the pool's connections new to it (docs/benchmarks.md). Prepared as the connection
+    # opens, away from the request that will wait on it.
+    for sql in warm:
+        await conn.prepare(sql)
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:
@@ -49,15 +56,17 @@ async def create_pool(
     max_size: int | None = None,
     url: str | None = None,
     replayable: bool = False,
+    warm: Sequence[str] = (),
 ) -> asyncpg.Pool:
     """The pool of the primary, or of the server at `url` (the standby). `replayable`: for data written
-    again as easily as lost (the demo tickets), commits do not wait for the WAL flush."""
+    again as easily as lost (the demo tickets), commits do not wait for the WAL flush. `warm`: statements each
+    new connection prepares before it is used (`_init_connection`)."""
     assert settings.database_url, "services must be started before the pool"
     pool = await asyncpg.create_pool(
         url or settings.database_url,
         min_size=settings.database.pool_min if min_size is None else min_size,
         max_size=max_size or settings.database.pool_max,
-        init=_init_connection,
+        init=functools.partial(_init_connection, warm=warm),
         reset=_keep_session,
         server_settings={**_server_settings(settings), **({"synchronous_commit": "off"} if replayable else {})},
         timeout=CONNECT_TIMEOUT_S,
@@ -93,11 +102,11 @@ class Reads:
         self._error: str | None = None
 
     @classmethod
-    async def create(cls, settings: Settings, primary: asyncpg.Pool) -> Reads:
+    async def create(cls, settings: Settings, primary: asyncpg.Pool, warm: Sequence[str] = ()) -> Reads:
         replica = None
         if settings.database_replica_url:
             # min_size 0: a standby that is down when the process starts must not stop it starting
-            replica = await create_pool(settings, min_size=0, url=settings.database_replica_url)
+            replica = await create_pool(settings, min_size=0, url=settings.database_replica_url, warm=warm)
         db = settings.database
         return cls(primary, replica, db.replica_max_lag_s, db.replica_catch_up_s)
 
