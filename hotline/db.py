@@ -25,7 +25,7 @@ async def _init_connection(conn: asyncpg.Connection, warm: Sequence[str] = ()) -
         await conn.set_type_codec(
             type_name, encoder=lambda v: json.dumps(v, ensure_ascii=False), decoder=json.loads, schema="pg_catalog"
         )
-    # A backend's first run of a statement loads the catalog entries of every table and index it plans over: on
+    # A backend's first run of a statement loads the catalog entries of the tables it reads (parsing it does): on
     # 1M tickets a board snapshot took 50-86 ms on a new connection and 23-25 ms after, and a burst of boards
     # connecting at once met the pool's connections new to it (docs/benchmarks.md). Prepared as the connection
     # opens, away from the request that will wait on it.
