@@ -43,8 +43,9 @@ def start_up(env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-async def green(base: str, proc: subprocess.Popen[bytes], timeout: float = 60, request_timeout: float = 2) -> None:
-    """Wait until /healthz answers 200 (every check green); fail at once if `hotline up` exits."""
+async def green(base: str, proc: subprocess.Popen[bytes], timeout: float = 120, request_timeout: float = 2) -> None:
+    """Wait until /healthz answers 200 (every check green); fail at once if `hotline up` exits. A first start
+    seeds the demo city; beside the rest of the suite on a slow 2-core VM that once took over 60 s."""
 
     async def answers_200() -> bool:
         if proc.poll() is not None:
