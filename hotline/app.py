@@ -155,7 +155,6 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utc_now) -> S
         state.intake = Intake.from_settings(settings)
         state.hashing = anyio.CapacityLimiter(settings.auth.hash_threads)  # password checks, off the loop
         state.logins_in_flight = logins.InFlight(settings.auth.hash_threads)
-        # the board's statements ready on every connection: a burst of boards connecting meets new connections
         state.pool = await create_pool(settings, warm=BOARD_STATEMENTS)
         state.reads = await Reads.create(settings, state.pool, warm=BOARD_STATEMENTS)
         state.board_snapshots = SharedSnapshots()
