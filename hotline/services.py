@@ -31,6 +31,7 @@ def supervised_services(settings: Settings) -> Iterator[tuple[Settings, Embedded
         postgres_port=settings.embedded.postgres_port,
         redis_port=settings.embedded.redis_port,
         timeout_s=settings.embedded.start_timeout_s,
+        shared_buffers=settings.embedded.postgres_shared_buffers,
     )
     urls = embedded.start()
     try:

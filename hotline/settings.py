@@ -100,6 +100,7 @@ class EmbeddedSettings:
     postgres_port: int = 0
     redis_port: int = 0
     start_timeout_s: float = 30.0
+    postgres_shared_buffers: str = ""  # empty: hotline/embedded.py default_shared_buffers()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -456,6 +457,12 @@ def _validate(sections: dict[str, object], path: Path) -> None:
         ),
         (0 <= embedded.postgres_port <= 65535, "[embedded] postgres_port", "0 or a port", embedded.postgres_port),
         (0 <= embedded.redis_port <= 65535, "[embedded] redis_port", "0 or a port", embedded.redis_port),
+        (
+            re.fullmatch(r"|[1-9][0-9]*(kB|MB|GB)", embedded.postgres_shared_buffers) is not None,
+            "[embedded] postgres_shared_buffers",
+            "empty or a size such as 512MB or 2GB",
+            embedded.postgres_shared_buffers,
+        ),
     ]
     callback = typing.cast(CallbackSettings, sections["callback"])
     checks.append((callback.deadline_hours > 0, "[callback] deadline_hours", "positive", callback.deadline_hours))

@@ -51,6 +51,11 @@ def test_service_urls_come_from_the_environment(tmp_path: Path) -> None:
         ("[webb]\n", {}, "unknown section [webb]"),
         ("[app]\ntimezone = 'Mars/Olympus'\n", {}, "[app] timezone 'Mars/Olympus' is not a known time zone"),
         ("[logging]\nlevel = 'LOUD'\n", {}, "[logging] level must be one of"),
+        (
+            "[embedded]\npostgres_shared_buffers = 'lots'\n",
+            {},
+            "[embedded] postgres_shared_buffers must be empty or a size such as 512MB or 2GB, got 'lots'",
+        ),
         ("[web]\nport = \n", {}, "not valid TOML"),
         ("", {"HOTLINE_WEB_PORT": "abc"}, "HOTLINE_WEB_PORT: expected a whole number, got 'abc'"),
         ("[app]\nenv = 'production'\n", {}, "HOTLINE_SECRET_KEY must be set"),
