@@ -67,10 +67,10 @@ def postgres_bin_dir() -> Path:
 
 def default_shared_buffers() -> str:
     """PostgreSQL's buffer cache: a quarter of the machine's memory, from PostgreSQL's own 128 MB up to 4 GB.
-    The embedded server is the machine's main tenant, and with 128 MB a large database's intake, searches and
-    boards kept copying pages in from the kernel's cache and writing dirty ones out themselves to make room
-    (docs/benchmarks.md, "buffer cache"). Shared memory is taken as it is used, so an idle test server costs
-    no more than before."""
+    The embedded server is the machine's main tenant: with 128 MB, every page a 10M city's intake or search
+    needed beyond it came from the kernel's cache by a copy, and intake and a community's search were slower
+    (docs/benchmarks.md, "a thirteenth VM"). Shared memory is taken as it is used, so an idle test server
+    costs no more than before."""
     quarter_mb = psutil.virtual_memory().total // 4 // 2**20
     return f"{min(max(quarter_mb, 128), 4096)}MB"
 

@@ -1,7 +1,7 @@
 -- Score days (migration 0007): a transaction touches each ticket time once. Taking a call fires the touch four
 -- times for the same creation time (the ticket's insert, its routing, its clocks started and ended), and each
--- took the day's lock, set lock_timeout twice and deleted the stored days around it: a fifth of PostgreSQL's time
--- per ticket on an empty database (docs/benchmarks.md, "score days touched once").
+-- took the day's lock, set lock_timeout twice and deleted the stored days around it: 13-23 % of the statements'
+-- time per ticket on an empty database (docs/benchmarks.md, "a thirteenth VM").
 --
 -- After the first touch of a time, this transaction holds the shared lock of its UTC day until it ends, so no
 -- reader can store a local day around that time meanwhile (storing takes the exclusive locks of the day's UTC
