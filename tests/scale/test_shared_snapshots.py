@@ -53,7 +53,10 @@ async def test_viewers_asking_together_share_one_computation(login: Login, http:
     asked = after["hotline_board_snapshots_asked_total"] - before.get("hotline_board_snapshots_asked_total", 0)
     computed = after["hotline_board_snapshots_computed_total"] - before.get("hotline_board_snapshots_computed_total", 0)
     assert asked == 2 * VIEWERS
-    assert computed <= 2 * 4, f"{computed} snapshots computed for {asked} viewers of two subtrees"
+    # each web process computes a subtree once per wave of requests that arrive while the one before is computed;
+    # on a loaded machine the 40 requests reach the processes in more waves (9 computed in a clean-clone CI run; the
+    # old bound of 8 was passed beside two CPU hogs too), never anywhere near one per viewer
+    assert computed <= 2 * 8, f"{computed} snapshots computed for {asked} viewers of two subtrees"
 
 
 async def test_a_board_socket_takes_a_recent_snapshot_with_the_events_since(spawn: Processes) -> None:
