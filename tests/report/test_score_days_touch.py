@@ -17,14 +17,14 @@ pytestmark = pytest.mark.usefixtures("history")
 
 async def test_every_ticket_time_a_transaction_writes_loses_its_stored_day(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
+
+        async def stored(ticket: asyncpg.Record) -> int:
+            return int(await conn.fetchval(T.stored_days_around, ticket["created_at"]))
+
         first, second, third = await conn.fetch(T.tickets_of_three_days)
         tx = conn.transaction()
         await tx.start()
         try:
-
-            async def stored(ticket: asyncpg.Record) -> int:
-                return int(await conn.fetchval(T.stored_days_around, ticket["created_at"]))
-
             await conn.execute(T.forget_stored_days)
             for ticket in (first, second, third):
                 await conn.execute(T.store_day_around, ticket["created_at"])
